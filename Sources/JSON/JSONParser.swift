@@ -1,0 +1,511 @@
+import OrderedCollections
+
+extension JSONValue {
+    /// The deepest nesting of arrays and objects the parser accepts; deeper input is an error, never a crash.
+    public static let maximumDepth = 512
+
+    /// Parses exactly one JSON value (RFC 8259), with optional whitespace around it.
+    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONError) -> JSONValue {
+        let result = bytes.withContiguousStorageIfAvailable { buffer in parseResult(buffer, sequence: false) }
+        switch result ?? Array(bytes).withUnsafeBufferPointer({ parseResult($0, sequence: false) }) {
+        case .success(let values): return values.first ?? .null
+        case .failure(let error): throw error
+        }
+    }
+
+    /// Parses exactly one JSON value (RFC 8259), with optional whitespace around it.
+    public static func parse(_ text: String) throws(JSONError) -> JSONValue {
+        var text = text
+        switch text.withUTF8({ parseResult($0, sequence: false) }) {
+        case .success(let values): return values.first ?? .null
+        case .failure(let error): throw error
+        }
+    }
+
+    /// Parses zero or more JSON values separated by whitespace (a number or literal must be followed by
+    /// whitespace before the next value; containers and strings may touch).
+    public static func parseSequence(_ bytes: some Collection<UInt8>) throws(JSONError) -> [JSONValue] {
+        let result = bytes.withContiguousStorageIfAvailable { buffer in parseResult(buffer, sequence: true) }
+        switch result ?? Array(bytes).withUnsafeBufferPointer({ parseResult($0, sequence: true) }) {
+        case .success(let values): return values
+        case .failure(let error): throw error
+        }
+    }
+
+    /// Parses zero or more JSON values separated by whitespace.
+    public static func parseSequence(_ text: String) throws(JSONError) -> [JSONValue] {
+        var text = text
+        switch text.withUTF8({ parseResult($0, sequence: true) }) {
+        case .success(let values): return values
+        case .failure(let error): throw error
+        }
+    }
+
+    // The storage closures are `rethrows` (untyped), so the typed error travels out as a Result.
+    private static func parseResult(_ buffer: UnsafeBufferPointer<UInt8>, sequence: Bool) -> Result<[JSONValue], JSONError> {
+        var parser = JSONParser(buffer)
+        do throws(JSONError) {
+            return .success(sequence ? try parser.parseSequence() : [try parser.parseSingle()])
+        } catch {
+            return .failure(error)
+        }
+    }
+}
+
+private extension UInt8 {
+    static let quote = UInt8(ascii: "\"")
+    static let backslash = UInt8(ascii: "\\")
+    static let comma = UInt8(ascii: ",")
+    static let colon = UInt8(ascii: ":")
+    static let openBracket = UInt8(ascii: "[")
+    static let closeBracket = UInt8(ascii: "]")
+    static let openBrace = UInt8(ascii: "{")
+    static let closeBrace = UInt8(ascii: "}")
+    static let minus = UInt8(ascii: "-")
+    static let plus = UInt8(ascii: "+")
+    static let dot = UInt8(ascii: ".")
+    static let zero = UInt8(ascii: "0")
+    static let nine = UInt8(ascii: "9")
+
+    var isJSONWhitespace: Bool { self == 0x20 || self == 0x0A || self == 0x0D || self == 0x09 }
+    var isDigit: Bool { self >= .zero && self <= .nine }
+}
+
+/// An iterative parser: containers live on explicit stacks, so deep input cannot overflow the thread's stack.
+private struct JSONParser {
+    private struct Frame {
+        var isObject: Bool
+        var valueStart: Int
+        var keyStart: Int
+    }
+
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var index = 0
+    private var frames: [Frame] = []
+    // Finished children of every open container, flattened; a container takes its slice when it closes.
+    private var values: [JSONValue] = []
+    private var keys: [String] = []
+    private var scratch: [UInt8] = []
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+    }
+
+    private func error(_ message: String, at offset: Int? = nil) -> JSONError {
+        JSONError(at: offset ?? index, in: bytes, message)
+    }
+
+    private func describeCurrent() -> String {
+        guard index < bytes.count else { return "end of input" }
+        let c = bytes[index]
+        if c >= 0x20 && c < 0x7F { return "'\(Character(Unicode.Scalar(c)))'" }
+        return "byte 0x" + String(c, radix: 16, uppercase: true)
+    }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count && bytes[index].isJSONWhitespace { index += 1 }
+    }
+
+    mutating func parseSingle() throws(JSONError) -> JSONValue {
+        skipWhitespace()
+        let value = try parseValue()
+        skipWhitespace()
+        if index < bytes.count {
+            throw error("unexpected \(describeCurrent()) after the JSON value")
+        }
+        return value
+    }
+
+    mutating func parseSequence() throws(JSONError) -> [JSONValue] {
+        var result: [JSONValue] = []
+        skipWhitespace()
+        while index < bytes.count {
+            let first = bytes[index]
+            result.append(try parseValue())
+            let end = index
+            skipWhitespace()
+            let delimited = first == .openBrace || first == .openBracket || first == .quote
+            if index == end && index < bytes.count && !delimited {
+                throw error("expected whitespace between JSON values, found \(describeCurrent())")
+            }
+        }
+        return result
+    }
+
+    private mutating func parseValue() throws(JSONError) -> JSONValue {
+        while true {
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of input, expected a value") }
+            var value: JSONValue
+            switch bytes[index] {
+            case .openBrace:
+                guard frames.count < JSONValue.maximumDepth else {
+                    throw error("nesting deeper than \(JSONValue.maximumDepth) arrays and objects")
+                }
+                index += 1
+                skipWhitespace()
+                if index < bytes.count && bytes[index] == .closeBrace {
+                    index += 1
+                    value = .object([:])
+                } else {
+                    frames.append(Frame(isObject: true, valueStart: values.count, keyStart: keys.count))
+                    try parseKey(expectation: "expected a string key or '}'")
+                    continue
+                }
+            case .openBracket:
+                guard frames.count < JSONValue.maximumDepth else {
+                    throw error("nesting deeper than \(JSONValue.maximumDepth) arrays and objects")
+                }
+                index += 1
+                skipWhitespace()
+                if index < bytes.count && bytes[index] == .closeBracket {
+                    index += 1
+                    value = .array([])
+                } else {
+                    frames.append(Frame(isObject: false, valueStart: values.count, keyStart: keys.count))
+                    continue
+                }
+            case .quote:
+                value = .string(try parseString())
+            case UInt8(ascii: "t"):
+                try expectLiteral("true")
+                value = .bool(true)
+            case UInt8(ascii: "f"):
+                try expectLiteral("false")
+                value = .bool(false)
+            case UInt8(ascii: "n"):
+                try expectLiteral("null")
+                value = .null
+            case .minus, .zero ... .nine:
+                value = try parseNumber()
+            case UInt8(ascii: "'"):
+                throw error("strings must use double quotes")
+            default:
+                throw error("expected a value, found \(describeCurrent())")
+            }
+
+            // Hand the finished value to the open containers, closing as many as end here.
+            while true {
+                guard let top = frames.last else { return value }
+                values.append(value)
+                skipWhitespace()
+                guard index < bytes.count else {
+                    throw error(top.isObject ? "unexpected end of input, expected ',' or '}'" : "unexpected end of input, expected ',' or ']'")
+                }
+                let c = bytes[index]
+                if c == .comma {
+                    index += 1
+                    if top.isObject { try parseKey(expectation: "expected a string key") }
+                    break
+                }
+                if top.isObject {
+                    guard c == .closeBrace else { throw error("expected ',' or '}', found \(describeCurrent())") }
+                    index += 1
+                    var members = OrderedDictionary<String, JSONValue>(minimumCapacity: values.count - top.valueStart)
+                    var k = top.keyStart
+                    for v in values[top.valueStart...] {
+                        members[keys[k]] = v
+                        k += 1
+                    }
+                    keys.removeSubrange(top.keyStart...)
+                    values.removeSubrange(top.valueStart...)
+                    value = .object(members)
+                } else {
+                    guard c == .closeBracket else { throw error("expected ',' or ']', found \(describeCurrent())") }
+                    index += 1
+                    let elements = Array(values[top.valueStart...])
+                    values.removeSubrange(top.valueStart...)
+                    value = .array(elements)
+                }
+                frames.removeLast()
+            }
+        }
+    }
+
+    /// Reads `"key" :` and leaves the index at the member's value.
+    private mutating func parseKey(expectation: String) throws(JSONError) {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == .quote else {
+            throw error(index < bytes.count ? "\(expectation), found \(describeCurrent())" : "unexpected end of input, \(expectation)")
+        }
+        keys.append(try parseString())
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == .colon else {
+            throw error("expected ':' after the key, found \(describeCurrent())")
+        }
+        index += 1
+    }
+
+    private mutating func expectLiteral(_ word: StaticString) throws(JSONError) {
+        let start = index
+        let count = word.utf8CodeUnitCount
+        let matches = word.withUTF8Buffer { w in
+            bytes.count - start >= count && (0..<count).allSatisfy { bytes[start + $0] == w[$0] }
+        }
+        guard matches else { throw error("expected a value, found \(describeCurrent())") }
+        index += count
+    }
+
+    // MARK: Strings
+
+    private mutating func parseString() throws(JSONError) -> String {
+        let open = index
+        index += 1
+        let start = index
+        var nonASCII: UInt8 = 0
+        while index < bytes.count {
+            let c = bytes[index]
+            if c == .quote {
+                if nonASCII & 0x80 != 0 { try validateUTF8(start..<index) }
+                let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                index += 1
+                return s
+            }
+            if c == .backslash { return try parseEscapedString(open: open, start: start) }
+            if c < 0x20 { throw controlCharacterError(c) }
+            nonASCII |= c
+            index += 1
+        }
+        throw error("unterminated string", at: open)
+    }
+
+    private func controlCharacterError(_ c: UInt8) -> JSONError {
+        let hex = String(c, radix: 16, uppercase: true)
+        let code = "U+" + String(repeating: "0", count: 4 - hex.count) + hex
+        let hint: String
+        switch c {
+        case 0x0A: hint = "; write it as \\n"
+        case 0x09: hint = "; write it as \\t"
+        case 0x0D: hint = "; write it as \\r"
+        default: hint = ""
+        }
+        return error("control character \(code) inside a string\(hint)")
+    }
+
+    /// The slow path, taken from the first backslash on: decodes into a scratch buffer.
+    private mutating func parseEscapedString(open: Int, start: Int) throws(JSONError) -> String {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+        var nonASCII: UInt8 = 0
+        while index < bytes.count {
+            let c = bytes[index]
+            if c == .quote {
+                if nonASCII & 0x80 != 0 { try validateUTF8(start..<index) }
+                index += 1
+                return String(decoding: scratch, as: UTF8.self)
+            }
+            if c < 0x20 { throw controlCharacterError(c) }
+            if c != .backslash {
+                nonASCII |= c
+                scratch.append(c)
+                index += 1
+                continue
+            }
+            let escapeStart = index
+            index += 1
+            guard index < bytes.count else { break }
+            switch bytes[index] {
+            case .quote: scratch.append(.quote)
+            case .backslash: scratch.append(.backslash)
+            case UInt8(ascii: "/"): scratch.append(UInt8(ascii: "/"))
+            case UInt8(ascii: "b"): scratch.append(0x08)
+            case UInt8(ascii: "f"): scratch.append(0x0C)
+            case UInt8(ascii: "n"): scratch.append(0x0A)
+            case UInt8(ascii: "r"): scratch.append(0x0D)
+            case UInt8(ascii: "t"): scratch.append(0x09)
+            case UInt8(ascii: "u"):
+                index += 1
+                var scalar = try readHex4(escapeStart)
+                if scalar >= 0xD800 && scalar <= 0xDBFF {
+                    // A high surrogate is only valid followed by a `\u` low surrogate: the pair is one scalar.
+                    guard index + 1 < bytes.count, bytes[index] == .backslash, bytes[index + 1] == UInt8(ascii: "u") else {
+                        throw error("unpaired surrogate \\u\(String(scalar, radix: 16, uppercase: true)) (a high surrogate must be followed by a \\u low surrogate)", at: escapeStart)
+                    }
+                    let lowStart = index
+                    index += 2
+                    let low = try readHex4(lowStart)
+                    guard low >= 0xDC00 && low <= 0xDFFF else {
+                        throw error("unpaired surrogate \\u\(String(scalar, radix: 16, uppercase: true)) (a high surrogate must be followed by a \\u low surrogate)", at: escapeStart)
+                    }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if scalar >= 0xDC00 && scalar <= 0xDFFF {
+                    throw error("unpaired surrogate \\u\(String(scalar, radix: 16, uppercase: true))", at: escapeStart)
+                }
+                appendUTF8(scalar)
+                continue
+            default:
+                throw error("invalid escape '\\\(describeEscape())' in string (valid: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)", at: escapeStart)
+            }
+            index += 1
+        }
+        throw error("unterminated string", at: open)
+    }
+
+    private func describeEscape() -> String {
+        let c = bytes[index]
+        if c >= 0x20 && c < 0x7F { return String(Character(Unicode.Scalar(c))) }
+        return "\\u{" + String(c, radix: 16) + "}"
+    }
+
+    private mutating func readHex4(_ escapeStart: Int) throws(JSONError) -> UInt32 {
+        guard index + 4 <= bytes.count else { throw error("invalid \\u escape: expected 4 hex digits", at: escapeStart) }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let c = bytes[index]
+            let digit: UInt8
+            switch c {
+            case .zero ... .nine: digit = c - .zero
+            case UInt8(ascii: "a") ... UInt8(ascii: "f"): digit = c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A") ... UInt8(ascii: "F"): digit = c - UInt8(ascii: "A") + 10
+            default: throw error("invalid \\u escape: expected 4 hex digits", at: escapeStart)
+            }
+            value = value << 4 | UInt32(digit)
+            index += 1
+        }
+        return value
+    }
+
+    private mutating func appendUTF8(_ scalar: UInt32) {
+        switch scalar {
+        case 0..<0x80:
+            scratch.append(UInt8(scalar))
+        case 0x80..<0x800:
+            scratch.append(UInt8(0xC0 | scalar >> 6))
+            scratch.append(UInt8(0x80 | scalar & 0x3F))
+        case 0x800..<0x10000:
+            scratch.append(UInt8(0xE0 | scalar >> 12))
+            scratch.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+            scratch.append(UInt8(0x80 | scalar & 0x3F))
+        default:
+            scratch.append(UInt8(0xF0 | scalar >> 18))
+            scratch.append(UInt8(0x80 | scalar >> 12 & 0x3F))
+            scratch.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+            scratch.append(UInt8(0x80 | scalar & 0x3F))
+        }
+    }
+
+    /// Strict UTF-8 (no overlong forms, surrogates or scalars past U+10FFFF); escapes are ASCII, so checking
+    /// the raw input range is the same as checking the decoded string.
+    private func validateUTF8(_ range: Range<Int>) throws(JSONError) {
+        var i = range.lowerBound
+        let end = range.upperBound
+        while i < end {
+            let c = bytes[i]
+            if c < 0x80 {
+                i += 1
+                continue
+            }
+            let length: Int
+            var lowerLimit: UInt8 = 0x80
+            var upperLimit: UInt8 = 0xBF
+            switch c {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; lowerLimit = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; upperLimit = 0x9F
+            case 0xF0: length = 4; lowerLimit = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; upperLimit = 0x8F
+            default: throw error("invalid UTF-8 byte 0x\(String(c, radix: 16, uppercase: true)) in string", at: i)
+            }
+            guard i + length <= end else { throw error("truncated UTF-8 sequence in string", at: i) }
+            let second = bytes[i + 1]
+            guard second >= lowerLimit && second <= upperLimit else { throw error("invalid UTF-8 sequence in string", at: i) }
+            var k = 2
+            while k < length {
+                guard bytes[i + k] & 0xC0 == 0x80 else { throw error("invalid UTF-8 sequence in string", at: i) }
+                k += 1
+            }
+            i += length
+        }
+    }
+
+    // MARK: Numbers
+
+    private static let exactPowersOfTen: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ]
+
+    private mutating func parseNumber() throws(JSONError) -> JSONValue {
+        let start = index
+        let negative = bytes[index] == .minus
+        if negative { index += 1 }
+        guard index < bytes.count, bytes[index].isDigit else { throw error("expected a digit after '-'") }
+        if bytes[index] == .zero {
+            index += 1
+            if index < bytes.count && bytes[index].isDigit {
+                throw error("leading zeros are not allowed in numbers", at: index - 1)
+            }
+        } else {
+            while index < bytes.count && bytes[index].isDigit { index += 1 }
+        }
+        let integerEnd = index
+        var fractionStart = index
+        var fractionEnd = index
+        var exponent = 0
+        var isInteger = true
+        if index < bytes.count && bytes[index] == .dot {
+            isInteger = false
+            index += 1
+            fractionStart = index
+            guard index < bytes.count, bytes[index].isDigit else { throw error("expected a digit after '.'") }
+            while index < bytes.count && bytes[index].isDigit { index += 1 }
+            fractionEnd = index
+        }
+        if index < bytes.count && (bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E")) {
+            isInteger = false
+            index += 1
+            var exponentNegative = false
+            if index < bytes.count && (bytes[index] == .plus || bytes[index] == .minus) {
+                exponentNegative = bytes[index] == .minus
+                index += 1
+            }
+            guard index < bytes.count, bytes[index].isDigit else { throw error("expected a digit in the exponent") }
+            while index < bytes.count && bytes[index].isDigit {
+                if exponent < 100_000 { exponent = exponent * 10 + Int(bytes[index] - .zero) }
+                index += 1
+            }
+            if exponentNegative { exponent = -exponent }
+        }
+        let digitsStart = negative ? start + 1 : start
+
+        if isInteger {
+            // Accumulate negatively so Int64.min fits; overflow falls through to Double.
+            var n: Int64 = 0
+            var overflow = false
+            for i in digitsStart..<integerEnd {
+                let (m, o1) = n.multipliedReportingOverflow(by: 10)
+                let (s, o2) = m.subtractingReportingOverflow(Int64(bytes[i] - .zero))
+                if o1 || o2 {
+                    overflow = true
+                    break
+                }
+                n = s
+            }
+            if !overflow {
+                if negative { return .int(n) }
+                if n != .min { return .int(-n) }
+            }
+        }
+
+        // Clinger's fast path: up to 15 significant digits scaled by an exact power of ten rounds correctly.
+        let digitCount = (integerEnd - digitsStart) + (fractionEnd - fractionStart)
+        if digitCount <= 15 {
+            var mantissa: Int64 = 0
+            for i in digitsStart..<integerEnd { mantissa = mantissa * 10 + Int64(bytes[i] - .zero) }
+            for i in fractionStart..<fractionEnd { mantissa = mantissa * 10 + Int64(bytes[i] - .zero) }
+            let scale = exponent - (fractionEnd - fractionStart)
+            if scale >= -22 && scale <= 22 {
+                var d = Double(mantissa)
+                if scale < 0 { d /= Self.exactPowersOfTen[-scale] } else { d *= Self.exactPowersOfTen[scale] }
+                return .double(negative ? -d : d)
+            }
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        guard let d = Double(text), d.isFinite else {
+            throw error("number \(text.count > 40 ? String(text.prefix(40)) + "..." : text) is out of range", at: start)
+        }
+        return .double(d)
+    }
+}

@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Path arithmetic and file reading for includes, kept lexical and POSIX-only so it behaves the same everywhere
+/// and a failed read can say why (errno's text) instead of just "nil".
+enum FilePaths {
+    /// Why a file could not be read, in the words of the operating system.
+    struct ReadError: Error {
+        var reason: String
+    }
+
+    /// Removes `.`, empty components and `dir/..` pairs; keeps leading `..` of relative paths.
+    static func normalize(_ path: String) -> String {
+        let absolute = path.hasPrefix("/")
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == ".." {
+                if let last = parts.last, last != ".." {
+                    parts.removeLast()
+                    continue
+                }
+                if absolute { continue }
+            }
+            parts.append(part)
+        }
+        let joined = parts.joined(separator: "/")
+        if absolute { return "/" + joined }
+        return joined.isEmpty ? "." : joined
+    }
+
+    /// The directory part of a path ("" for a bare file name), not normalized.
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "" }
+        if slash == path.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+
+    /// `path` relative to `directory`, normalized; absolute paths stand on their own.
+    static func resolve(_ path: String, relativeTo directory: String) -> String {
+        if path.hasPrefix("/") || directory.isEmpty { return normalize(path) }
+        return normalize(directory + "/" + path)
+    }
+
+    static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return normalize(path) }
+        return resolve(path, relativeTo: currentDirectory())
+    }
+
+    /// Whether `path` is `root` or below it; both absolute and normalized.
+    static func isInside(_ path: String, root: String) -> Bool {
+        if root == "/" || path == root { return true }
+        return path.hasPrefix(root + "/")
+    }
+
+    /// The path with symlinks resolved, so an include cannot leave the root through a link; nil if it does not exist.
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    static func currentDirectory() -> String {
+        guard let cwd = getcwd(nil, 0) else { return "/" }
+        defer { free(cwd) }
+        return String(cString: cwd)
+    }
+
+    static func contents(ofFile path: String) throws(ReadError) -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw ReadError(reason: lastError()) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw ReadError(reason: lastError()) }
+        if info.st_mode & S_IFMT == S_IFDIR { throw ReadError(reason: "it is a directory") }
+        // Read the announced size straight into the array, then go on in case the file grew or has no size.
+        let expected = max(Int(info.st_size), 0)
+        var failure: Int32 = 0
+        var bytes = [UInt8](unsafeUninitializedCapacity: expected) { buffer, initialized in
+            while initialized < expected {
+                let count = read(fd, buffer.baseAddress.map { $0 + initialized }, expected - initialized)
+                if count < 0, errno == EINTR { continue }
+                if count < 0 { failure = errno }
+                if count <= 0 { break }
+                initialized += count
+            }
+        }
+        if failure != 0 { throw ReadError(reason: String(cString: strerror(failure))) }
+        let reason: String? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 65_536) { chunk in
+            while true {
+                let count = read(fd, chunk.baseAddress, chunk.count)
+                if count < 0, errno == EINTR { continue }
+                if count < 0 { return lastError() }
+                if count == 0 { return nil }
+                bytes.append(contentsOf: chunk[0..<count])
+            }
+        }
+        if let reason { throw ReadError(reason: reason) }
+        return bytes
+    }
+
+    private static func lastError() -> String {
+        String(cString: strerror(errno))
+    }
+}

@@ -1,0 +1,151 @@
+import Diagnostics
+import Testing
+@testable import YAML
+
+/// `!include` and `!include-text`: paths, positions, caching, cycles, missing files and the root restriction.
+@Suite struct IncludeTests {
+    @Test func includeReplacesTheNodeAndKeepsPositionsInTheFragment() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("examples/fragments/p.yaml", "# a fragment\nretries: 3\nname: x\n")
+        try dir.write("examples/fragments/notes.txt", "hello\nworld\n")
+        let main = try dir.write("examples/sets/main.yaml", """
+            job: !include ../fragments/p.yaml
+            notes: !include-text ../fragments/notes.txt
+            """)
+        let loader = Loader()
+        let doc = try #require(try loader.load(file: main).documents.first)
+        let fragment = "\(dir.path)/examples/fragments/p.yaml"
+        #expect(doc["job"]?["retries"]?.value == .int(3))
+        #expect(doc["job"]?["retries"]?.location.description == "\(fragment):2:10")
+        #expect(doc["job"]?.location.file == fragment)
+        #expect(doc["notes"]?.string == "hello\nworld\n")
+        #expect(doc["notes"]?.location.description == "\(main):2:8")
+        #expect(loader.includedFiles == [fragment, "\(dir.path)/examples/fragments/notes.txt"])
+    }
+
+    @Test func displayedPathsAreNormalizedRelativeToTheIncludingFile() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("examples/fragments/p.yaml", "a: 1\na: 2\n")
+        try dir.write("examples/sets/main.yaml", "job: !include ../fragments/p.yaml\n")
+        // The top-level path is shown as given; the fragment's is joined to its directory and normalized.
+        let given = "\(dir.path)/examples/./sets/main.yaml"
+        #expect(throws: Diagnostic.error(
+            SourceLocation(file: "\(dir.path)/examples/fragments/p.yaml", line: 2, column: 1),
+            "duplicate key 'a' in this mapping",
+            notes: ["'a' is first defined at \(dir.path)/examples/fragments/p.yaml:1:1", "included from \(given):1:6"])
+        ) {
+            try Loader().load(file: given)
+        }
+    }
+
+    @Test func aFragmentIncludedManyTimesIsParsedOnce() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("f.yaml", "{a: 1, b: [x, y]}\n")
+        let main = try dir.write("main.yaml", (0..<1000).map { _ in "- !include f.yaml" }.joined(separator: "\n"))
+        let loader = Loader()
+        let doc = try #require(try loader.load(file: main).documents.first)
+        #expect(doc.sequence?.count == 1000)
+        #expect(doc.sequence?.last?["b"]?.sequence?.count == 2)
+        #expect(loader.filesParsed == 2)
+    }
+
+    @Test func repeatedIncludesCountTowardsTheExpansionBound() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("l0.yaml", "[1, 2, 3, 4, 5, 6, 7, 8, 9]\n")
+        for level in 1...3 {
+            try dir.write("l\(level).yaml", (0..<10).map { _ in "- !include l\(level - 1).yaml" }.joined(separator: "\n"))
+        }
+        let options = LoaderOptions(maxAliasNodes: 1000)
+        // l2 copies l1 (101 nodes) 9 more times: within the bound; l3 copying l2 (1,011 nodes) is not.
+        #expect(try Loader(options: options).load(file: "\(dir.path)/l2.yaml").documents.count == 1)
+        #expect(throws: Diagnostic.error(
+            SourceLocation(file: "\(dir.path)/l3.yaml", line: 2, column: 3),
+            "!include l2.yaml expands this file past 1000 nodes; copies of copies grow exponentially "
+                + "(a \"billion laughs\" document), so the file is refused")
+        ) {
+            try Loader(options: options).load(file: "\(dir.path)/l3.yaml")
+        }
+    }
+
+    @Test func includeCycleNamesTheChain() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let a = try dir.write("a.yaml", "b: !include b.yaml\n")
+        try dir.write("b.yaml", "x: 1\na: !include a.yaml\n")
+        let b = "\(dir.path)/b.yaml"
+        #expect(throws: Diagnostic.error(
+            SourceLocation(file: b, line: 2, column: 4), "include cycle: \(a) -> \(b) -> \(a)",
+            notes: ["included from \(a):1:4"])
+        ) {
+            try Loader().load(file: a)
+        }
+        let selfInclude = try dir.write("self.yaml", "me: !include self.yaml\n")
+        #expect(throws: Diagnostic.error(
+            SourceLocation(file: selfInclude, line: 1, column: 5), "include cycle: \(selfInclude) -> \(selfInclude)")
+        ) {
+            try Loader().load(file: selfInclude)
+        }
+    }
+
+    @Test func missingIncludeIsAnErrorAtTheIncludingScalar() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let main = try dir.write("main.yaml", "a: 1\nb: !include sub/nope.yaml\n")
+        let missing = "\(dir.path)/sub/nope.yaml"
+        #expect(throws: Diagnostic.error(
+            SourceLocation(file: main, line: 2, column: 4),
+            "cannot read included file \(missing): No such file or directory (include chain: \(main) -> \(missing))")
+        ) {
+            try Loader().load(file: main)
+        }
+    }
+
+    @Test func includesMayNotLeaveTheRootUnlessAllowed() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("shared.yaml", "x: 1\n")
+        try dir.write("shared.txt", "text")
+        let main = try dir.write("root/main.yaml", "a: !include ../shared.yaml\n")
+        let text = try dir.write("root/text.yaml", "a: !include-text ../shared.txt\n")
+        let restricted = LoaderOptions(root: "\(dir.path)/root")
+        #expect(throws: Diagnostic.error(
+            SourceLocation(file: main, line: 1, column: 4),
+            "!include ../shared.yaml resolves to \(dir.path)/shared.yaml, outside the manifest root \(dir.path)/root; "
+                + "move the file under the root or pass --allow-include-outside")
+        ) {
+            try Loader(options: restricted).load(file: main)
+        }
+        #expect(throws: Diagnostic.self) { try Loader(options: restricted).load(file: text) }
+
+        let allowed = LoaderOptions(root: "\(dir.path)/root", allowIncludeOutside: true)
+        #expect(try Loader(options: allowed).load(file: main).documents.first?["a"]?["x"]?.value == .int(1))
+        #expect(try Loader(options: allowed).load(file: text).documents.first?["a"]?.string == "text")
+        #expect(try Loader().load(file: main).documents.first?["a"]?["x"]?.value == .int(1))
+    }
+
+    @Test func includedFileMustHoldExactlyOneDocument() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("two.yaml", "--- 1\n--- 2\n")
+        try dir.write("empty.yaml", "")
+        let main = try dir.write("main.yaml", "a: !include two.yaml\n")
+        let empty = try dir.write("e.yaml", "a: !include empty.yaml\n")
+        #expect(throws: Diagnostic.error(
+            SourceLocation(file: main, line: 1, column: 4),
+            "\(dir.path)/two.yaml has 2 documents; !include needs a file with exactly one YAML document")
+        ) {
+            try Loader().load(file: main)
+        }
+        #expect(throws: Diagnostic.self) { try Loader().load(file: empty) }
+    }
+
+    @Test func includeNeedsAScalarPath() {
+        #expect(failure("a: !include {x: 1}\n")
+            == "t.yaml:1:4: error: !include takes a file path, not a mapping: write `!include path/to/file`")
+        #expect(failure("a: !include\n") == "t.yaml:1:4: error: !include needs a file path, relative to t.yaml")
+    }
+}

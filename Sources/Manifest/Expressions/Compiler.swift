@@ -1,0 +1,124 @@
+import Diagnostics
+
+/// Resolves the names an expression may use, at compile time.
+struct NameScope {
+    /// Matrix values of the task entry being compiled, by name; they shadow vars.
+    var slots: [String: Int] = [:]
+    /// Whether `task.key` and `task.address` exist here (they do in fields, not in keys, vars or matrix axes).
+    var allowsTaskNames = false
+    /// Why `task.*` is unavailable, for the error message.
+    var taskNamesUnavailableReason = "here"
+    var setName: String
+    var environment: [String: String]
+    /// The value of a var, evaluated on first use; nil when no var has that name.
+    var lookUpVar: (String, Int) throws(ExpressionError) -> Value?
+    var varNames: () -> [String]
+}
+
+enum Compiler {
+    static func compile(_ syntax: Syntax, in scope: NameScope) throws(ExpressionError) -> Compiled {
+        switch syntax {
+        case .literal(let value, _):
+            return .constant(value)
+        case .name(let name, let offset):
+            return try resolve(name, offset: offset, in: scope)
+        case .member(.name("env", _), let variable, let offset):
+            if let value = scope.environment[variable] { return .constant(.string(value)) }
+            return .missing(ExpressionError(
+                offset: offset,
+                message: "environment variable \(variable) is not set; set it, or write default(env.\(variable), \"fallback\")",
+                isMissingValue: true))
+        case .member(.name("set", _), let member, let offset) where scope.slots["set"] == nil:
+            guard member == "name" else {
+                throw ExpressionError(offset: offset, message: "unknown name 'set.\(member)'; the set has only 'set.name'")
+            }
+            return .constant(.string(scope.setName))
+        case .member(.name("task", _), let member, let offset) where scope.slots["task"] == nil:
+            guard scope.allowsTaskNames else {
+                throw ExpressionError(offset: offset, message: "'task.\(member)' is not available \(scope.taskNamesUnavailableReason)")
+            }
+            switch member {
+            case "key": return .taskKey
+            case "address": return .taskAddress
+            default:
+                throw ExpressionError(offset: offset, message: "unknown name 'task.\(member)'\(Suggestion.hint(for: member, in: ["key", "address"]).replacingOccurrences(of: "mean ", with: "mean task."))")
+            }
+        case .member(let base, let member, let offset):
+            return fold(.member(try compile(base, in: scope), member, offset: offset))
+        case .index(let base, let index, let offset):
+            return fold(.index(try compile(base, in: scope), try compile(index, in: scope), offset: offset))
+        case .call(let name, let arguments, let offset):
+            guard let function = Function(rawValue: name) else {
+                let hint = Suggestion.hint(for: name, in: Function.allCases.map(\.rawValue))
+                throw ExpressionError(offset: offset, message: "unknown function '\(name)'\(hint)")
+            }
+            guard arguments.count == function.arity else {
+                throw ExpressionError(offset: offset, message: "\(function.rawValue) takes \(function.arity) argument\(function.arity == 1 ? "" : "s"): \(function.signature)")
+            }
+            var compiled: [Compiled] = []
+            for argument in arguments { compiled.append(try compile(argument, in: scope)) }
+            return fold(.call(function, compiled, offset: offset))
+        case .unary(let op, let operand, let offset):
+            return fold(.unary(op, try compile(operand, in: scope), offset: offset))
+        case .binary(let op, let left, let right, let offset):
+            return fold(.binary(op, try compile(left, in: scope), try compile(right, in: scope), offset: offset))
+        case .conditional(let condition, let whenTrue, let whenFalse, let offset):
+            return fold(.conditional(
+                try compile(condition, in: scope), try compile(whenTrue, in: scope), try compile(whenFalse, in: scope),
+                offset: offset))
+        }
+    }
+
+    private static let reservedNames: Set<String> = ["env", "set", "task"]
+
+    private static func resolve(_ name: String, offset: Int, in scope: NameScope) throws(ExpressionError) -> Compiled {
+        if let slot = scope.slots[name] { return .slot(slot, name: name, offset: offset) }
+        if let value = try scope.lookUpVar(name, offset) { return .constant(value) }
+        if reservedNames.contains(name) {
+            let example = name == "env" ? "env.HOME" : name == "set" ? "set.name" : "task.key"
+            throw ExpressionError(offset: offset, message: "'\(name)' is not a value by itself; use a member such as \(example)")
+        }
+        if Function(rawValue: name) != nil {
+            throw ExpressionError(offset: offset, message: "'\(name)' is a function; call it: \(Function(rawValue: name)?.signature ?? name)")
+        }
+        let candidates = Array(scope.slots.keys) + scope.varNames()
+        throw ExpressionError(offset: offset, message: "undefined name '\(name)'\(Suggestion.hint(for: name, in: candidates))")
+    }
+
+    /// Evaluates a node whose operands are all constants; leaves it alone when that fails, so an error only
+    /// surfaces if the value is really needed (a branch not taken, say).
+    private static func fold(_ node: Compiled) -> Compiled {
+        let operandsConstant: Bool
+        switch node {
+        case .member(let base, _, _): operandsConstant = base.constantValue != nil
+        case .index(let base, let index, _): operandsConstant = base.constantValue != nil && index.constantValue != nil
+        case .call(_, let arguments, _):
+            operandsConstant = arguments.allSatisfy {
+                if case .missing = $0 { return true }
+                return $0.constantValue != nil
+            }
+        case .unary(_, let operand, _): operandsConstant = operand.constantValue != nil
+        case .binary(_, let left, let right, _): operandsConstant = left.constantValue != nil && right.constantValue != nil
+        case .conditional(let condition, _, _, _): operandsConstant = condition.constantValue != nil
+        default: return node
+        }
+        guard operandsConstant else { return node }
+        let context = EvaluationContext(slots: [], taskKey: nil, taskAddress: nil)
+        if case .conditional(let condition, let whenTrue, let whenFalse, let offset) = node,
+           let value = condition.constantValue {
+            // Choose the branch now; the other may still depend on the matrix.
+            guard case .bool(let chosen) = value.revealed.value else { return node }
+            let branch = chosen ? whenTrue : whenFalse
+            if value.revealed.isSensitive {
+                if let constant = branch.constantValue { return .constant(.secret(constant)) }
+                return .conditional(condition, whenTrue, whenFalse, offset: offset)
+            }
+            return branch
+        }
+        do {
+            return .constant(try Evaluator.evaluate(node, context))
+        } catch {
+            return node
+        }
+    }
+}

@@ -1,0 +1,265 @@
+import JSON
+import OrderedCollections
+
+/// Evaluates compiled expressions for one expanded task.
+enum Evaluator {
+    /// The largest list `range()` builds; anything bigger is surely a mistake and would exhaust memory.
+    static let maxRangeLength: Int64 = 10_000_000
+
+    static func evaluate(_ node: Compiled, _ context: EvaluationContext) throws(ExpressionError) -> Value {
+        switch node {
+        case .constant(let value):
+            return value
+        case .missing(let error):
+            throw error
+        case .slot(let index, let name, let offset):
+            guard index < context.slots.count, let value = context.slots[index] else {
+                throw ExpressionError(offset: offset, message: "matrix value '\(name)' is not defined for this task (an include entry leaves it out)")
+            }
+            return value
+        case .taskKey:
+            return .string(context.taskKey ?? "")
+        case .taskAddress:
+            return .string(context.taskAddress ?? "")
+        case .member(let base, let name, let offset):
+            let (value, secret) = try evaluate(base, context).revealed
+            guard case .map(let entries) = value else {
+                throw ExpressionError(offset: offset, message: "cannot read '.\(name)' of a \(value.typeName); only mappings have members")
+            }
+            guard let member = entries[name] else {
+                let keys = entries.keys.map { "'\($0)'" }.prefix(8).joined(separator: ", ")
+                throw ExpressionError(offset: offset, message: "no key '\(name)' in the mapping (keys: \(keys))", isMissingValue: true)
+            }
+            return secret ? .secret(member) : member
+        case .index(let base, let index, let offset):
+            let (container, secret1) = try evaluate(base, context).revealed
+            let (key, secret2) = try evaluate(index, context).revealed
+            let result: Value
+            switch (container, key) {
+            case (.list(let items), .int(let i)):
+                guard i >= 0, i < Int64(items.count) else {
+                    throw ExpressionError(offset: offset, message: "index \(i) is out of range for a list of \(items.count)", isMissingValue: true)
+                }
+                result = items[Int(i)]
+            case (.map(let entries), .string(let k)):
+                guard let v = entries[k] else {
+                    throw ExpressionError(offset: offset, message: "no key '\(k)' in the mapping", isMissingValue: true)
+                }
+                result = v
+            case (.list, _):
+                throw ExpressionError(offset: offset, message: "a list index must be an integer, not a \(key.typeName)")
+            case (.map, _):
+                throw ExpressionError(offset: offset, message: "a mapping key must be a string, not a \(key.typeName)")
+            default:
+                throw ExpressionError(offset: offset, message: "cannot index a \(container.typeName)")
+            }
+            return secret1 || secret2 ? .secret(result) : result
+        case .call(let function, let arguments, let offset):
+            return try call(function, arguments, offset: offset, context)
+        case .unary(let op, let operand, let offset):
+            let (value, secret) = try evaluate(operand, context).revealed
+            let result: Value
+            switch (op, value) {
+            case (.not, .bool(let b)): result = .bool(!b)
+            case (.negate, .int(let i)):
+                guard i != .min else { throw ExpressionError(offset: offset, message: "integer overflow") }
+                result = .int(-i)
+            case (.not, _): throw ExpressionError(offset: offset, message: "'!' needs a boolean, not a \(value.typeName)")
+            case (.negate, _): throw ExpressionError(offset: offset, message: "'-' needs an integer, not a \(value.typeName)")
+            }
+            return secret ? .secret(result) : result
+        case .binary(let op, let left, let right, let offset):
+            return try binary(op, left, right, offset: offset, context)
+        case .conditional(let condition, let whenTrue, let whenFalse, let offset):
+            let (value, secret) = try evaluate(condition, context).revealed
+            guard case .bool(let chosen) = value else {
+                throw ExpressionError(offset: offset, message: "the condition before '?' must be a boolean, not a \(value.typeName)")
+            }
+            let result = try evaluate(chosen ? whenTrue : whenFalse, context)
+            return secret ? .secret(result) : result
+        }
+    }
+
+    private static func binary(
+        _ op: BinaryOperator, _ left: Compiled, _ right: Compiled, offset: Int, _ context: EvaluationContext
+    ) throws(ExpressionError) -> Value {
+        if op == .and || op == .or {
+            let (l, secret1) = try evaluate(left, context).revealed
+            guard case .bool(let a) = l else {
+                throw ExpressionError(offset: offset, message: "'\(op.rawValue)' needs booleans, not a \(l.typeName)")
+            }
+            if (op == .and && !a) || (op == .or && a) { return secret1 ? .secret(.bool(a)) : .bool(a) }
+            let (r, secret2) = try evaluate(right, context).revealed
+            guard case .bool(let b) = r else {
+                throw ExpressionError(offset: offset, message: "'\(op.rawValue)' needs booleans, not a \(r.typeName)")
+            }
+            return secret1 || secret2 ? .secret(.bool(b)) : .bool(b)
+        }
+        let (l, secret1) = try evaluate(left, context).revealed
+        let (r, secret2) = try evaluate(right, context).revealed
+        let result = try apply(op, l, r, offset: offset)
+        return secret1 || secret2 ? .secret(result) : result
+    }
+
+    private static func apply(_ op: BinaryOperator, _ l: Value, _ r: Value, offset: Int) throws(ExpressionError) -> Value {
+        switch op {
+        case .equal: return .bool(l == r)
+        case .notEqual: return .bool(l != r)
+        case .less, .lessOrEqual, .greater, .greaterOrEqual:
+            let order: Int
+            switch (l, r) {
+            case (.int(let a), .int(let b)): order = a < b ? -1 : a == b ? 0 : 1
+            case (.string(let a), .string(let b)): order = a < b ? -1 : a == b ? 0 : 1
+            default:
+                throw ExpressionError(offset: offset, message: "'\(op.rawValue)' compares two integers or two strings, not a \(l.typeName) and a \(r.typeName)")
+            }
+            switch op {
+            case .less: return .bool(order < 0)
+            case .lessOrEqual: return .bool(order <= 0)
+            case .greater: return .bool(order > 0)
+            default: return .bool(order >= 0)
+            }
+        case .add:
+            switch (l, r) {
+            case (.int(let a), .int(let b)):
+                let (sum, overflow) = a.addingReportingOverflow(b)
+                if overflow { throw ExpressionError(offset: offset, message: "integer overflow in '+'") }
+                return .int(sum)
+            case (.string(let a), .string(let b)):
+                return .string(a + b)
+            case (.string, _), (_, .string):
+                throw ExpressionError(offset: offset, message: "'+' joins two strings or adds two integers, not a \(l.typeName) and a \(r.typeName); put the value in text instead, as in \"shard-${n}\"")
+            default:
+                throw ExpressionError(offset: offset, message: "'+' adds two integers or joins two strings, not a \(l.typeName) and a \(r.typeName)")
+            }
+        case .subtract, .multiply, .divide, .remainder:
+            guard case .int(let a) = l, case .int(let b) = r else {
+                throw ExpressionError(offset: offset, message: "'\(op.rawValue)' needs two integers, not a \(l.typeName) and a \(r.typeName)")
+            }
+            let (value, overflow): (Int64, Bool)
+            switch op {
+            case .subtract: (value, overflow) = a.subtractingReportingOverflow(b)
+            case .multiply: (value, overflow) = a.multipliedReportingOverflow(by: b)
+            default:
+                if b == 0 { throw ExpressionError(offset: offset, message: "division by zero") }
+                (value, overflow) = op == .divide ? a.dividedReportingOverflow(by: b) : a.remainderReportingOverflow(dividingBy: b)
+            }
+            if overflow { throw ExpressionError(offset: offset, message: "integer overflow in '\(op.rawValue)'") }
+            return .int(value)
+        case .and, .or:
+            return .null  // handled with short-circuit in binary()
+        }
+    }
+
+    private static func call(
+        _ function: Function, _ arguments: [Compiled], offset: Int, _ context: EvaluationContext
+    ) throws(ExpressionError) -> Value {
+        if function == .default {
+            do {
+                let value = try evaluate(arguments[0], context)
+                if case .null = value.revealed.value { return try evaluate(arguments[1], context) }
+                return value
+            } catch where error.isMissingValue {
+                return try evaluate(arguments[1], context)
+            }
+        }
+        var values: [Value] = []
+        values.reserveCapacity(arguments.count)
+        for argument in arguments { values.append(try evaluate(argument, context)) }
+        switch function {
+        case .sensitive:
+            return .secret(values[0])
+        case .json:
+            let text = values[0].unwrapped.serialized()
+            return values[0].containsSensitive ? .secret(.string(text)) : .string(text)
+        case .len:
+            let (v, secret) = values[0].revealed
+            let length: Int
+            switch v {
+            case .string(let s): length = s.count
+            case .list(let items): length = items.count
+            case .map(let entries): length = entries.count
+            default: throw ExpressionError(offset: offset, message: "len() takes a string, list or mapping, not a \(v.typeName)")
+            }
+            return secret ? .secret(.int(Int64(length))) : .int(Int64(length))
+        case .join:
+            let (list, secret1) = values[0].revealed
+            let (separator, secret2) = values[1].revealed
+            guard case .list(let items) = list else {
+                throw ExpressionError(offset: offset, message: "join() takes a list first, not a \(list.typeName)")
+            }
+            guard case .string(let sep) = separator else {
+                throw ExpressionError(offset: offset, message: "join() takes a string separator, not a \(separator.typeName)")
+            }
+            var secret = secret1 || secret2
+            var parts: [String] = []
+            parts.reserveCapacity(items.count)
+            for item in items {
+                let (v, s) = item.revealed
+                secret = secret || s
+                guard let text = Interpolation.text(of: v) else {
+                    throw ExpressionError(offset: offset, message: "join() cannot put a \(v.typeName) into text; use json() for it")
+                }
+                parts.append(text)
+            }
+            let result = Value.string(parts.joined(separator: sep))
+            return secret ? .secret(result) : result
+        case .upper, .lower:
+            let (v, secret) = values[0].revealed
+            guard case .string(let s) = v else {
+                throw ExpressionError(offset: offset, message: "\(function.rawValue)() takes a string, not a \(v.typeName)")
+            }
+            let result = Value.string(function == .upper ? s.uppercased() : s.lowercased())
+            return secret ? .secret(result) : result
+        case .pad:
+            let (n, secret1) = values[0].revealed
+            let (w, secret2) = values[1].revealed
+            guard case .int(let width) = w, width >= 0, width <= 1000 else {
+                throw ExpressionError(offset: offset, message: "pad() takes a width between 0 and 1000")
+            }
+            let digits: String
+            var negative = false
+            switch n {
+            case .int(let i):
+                negative = i < 0
+                digits = String(i.magnitude)
+            case .string(let s) where !s.isEmpty && s.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }):
+                digits = s
+            default:
+                throw ExpressionError(offset: offset, message: "pad() takes an integer (or a string of digits), not a \(n.typeName)")
+            }
+            let padding = max(0, Int(width) - digits.count - (negative ? 1 : 0))
+            let result = Value.string((negative ? "-" : "") + String(repeating: "0", count: padding) + digits)
+            return secret1 || secret2 ? .secret(result) : result
+        case .range:
+            let (a, secret1) = values[0].revealed
+            let (b, secret2) = values[1].revealed
+            guard case .int(let low) = a, case .int(let high) = b else {
+                throw ExpressionError(offset: offset, message: "range() takes two integers, not a \(a.typeName) and a \(b.typeName)")
+            }
+            if high < low { return .list([]) }
+            let (span, overflow) = high.subtractingReportingOverflow(low)
+            guard !overflow, span < maxRangeLength else {
+                throw ExpressionError(offset: offset, message: "range(\(low), \(high)) is longer than \(maxRangeLength) values")
+            }
+            let result = Value.list((low...high).map { .int($0) })
+            return secret1 || secret2 ? .secret(result) : result
+        case .default:
+            return .null  // handled above
+        }
+    }
+}
+
+/// How values become text inside a string with `${...}` in it.
+enum Interpolation {
+    static func text(of value: Value) -> String? {
+        switch value {
+        case .string(let s): return s
+        case .int(let i): return String(i)
+        case .bool(let b): return b ? "true" : "false"
+        case .double(let d): return JSONValue.double(d).serialized()
+        case .null, .list, .map: return nil
+        case .sensitive(let inner): return text(of: inner)
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Diagnostics
+import YAML
+
+/// A YAML scalar that holds `${...}`, compiled: either one typed expression or text with expressions in it.
+struct ScalarTemplate: Sendable {
+    enum Part: Sendable {
+        case text(String)
+        case expression(Compiled, offset: Int)
+    }
+
+    var parts: [Part]
+    /// A plain scalar that is exactly one `${...}`: its value keeps the expression's own type.
+    var isSingleExpression: Bool
+    var location: SourceLocation
+    /// Where offsets inside the text start, relative to `location` (1 past an opening quote); nil when the text
+    /// spans lines and offsets cannot be mapped to columns.
+    var columnShift: Int?
+    /// Top-level names the expressions refer to (`region`, `env.HOME`), for `explain`.
+    var references: [String]
+    /// The scalar's text as written.
+    var source: String = ""
+
+    /// The parsed pieces before names are resolved.
+    enum RawPart {
+        case text(String)
+        case expression(Syntax, offset: Int)
+    }
+
+    /// Splits a scalar's text into text and expressions. Returns nil when the text holds no `${` at all (so
+    /// the scalar is plain data); `$${` stands for a literal `${`.
+    static func split(_ text: String) throws(ExpressionError) -> [RawPart]? {
+        guard text.utf8.contains(UInt8(ascii: "$")) else { return nil }
+        let scalars = Array(text.unicodeScalars)
+        var parts: [RawPart] = []
+        var literal = ""
+        var sawSyntax = false
+        var i = 0
+        while i < scalars.count {
+            if scalars[i] == "$", i + 2 < scalars.count, scalars[i + 1] == "$", scalars[i + 2] == "{" {
+                literal.unicodeScalars.append(contentsOf: ["$", "{"])
+                i += 3
+                sawSyntax = true
+            } else if scalars[i] == "$", i + 1 < scalars.count, scalars[i + 1] == "{" {
+                if !literal.isEmpty { parts.append(.text(literal)); literal = "" }
+                let (syntax, end) = try Parser.parse(scalars, from: i + 2)
+                parts.append(.expression(syntax, offset: i))
+                i = end
+                sawSyntax = true
+            } else {
+                literal.unicodeScalars.append(scalars[i])
+                i += 1
+            }
+        }
+        guard sawSyntax else { return nil }
+        if !literal.isEmpty { parts.append(.text(literal)) }
+        return parts
+    }
+
+    static func columnShift(for scalar: Scalar) -> Int? {
+        guard !scalar.text.contains("\n") else { return nil }
+        switch scalar.style {
+        case .plain: return 0
+        case .singleQuoted, .doubleQuoted: return 1
+        case .literal, .folded: return nil
+        }
+    }
+
+    /// The diagnostic for an expression error at `offset` in this scalar.
+    func diagnostic(for error: ExpressionError) -> Diagnostic {
+        ScalarTemplate.diagnostic(for: error, at: location, columnShift: columnShift)
+    }
+
+    static func diagnostic(for error: ExpressionError, at location: SourceLocation, columnShift: Int?) -> Diagnostic {
+        if let shift = columnShift {
+            return .error(location.advanced(byColumns: shift + error.offset), error.message)
+        }
+        return .error(location, "\(error.message) (at column \(error.offset + 1) of the text)")
+    }
+
+    static func collectReferences(_ syntax: Syntax, into names: inout [String]) {
+        switch syntax {
+        case .literal: break
+        case .name(let n, _): if !names.contains(n) { names.append(n) }
+        case .member(.name(let root, _), let member, _) where root == "env" || root == "set" || root == "task":
+            let n = "\(root).\(member)"
+            if !names.contains(n) { names.append(n) }
+        case .member(let base, _, _): collectReferences(base, into: &names)
+        case .index(let a, let b, _): collectReferences(a, into: &names); collectReferences(b, into: &names)
+        case .call(_, let args, _): for a in args { collectReferences(a, into: &names) }
+        case .unary(_, let a, _): collectReferences(a, into: &names)
+        case .binary(_, let a, let b, _): collectReferences(a, into: &names); collectReferences(b, into: &names)
+        case .conditional(let a, let b, let c, _):
+            collectReferences(a, into: &names); collectReferences(b, into: &names); collectReferences(c, into: &names)
+        }
+    }
+
+    func evaluate(_ context: EvaluationContext) throws(ExpressionError) -> Value {
+        if isSingleExpression, case .expression(let compiled, _) = parts[0] {
+            return try Evaluator.evaluate(compiled, context)
+        }
+        var text = ""
+        var secret = false
+        for part in parts {
+            switch part {
+            case .text(let s):
+                text += s
+            case .expression(let compiled, let offset):
+                let (value, isSecret) = try Evaluator.evaluate(compiled, context).revealed
+                secret = secret || isSecret
+                guard let piece = Interpolation.text(of: value) else {
+                    let advice = value == .null
+                        ? "use default(x, \"\") to put a fallback in its place"
+                        : "pass it through json() to put it into text"
+                    throw ExpressionError(offset: offset, message: "a \(value.typeName) cannot be part of a text; \(advice)")
+                }
+                text += piece
+            }
+        }
+        return secret ? .secret(.string(text)) : .string(text)
+    }
+}

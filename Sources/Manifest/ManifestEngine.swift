@@ -1,0 +1,177 @@
+import BatchTask
+import Diagnostics
+import Foundation
+import OrderedCollections
+import YAML
+
+/// What to read and how: the manifest-related flags and project settings.
+public struct ManifestOptions: Sendable {
+    /// Manifest files and directories.
+    public var paths: [String]
+    /// `--var-file` paths, weakest first.
+    public var varFiles: [String] = []
+    /// `--var name=value`, in the order given.
+    public var vars: [(name: String, value: String)] = []
+    /// The process environment: `env.NAME` in expressions and `BATCHCTL_VAR_*`.
+    public var environment: [String: String] = [:]
+    /// The directory that includes may not leave.
+    public var root: String = "."
+    public var allowIncludeOutside = false
+    /// The most tasks one task entry may expand to.
+    public var maxTasks = 1_000_000
+    /// The project file, whose Project document is not a manifest.
+    public var projectFile: String?
+    /// Record where each field of this address came from.
+    public var explain: String?
+
+    public init(paths: [String]) {
+        self.paths = paths
+    }
+}
+
+/// Everything the manifests say, expanded.
+public struct ExpansionResult: Sendable {
+    public var tasks: [DesiredTask] = []
+    public var moves: [Move] = []
+    public var sets: [TaskSetSummary] = []
+    /// Errors and warnings, sorted by position.
+    public var diagnostics: [Diagnostic] = []
+    public var explanation: Explanation?
+    public var filesRead = 0
+
+    public var hasErrors: Bool { diagnostics.hasErrors }
+}
+
+/// Turns manifests into desired tasks: load, evaluate vars, merge templates, expand matrices, check types.
+public enum ManifestEngine {
+    public static func expand(_ options: ManifestOptions) -> ExpansionResult {
+        let diagnostics = DiagnosticCollector()
+        let loader = Loader(options: LoaderOptions(root: options.root, allowIncludeOutside: options.allowIncludeOutside))
+        let overrides = loadOverrides(options, loader: loader, diagnostics: diagnostics)
+        let sources = ManifestSources.load(
+            paths: options.paths, skipping: Set(options.varFiles), projectFile: options.projectFile,
+            loader: loader, diagnostics: diagnostics)
+
+        var result = ExpansionResult()
+        result.filesRead = sources.filesRead
+        var setLocations: [String: SourceLocation] = [:]
+        var declaredVars = Set<String>()
+        var moveNodes: [(set: String, node: Node)] = []
+        var dependsOn: [[DependencyReference]] = []
+        for document in sources.taskSets {
+            let expander = SetExpander(
+                document: document.root, options: options, overrides: overrides, diagnostics: diagnostics)
+            guard let name = expander.name else { continue }
+            if let first = setLocations[name] {
+                diagnostics.error(expander.nameLocation, "task set '\(name)' is defined twice; set names are unique across everything loaded",
+                                  notes: ["first defined at \(first)"])
+                continue
+            }
+            setLocations[name] = expander.nameLocation
+            let before = result.tasks.count
+            expander.expand(into: &result.tasks, dependencies: &dependsOn, explanation: &result.explanation)
+            declaredVars.formUnion(expander.declaredVars)
+            moveNodes += expander.moveNodes.map { (name, $0) }
+            result.sets.append(TaskSetSummary(
+                name: name, labels: expander.labels, location: expander.nameLocation, taskCount: result.tasks.count - before))
+        }
+        // After an error a set may not have been read, so "nobody declares it" could be wrong.
+        for override in overrides where !declaredVars.contains(override.name) && !diagnostics.hasErrors {
+            let location: SourceLocation? = if case .varFile(let l) = override.source { l } else { nil }
+            let hint = Suggestion.hint(for: override.name, in: declaredVars)
+            diagnostics.warning(location, "a value is given for var '\(override.name)' (\(override.source)), but no task set declares it\(hint)")
+        }
+        if !diagnostics.hasErrors {
+            DependencyResolver.resolve(&result.tasks, references: dependsOn, diagnostics: diagnostics)
+            result.moves = resolveMoves(moveNodes, tasks: result.tasks, diagnostics: diagnostics)
+        }
+        if let address = options.explain, result.explanation == nil, !diagnostics.hasErrors {
+            let known = result.tasks.map(\.address)
+            diagnostics.error(nil, "no task has the address '\(address)'\(Suggestion.hint(for: address, in: known))")
+        }
+        result.diagnostics = diagnostics.diagnostics.sortedByLocation()
+        return result
+    }
+
+    /// `--var-file`, `BATCHCTL_VAR_*` and `--var` values, weakest first.
+    private static func loadOverrides(_ options: ManifestOptions, loader: Loader, diagnostics: DiagnosticCollector) -> [VarOverride] {
+        var overrides: [VarOverride] = []
+        for path in options.varFiles {
+            do {
+                let file = try loader.load(file: path)
+                for document in file.documents {
+                    guard let pairs = document.mappingPairs else {
+                        diagnostics.error(document.location, "a var file holds a mapping of var names to values, not \(document.kindName)")
+                        continue
+                    }
+                    for pair in pairs {
+                        guard let name = pair.key.scalar?.text else { continue }
+                        overrides.append(VarOverride(name: name, node: pair.value, source: .varFile(pair.key.location)))
+                    }
+                }
+            } catch {
+                diagnostics.add(error)
+            }
+        }
+        for (key, value) in options.environment.sorted(by: { $0.key < $1.key }) where key.hasPrefix("BATCHCTL_VAR_") {
+            let name = String(key.dropFirst("BATCHCTL_VAR_".count))
+            if let node = scalarNode(value, displayName: key, loader: loader, diagnostics: diagnostics) {
+                overrides.append(VarOverride(name: name, node: node, source: .environment(key)))
+            }
+        }
+        for (name, value) in options.vars {
+            if let node = scalarNode(value, displayName: "--var \(name)", loader: loader, diagnostics: diagnostics) {
+                overrides.append(VarOverride(name: name, node: node, source: .flag(name)))
+            }
+        }
+        return overrides
+    }
+
+    /// A value from the command line or environment, read as YAML (so `8` is an integer and `[a, b]` a list).
+    private static func scalarNode(_ text: String, displayName: String, loader: Loader, diagnostics: DiagnosticCollector) -> Node? {
+        let location = SourceLocation(file: displayName, line: 1, column: 1)
+        guard !text.isEmpty else {
+            return Node(content: .scalar(Scalar(text: "", style: .plain, value: .null)), location: location, tag: nil)
+        }
+        if let file = try? loader.load(text: text, file: displayName), file.documents.count == 1, let node = file.documents.first {
+            return node
+        }
+        return Node(content: .scalar(Scalar(text: text, style: .plain, value: .string(text))), location: location, tag: nil)
+    }
+
+    private static func resolveMoves(_ nodes: [(set: String, node: Node)], tasks: [DesiredTask], diagnostics: DiagnosticCollector) -> [Move] {
+        let addresses = Set(tasks.map(\.address))
+        var moves: [Move] = []
+        var seenFrom: [String: SourceLocation] = [:]
+        for (set, node) in nodes {
+            guard let from = node["from"]?.scalar?.text, let to = node["to"]?.scalar?.text else {
+                diagnostics.error(node.location, "a moved entry needs both from and to: {from: old-key, to: new-key}")
+                continue
+            }
+            if let pairs = node.mappingPairs {
+                for pair in pairs where pair.key.scalar?.text != "from" && pair.key.scalar?.text != "to" {
+                    diagnostics.error(pair.key.location, "unknown key '\(pair.key.scalar?.text ?? "")' in a moved entry (known: from, to)")
+                }
+            }
+            let fromAddress = from.contains("/") ? from : "\(set)/\(from)"
+            let toAddress = to.contains("/") ? to : "\(set)/\(to)"
+            if !addresses.contains(toAddress) {
+                // `when` may drop the task in this environment; the move still applies where it exists.
+                diagnostics.warning(node["to"]?.location ?? node.location,
+                                    "moved to '\(toAddress)', but no task has that address now\(Suggestion.hint(for: toAddress, in: addresses))")
+            }
+            if addresses.contains(fromAddress) {
+                diagnostics.error(node["from"]?.location ?? node.location,
+                                  "moved from '\(fromAddress)', but a task still has that address; a move carries an old address to a new one")
+                continue
+            }
+            if let first = seenFrom[fromAddress] {
+                diagnostics.error(node.location, "'\(fromAddress)' is moved twice", notes: ["first moved at \(first)"])
+                continue
+            }
+            seenFrom[fromAddress] = node.location
+            moves.append(Move(from: fromAddress, to: toAddress, location: node.location))
+        }
+        return moves
+    }
+}

@@ -1,0 +1,113 @@
+import Diagnostics
+import Foundation
+import YAML
+
+/// Finds manifest files, loads them with the YAML loader and sorts their documents by kind.
+struct ManifestSources {
+    struct TaskSetDocument {
+        var file: String
+        var root: Node
+    }
+
+    var taskSets: [TaskSetDocument] = []
+    var filesRead = 0
+
+    /// Loads every manifest under `paths` (files, or directories read recursively in sorted order).
+    static func load(paths: [String], skipping skipped: Set<String>, projectFile: String?, loader: Loader,
+                     diagnostics: DiagnosticCollector) -> ManifestSources {
+        var sources = ManifestSources()
+        var files: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                diagnostics.error(nil, "\(path): no such file or directory (given as a manifest path)")
+                continue
+            }
+            if isDirectory.boolValue {
+                files += yamlFiles(under: path)
+            } else {
+                files.append(path)
+            }
+        }
+        let skippedPaths = Set(skipped.map(normalize))
+        var unversioned: [(file: String, location: SourceLocation)] = []
+        var seen = Set<String>()
+        for file in files where seen.insert(normalize(file)).inserted && !skippedPaths.contains(normalize(file)) {
+            let yaml: YAMLFile
+            do {
+                yaml = try loader.load(file: file)
+            } catch {
+                diagnostics.add(hinted(error))
+                continue
+            }
+            sources.filesRead += 1
+            var declared = false
+            for document in yaml.documents {
+                guard let apiVersion = document["apiVersion"] else { continue }
+                declared = true
+                guard case .scalar(let version) = apiVersion.content, version.text == "batchctl/v1" else {
+                    diagnostics.error(apiVersion.location, "unsupported apiVersion \((apiVersion.scalar?.text).map { "'\($0)'" } ?? "value"); this batchctl reads apiVersion: batchctl/v1")
+                    continue
+                }
+                guard let kind = document["kind"] else {
+                    diagnostics.error(document.location, "the document has no kind; add kind: TaskSet (or kind: Project in batchctl.yaml)")
+                    continue
+                }
+                switch kind.scalar?.text {
+                case "TaskSet":
+                    sources.taskSets.append(TaskSetDocument(file: yaml.path, root: document))
+                case "Project":
+                    if let projectFile, normalize(projectFile) == normalize(file) { continue }
+                    diagnostics.warning(kind.location, "a Project document is read only from batchctl.yaml in the working directory; this one is ignored")
+                default:
+                    let text = kind.scalar?.text ?? ""
+                    diagnostics.error(kind.location, "unknown kind '\(text)'\(Suggestion.hint(for: text, in: ["TaskSet", "Project"])) (known kinds: TaskSet, Project)")
+                }
+            }
+            if !declared {
+                unversioned.append((yaml.path, SourceLocation(file: yaml.path, line: 1, column: 1)))
+            }
+        }
+        let included = Set(loader.includedFiles.map(normalize))
+        for (file, location) in unversioned where !included.contains(normalize(file)) {
+            diagnostics.warning(location, "skipped \(file): no document in it declares apiVersion: batchctl/v1 (include it with !include, or move it out of the manifest directory)")
+        }
+        return sources
+    }
+
+    /// `*.yaml` and `*.yml` files below `directory`, in sorted order; hidden files and folders are passed over.
+    static func yamlFiles(under directory: String) -> [String] {
+        var result: [String] = []
+        let manager = FileManager.default
+        guard let entries = try? manager.contentsOfDirectory(atPath: directory) else { return [] }
+        for entry in entries.sorted() where !entry.hasPrefix(".") {
+            let path = directory == "." ? entry : (directory.hasSuffix("/") ? directory + entry : directory + "/" + entry)
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
+            if isDirectory.boolValue {
+                result += yamlFiles(under: path)
+            } else if entry.hasSuffix(".yaml") || entry.hasSuffix(".yml") {
+                result.append(path)
+            }
+        }
+        return result
+    }
+
+    static func normalize(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+
+    /// libyaml's "mapping values are not allowed" inside `${...}` is almost always the `: ` of a conditional
+    /// expression, which ends a plain YAML scalar; say so.
+    static func hinted(_ error: Diagnostic) -> Diagnostic {
+        guard error.message.contains("mapping values are not allowed"), let location = error.location,
+              let text = try? String(contentsOfFile: location.file, encoding: .utf8) else { return error }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard location.line >= 1, location.line <= lines.count else { return error }
+        let before = lines[location.line - 1].prefix(max(0, location.column - 1))
+        guard let open = before.range(of: "${", options: .backwards), !before[open.upperBound...].contains("}") else { return error }
+        var hinted = error
+        hinted.notes.append("a ': ' inside ${...} ends a plain YAML scalar: write the conditional as `c ? a :b` (no space after ':'), or quote the whole scalar (which makes it text)")
+        return hinted
+    }
+}

@@ -1,0 +1,77 @@
+import BatchTask
+import Crypto
+import JSON
+import Manifest
+
+/// Hashes and canonical forms: what makes "the same fields" comparable across runs, servers and key orders.
+public enum Fingerprint {
+    /// The value with object keys sorted at every level, so equal data compares equal whatever the key order.
+    public static func canonical(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let members):
+            var sorted = JSONValue.Object(minimumCapacity: members.count)
+            for key in members.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes($1.utf8) }) {
+                if let member = members[key] { sorted[key] = canonical(member) }
+            }
+            return .object(sorted)
+        case .array(let items):
+            return .array(items.map(canonical))
+        case .double(let d) where d == d.rounded() && abs(d) < 9.0e15:
+            return .int(Int64(d))  // a server that sends 5.0 for 5 means the same number
+        default:
+            return value
+        }
+    }
+
+    /// `sha256:<hex>` of bytes.
+    public static func sha256(_ bytes: [UInt8]) -> String {
+        "sha256:" + SHA256.hash(data: bytes).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+
+    /// `sha256:` of the canonical JSON of a value.
+    public static func of(_ value: JSONValue) -> String {
+        sha256(canonical(value).serializedBytes())
+    }
+
+    /// The fingerprint of everything a task sends: its fields in clear, canonical.
+    public static func of(task info: BatchTaskInfo) -> String {
+        of(info.json())
+    }
+
+    /// What the state keeps in place of a secret field: a marker with the hash of its value, never the value.
+    public static func sensitiveMarker(for value: JSONValue) -> JSONValue {
+        .string(markerPrefix + of(value))
+    }
+
+    public static let markerPrefix = "(sensitive) "
+
+    public static func isSensitiveMarker(_ value: JSONValue?) -> Bool {
+        if case .string(let s)? = value { return s.hasPrefix(markerPrefix) }
+        return false
+    }
+}
+
+extension DesiredTask {
+    /// The fields as the state records them: as sent, secrets replaced by their hash markers.
+    public var appliedRecord: JSONValue {
+        guard !redactions.isEmpty, case .object(var fields) = info.json() else { return info.json() }
+        for field in redactions.keys {
+            if let value = info[field] { fields[field.rawValue] = Fingerprint.sensitiveMarker(for: value) }
+        }
+        return .object(fields)
+    }
+
+    /// One field as the state would record it, for comparison with a state entry.
+    func recordedValue(_ field: BatchTaskField) -> JSONValue? {
+        guard let value = info[field] else { return nil }
+        return redactions[field] != nil ? Fingerprint.sensitiveMarker(for: value) : value
+    }
+
+    /// One field as people may see it.
+    func displayedValue(_ field: BatchTaskField) -> JSONValue? {
+        redactions[field] ?? info[field]
+    }
+}

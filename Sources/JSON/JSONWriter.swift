@@ -179,9 +179,16 @@ public struct JSONWriter: Sendable {
 
     // MARK: Scalars
 
+    private static let spaces = [UInt8](repeating: 0x20, count: 64)
+
     private mutating func newline(level: Int) {
         bytes.append(0x0A)
-        bytes.append(contentsOf: repeatElement(0x20, count: 2 * level))
+        var remaining = 2 * level
+        while remaining > 0 {
+            let run = min(remaining, Self.spaces.count)
+            bytes.append(contentsOf: Self.spaces[0..<run])
+            remaining -= run
+        }
     }
 
     private mutating func appendLiteral(_ word: StaticString) {

@@ -97,9 +97,19 @@ struct ManifestSources {
         URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
-    /// libyaml's "mapping values are not allowed" inside `${...}` is almost always the `: ` of a conditional
-    /// expression, which ends a plain YAML scalar; say so.
+    /// Two libyaml errors that `${...}` causes in plain scalars get a note: "mapping values are not allowed" is almost
+    /// always the `: ` of a conditional expression, and a flow-collection error is a `{` or `}` of `${...}` inside
+    /// `[...]` or `{...}`.
     static func hinted(_ error: Diagnostic) -> Diagnostic {
+        if error.message.contains("flow"), let location = error.location,
+           let text = try? String(contentsOfFile: location.file, encoding: .utf8) {
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            if location.line >= 1, location.line <= lines.count, lines[location.line - 1].contains("${") {
+                var hinted = error
+                hinted.notes.append("inside [...] or {...}, a plain scalar cannot hold '{' or '}': quote the scalar that holds ${...}, or write the mapping in block style")
+                return hinted
+            }
+        }
         guard error.message.contains("mapping values are not allowed"), let location = error.location,
               let text = try? String(contentsOfFile: location.file, encoding: .utf8) else { return error }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)

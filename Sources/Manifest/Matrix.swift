@@ -3,8 +3,8 @@ import OrderedCollections
 import YAML
 
 /// A task entry's matrix: axes whose cartesian product (first axis slowest), less `exclude`, plus `include`.
-struct Matrix {
-    struct Axis {
+struct Matrix: Sendable {
+    struct Axis: Sendable {
         var name: String
         var values: [Value]
         var location: SourceLocation

@@ -5,7 +5,7 @@ import OrderedCollections
 import YAML
 
 /// A `dependsOn` entry of one expanded task, before it is resolved to addresses.
-struct DependencyReference {
+struct DependencyReference: Sendable {
     var text: String
     var location: SourceLocation
 }

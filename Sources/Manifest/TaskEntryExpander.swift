@@ -22,7 +22,7 @@ struct TaskEntryExpander {
     }
 
     /// The merged, compiled definition of the entry.
-    struct Compiled {
+    struct Compiled: Sendable {
         var key: FieldTree
         var when: FieldTree?
         var fields: [(field: BatchTaskField, tree: FieldTree)]
@@ -49,54 +49,34 @@ struct TaskEntryExpander {
         }
         tasks.reserveCapacity(tasks.count + total)
         let sourceLocation = entry.location
-        let constantLifecycle = (try? evaluateLifecycle(
-            compiled.lifecycle, context: EvaluationContext(slots: [], taskKey: nil, taskAddress: nil), quiet: true)) ?? nil
-        matrix.forEachCombination { slots in
-            var context = EvaluationContext(slots: slots, taskKey: nil, taskAddress: nil)
-            do throws(Diagnostic) {
-                let key = try evaluateKey(compiled.key, context, matrix: matrix)
-                if let when = compiled.when, !(try evaluateCondition(when, context)) { return }
-                let address = "\(setName)/\(key)"
-                if let first = keys[key] {
+        let evaluator = CombinationEvaluator(
+            compiled: compiled, setName: setName, addressPrefix: setName + "/", entryLocation: sourceLocation)
+        var combinations: [[Value?]] = []
+        combinations.reserveCapacity(total)
+        matrix.forEachCombination { combinations.append($0) }
+        // Combinations are independent: evaluate them on every core, then check keys and collect in order.
+        let outcomes = Parallel.map(combinations) { evaluator.evaluate($0) }
+        for (index, outcome) in outcomes.enumerated() {
+            switch outcome {
+            case .dropped:
+                continue
+            case .failed(let errors):
+                for error in errors { diagnostics.add(error) }
+            case .task(let task, let references):
+                let slots = combinations[index]
+                if let first = keys[task.key] {
                     let firstMatrix = first.slots.isEmpty ? "" : " (matrix: \(matrix.describe(first.slots) ?? ""))"
-                    throw Diagnostic.error(sourceLocation, "duplicate key '\(key)' in set '\(setName)'\(matrix.describe(slots).map { " (matrix: \($0))" } ?? "")",
-                                           notes: ["first made at \(first.location)\(firstMatrix)"])
+                    diagnostics.error(sourceLocation, "duplicate key '\(task.key)' in set '\(setName)'\(matrix.describe(slots).map { " (matrix: \($0))" } ?? "")",
+                                      notes: ["first made at \(first.location)\(firstMatrix)"])
+                    continue
                 }
-                keys[key] = (sourceLocation, slots)
-                context.taskKey = key
-                context.taskAddress = address
-                var info = BatchTaskInfo()
-                var redactions: [BatchTaskField: JSONValue] = [:]
-                var fieldsFailed = false
-                for (field, tree) in compiled.fields {
-                    // Each field is checked on its own, so one run reports every bad field of the task.
-                    do throws(Diagnostic) {
-                        let value = try tree.evaluate(context)
-                        try FieldTyping.assign(field, value, at: tree.origin?.location ?? sourceLocation, to: &info, redactions: &redactions)
-                    } catch {
-                        diagnostics.add(error)
-                        fieldsFailed = true
-                    }
-                }
-                if fieldsFailed { return }
-                var references: [DependencyReference] = []
-                for tree in compiled.dependsOn {
-                    try dependencyReferences(tree, context, into: &references)
-                }
-                var lifecycle = constantLifecycle ?? Lifecycle()
-                if constantLifecycle == nil, let computed = try evaluateLifecycle(compiled.lifecycle, context: context, quiet: false) {
-                    lifecycle = computed
-                }
-                let task = DesiredTask(
-                    setName: setName, key: key, address: address, source: sourceLocation, info: info,
-                    redactions: redactions, dependsOn: [], lifecycle: lifecycle)
-                if options.explain == address {
+                keys[task.key] = (sourceLocation, slots)
+                if options.explain == task.address {
+                    let context = EvaluationContext(slots: slots, taskKey: task.key, taskAddress: task.address)
                     explanation = Explanation.make(task: task, compiled: compiled, context: context, setExpander: setExpander)
                 }
                 tasks.append(task)
                 dependencies.append(references)
-            } catch {
-                diagnostics.add(error)
             }
         }
     }
@@ -228,77 +208,6 @@ struct TaskEntryExpander {
             layers: layers, dependsOn: dependsOn, lifecycle: lifecycle, matrix: matrix)
     }
 
-    // MARK: - Per task
-
-    private func evaluateKey(_ tree: FieldTree, _ context: EvaluationContext, matrix: Matrix) throws(Diagnostic) -> String {
-        let location = tree.origin?.location ?? entry.location
-        let (value, secret) = try tree.evaluate(context).revealed
-        guard !secret else { throw Diagnostic.error(location, "a key cannot be sensitive: it is part of the address, shown in every output") }
-        guard let key = Interpolation.text(of: value) else {
-            throw Diagnostic.error(location, "key must be text, not a \(value.typeName)")
-        }
-        guard SetExpander.isValidKey(key) else {
-            let matrixText = matrix.describe(context.slots).map { " (matrix: \($0))" } ?? ""
-            throw Diagnostic.error(location, "invalid key '\(key)'\(matrixText): use 1 to 200 characters of A-Z, a-z, 0-9, '.', '_' and '-', starting with a letter or digit")
-        }
-        return key
-    }
-
-    private func evaluateCondition(_ tree: FieldTree, _ context: EvaluationContext) throws(Diagnostic) -> Bool {
-        let (value, _) = try tree.evaluate(context).revealed
-        guard case .bool(let b) = value else {
-            throw Diagnostic.error(tree.origin?.location ?? entry.location, "when must give true or false, not a \(value.typeName)")
-        }
-        return b
-    }
-
-    private func dependencyReferences(_ tree: FieldTree, _ context: EvaluationContext, into references: inout [DependencyReference]) throws(Diagnostic) {
-        let location = tree.origin?.location ?? entry.location
-        let (value, _) = try tree.evaluate(context).revealed
-        let items: [Value]
-        if case .list(let list) = value { items = list } else { items = [value] }
-        for item in items {
-            guard let text = Interpolation.text(of: item.revealed.value) else {
-                throw Diagnostic.error(location, "dependsOn names keys or addresses as text, not a \(item.typeName)")
-            }
-            references.append(DependencyReference(text: text, location: location))
-        }
-    }
-
-    /// The lifecycle for one task; with `quiet`, nil when any setting depends on the task (so it is evaluated per task).
-    private func evaluateLifecycle(_ settings: [(name: String, tree: FieldTree)], context: EvaluationContext, quiet: Bool) throws(Diagnostic) -> Lifecycle? {
-        var lifecycle = Lifecycle()
-        for (name, tree) in settings {
-            let location = tree.origin?.location ?? entry.location
-            let value: Value
-            if quiet {
-                guard let constant = tree.constantValue else { return nil }
-                value = constant.revealed.value
-            } else {
-                value = try tree.evaluate(context).revealed.value
-            }
-            switch name {
-            case "preventDestroy", "createBeforeDestroy":
-                guard case .bool(let b) = value else {
-                    if quiet { return nil }
-                    throw Diagnostic.error(location, "\(name) must be true or false, not a \(value.typeName)")
-                }
-                if name == "preventDestroy" { lifecycle.preventDestroy = b } else { lifecycle.createBeforeDestroy = b }
-            default:
-                let items: [Value]
-                if case .list(let list) = value { items = list } else if value == .null { items = [] } else { items = [value] }
-                for item in items {
-                    guard case .string(let fieldName) = item.revealed.value, let field = BatchTaskField.named(fieldName) else {
-                        if quiet { return nil }
-                        let text = item.shortDescription
-                        throw Diagnostic.error(location, "ignoreChanges lists field names; '\(text)' is not one\(Suggestion.hint(for: text, in: BatchTaskField.allCases.map(\.rawValue)))")
-                    }
-                    lifecycle.ignoreChanges.insert(field)
-                }
-            }
-        }
-        return lifecycle
-    }
 }
 
 extension Lifecycle {

@@ -228,8 +228,13 @@ enum Evaluator {
             default:
                 throw ExpressionError(offset: offset, message: "pad() takes an integer (or a string of digits), not a \(n.typeName)")
             }
-            let padding = max(0, Int(width) - digits.count - (negative ? 1 : 0))
-            let result = Value.string((negative ? "-" : "") + String(repeating: "0", count: padding) + digits)
+            let padding = max(0, Int(width) - digits.utf8.count - (negative ? 1 : 0))
+            var text = ""
+            text.reserveCapacity(padding + digits.utf8.count + 1)
+            if negative { text.append("-") }
+            for _ in 0..<padding { text.append("0") }
+            text.append(digits)
+            let result = Value.string(text)
             return secret1 || secret2 ? .secret(result) : result
         case .range:
             let (a, secret1) = values[0].revealed
@@ -252,6 +257,24 @@ enum Evaluator {
 
 /// How values become text inside a string with `${...}` in it.
 enum Interpolation {
+    /// Decimal digits of `value`, without building a String first.
+    static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            for i in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[i]) }
+        }
+    }
+
     static func text(of value: Value) -> String? {
         switch value {
         case .string(let s): return s

@@ -20,6 +20,14 @@ struct ScalarTemplate: Sendable {
     /// The scalar's text as written.
     var source: String = ""
 
+    /// Room for the literal text and a typical value per expression, so building the string allocates once.
+    private var estimatedLength: Int {
+        parts.reduce(0) { sum, part in
+            if case .text(let s) = part { return sum + s.utf8.count }
+            return sum + 12
+        }
+    }
+
     /// The parsed pieces before names are resolved.
     enum RawPart {
         case text(String)
@@ -98,24 +106,34 @@ struct ScalarTemplate: Sendable {
         if isSingleExpression, case .expression(let compiled, _) = parts[0] {
             return try Evaluator.evaluate(compiled, context)
         }
-        var text = ""
+        // Built as bytes and turned into a String once: appending to a String piece by piece costs far more.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(estimatedLength)
         var secret = false
         for part in parts {
             switch part {
             case .text(let s):
-                text += s
+                bytes.append(contentsOf: s.utf8)
             case .expression(let compiled, let offset):
                 let (value, isSecret) = try Evaluator.evaluate(compiled, context).revealed
                 secret = secret || isSecret
-                guard let piece = Interpolation.text(of: value) else {
-                    let advice = value == .null
-                        ? "use default(x, \"\") to put a fallback in its place"
-                        : "pass it through json() to put it into text"
-                    throw ExpressionError(offset: offset, message: "a \(value.typeName) cannot be part of a text; \(advice)")
+                switch value {
+                case .string(let s):
+                    bytes.append(contentsOf: s.utf8)
+                case .int(let i):
+                    Interpolation.appendDecimal(i, to: &bytes)
+                default:
+                    guard let piece = Interpolation.text(of: value) else {
+                        let advice = value == .null
+                            ? "use default(x, \"\") to put a fallback in its place"
+                            : "pass it through json() to put it into text"
+                        throw ExpressionError(offset: offset, message: "a \(value.typeName) cannot be part of a text; \(advice)")
+                    }
+                    bytes.append(contentsOf: piece.utf8)
                 }
-                text += piece
             }
         }
+        let text = String(decoding: bytes, as: UTF8.self)
         return secret ? .secret(.string(text)) : .string(text)
     }
 }

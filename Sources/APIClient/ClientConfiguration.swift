@@ -1,0 +1,76 @@
+import Logging
+
+/// Everything a `BatchTaskClient` needs: where the API is, who calls, which headers go along, and how hard to push.
+public struct ClientConfiguration: Sendable {
+    /// The installation root (`https://online.example.com/Cust12345`); the client appends `/api/v1/BatchTask`.
+    /// A trailing slash or an `/api/v1` suffix is tolerated.
+    public var baseURL: String
+    public var credentials: Credentials?
+    /// Sent as `SO-AppToken` when set.
+    public var appToken: String?
+    /// Sent as both `Accept-Language` and `SO-Language` (which overrides it on the server).
+    public var language: String?
+    /// `SO-Culture`.
+    public var culture: String?
+    /// `SO-TimeZone`. When it is UTC or a fixed offset, dates the server writes without an offset are read in it.
+    public var timeZone: String?
+    /// Per attempt, from sending until the whole answer is read.
+    public var timeout: Duration
+    /// Connections to the server, and so requests in flight at once: the executor's `--parallelism`.
+    public var concurrency: Int
+    /// Requests per second across the whole client, retries included; nil for no limit.
+    public var rateLimit: Double?
+    public var retry: RetryPolicy
+    /// One debug line per attempt (method, path, status, time); never a header or a credential.
+    public var logger: Logger
+
+    public init(
+        baseURL: String, credentials: Credentials? = nil, appToken: String? = nil, language: String? = nil,
+        culture: String? = nil, timeZone: String? = nil, timeout: Duration = .seconds(30), concurrency: Int = 10,
+        rateLimit: Double? = nil, retry: RetryPolicy = RetryPolicy(), logger: Logger? = nil
+    ) {
+        self.baseURL = baseURL
+        self.credentials = credentials
+        self.appToken = appToken
+        self.language = language
+        self.culture = culture
+        self.timeZone = timeZone
+        self.timeout = timeout
+        self.concurrency = concurrency
+        self.rateLimit = rateLimit
+        self.retry = retry
+        self.logger = logger ?? Logger(label: "batchctl.api")
+    }
+
+    /// Sets `credentials` from the environment (see `Credentials.fromEnvironment(_:)`) and `appToken` from
+    /// `BATCHCTL_APP_TOKEN` when that is set and not empty.
+    public mutating func readEnvironment(_ environment: [String: String]) throws(ClientError) {
+        credentials = try Credentials.fromEnvironment(environment)
+        if let token = environment[Credentials.Variable.appToken], !token.isEmpty { appToken = token }
+    }
+
+    /// The configuration's first mistake as a `.configuration` error; the client reports the same from every call,
+    /// so checking early only moves the message to where the user can act on it.
+    public func validate() throws(ClientError) {
+        _ = try Endpoint(baseURL)
+        guard concurrency >= 1 else { throw .configuration("the concurrency (parallelism) must be at least 1") }
+        guard timeout > .zero else { throw .configuration("the timeout must be positive") }
+        if let rateLimit, !(rateLimit > 0 && rateLimit.isFinite) {
+            throw .configuration("the rate limit must be a positive number of requests per second")
+        }
+        guard retry.maxAttempts >= 1 else { throw .configuration("retries: at least one attempt is needed") }
+        guard retry.baseDelay >= .zero, retry.maxDelay >= .zero, retry.maxRetryAfter >= .zero else {
+            throw .configuration("retries: delays must not be negative")
+        }
+        let headers: [(String, String?)] = [
+            ("the app token", appToken), ("the language", language), ("the culture", culture), ("the time zone", timeZone),
+            ("the credentials", credentials?.authorizationHeader),
+        ]
+        for (name, value) in headers {
+            // A line break in a header value would let it smuggle further headers; AsyncHTTPClient refuses it too.
+            if let value, value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
+                throw .configuration("\(name) contains a line break")
+            }
+        }
+    }
+}

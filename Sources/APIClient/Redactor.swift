@@ -1,0 +1,24 @@
+import Foundation
+
+/// Removes the client's own secrets from text that came from elsewhere (an error body, a library's error
+/// description) before it reaches an error or a log line. Our own messages never include a secret in the first
+/// place; this is for what a server or proxy might echo back.
+struct Redactor: Sendable {
+    static let marker = "[redacted]"
+
+    /// Longest first, so the Authorization value goes before the password inside it.
+    private let secrets: [String]
+
+    init(credentials: Credentials?, appToken: String?) {
+        let all = (credentials?.secrets ?? []) + [appToken].compactMap { $0 }
+        secrets = Array(Set(all.filter { !$0.isEmpty })).sorted { $0.count > $1.count }
+    }
+
+    func callAsFunction(_ text: String) -> String {
+        var text = text
+        for secret in secrets where text.contains(secret) {
+            text = text.replacingOccurrences(of: secret, with: Self.marker)
+        }
+        return text
+    }
+}

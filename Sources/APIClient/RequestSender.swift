@@ -1,0 +1,308 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Sends one API request through the rate limit and the retry loop, and decides after every attempt whether it
+/// is done, may be tried again, or must stop, from the answer or from how the connection failed.
+///
+/// The rule that keeps creates from being duplicated: a request may be sent again only when it surely was not
+/// processed, or when processing it twice changes nothing (GET, PUT, DELETE, Stop). A create (POST) is sent again
+/// only after 429, 408, a 503 that carries Retry-After, or a failure before the request reached a connection;
+/// anything else that leaves its fate open is `.outcomeUnknown`.
+final class RequestSender: Sendable {
+    /// Whether a request may be repeated once its answer is lost.
+    enum Repeatability: Sendable {
+        case idempotent
+        /// POST /BatchTask: repeating it can make a second task.
+        case create
+    }
+
+    /// A complete answer.
+    struct Answer: Sendable {
+        var status: HTTPResponseStatus
+        var headers: HTTPHeaders
+        var body: ByteBuffer
+    }
+
+    /// Enough for `GET /BatchTask/All` on a database of a few hundred thousand tasks.
+    static let maximumAnswerBytes = 256 << 20
+
+    let endpoint: Endpoint
+    let redactor: Redactor
+    private let http: HTTPClient
+    /// Built once and copied into each request; the copy is cheap (copy-on-write) and never modified.
+    private let plainHeaders: HTTPHeaders
+    private let jsonBodyHeaders: HTTPHeaders
+    private let timeout: TimeAmount
+    private let retry: RetryPolicy
+    private let limiter: RateLimiter?
+    private let logger: Logger
+
+    init(http: HTTPClient, endpoint: Endpoint, configuration: ClientConfiguration) {
+        self.http = http
+        self.endpoint = endpoint
+        redactor = Redactor(credentials: configuration.credentials, appToken: configuration.appToken)
+        timeout = Self.timeAmount(configuration.timeout)
+        retry = configuration.retry
+        limiter = configuration.rateLimit.map { RateLimiter(requestsPerSecond: $0) }
+        logger = configuration.logger
+
+        var headers = HTTPHeaders()
+        headers.add(name: "User-Agent", value: "batchctl")
+        headers.add(name: "Accept", value: "application/json")
+        if let credentials = configuration.credentials { headers.add(name: "Authorization", value: credentials.authorizationHeader) }
+        if let appToken = configuration.appToken { headers.add(name: "SO-AppToken", value: appToken) }
+        if let language = configuration.language {
+            headers.add(name: "Accept-Language", value: language)
+            headers.add(name: "SO-Language", value: language)
+        }
+        if let culture = configuration.culture { headers.add(name: "SO-Culture", value: culture) }
+        if let timeZone = configuration.timeZone { headers.add(name: "SO-TimeZone", value: timeZone) }
+        plainHeaders = headers
+        headers.add(name: "Content-Type", value: "application/json")
+        jsonBodyHeaders = headers
+    }
+
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = duration.components
+        let (nanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return .nanoseconds(overflow ? Int64.max : nanoseconds &+ attoseconds / 1_000_000_000)
+    }
+
+    // MARK: Sending
+
+    /// Sends until an attempt settles it. Returns 2xx answers, and 404 when `notFoundIsAnswer`; any other status
+    /// throws `.http` (or `.outcomeUnknown` for a create, see above).
+    func send(
+        _ method: HTTPMethod, _ url: String, body: ByteBuffer? = nil, _ repeatability: Repeatability,
+        notFoundIsAnswer: Bool = false
+    ) async throws(ClientError) -> Answer {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        if let body {
+            request.headers = jsonBodyHeaders
+            request.body = .bytes(body)
+        } else {
+            request.headers = plainHeaders
+        }
+        let attempts = max(1, retry.maxAttempts)
+        var attempt = 0
+        while true {
+            attempt += 1
+            if let limiter {
+                do {
+                    try await limiter.acquire()
+                } catch {
+                    throw .transport("cancelled before the request was sent")
+                }
+            }
+            let started = ContinuousClock.now
+            let verdict: Verdict
+            switch await perform(request) {
+            case .success(let answer): verdict = judge(answer, repeatability, notFoundIsAnswer: notFoundIsAnswer)
+            case .failure(let failure): verdict = judge(failure, repeatability)
+            }
+            switch verdict {
+            case .done(let answer):
+                log(request, attempt, started, "\(answer.status.code)")
+                return answer
+            case .fail(let error, let summary):
+                log(request, attempt, started, summary)
+                throw error
+            case .retry(let summary, let retryAfter, let otherwise):
+                guard attempt < attempts, !Task.isCancelled else {
+                    log(request, attempt, started, summary + (attempt < attempts ? "; cancelled" : "; no attempts left"))
+                    throw otherwise
+                }
+                let delay = retry.delay(afterAttempt: attempt, retryAfter: retryAfter)
+                log(request, attempt, started, summary + "; retrying in \(Self.text(delay))")
+                do {
+                    try await Task.sleep(for: delay)
+                } catch {
+                    throw .transport("cancelled while waiting to retry after: \(summary)")
+                }
+            }
+        }
+    }
+
+    private struct AttemptFailure: Error {
+        var error: any Error
+        /// Set when the failure came after the response head, while reading the body.
+        var status: HTTPResponseStatus?
+    }
+
+    private func perform(_ request: HTTPClientRequest) async -> Result<Answer, AttemptFailure> {
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, deadline: .now() + timeout)
+        } catch {
+            return .failure(AttemptFailure(error: error, status: nil))
+        }
+        do {
+            let body = try await response.body.collect(upTo: Self.maximumAnswerBytes)
+            return .success(Answer(status: response.status, headers: response.headers, body: body))
+        } catch {
+            return .failure(AttemptFailure(error: error, status: response.status))
+        }
+    }
+
+    // MARK: Deciding
+
+    private enum Verdict {
+        case done(Answer)
+        /// `summary` is the log line's outcome.
+        case fail(ClientError, summary: String)
+        /// Try again after the policy's delay (or `retryAfter`); `otherwise` is thrown when no attempts remain.
+        case retry(summary: String, retryAfter: Duration?, otherwise: ClientError)
+    }
+
+    private func judge(_ answer: Answer, _ repeatability: Repeatability, notFoundIsAnswer: Bool) -> Verdict {
+        let code = Int(answer.status.code)
+        if (200..<300).contains(code) || (code == 404 && notFoundIsAnswer) { return .done(answer) }
+        let error = ResponseDecoder.httpError(answer.status, headers: answer.headers, body: answer.body, redactor: redactor)
+        let retryAfter = RetryPolicy.retryAfter(answer.headers.first(name: "Retry-After"))
+        let summary = "\(code)" + (retryAfter.map { " (Retry-After \(Self.text($0)))" } ?? "")
+        switch (code, repeatability) {
+        case (408, _), (429, _):
+            // The server refused before doing anything (429) or never got the whole request (408).
+            return .retry(summary: summary, retryAfter: retryAfter, otherwise: error)
+        case (503, .create) where retryAfter != nil:
+            // An overloaded server that says when to come back has turned the request away unprocessed.
+            return .retry(summary: summary, retryAfter: retryAfter, otherwise: error)
+        case (501, .create), (505, .create):
+            return .fail(error, summary: summary)
+        case (500..<600, .create):
+            // A real server may fail after its commit: an exception while writing the answer (500), a gateway
+            // that gave up on a backend that went on to finish (502, 504), a 503 from a proxy in front of a
+            // server that had the request. Reporting that as a plain failure would make the next run create the
+            // task a second time, so the caller must look on the server first. The emulator's injected faults
+            // are never processed; a real server gives no such promise.
+            let message = "\(error.description); the server may have made the task before failing"
+            return .fail(.outcomeUnknown(message), summary: summary + ", outcome unknown")
+        case (500, .idempotent), (502, .idempotent), (503, .idempotent), (504, .idempotent):
+            return .retry(summary: summary, retryAfter: retryAfter, otherwise: error)
+        default:
+            return .fail(error, summary: summary)
+        }
+    }
+
+    private func judge(_ failure: AttemptFailure, _ repeatability: Repeatability) -> Verdict {
+        if failure.error is NIOTooManyBytesError {
+            let error = ClientError.invalidResponse("the answer is larger than \(Self.maximumAnswerBytes >> 20) MiB")
+            return .fail(error, summary: "answer too large")
+        }
+        let description = redactor(describe(failure.error))
+        switch Self.delivery(of: failure.error, status: failure.status) {
+        case .unusable(let error):
+            return .fail(error, summary: description)
+        case .notSent:
+            return .retry(summary: description, retryAfter: nil, otherwise: .transport(description))
+        case .maybeProcessed where repeatability == .create:
+            let message = "\(description); the server may have made the task"
+            return .fail(.outcomeUnknown(message), summary: description + ", outcome unknown")
+        case .maybeProcessed:
+            return .retry(summary: description, retryAfter: nil, otherwise: .transport(description))
+        }
+    }
+
+    /// What a failed attempt says about whether the server got the request.
+    enum Delivery {
+        /// Failed before the request was handed to a connection: nothing reached the server.
+        case notSent
+        /// The request was (or may have been) written: the server may have processed it.
+        case maybeProcessed
+        /// Sending again cannot help.
+        case unusable(ClientError)
+    }
+
+    /// AsyncHTTPClient reports a request that never got a connection with the connection's own error
+    /// (NIOConnectionError, a refused or unreachable socket, a DNS failure) or with connectTimeout /
+    /// getConnectionFromPoolTimeout, and it does not retry connecting by itself here (see
+    /// `retryConnectionEstablishment` in BatchTaskClient). Everything that happens once a connection carries the
+    /// request (remoteConnectionClosed, read or write timeouts, deadlineExceeded, a reset) leaves its fate open.
+    /// deadlineExceeded also covers a request still queued for a busy pool; calling that "maybe processed" is
+    /// the safe side, and only costs a create a lookup.
+    static func delivery(of error: any Error, status: HTTPResponseStatus?) -> Delivery {
+        if status != nil { return .maybeProcessed }
+        switch error {
+        case is NIOConnectionError:
+            return .notSent
+        case let error as HTTPClientError:
+            switch error {
+            case .connectTimeout, .getConnectionFromPoolTimeout, .tlsHandshakeTimeout, .socksHandshakeTimeout,
+                .httpProxyHandshakeTimeout:
+                return .notSent
+            case .alreadyShutdown:
+                return .unusable(.configuration("the API client has been shut down"))
+            case .invalidURL, .emptyHost, .emptyScheme, .missingSocketPath, .traceRequestWithBody:
+                return .unusable(.configuration("the request cannot be sent: \(error)"))
+            default:
+                return .maybeProcessed
+            }
+        case ChannelError.connectTimeout:
+            return .notSent
+        case let error as IOError:
+            return connectErrors[error.errnoCode] != nil ? .notSent : .maybeProcessed
+        case is SocketAddressError:
+            return .notSent
+        default:
+            return .maybeProcessed
+        }
+    }
+
+    private func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as HTTPClientError:
+            switch error {
+            case .remoteConnectionClosed: return "the server closed the connection without answering"
+            case .deadlineExceeded, .readTimeout: return "no answer within \(Self.text(timeout))"
+            case .writeTimeout: return "sending the request timed out"
+            case .connectTimeout: return "connecting to \(endpoint.origin) timed out"
+            case .getConnectionFromPoolTimeout: return "no connection to \(endpoint.origin) became free in time"
+            case .cancelled: return "cancelled"
+            default: return "\(error)"
+            }
+        case let error as NIOConnectionError:
+            let reasons = error.connectionErrors.map { "\($0.error)" }
+            let dns = (error.dnsAError ?? error.dnsAAAAError).map { "cannot resolve the host name (\($0))" }
+            return "cannot connect to \(error.host):\(error.port): " + (dns ?? (reasons.first ?? "no address to try"))
+        case let error as IOError where Self.connectErrors[error.errnoCode] != nil:
+            return "cannot connect to \(endpoint.origin): \(Self.connectErrors[error.errnoCode] ?? "")"
+        case is CancellationError:
+            return "cancelled"
+        default:
+            return "\(error)"
+        }
+    }
+
+    /// Errors only connect(2) gives (with an IP address for a host, NIO reports them bare, not in a
+    /// NIOConnectionError): no connection, so no request.
+    static let connectErrors: [CInt: String] = [
+        ECONNREFUSED: "connection refused", ENETUNREACH: "network unreachable", EHOSTUNREACH: "host unreachable",
+        EADDRNOTAVAIL: "address not available",
+    ]
+
+    // MARK: Logging
+
+    private func log(_ request: HTTPClientRequest, _ attempt: Int, _ started: ContinuousClock.Instant, _ outcome: String) {
+        guard logger.logLevel <= .debug else { return }
+        let elapsed = ContinuousClock.now - started
+        let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        // The path and query only: never a header, and the query passes the redactor in case a filter quotes a secret.
+        let path = redactor(String(request.url.dropFirst(endpoint.origin.count)))
+        let again = attempt > 1 ? ", attempt \(attempt)" : ""
+        logger.debug("\(request.method.rawValue) \(path) -> \(outcome) (\(milliseconds) ms\(again))")
+    }
+
+    static func text(_ duration: Duration) -> String {
+        let seconds = RetryPolicy.seconds(duration)
+        return seconds < 10 ? "\((seconds * 100).rounded() / 100) s" : "\(Int(seconds.rounded())) s"
+    }
+
+    static func text(_ amount: TimeAmount) -> String {
+        text(Duration.nanoseconds(amount.nanoseconds))
+    }
+}

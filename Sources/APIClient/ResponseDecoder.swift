@@ -1,0 +1,168 @@
+import BatchTask
+import Foundation
+import JSON
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+
+/// Turns answer bodies into values: tasks, lists, OData pages, the bare integer of a create, and error bodies.
+///
+/// Dates: `BatchTaskInfo(json:)` insists on an offset, as api.md says servers write one. A real server may still
+/// write a `DateTime` of unspecified kind without one (`2018-06-01T14:34:02.71`), and `0001-01-01T00:00:00` for
+/// "never". Failing a whole refresh on that would be worse than the missing detail, so such a value is read in the
+/// configured SO-TimeZone when that is UTC or a fixed offset (the zone the server was asked to write in), and left
+/// out otherwise, with one warning per client. The strict path runs first; the repair only when it failed on a
+/// date, so well-formed answers cost nothing extra.
+struct ResponseDecoder: Sendable {
+    /// `+02:00` or `Z`, from the SO-TimeZone header when it names a fixed offset.
+    let fallbackOffset: String?
+    let logger: Logger
+    private let warnedAboutDates = NIOLockedValueBox(false)
+
+    static let dateFields: [BatchTaskField] = [.created, .lastStarted]
+
+    init(timeZone: String?, logger: Logger) {
+        fallbackOffset = timeZone.flatMap(Self.fixedOffset)
+        self.logger = logger
+    }
+
+    // MARK: Bodies
+
+    func json(_ body: ByteBuffer, what: String) throws(ClientError) -> JSONValue {
+        do {
+            return try JSONValue.parse(body.readableBytesView)
+        } catch {
+            throw .invalidResponse("\(what): the body is not JSON (\(error))")
+        }
+    }
+
+    func task(_ value: JSONValue) throws(ClientError) -> BatchTaskInfo {
+        do throws(FieldError) {
+            return try BatchTaskInfo(json: value)
+        } catch {
+            let which = "task \(value["Id"].map { "\($0)" } ?? "without Id")"
+            guard Self.dateFields.contains(where: { $0.rawValue == error.field }), let repaired = repairingDates(value) else {
+                throw .invalidResponse("\(which): \(error)")
+            }
+            do throws(FieldError) {
+                return try BatchTaskInfo(json: repaired)
+            } catch {
+                throw .invalidResponse("\(which): \(error)")
+            }
+        }
+    }
+
+    func tasks(_ value: JSONValue) throws(ClientError) -> [BatchTaskInfo] {
+        guard case .array(let items) = value else {
+            throw .invalidResponse("expected a JSON array of tasks, got \(value.typeName)")
+        }
+        var tasks: [BatchTaskInfo] = []
+        tasks.reserveCapacity(items.count)
+        for item in items { tasks.append(try task(item)) }
+        return tasks
+    }
+
+    /// The OData carrier `{"odata.nextLink": ..., "value": [...]}` (OData 4's `@odata.nextLink` too).
+    func page(_ value: JSONValue) throws(ClientError) -> QueryPage {
+        guard case .object(let members) = value, let items = members["value"] else {
+            throw .invalidResponse("expected an OData object with a \"value\" array, got \(value.typeName)")
+        }
+        let next = (members["odata.nextLink"] ?? members["@odata.nextLink"])?.stringValue
+        return QueryPage(items: try tasks(items), nextLink: next.flatMap { $0.isEmpty ? nil : $0 })
+    }
+
+    /// A create's answer: the new id as a bare integer (a quoted one is accepted too).
+    func id(_ body: ByteBuffer) -> Int32? {
+        switch try? JSONValue.parse(body.readableBytesView) {
+        case .int(let n)?: return Int32(exactly: n)
+        case .string(let s)?: return Int32(s)
+        default: return nil
+        }
+    }
+
+    // MARK: Errors
+
+    /// An error answer as `.http`: the API's ErrorMessage when the body has one; otherwise the reason phrase, a
+    /// redirect's target, or the start of whatever the body was (a proxy's HTML page says a lot).
+    static func httpError(_ head: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, redactor: Redactor) -> ClientError {
+        let status = Int(head.code)
+        var type: String?
+        var message: String?
+        if case .object(let members)? = try? JSONValue.parse(body.readableBytesView) {
+            type = members["ErrorType"]?.stringValue
+            message = members["ErrorMessage"]?.stringValue ?? members["Message"]?.stringValue
+        }
+        if message == nil, (300..<400).contains(status), let location = headers.first(name: "Location") {
+            message = "the endpoint redirects to \(location); give that URL as the endpoint"
+        }
+        if message == nil {
+            let text = String(decoding: body.readableBytesView.prefix(200), as: UTF8.self)
+                .split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+            message = head.reasonPhrase + (text.isEmpty ? "" : ": " + text)
+        }
+        return .http(status: status, errorType: type.map(redactor.callAsFunction), message: redactor(message ?? ""))
+    }
+
+    // MARK: Lenient dates
+
+    private func repairingDates(_ value: JSONValue) -> JSONValue? {
+        guard case .object(var members) = value else { return nil }
+        for field in Self.dateFields {
+            guard let raw = members[field.rawValue], !raw.isNull else { continue }
+            if case .string(let text) = raw, DotNetDate.isValid(text) { continue }
+            if case .string(let text) = raw {
+                // .NET's DateTime.MinValue: "never", not a date to keep.
+                if text.hasPrefix("0001-01-01T00:00:00") {
+                    members[field.rawValue] = nil
+                    continue
+                }
+                if let offset = fallbackOffset, DotNetDate.isValid(text + offset) {
+                    members[field.rawValue] = .string(text + offset)
+                    continue
+                }
+            }
+            members[field.rawValue] = nil
+            warnOnce(field, raw)
+        }
+        return .object(members)
+    }
+
+    private func warnOnce(_ field: BatchTaskField, _ value: JSONValue) {
+        let first = warnedAboutDates.withLockedValue { warned in
+            defer { warned = true }
+            return !warned
+        }
+        let message =
+            "the server wrote \(field.rawValue) as \(value.serialized().prefix(60)), not a date-time with an offset; "
+            + "such dates are left out (set the time zone to UTC or an offset such as +02:00 to read them in it)"
+        if first { logger.warning("\(message)") } else { logger.debug("\(message)") }
+    }
+
+    /// `UTC`, `GMT`, `Z`, `+02:00`, `-0530`, `UTC+01:00` as an offset suffix for a date; nil for a named zone,
+    /// whose offset depends on the date.
+    static func fixedOffset(_ zone: String) -> String? {
+        var text = zone.trimmingCharacters(in: .whitespaces).uppercased()[...]
+        if text == "UTC" || text == "GMT" || text == "Z" { return "+00:00" }
+        if text.hasPrefix("UTC") || text.hasPrefix("GMT") { text = text.dropFirst(3) }
+        guard let sign = text.first, sign == "+" || sign == "-" else { return nil }
+        let digits = text.dropFirst().filter { $0 != ":" }
+        guard digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        let hours: Int
+        var minutes = 0
+        switch digits.count {
+        case 1, 2:
+            guard let h = Int(digits) else { return nil }
+            hours = h
+        case 4:
+            guard let h = Int(digits.prefix(2)), let m = Int(digits.suffix(2)) else { return nil }
+            hours = h
+            minutes = m
+        default:
+            return nil
+        }
+        guard minutes < 60, hours * 60 + minutes <= 14 * 60 else { return nil }
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(sign)\(two(hours)):\(two(minutes))"
+    }
+}

@@ -1,0 +1,41 @@
+/// Folds journal records into a state: outcomes become entries, and intents left without one are returned.
+public enum JournalReplay {
+    /// Applies the outcomes in journal order and returns the intents without an outcome, by sequence.
+    ///
+    /// An outcome answers the intent with its sequence and address: the address too, so that a journal in
+    /// which a caller reused sequence numbers (`JournalWriter` refuses that for new intents) cannot pass an
+    /// unanswered create off as answered by another task's outcome.
+    ///
+    /// Replaying is idempotent: each outcome sets an absolute value (an entry, or its absence), so a journal
+    /// replayed onto a state that was saved partway through the run gives the same state as replaying it
+    /// onto the state from before the run. A `moved` whose source is already gone is a no-op for that reason.
+    /// `serial` is not changed: the save that follows bumps it.
+    public static func apply(_ records: [JournalRecord], to state: inout State) -> [UnresolvedIntent] {
+        var pending: [Key: UnresolvedIntent] = [:]
+        for record in records {
+            switch record {
+            case .intent(let sequence, let action, let address, let id, let fingerprint, let at):
+                pending[Key(sequence: sequence, address: address)] = UnresolvedIntent(
+                    sequence: sequence, action: action, address: address, id: id, fingerprint: fingerprint, at: at)
+            case .outcome(let sequence, let address, let result):
+                pending[Key(sequence: sequence, address: address)] = nil
+                switch result {
+                case .created(let entry), .updated(let entry):
+                    state.tasks[address] = entry
+                case .deleted, .forgotten:
+                    state.tasks[address] = nil
+                case .moved(let destination):
+                    if let entry = state.tasks.removeValue(forKey: address) { state.tasks[destination] = entry }
+                case .failed:
+                    break
+                }
+            }
+        }
+        return pending.values.sorted { ($0.sequence, $0.address) < ($1.sequence, $1.address) }
+    }
+
+    private struct Key: Hashable {
+        var sequence: Int
+        var address: String
+    }
+}

@@ -1,0 +1,210 @@
+import Foundation
+import JSON
+import State
+import Testing
+
+@Suite struct StateFileTests {
+    @Test func roundTrips() throws {
+        let state = sampleState()
+        let decoded = try State.decode(state.encoded(), path: "batchctl.state.json")
+        #expect(decoded == state)
+        #expect(decoded.tasks["nightly/import-eu-02"]?.applied["ParameterObject"]?["rows"] == [1, 2.5, true, .null])
+    }
+
+    @Test func roundTripSortsAppliedKeys() throws {
+        var state = State.new(endpoint: "e")
+        state.tasks["s/k"] = StateEntry(id: 1, fingerprint: "f", applied: ["b": ["y": 1, "x": 2], "a": 3], appliedAt: "t", source: "s")
+        let decoded = try State.decode(state.encoded(), path: "s")
+        #expect(decoded.tasks["s/k"]?.applied == ["a": 3, "b": ["x": 2, "y": 1]])
+    }
+
+    @Test func keysAreSortedAtEveryLevelAndReencodingIsByteIdentical() throws {
+        var state = State(lineage: "6f1c", serial: 42, endpoint: "https://host/crm/api/v1")
+        state.tasks["nightly/b"] = StateEntry(id: 685, fingerprint: "sha256:ff",
+            applied: ["Name": "n", "Context": "c", "ParameterObject": ["z": 1, "a": ["y": [], "b": [:]]]],
+            appliedAt: "2026-11-29T07:00:00Z", source: "tasks/nightly.yaml:12:5")
+        state.tasks["nightly/a"] = StateEntry(id: 1, fingerprint: "sha256:00", applied: [:],
+            appliedAt: "2026-11-29T07:00:00Z", source: "tasks/nightly.yaml:3:5")
+        let expected = """
+            {
+              "endpoint": "https://host/crm/api/v1",
+              "formatVersion": 1,
+              "lineage": "6f1c",
+              "serial": 42,
+              "tasks": {
+                "nightly/a": {
+                  "applied": {},
+                  "appliedAt": "2026-11-29T07:00:00Z",
+                  "fingerprint": "sha256:00",
+                  "id": 1,
+                  "source": "tasks/nightly.yaml:3:5"
+                },
+                "nightly/b": {
+                  "applied": {
+                    "Context": "c",
+                    "Name": "n",
+                    "ParameterObject": {
+                      "a": {
+                        "b": {},
+                        "y": []
+                      },
+                      "z": 1
+                    }
+                  },
+                  "appliedAt": "2026-11-29T07:00:00Z",
+                  "fingerprint": "sha256:ff",
+                  "id": 685,
+                  "source": "tasks/nightly.yaml:12:5"
+                }
+              }
+            }
+
+            """
+        let encoded = state.encoded()
+        #expect(String(decoding: encoded, as: UTF8.self) == expected)
+        #expect(try State.decode(encoded, path: "s").encoded() == encoded)
+        let big = sampleState()
+        #expect(try State.decode(big.encoded(), path: "s").encoded() == big.encoded())
+    }
+
+    @Test func newStatesHaveAFreshLineageAndSerialZero() {
+        let a = State.new(endpoint: "e")
+        let b = State.new(endpoint: "e")
+        #expect(a.lineage != b.lineage)
+        #expect(a.serial == 0)
+        #expect(a.tasks.isEmpty)
+    }
+
+    @Test func saveWritesMode0600AndBumpsTheSerial() throws {
+        try withTemporaryDirectory { directory in
+            let backend = LocalStateBackend(path: directory + "/batchctl.state.json")
+            #expect(try backend.load() == nil)
+            let saved = try backend.save(sampleState())
+            #expect(saved.serial == 1)
+            let attributes = try FileManager.default.attributesOfItem(atPath: backend.path)
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+            #expect(try backend.load() == saved)
+            let again = try backend.save(saved)
+            #expect(again.serial == 2)
+            #expect(try LocalStateBackend(path: backend.path).load() == again)
+            // No temporary files are left beside it.
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+            #expect(names == ["batchctl.state.json", "batchctl.state.json.backup"])
+        }
+    }
+
+    @Test func theBackupIsThePreviousFile() throws {
+        try withTemporaryDirectory { directory in
+            let backend = LocalStateBackend(path: directory + "/batchctl.state.json")
+            var state = try backend.save(sampleState())
+            #expect(!FileManager.default.fileExists(atPath: backend.backupPath))
+            let first = bytes(of: backend.path)
+            state.tasks["nightly/new"] = entry(999)
+            state = try backend.save(state)
+            #expect(bytes(of: backend.backupPath) == first)
+            let second = bytes(of: backend.path)
+            state.tasks["nightly/new"] = nil
+            state = try backend.save(state)
+            #expect(bytes(of: backend.backupPath) == second)
+            #expect(try State.decode(bytes(of: backend.backupPath) ?? [], path: "b").serial == 2)
+            let attributes = try FileManager.default.attributesOfItem(atPath: backend.backupPath)
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        }
+    }
+
+    @Test func aCorruptStateIsRefusedNamingTheBackupAndLeftUntouched() throws {
+        try withTemporaryDirectory { directory in
+            let backend = LocalStateBackend(path: directory + "/batchctl.state.json")
+            let saved = try backend.save(try backend.save(sampleState()))
+            let corrupt = "{\n  \"endpoint\": \"x\",\n  \"formatVersion\": 1,,\n"
+            try write(corrupt, to: backend.path)
+
+            let error = stateError { try backend.load() }
+            #expect(error?.kind == .corrupt)
+            #expect(error?.message.hasPrefix("\(backend.path) is not valid JSON (line 3, column 22:") == true, "\(String(describing: error))")
+            #expect(error?.message.hasSuffix("it was not changed. The last good copy is \(backend.path).backup") == true)
+
+            // Saving does not overwrite it either, nor replace the good backup with it.
+            let backup = bytes(of: backend.backupPath)
+            #expect(stateError { try backend.save(saved) }?.kind == .corrupt)
+            #expect(stateError { try LocalStateBackend(path: backend.path).save(saved) }?.kind == .corrupt)
+            #expect(bytes(of: backend.path) == Array(corrupt.utf8))
+            #expect(bytes(of: backend.backupPath) == backup)
+        }
+    }
+
+    @Test func aCorruptStateWithoutBackupSaysSo() throws {
+        try withTemporaryDirectory { directory in
+            let backend = LocalStateBackend(path: directory + "/batchctl.state.json")
+            try write("", to: backend.path)
+            let error = stateError { try backend.load() }
+            #expect(error?.message == "\(backend.path) is empty; it was not changed. There is no backup (\(backend.path).backup does not exist)")
+        }
+    }
+
+    @Test(arguments: [
+        (#"[]"#, "is not a valid state (expected an object, got an array)"),
+        (#"{"formatVersion": 1}"#, #"is not a valid state (member "lineage" is missing)"#),
+        (#"{"formatVersion": "1"}"#, "is not a valid state (formatVersion: expected an integer, got a string)"),
+        (#"{"formatVersion": 1, "lineage": "l", "serial": 1, "endpoint": "e", "tasks": {}, "extra": 1}"#,
+         #"is not a valid state (unknown member "extra")"#),
+        (#"{"formatVersion": 1, "lineage": "l", "serial": 1, "endpoint": "e", "tasks": {"a/b": {"id": 4294967296}}}"#,
+         #"is not a valid state (tasks."a/b".id: 4294967296 is out of range)"#),
+        (#"{"formatVersion": 1, "lineage": "l", "serial": 1, "endpoint": "e", "tasks": {"a/b": {"id": 1, "fingerprint": "f", "applied": [], "appliedAt": "t", "source": "s"}}}"#,
+         #"is not a valid state (tasks."a/b".applied: expected an object, got an array)"#),
+    ])
+    func malformedStatesNameTheProblem(text: String, detail: String) {
+        let error = stateError { try State.decode(Array(text.utf8), path: "s.json") }
+        #expect(error?.kind == .corrupt)
+        #expect(error?.message == "s.json \(detail); it was not changed. The last good copy is s.json.backup")
+    }
+
+    @Test func aNewerFormatIsRefused() throws {
+        try withTemporaryDirectory { directory in
+            let backend = LocalStateBackend(path: directory + "/batchctl.state.json")
+            let text = #"{"formatVersion": 2, "somethingNew": true}"#
+            try write(text, to: backend.path)
+            let error = stateError { try backend.load() }
+            #expect(error?.kind == .newerFormat)
+            #expect(error?.message.contains("written by a newer batchctl (formatVersion 2); this one reads 1") == true)
+            #expect(stateError { try backend.save(sampleState()) }?.kind == .newerFormat)
+            #expect(bytes(of: backend.path) == Array(text.utf8))
+        }
+    }
+
+    @Test func theEndpointIsChecked() throws {
+        let state = sampleState(endpoint: "https://a/api/v1")
+        try state.checkEndpoint("https://a/api/v1/")
+        let error = stateError { try state.checkEndpoint("https://b/api/v1", stateDescription: "batchctl.state.json") }
+        #expect(error?.kind == .endpointMismatch)
+        #expect(error?.message == "batchctl.state.json is bound to endpoint https://a/api/v1, not https://b/api/v1: use the state file for that endpoint")
+    }
+
+    @Test func aDeletedStateWithABackupIsNotTakenForNoState() throws {
+        try withTemporaryDirectory { directory in
+            let backend = LocalStateBackend(path: directory + "/batchctl.state.json")
+            _ = try backend.save(try backend.save(sampleState()))
+            try FileManager.default.removeItem(atPath: backend.path)
+            let error = stateError { try backend.load() }
+            #expect(error?.kind == .missing)
+            #expect(error?.message.contains("cp \(backend.backupPath) \(backend.path)") == true)
+        }
+    }
+
+    @Test func aSaveDoesNotOverwriteAnotherRunsWrite() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/batchctl.state.json"
+            let first = LocalStateBackend(path: path)
+            let base = try first.save(sampleState())
+            let second = LocalStateBackend(path: path)
+            let theirs = try #require(try second.load())
+            _ = try second.save(theirs)
+            let error = stateError { try first.save(base) }
+            #expect(error?.kind == .conflict)
+            #expect(error?.message.contains("written by another run (serial 2) after this one read it (serial 1)") == true)
+
+            let other = State.new(endpoint: "https://host/crm/api/v1")
+            #expect(stateError { try first.save(other) }?.kind == .conflict)
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import BatchTask
+import GRDB
+
+/// A parsed `$filter`: comparisons on BatchTaskInfo properties joined by `and`, `or`, `not` and parentheses.
+indirect enum FilterExpression: Sendable, Equatable {
+    case and(FilterExpression, FilterExpression)
+    case or(FilterExpression, FilterExpression)
+    case not(FilterExpression)
+    case comparison(BatchTaskField, FilterOperator, FilterLiteral)
+}
+
+/// The operators of the OData standard and of SuperOffice's archive dialect (`name begins 'S'`).
+enum FilterOperator: String, Sendable, CaseIterable {
+    case eq, ne, lt, le, gt, ge
+    case begins, notBegins, contains, notContains, endsWith
+
+    /// Spellings a client may use, lower-cased; SuperOffice's aliases map onto the OData operators.
+    static func named(_ word: String) -> FilterOperator? {
+        switch word.lowercased() {
+        case "eq", "is", "equals": return .eq
+        case "ne", "isnot", "unequals": return .ne
+        case "lt", "less": return .lt
+        case "le": return .le
+        case "gt", "greater": return .gt
+        case "ge": return .ge
+        case "begins", "startswith": return .begins
+        case "notbegins": return .notBegins
+        case "contains": return .contains
+        case "notcontains": return .notContains
+        case "endswith": return .endsWith
+        default: return nil
+        }
+    }
+}
+
+enum FilterLiteral: Sendable, Equatable {
+    case string(String)
+    case integer(Int64)
+    case boolean(Bool)
+    case null
+}
+
+extension FilterExpression {
+    /// The SQL condition and the values for its placeholders.
+    func compiled() throws(APIError) -> (sql: String, arguments: [DatabaseValue]) {
+        var arguments: [DatabaseValue] = []
+        let sql = try sql(&arguments)
+        return (sql, arguments)
+    }
+
+    /// SQL over the `batchtask` columns with `?` placeholders. String comparisons are case-sensitive (SQLite's
+    /// BINARY collation), and `begins` is a GLOB so that the Name index serves it.
+    func sql(_ arguments: inout [DatabaseValue]) throws(APIError) -> String {
+        switch self {
+        case .and(let left, let right):
+            return "(\(try left.sql(&arguments)) AND \(try right.sql(&arguments)))"
+        case .or(let left, let right):
+            return "(\(try left.sql(&arguments)) OR \(try right.sql(&arguments)))"
+        case .not(let inner):
+            return "(NOT \(try inner.sql(&arguments)))"
+        case .comparison(let field, let op, let literal):
+            return try Self.comparison(field, op, literal, &arguments)
+        }
+    }
+
+    private static func comparison(
+        _ field: BatchTaskField, _ op: FilterOperator, _ literal: FilterLiteral, _ arguments: inout [DatabaseValue]
+    ) throws(APIError) -> String {
+        let column = "\"\(field.rawValue)\""
+        guard field != .parameterObject else { throw .badRequest("$filter: ParameterObject cannot be filtered on") }
+        let value = try databaseValue(literal, for: field)
+        if value.isNull {
+            switch op {
+            case .eq: return "\(column) IS NULL"
+            case .ne: return "\(column) IS NOT NULL"
+            default: throw .badRequest("$filter: \(op.rawValue) needs a value, not null")
+            }
+        }
+        switch op {
+        case .eq, .ne, .lt, .le, .gt, .ge:
+            arguments.append(value)
+            // IS NOT: a task without the property is "not equal" to any value, as a client would expect.
+            let sqlOperator = ["eq": "=", "ne": "IS NOT", "lt": "<", "le": "<=", "gt": ">", "ge": ">="][op.rawValue] ?? "="
+            return "\(column) \(sqlOperator) ?"
+        case .begins, .notBegins, .contains, .notContains, .endsWith:
+            guard case .string(let text) = value.storage, field.valueType != .int32, field.valueType != .bool else {
+                throw .badRequest("$filter: \(op.rawValue) applies to text properties, not \(field.rawValue)")
+            }
+            switch op {
+            case .begins:
+                arguments.append((globEscaped(text) + "*").databaseValue)
+                return "\(column) GLOB ?"
+            case .notBegins:
+                arguments.append((globEscaped(text) + "*").databaseValue)
+                return "(\(column) IS NULL OR \(column) NOT GLOB ?)"
+            case .endsWith:
+                arguments.append(("*" + globEscaped(text)).databaseValue)
+                return "\(column) GLOB ?"
+            case .contains:
+                arguments.append(text.databaseValue)
+                return "instr(\(column), ?) > 0"
+            default:
+                arguments.append(text.databaseValue)
+                return "(\(column) IS NULL OR instr(\(column), ?) = 0)"
+            }
+        }
+    }
+
+    /// The literal as the column stores it: `associateId eq '5'` and `isSystemTask eq 1` are forgiven.
+    private static func databaseValue(_ literal: FilterLiteral, for field: BatchTaskField) throws(APIError) -> DatabaseValue {
+        switch (field.valueType, literal) {
+        case (_, .null):
+            return .null
+        case (.int32, .integer(let n)):
+            return n.databaseValue
+        case (.int32, .string(let text)):
+            guard let n = Int64(text) else { throw .badRequest("$filter: \(field.rawValue) is a number, got '\(text)'") }
+            return n.databaseValue
+        case (.bool, .boolean(let flag)):
+            return Int64(flag ? 1 : 0).databaseValue
+        case (.bool, .integer(let n)) where n == 0 || n == 1:
+            return n.databaseValue
+        case (.bool, .string(let text)) where ["true", "false"].contains(text.lowercased()):
+            return Int64(text.lowercased() == "true" ? 1 : 0).databaseValue
+        case (.string, .string(let text)), (.state, .string(let text)), (.dateTime, .string(let text)):
+            return text.databaseValue
+        case (.string, .integer(let n)):
+            return String(n).databaseValue
+        default:
+            throw .badRequest("$filter: the value given for \(field.rawValue) has the wrong type")
+        }
+    }
+
+    private static func globEscaped(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "*", "?", "[": out += "[\(character)]"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,113 @@
+import BatchTask
+import JSON
+
+/// Writes the .NET DataContract XML that the SuperOffice API sends for `application/xml`: elements in the
+/// contract's order (the API order), in the Services88 namespace, ParameterObject as a StringDictionary of
+/// `StringKeyValuePair` elements, absent properties left out (all are `minOccurs="0"`).
+struct BatchTaskXML {
+    static let namespace = "http://www.superoffice.net/ws/crm/NetServer/Services88"
+    static let instanceNamespace = "http://www.w3.org/2001/XMLSchema-instance"
+    static let serializationNamespace = "http://schemas.microsoft.com/2003/10/Serialization/"
+
+    private(set) var bytes: [UInt8] = []
+
+    init() {
+        append("<?xml version=\"1.0\" encoding=\"utf-8\"?>")
+    }
+
+    /// `<BatchTaskInfo xmlns=...>` as a document.
+    static func document(_ task: BatchTaskInfo) -> [UInt8] {
+        var xml = BatchTaskXML()
+        xml.writeTask(task, omitting: [], declaringNamespaces: true)
+        return xml.bytes
+    }
+
+    /// `<ArrayOfBatchTaskInfo>`, the DataContract name of a BatchTaskInfo array.
+    static func document(_ tasks: [BatchTaskInfo], omitting: Set<BatchTaskField> = []) -> [UInt8] {
+        var xml = BatchTaskXML()
+        xml.append("<ArrayOfBatchTaskInfo xmlns=\"\(namespace)\" xmlns:i=\"\(instanceNamespace)\">")
+        for task in tasks { xml.writeTask(task, omitting: omitting, declaringNamespaces: false) }
+        xml.append("</ArrayOfBatchTaskInfo>")
+        return xml.bytes
+    }
+
+    /// The OData list: the JSON carrier's three members as elements (`odata.metadata` is a valid XML name).
+    static func odataDocument(metadata: String, nextLink: String?, tasks: [BatchTaskInfo], omitting: Set<BatchTaskField>) -> [UInt8] {
+        var xml = BatchTaskXML()
+        xml.append("<ODataSlimResponse xmlns=\"\(namespace)\" xmlns:i=\"\(instanceNamespace)\">")
+        xml.element("odata.metadata", metadata)
+        if let nextLink { xml.element("odata.nextLink", nextLink) }
+        xml.append("<value>")
+        for task in tasks { xml.writeTask(task, omitting: omitting, declaringNamespaces: false) }
+        xml.append("</value></ODataSlimResponse>")
+        return xml.bytes
+    }
+
+    /// `<int xmlns="http://schemas.microsoft.com/2003/10/Serialization/">685</int>`, DataContract's bare int.
+    static func document(int value: Int32) -> [UInt8] {
+        var xml = BatchTaskXML()
+        xml.append("<int xmlns=\"\(serializationNamespace)\">\(value)</int>")
+        return xml.bytes
+    }
+
+    static func document(bool value: Bool) -> [UInt8] {
+        var xml = BatchTaskXML()
+        xml.append("<boolean xmlns=\"\(serializationNamespace)\">\(value)</boolean>")
+        return xml.bytes
+    }
+
+    private mutating func writeTask(_ task: BatchTaskInfo, omitting: Set<BatchTaskField>, declaringNamespaces: Bool) {
+        append(declaringNamespaces ? "<BatchTaskInfo xmlns=\"\(Self.namespace)\" xmlns:i=\"\(Self.instanceNamespace)\">" : "<BatchTaskInfo>")
+        for field in BatchTaskField.allCases where !omitting.contains(field) {
+            guard let value = task[field] else { continue }
+            if field == .parameterObject {
+                append("<ParameterObject>")
+                for (key, member) in value.objectValue ?? [:] {
+                    append("<StringKeyValuePair>")
+                    element("Key", key)
+                    switch member {
+                    case .null: append("<Value i:nil=\"true\"/>")
+                    case .string(let text): element("Value", text)
+                    // A StringDictionary holds strings: other JSON values travel as their JSON text.
+                    default: element("Value", member.serialized())
+                    }
+                    append("</StringKeyValuePair>")
+                }
+                append("</ParameterObject>")
+                continue
+            }
+            switch value {
+            case .string(let text): element(field.rawValue, text)
+            case .int(let number): element(field.rawValue, String(number))
+            case .bool(let flag): element(field.rawValue, flag ? "true" : "false")
+            default: element(field.rawValue, value.serialized())
+            }
+        }
+        append("</BatchTaskInfo>")
+    }
+
+    private mutating func element(_ name: String, _ text: String) {
+        append("<\(name)>")
+        appendEscaped(text)
+        append("</\(name)>")
+    }
+
+    private mutating func append(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    /// Escapes markup; characters XML 1.0 cannot carry at all (most C0 controls) become U+FFFD.
+    private mutating func appendEscaped(_ text: String) {
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": append("&amp;")
+            case "<": append("&lt;")
+            case ">": append("&gt;")
+            case "\r": append("&#xD;")
+            case "\t", "\n": bytes.append(UInt8(scalar.value))
+            case "\u{0}"..."\u{1F}", "\u{FFFE}", "\u{FFFF}": append("\u{FFFD}")
+            default: UTF8.encode(scalar) { bytes.append($0) }
+            }
+        }
+    }
+}

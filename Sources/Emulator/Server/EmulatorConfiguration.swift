@@ -1,0 +1,70 @@
+import Logging
+
+/// Everything `batchctl serve` can be told: where to listen, where to store, who may call, how jobs run, and which
+/// faults to inject.
+public struct EmulatorConfiguration: Sendable {
+    public var listen: ListenAddress
+    /// A SQLite file (created if missing; its directory must exist), or `:memory:`.
+    public var databasePath: String
+    public var authentication: AuthenticationConfiguration
+    public var jobs: JobConfiguration
+    public var faults: FaultConfiguration
+    /// Rows in an OData page when a client gives no `$top`.
+    public var pageSize: Int
+    /// Where the emulator logs (stderr by default); `.info` shows start and stop, `.debug` every request.
+    public var logger: Logger
+
+    public init(
+        listen: ListenAddress = .loopbackDefault, databasePath: String = ":memory:",
+        authentication: AuthenticationConfiguration = AuthenticationConfiguration(), jobs: JobConfiguration = JobConfiguration(),
+        faults: FaultConfiguration = FaultConfiguration(), pageSize: Int = 1000, logger: Logger? = nil
+    ) {
+        self.listen = listen
+        self.databasePath = databasePath
+        self.authentication = authentication
+        self.jobs = jobs
+        self.faults = faults
+        self.pageSize = pageSize
+        self.logger = logger ?? Self.quietLogger
+    }
+
+    /// Errors and worse on stderr: what an embedded or test server should say.
+    public static var quietLogger: Logger {
+        var logger = Logger(label: "batchctl.serve") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = .error
+        return logger
+    }
+
+    /// Warnings on stderr, or with `verbose` a line for every request too: what `batchctl serve` says.
+    public static func standardErrorLogger(verbose: Bool) -> Logger {
+        var logger = Logger(label: "batchctl.serve") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = verbose ? .debug : .warning
+        return logger
+    }
+
+    /// The configuration's mistakes, each a sentence for the user; empty when it can be served.
+    public var problems: [String] {
+        var problems: [String] = []
+        if authentication.admitsNobody {
+            problems.append(
+                "authentication is on but no credential is configured: add --user NAME:PASSWORD, --ticket or --token "
+                    + "(or BATCHCTL_SERVE_USERS, _TICKETS, _TOKENS), or pass --no-auth")
+        }
+        if !(jobs.durationSeconds >= 0 && jobs.durationSeconds <= 366 * 86_400) {
+            problems.append("the job duration must be between 0 and 31622400 seconds")
+        }
+        for (name, rate) in [
+            ("fail rate", jobs.failRate), ("error rate", faults.errorRate), ("throttle rate", faults.throttleRate),
+            ("lost-answer rate", faults.lostAnswerRate),
+        ] where !(rate >= 0 && rate <= 1) {
+            problems.append("the \(name) must be between 0 and 1")
+        }
+        if faults.latencyMilliseconds < 0 || faults.latencyMilliseconds > 600_000 {
+            problems.append("the latency must be between 0 and 600000 ms")
+        }
+        if faults.retryAfterSeconds < 0 { problems.append("Retry-After must not be negative") }
+        if pageSize < 1 { problems.append("the page size must be at least 1") }
+        if databasePath.isEmpty { problems.append("the database path is empty") }
+        return problems
+    }
+}

@@ -1,0 +1,10 @@
+/// A configuration that cannot be served, or a server that could not start.
+public struct EmulatorError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,160 @@
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import UnixSignals
+
+/// A running emulator: the Batch API over HTTP/1.1 on `host:port`, stored in SQLite. Start it, read its
+/// `baseURL`, and stop it when done.
+///
+/// Where api.md leaves the behaviour open, the emulator does this:
+/// - POST queues a job whatever State the body gives; Id and the server-managed properties are ignored, Created is
+///   kept when given. The job waits a tenth of `--job-duration` as `New`, runs (`Started`, LastStarted set,
+///   StartCount + 1, ProgressPercent rising linearly) and ends `Succeeded` with a Result, or `Failed` half way when the
+///   ParameterObject has `"fail": true` (or a reason string) or the fail-rate draw says so.
+/// - Jobs advance by stored times, not timers: a read computes the state from the schedule stored with the task, and
+///   list queries first write every due transition (`TaskStore.settle`). A job running when the server stops has
+///   simply progressed (or ended) by the time it is read again; the duration is fixed per task when it is queued.
+/// - PUT replaces State (kept when absent), Description, Response and Request (absent clears); merge patch and PATCH
+///   leave absent ones alone; JSON Patch applies add/replace/remove/test to those four. Setting State to `New` queues
+///   the job again; any other new State ends the job there.
+/// - Stop answers true and fails a `CanCancel` task that is New, Aquired or Started; false for any other task.
+/// - OData pages hold `$top` rows (`pageSize` without it); `odata.nextLink` repeats the query with `$skip` advanced
+///   and is left out on the last page. String filters are case-sensitive.
+/// - Dates the server writes are UTC (`+00:00`, seven fraction digits); `SO-TimeZone` converts every returned date.
+/// - A lost answer is produced by closing the connection from the handler's middleware after the change committed,
+///   before Hummingbird writes a byte; only 2xx answers are lost.
+public final class EmulatorServer: Sendable {
+    /// The address it listens on, with the actual port when port 0 was asked for.
+    public let address: ListenAddress
+    /// The seed the fault and failure draws came from (the configured one, or the random one chosen).
+    public let seed: UInt64
+
+    private let group: ServiceGroup
+    private let running: Task<Void, any Error>
+    /// Internal so tests can seed large databases without 100,000 HTTP requests.
+    let store: TaskStore
+
+    /// `http://127.0.0.1:PORT`: what a client gives as the endpoint (it appends `/api/v1/BatchTask`).
+    public var baseURL: String { "http://\(address)" }
+
+    private init(address: ListenAddress, seed: UInt64, group: ServiceGroup, running: Task<Void, any Error>, store: TaskStore) {
+        self.address = address
+        self.seed = seed
+        self.group = group
+        self.running = running
+        self.store = store
+    }
+
+    /// Opens the database, binds, and returns once the server accepts connections. With `stopOnSignals`, SIGTERM
+    /// and SIGINT shut it down gracefully (in-flight requests finish, idle connections close).
+    public static func start(_ configuration: EmulatorConfiguration, stopOnSignals: Bool = false) async throws -> EmulatorServer {
+        try await start(configuration, stopOnSignals: stopOnSignals, clock: .system)
+    }
+
+    /// With another clock: tests move time by hand to check the job lifecycle exactly.
+    static func start(_ configuration: EmulatorConfiguration, stopOnSignals: Bool, clock: EmulatorClock) async throws -> EmulatorServer {
+        let problems = configuration.problems
+        guard problems.isEmpty else { throw EmulatorError(problems.joined(separator: "; ")) }
+        let store: TaskStore
+        do {
+            store = try TaskStore(path: configuration.databasePath)
+        } catch {
+            throw EmulatorError("cannot open the database \(configuration.databasePath): \(error)")
+        }
+        let seed = configuration.faults.seed ?? UInt64.random(in: .min ... .max)
+        let router = makeRouter(configuration, store: store, seed: seed, clock: clock)
+
+        let startup = Startup()
+        let logger = configuration.logger
+        let application = Application(
+            router: router,
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: "batchctl-emulator"),
+            onServerRunning: { channel in await startup.ready(channel.localAddress?.port) },
+            logger: logger)
+        // Service start/stop chatter stays out of `--verbose`, which is about requests.
+        var lifecycleLogger = logger
+        lifecycleLogger.logLevel = max(logger.logLevel, .info)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [application], gracefulShutdownSignals: stopOnSignals ? [.sigterm, .sigint] : [],
+                logger: lifecycleLogger))
+        let running = Task {
+            do {
+                try await group.run()
+                await startup.failed(EmulatorError("the server stopped before it listened"))
+            } catch {
+                await startup.failed(error)
+                throw error
+            }
+        }
+        do {
+            let port = try await startup.port()
+            return EmulatorServer(
+                address: ListenAddress(host: configuration.listen.host, port: port), seed: seed, group: group, running: running,
+                store: store)
+        } catch {
+            running.cancel()
+            store.close()
+            throw EmulatorError("cannot listen on \(configuration.listen): \(error)")
+        }
+    }
+
+    static func makeRouter(
+        _ configuration: EmulatorConfiguration, store: TaskStore, seed: UInt64, clock: EmulatorClock
+    ) -> Router<EmulatorRequestContext> {
+        let router = Router(context: EmulatorRequestContext.self)
+        // Outermost first: logging sees final statuses; errors become API error bodies before logging; faults
+        // come before authentication as an overloaded real server's would; auth guards everything below it.
+        router.add(middleware: RequestLogMiddleware())
+        router.add(middleware: ErrorMiddleware())
+        if configuration.faults.isActive {
+            router.add(middleware: FaultMiddleware(configuration: configuration.faults, random: RandomSource(seed: seed)))
+        }
+        router.add(middleware: AuthMiddleware(configuration: configuration.authentication))
+        // Job failures draw from a stream of their own so enabling a fault does not change which jobs fail.
+        let planner = JobPlanner(configuration: configuration.jobs, random: RandomSource(seed: seed ^ 0x6A09_E667_F3BC_C909))
+        BatchTaskController(store: store, planner: planner, clock: clock, pageSize: configuration.pageSize).register(on: router)
+        return router
+    }
+
+    /// Shuts down gracefully and closes the database; returns when both are done.
+    public func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await running.value
+        store.close()
+    }
+
+    /// Returns when the server has stopped (after a signal, with `stopOnSignals`), closing the database.
+    public func waitUntilStopped() async throws {
+        defer { store.close() }
+        try await running.value
+    }
+}
+
+/// The port from `onServerRunning`, or the error that ended the server before it got there.
+private actor Startup {
+    private var outcome: Result<Int, any Error>?
+    private var waiting: [CheckedContinuation<Int, any Error>] = []
+
+    func ready(_ port: Int?) {
+        resolve(port.map { .success($0) } ?? .failure(EmulatorError("the listening socket has no port")))
+    }
+
+    func failed(_ error: any Error) {
+        resolve(.failure(error))
+    }
+
+    private func resolve(_ result: Result<Int, any Error>) {
+        guard outcome == nil else { return }
+        outcome = result
+        for continuation in waiting { continuation.resume(with: result) }
+        waiting = []
+    }
+
+    func port() async throws -> Int {
+        if let outcome { return try outcome.get() }
+        return try await withCheckedThrowingContinuation { waiting.append($0) }
+    }
+}

@@ -1,0 +1,89 @@
+import BatchTask
+import GRDB
+import JSON
+
+/// Converts between a `StoredTask` and the column values of its row (in `Schema.columns` order).
+enum TaskRow {
+    /// Every column's value, Id first.
+    static func values(of task: StoredTask) -> [DatabaseValue] {
+        var values: [DatabaseValue] = []
+        values.reserveCapacity(Schema.columns.count)
+        for field in BatchTaskField.allCases {
+            values.append(databaseValue(task.info[field]))
+        }
+        if let job = task.job {
+            values.append(Int64(job.phase.rawValue).databaseValue)
+            values.append(job.nextTicks.databaseValue)
+            values.append(job.startTicks.databaseValue)
+            values.append(job.endTicks.databaseValue)
+            values.append(job.outcome.rawValue.databaseValue)
+            values.append(job.result.databaseValue)
+            values.append(Int64(job.finalPercent).databaseValue)
+            values.append(EmulatorClock.text(ticks: job.startTicks).databaseValue)
+        } else {
+            values.append(Int64(0).databaseValue)
+            values.append(contentsOf: repeatElement(DatabaseValue.null, count: Schema.jobColumns.count - 1))
+        }
+        return values
+    }
+
+    private static func databaseValue(_ value: JSONValue?) -> DatabaseValue {
+        switch value {
+        case .int(let n)?: return n.databaseValue
+        case .bool(let b)?: return Int64(b ? 1 : 0).databaseValue
+        case .string(let s)?: return s.databaseValue
+        case .double(let d)?: return d.databaseValue
+        case .object?, .array?: return (value?.serialized() ?? "").databaseValue
+        case .null?, nil: return .null
+        }
+    }
+
+    /// Reads a row selected with `Schema.selectList`. Values are checked as a client's would be, so a database
+    /// edited by hand into nonsense gives an error, never a crash.
+    static func decode(_ row: Row) throws -> StoredTask {
+        var info = BatchTaskInfo()
+        for (index, field) in BatchTaskField.allCases.enumerated() {
+            let stored: DatabaseValue = row[index]
+            do {
+                try info.set(field, try jsonValue(stored, as: field.valueType))
+            } catch {
+                throw StorageError("row \(info.id.map(String.init) ?? "?"): column \(field.rawValue): \(error)")
+            }
+        }
+        let base = BatchTaskField.allCases.count
+        let phaseValue: DatabaseValue = row[base]
+        guard let phaseNumber = Int64.fromDatabaseValue(phaseValue), let phase = JobSchedule.Phase(rawValue: Int(phaseNumber)) else {
+            return StoredTask(info: info, job: nil)
+        }
+        let start: DatabaseValue = row[base + 2]
+        let end: DatabaseValue = row[base + 3]
+        let outcome: DatabaseValue = row[base + 4]
+        let result: DatabaseValue = row[base + 5]
+        let percent: DatabaseValue = row[base + 6]
+        guard let startTicks = Int64.fromDatabaseValue(start), let endTicks = Int64.fromDatabaseValue(end),
+              let outcomeName = String.fromDatabaseValue(outcome), let resultText = String.fromDatabaseValue(result),
+              let finalPercent = Int64.fromDatabaseValue(percent).flatMap({ Int32(exactly: $0) })
+        else {
+            throw StorageError("row \(info.id.map(String.init) ?? "?"): incomplete job schedule")
+        }
+        let job = JobSchedule(
+            phase: phase, startTicks: startTicks, endTicks: endTicks, outcome: BatchTaskState(rawValue: outcomeName),
+            result: resultText, finalPercent: finalPercent)
+        return StoredTask(info: info, job: job)
+    }
+
+    private static func jsonValue(_ stored: DatabaseValue, as type: BatchTaskField.ValueType) throws -> JSONValue? {
+        switch stored.storage {
+        case .null:
+            return nil
+        case .int64(let n):
+            return type == .bool ? .bool(n != 0) : .int(n)
+        case .double(let d):
+            return .double(d)
+        case .string(let s):
+            return type == .object ? try JSONValue.parse(s) : .string(s)
+        case .blob:
+            throw StorageError("unexpected blob")
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import BatchTask
+import GRDB
+
+/// The tasks in SQLite, through GRDB: a WAL-mode pool for a file (concurrent readers, one writer, fsync only at
+/// checkpoints: GRDB's pools set `synchronous=NORMAL`), a single queue for `:memory:`.
+final class TaskStore: Sendable {
+    private let database: any DatabaseWriter
+
+    /// Opens (creating if needed) the database at `path`, or a private in-memory one for `:memory:`.
+    init(path: String) throws {
+        var configuration = Configuration()
+        configuration.label = "batchctl-emulator"
+        // Another process (a second emulator on the same file) may hold the write lock for a moment.
+        configuration.busyMode = .timeout(5)
+        if path == ":memory:" {
+            database = try DatabaseQueue(configuration: configuration)
+        } else {
+            database = try DatabasePool(path: path, configuration: configuration)
+        }
+        try Schema.migrator.migrate(database)
+    }
+
+    func close() {
+        try? database.close()
+    }
+
+    // MARK: Statements
+
+    private static let insertSQL: String = {
+        let columns = Schema.columns.dropFirst()
+        return "INSERT INTO batchtask (\(columns.map { "\"\($0)\"" }.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
+    }()
+
+    private static let updateSQL: String = {
+        let assignments = Schema.columns.dropFirst().map { "\"\($0)\" = ?" }.joined(separator: ", ")
+        return "UPDATE batchtask SET \(assignments) WHERE \"Id\" = ?"
+    }()
+
+    private static let selectByIDSQL = "SELECT \(Schema.selectList) FROM batchtask WHERE \"Id\" = ?"
+    private static let anyDueSQL = "SELECT EXISTS (SELECT 1 FROM batchtask WHERE \"JobPhase\" > 0 AND \"JobNextTicks\" <= ?)"
+
+    // MARK: Writes
+
+    /// Inserts a task and returns the id the database gave it (its Id property is ignored).
+    func insert(_ task: StoredTask) async throws -> Int32 {
+        let values = Array(TaskRow.values(of: task).dropFirst())
+        return try await database.write { db in try Self.insert(values, db) }
+    }
+
+    /// Inserts many tasks in one transaction (seeding large databases for tests and measurements).
+    func insert(_ tasks: [StoredTask]) async throws -> [Int32] {
+        let rows = tasks.map { Array(TaskRow.values(of: $0).dropFirst()) }
+        return try await database.write { db in try rows.map { try Self.insert($0, db) } }
+    }
+
+    private static func insert(_ values: [DatabaseValue], _ db: Database) throws -> Int32 {
+        try db.cachedStatement(sql: insertSQL).execute(arguments: StatementArguments(values))
+        guard let id = Int32(exactly: db.lastInsertedRowID) else {
+            // Throwing rolls the insert back: ids are int32 in the API.
+            throw StorageError("no task ids left: the API's ids are 32-bit")
+        }
+        return id
+    }
+
+    /// Reads the task, lets `change` modify it, and writes it back, all in one transaction; nil for an unknown id.
+    func update<T: Sendable>(
+        id: Int32, _ change: @escaping @Sendable (inout StoredTask) throws -> T
+    ) async throws -> (task: StoredTask, result: T)? {
+        try await database.write { db in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.selectByIDSQL), arguments: [id]) else {
+                return nil
+            }
+            var task = try TaskRow.decode(row)
+            let result = try change(&task)
+            try Self.write(task, db)
+            return (task, result)
+        }
+    }
+
+    private static func write(_ task: StoredTask, _ db: Database) throws {
+        var values = Array(TaskRow.values(of: task).dropFirst())
+        values.append(Int64(task.id).databaseValue)
+        try db.cachedStatement(sql: updateSQL).execute(arguments: StatementArguments(values))
+    }
+
+    /// False when there was no such task.
+    func delete(id: Int32) async throws -> Bool {
+        try await database.write { db in
+            try db.cachedStatement(sql: "DELETE FROM batchtask WHERE \"Id\" = ?").execute(arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Writes every job transition due by `now` into its row, so that SQL filters and orders on State see what a
+    /// client reading each task would see. Cheap when nothing is due: one indexed read, no write lock.
+    ///
+    /// Two set-wise UPDATEs rather than `JobLifecycle.advance` row by row (50,000 ended jobs settle in well under a
+    /// second instead of ten); they copy what the schedule precomputed and must stay in step with `advance`, which
+    /// StorageTests checks.
+    func settle(now: Int64) async throws {
+        let anyDue = try await database.read { db in
+            try Bool.fetchOne(db.cachedStatement(sql: Self.anyDueSQL), arguments: [now]) ?? false
+        }
+        guard anyDue else { return }
+        try await database.write { db in
+            try db.cachedStatement(sql: Self.startDueSQL).execute(arguments: [now])
+            try db.cachedStatement(sql: Self.endDueSQL).execute(arguments: [now])
+        }
+    }
+
+    // The `"JobPhase" > 0` term repeats the partial index's condition so SQLite can use the index.
+    private static let startDueSQL = """
+        UPDATE batchtask SET "State" = 'Started', "LastStarted" = "JobStartedText", "StartCount" = COALESCE("StartCount", 0) + 1,
+            "ProgressPercent" = 0, "ProgressDescription" = 'Running', "JobPhase" = 2, "JobNextTicks" = "JobEndTicks"
+        WHERE "JobPhase" > 0 AND "JobPhase" = 1 AND "JobNextTicks" <= ?
+        """
+    private static let endDueSQL = """
+        UPDATE batchtask SET "State" = "JobOutcome", "Result" = "JobResult", "ProgressPercent" = "JobFinalPercent",
+            "ProgressDescription" = CASE "JobOutcome" WHEN 'Succeeded' THEN 'Completed' ELSE 'Failed' END,
+            "JobPhase" = 0, "JobNextTicks" = NULL, "JobStartTicks" = NULL, "JobEndTicks" = NULL, "JobOutcome" = NULL,
+            "JobResult" = NULL, "JobFinalPercent" = NULL, "JobStartedText" = NULL
+        WHERE "JobPhase" > 0 AND "JobPhase" = 2 AND "JobNextTicks" <= ?
+        """
+
+    // MARK: Reads
+
+    func task(id: Int32) async throws -> StoredTask? {
+        try await database.read { db in
+            try Row.fetchOne(db.cachedStatement(sql: Self.selectByIDSQL), arguments: [id]).map(TaskRow.decode)
+        }
+    }
+
+    /// Tasks in id order, those whose stored State is `state` (every task for nil).
+    func tasks(inState state: BatchTaskState?) async throws -> [StoredTask] {
+        try await database.read { db in
+            if let state {
+                let sql = "SELECT \(Schema.selectList) FROM batchtask WHERE \"State\" = ? ORDER BY \"Id\""
+                return try Array(Row.fetchCursor(db.cachedStatement(sql: sql), arguments: [state.rawValue]).map(TaskRow.decode))
+            }
+            let sql = "SELECT \(Schema.selectList) FROM batchtask ORDER BY \"Id\""
+            return try Array(Row.fetchCursor(db.cachedStatement(sql: sql)).map(TaskRow.decode))
+        }
+    }
+
+    /// A page of a compiled OData query.
+    func tasks(matching query: TaskQuery) async throws -> [StoredTask] {
+        let sql = "SELECT \(Schema.selectList) FROM batchtask\(query.whereClause.isEmpty ? "" : " WHERE " + query.whereClause) ORDER BY \(query.orderClause) LIMIT ? OFFSET ?"
+        let arguments = StatementArguments(query.arguments + [Int64(min(query.limit, Int(Int64.max))).databaseValue, Int64(query.offset).databaseValue])
+        return try await database.read { db in
+            try Array(Row.fetchCursor(db, sql: sql, arguments: arguments).map(TaskRow.decode))
+        }
+    }
+
+    /// For tests and measurements: raw SQL, to seed 100,000 rows in a moment rather than through the model.
+    func execute(_ sql: String) async throws {
+        try await database.write { db in try db.execute(sql: sql) }
+    }
+
+    /// For tests: a PRAGMA's value, to check the journal mode and synchronous setting.
+    func pragma(_ name: String) async throws -> String? {
+        // The writer's connection: `synchronous` is a per-connection setting.
+        try await database.write { db in try String.fetchOne(db, sql: "PRAGMA \(name)") }
+    }
+}

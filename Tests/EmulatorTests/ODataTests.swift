@@ -1,0 +1,104 @@
+import BatchTask
+import JSON
+import Testing
+
+@testable import Emulator
+
+@Suite struct ODataTests {
+    /// 25 tasks: names "task 01"... with AssociateId 1, 2 or 3 by turns; every fifth a "special" one.
+    static func seed(_ client: TestClient) async throws {
+        for n in 1...25 {
+            let name = n % 5 == 0 ? "special \(n)" : "task \(n < 10 ? "0" : "")\(n)"
+            _ = try await client.create(["Name": .string(name), "AssociateId": .int(Int64(n % 3 + 1))])
+        }
+    }
+
+    func ids(_ reply: Reply) throws -> [Int64] {
+        try reply.json["value"]?.arrayValue?.compactMap { $0["Id"]?.intValue } ?? []
+    }
+
+    @Test func topAndSkipPageWithNextLinks() async throws {
+        try await withServer { client async throws in
+            try await Self.seed(client)
+            let first = try await client.get("/api/v1/BatchTask?$top=10")
+            #expect(first.status == 200)
+            #expect(try ids(first) == Array(1...10))
+            #expect(try first.json["odata.metadata"]?.stringValue?.hasSuffix("/api/v1/archive$metadata") == true)
+            let next = try #require(try first.json["odata.nextLink"]?.stringValue)
+            #expect(next.hasPrefix(client.baseURL + "/api/v1/BatchTask?"))
+            let second = try await client.get(String(next.dropFirst(client.baseURL.count)))
+            #expect(try ids(second) == Array(11...20))
+            let last = try await client.get(String(try #require(try second.json["odata.nextLink"]?.stringValue).dropFirst(client.baseURL.count)))
+            #expect(try ids(last) == Array(21...25))
+            #expect(try last.json["odata.nextLink"] == nil)
+            #expect(try ids(try await client.get("/api/v1/BatchTask?$skip=23")) == [24, 25])
+            #expect(try ids(try await client.get("/api/v1/BatchTask?$top=0")) == [])
+        }
+    }
+
+    @Test func thePageSizeAppliesWithoutTop() async throws {
+        try await withServer(testConfiguration(pageSize: 7)) { client async throws in
+            try await Self.seed(client)
+            var seen: [Int64] = []
+            var path: String? = "/api/v1/BatchTask?$filter=AssociateId%20ne%202&$orderBy=Id%20desc"
+            var pages = 0
+            while let current = path {
+                let reply = try await client.get(current)
+                seen += try ids(reply)
+                path = try reply.json["odata.nextLink"]?.stringValue.map { String($0.dropFirst(client.baseURL.count)) }
+                pages += 1
+            }
+            #expect(pages == 3)
+            #expect(seen == (1...25).reversed().filter { $0 % 3 + 1 != 2 }.map(Int64.init))
+        }
+    }
+
+    @Test func filtersOnNameStateAndAssociate() async throws {
+        try await withServer { client async throws in
+            try await Self.seed(client)
+            func filtered(_ filter: String) async throws -> [Int64] {
+                let reply = try await client.get("/api/v1/BatchTask?$filter=" + FormURLEncoding.escape(filter))
+                try #require(reply.status == 200, "\(filter): \(reply.text)")
+                return try ids(reply)
+            }
+            #expect(try await filtered("name eq 'task 07'") == [7])
+            #expect(try await filtered("Name ne 'task 07'").count == 24)
+            #expect(try await filtered("name begins 'special'") == [5, 10, 15, 20, 25])
+            #expect(try await filtered("startswith(Name, 'special 1')") == [10, 15])
+            #expect(try await filtered("name contains '2'") == [2, 12, 20, 21, 22, 23, 24, 25])
+            #expect(try await filtered("substringof('al 2', name)") == [20, 25])
+            #expect(try await filtered("associateId eq 1 and name begins 'task'") == [3, 6, 9, 12, 18, 21, 24])
+            #expect(try await filtered("(associateId eq 1 or associateId eq 2) and not (name begins 'task')") == [10, 15, 25])
+            #expect(try await filtered("State eq 'Succeeded'").count == 25)
+            #expect(try await filtered("State ne 'Succeeded'") == [])
+            #expect(try await filtered("Description eq null").count == 25)
+            #expect(try await filtered("name begins 'ta*'") == [])
+            #expect(try await filtered("name notBegins 'task'") == [5, 10, 15, 20, 25])
+        }
+    }
+
+    @Test func orderBySelectAndBadOptions() async throws {
+        try await withServer { client async throws in
+            try await Self.seed(client)
+            let ordered = try await client.get("/api/v1/BatchTask?$orderBy=AssociateId%20desc,name&$top=3&$select=Id,Name,AssociateId")
+            let rows = try ordered.json["value"]?.arrayValue ?? []
+            #expect(rows.compactMap { $0["Id"]?.intValue } == [20, 5, 2])
+            #expect(rows.first?.objectValue?.keys.elements == ["Id", "Name", "AssociateId"])
+            let xml = try await client.get("/api/v1/BatchTask?$top=1&$select=Name", accept: "application/xml")
+            #expect(xml.text.contains("<odata.nextLink>"))
+            #expect(xml.text.contains("<value><BatchTaskInfo><Name>task 01</Name></BatchTaskInfo></value>"))
+            for bad in ["$top=-1", "$skip=x", "$select=Nope", "$orderBy=Name%20sideways", "$filter=Name%20eq", "$filter=Name%20like%20'x'",
+                        "$filter=ParameterObject%20eq%20'x'", "$filter=AssociateId%20eq%20'x'", "$filter=name%20eq%20'unclosed"] {
+                let reply = try await client.get("/api/v1/BatchTask?" + bad)
+                #expect(reply.status == 400, "\(bad)")
+                #expect(try reply.json["ErrorType"] == "SoBadRequestException")
+            }
+        }
+    }
+
+    @Test func filterExpressionsCompileToParameterisedSQL() throws {
+        let (sql, arguments) = try FilterParser.parse("name eq 'O''Brien' or (AssociateId gt 5 and startswith(name, 'a*b') eq false)").compiled()
+        #expect(sql == #"("Name" = ? OR ("AssociateId" > ? AND (NOT "Name" GLOB ?)))"#)
+        #expect(arguments == ["O'Brien".databaseValue, Int64(5).databaseValue, "a[*]b*".databaseValue])
+    }
+}

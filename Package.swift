@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "batchctl",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "batchctl", targets: ["batchctl"]),
     ],
@@ -14,6 +14,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // libyaml, from the system (Debian: libyaml-dev).
@@ -32,16 +35,38 @@ let package = Package(
             "Diagnostics", "YAML", "JSON", "BatchTask",
             .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
+        // The state file, its journal and lock, behind a small backend interface.
+        .target(name: "State", dependencies: ["JSON", "BatchTask"]),
+        // The client of the BatchTask Web API: auth, retries, rate limits, lost answers.
+        .target(name: "APIClient", dependencies: [
+            "BatchTask", "JSON",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
+        // Plans: a pure function of desired tasks, state and live tasks; drift; saved plan files.
+        .target(name: "Planning", dependencies: [
+            "Manifest", "State", "BatchTask", "JSON",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Carrying out plans against the API: ordering, journaling, recovery of unknown outcomes, waiting.
+        .target(name: "Reconcile", dependencies: ["Planning", "State", "APIClient", "Manifest", "BatchTask", "JSON"]),
         // The BatchTask API emulator: `batchctl serve` and `--endpoint embedded`.
         .target(name: "Emulator", dependencies: [
             "BatchTask", "JSON",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         // The command line: commands and terminal rendering only.
         .executableTarget(name: "batchctl", dependencies: [
-            "Diagnostics", "YAML", "JSON", "BatchTask", "Manifest", "Emulator",
+            "Diagnostics", "YAML", "JSON", "BatchTask", "Manifest", "Emulator", "State", "Planning", "APIClient", "Reconcile",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -50,10 +75,16 @@ let package = Package(
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSON"]),
         .testTarget(name: "BatchTaskTests", dependencies: ["BatchTask", "JSON"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest", "YAML", "JSON", "BatchTask", "Diagnostics"]),
+        .testTarget(name: "StateTests", dependencies: ["State", "JSON", "BatchTask"]),
+        .testTarget(name: "APIClientTests", dependencies: ["APIClient", "Emulator", "BatchTask", "JSON"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "Manifest", "State", "BatchTask", "JSON"]),
         .testTarget(name: "EmulatorTests", dependencies: [
             "Emulator", "BatchTask", "JSON",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["JSON"]),
     ],

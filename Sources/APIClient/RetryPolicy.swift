@@ -14,7 +14,7 @@ public struct RetryPolicy: Sendable, Hashable {
     public var maxRetryAfter: Duration
 
     public init(
-        maxAttempts: Int = 6, baseDelay: Duration = .milliseconds(200), maxDelay: Duration = .seconds(10),
+        maxAttempts: Int = 10, baseDelay: Duration = .milliseconds(200), maxDelay: Duration = .seconds(10),
         maxRetryAfter: Duration = .seconds(60)
     ) {
         self.maxAttempts = maxAttempts

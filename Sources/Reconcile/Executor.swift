@@ -1,0 +1,331 @@
+import APIClient
+import BatchTask
+import Foundation
+import JSON
+import Manifest
+import Planning
+import State
+import Synchronization
+
+/// How to carry out a plan.
+public struct ApplyOptions: Sendable {
+    /// Requests in flight at once.
+    public var parallelism = 10
+    /// Follow each submitted task until its job is Succeeded or Failed; dependents wait for Succeeded.
+    public var wait = false
+    public var pollInterval: Duration = .milliseconds(500)
+    /// Creates sent at most this often for one task when answers keep getting lost.
+    public var maxCreateAttempts = 5
+
+    public init() {}
+}
+
+/// What became of one action.
+public struct ActionOutcome: Sendable {
+    public enum Status: Sendable, Equatable {
+        case succeeded
+        case failed(String)
+        case skipped(String)
+    }
+
+    public var address: String
+    public var kind: ActionKind
+    public var id: Int32?
+    public var status: Status
+    /// Extra words for the log line: "job Succeeded", "adopted after a lost answer".
+    public var detail: String?
+}
+
+/// Told about progress, for the terminal.
+public protocol ApplyObserver: Sendable {
+    func started(total: Int)
+    func finished(_ outcome: ActionOutcome, completed: Int, total: Int)
+}
+
+/// The end of a run: every action's outcome.
+public struct ApplyReport: Sendable {
+    public var outcomes: [ActionOutcome]
+    public var interrupted: Bool
+
+    public init(outcomes: [ActionOutcome], interrupted: Bool) {
+        self.outcomes = outcomes
+        self.interrupted = interrupted
+    }
+
+    public var succeeded: Int { outcomes.count { $0.status == .succeeded } }
+    public var failed: [ActionOutcome] { outcomes.filter { if case .failed = $0.status { return true } else { return false } } }
+    public var skipped: [ActionOutcome] { outcomes.filter { if case .skipped = $0.status { return true } else { return false } } }
+}
+
+/// Set from a signal handler: stop sending, let what is in flight finish.
+public final class CancellationFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+
+    public init() {}
+
+    public func cancel() { flag.store(true, ordering: .relaxed) }
+    public var isCancelled: Bool { flag.load(ordering: .relaxed) }
+}
+
+/// Carries out a plan: in dependency order, up to `parallelism` requests at once, every intent and outcome journaled.
+///
+/// It does not decide what to do; the plan did. One failed action does not stop the others.
+public struct Executor: Sendable {
+    let client: BatchTaskClient
+    let recorder: StateRecorder
+    let desired: [String: DesiredTask]
+    let options: ApplyOptions
+    let observer: (any ApplyObserver)?
+    let cancellation: CancellationFlag
+
+    public init(client: BatchTaskClient, recorder: StateRecorder, desired: [String: DesiredTask], options: ApplyOptions,
+                observer: (any ApplyObserver)?, cancellation: CancellationFlag) {
+        self.client = client
+        self.recorder = recorder
+        self.desired = desired
+        self.options = options
+        self.observer = observer
+        self.cancellation = cancellation
+    }
+
+    /// A unit of work: a planned action, or (with `--wait`) waiting for an unchanged task that others depend on.
+    private struct Step: Sendable {
+        var action: PlannedAction
+        var waitOnly = false
+    }
+
+    public func run(_ plan: Plan) async -> ApplyReport {
+        var outcomes: [ActionOutcome] = []
+        // Moves touch only the state: do them first, so later steps see the new addresses.
+        for action in plan.actions where action.kind == .move {
+            outcomes.append(await move(action))
+        }
+        var steps: [String: Step] = [:]
+        var order: [String] = []
+        for action in plan.actions where action.kind != .move && action.kind != .noop {
+            steps[action.address] = Step(action: action)
+            order.append(action.address)
+        }
+        if options.wait {
+            // Unchanged tasks that changed ones depend on: their jobs must succeed first.
+            for address in order {
+                for dependency in desired[address]?.dependsOn ?? [] where steps[dependency] == nil {
+                    let id = plan.actions.first { $0.address == dependency }?.id
+                    steps[dependency] = Step(action: PlannedAction(address: dependency, kind: .noop, id: id), waitOnly: true)
+                    order.append(dependency)
+                }
+            }
+        }
+        let total = outcomes.count + steps.count
+        observer?.started(total: total)
+        for outcome in outcomes { observer?.finished(outcome, completed: outcomes.count, total: total) }
+
+        var pending: [String: Int] = [:]
+        var dependents: [String: [String]] = [:]
+        for address in order {
+            let dependencies = (desired[address]?.dependsOn ?? []).filter { steps[$0] != nil }
+            pending[address] = dependencies.count
+            for dependency in dependencies { dependents[dependency, default: []].append(address) }
+        }
+        var ready = order.filter { pending[$0] == 0 }
+        ready.reverse()  // popLast() then takes them in plan order
+        var skippedBecause: [String: String] = [:]
+        var completed = outcomes.count
+
+        await withTaskGroup(of: ActionOutcome.self) { group in
+            var running = 0
+            func launch() {
+                while running < options.parallelism, !cancellation.isCancelled, let address = ready.popLast() {
+                    guard let step = steps[address] else { continue }
+                    running += 1
+                    group.addTask { await perform(step) }
+                }
+            }
+            launch()
+            while let outcome = await group.next() {
+                running -= 1
+                outcomes.append(outcome)
+                completed += 1
+                observer?.finished(outcome, completed: completed, total: total)
+                try? await recorder.checkpointIfDue()
+                // Release or skip what waited for this one.
+                var queue: [(String, String?)] = [(outcome.address, outcome.status == .succeeded ? nil : outcome.address)]
+                while let (finished, failedCause) = queue.popLast() {
+                    for dependent in dependents[finished] ?? [] {
+                        if let failedCause {
+                            guard skippedBecause[dependent] == nil else { continue }
+                            skippedBecause[dependent] = failedCause
+                            let skipped = ActionOutcome(address: dependent, kind: steps[dependent]?.action.kind ?? .noop,
+                                                        id: steps[dependent]?.action.id,
+                                                        status: .skipped("its dependency \(failedCause) did not succeed"))
+                            outcomes.append(skipped)
+                            completed += 1
+                            observer?.finished(skipped, completed: completed, total: total)
+                            queue.append((dependent, failedCause))
+                        } else {
+                            pending[dependent, default: 0] -= 1
+                            if pending[dependent] == 0 && skippedBecause[dependent] == nil { ready.insert(dependent, at: 0) }
+                        }
+                    }
+                }
+                launch()
+            }
+        }
+        let done = Set(outcomes.map(\.address))
+        var interrupted = false
+        for address in order where !done.contains(address) {
+            interrupted = true
+            let step = steps[address]
+            outcomes.append(ActionOutcome(address: address, kind: step?.action.kind ?? .noop, id: step?.action.id,
+                                          status: .skipped(cancellation.isCancelled ? "interrupted before it was sent" : "not reached")))
+        }
+        return ApplyReport(outcomes: outcomes, interrupted: interrupted || cancellation.isCancelled)
+    }
+
+    // MARK: - Actions
+
+    private func perform(_ step: Step) async -> ActionOutcome {
+        let action = step.action
+        func outcome(_ status: ActionOutcome.Status, id: Int32?, detail: String? = nil) -> ActionOutcome {
+            ActionOutcome(address: action.address, kind: action.kind, id: id, status: status, detail: detail)
+        }
+        do {
+            if step.waitOnly {
+                guard let id = action.id else { return outcome(.succeeded, id: nil) }
+                let (status, detail) = try await waitForJob(id)
+                return outcome(status, id: id, detail: detail)
+            }
+            guard let task = desired[action.address] ?? deletionTarget(action) else {
+                return outcome(.failed("no desired task for \(action.address)"), id: action.id)
+            }
+            var id = action.id
+            var detail: String?
+            switch action.kind {
+            case .create:
+                (id, detail) = try await create(task)
+            case .update:
+                guard let existing = action.id else { return outcome(.failed("no id to update"), id: nil) }
+                try await update(task, id: existing)
+            case .replace:
+                guard let old = action.id else { return outcome(.failed("no id to replace"), id: nil) }
+                if action.createBeforeDestroy {
+                    let deposed = "\(action.address)~deposed-\(old)"
+                    let sequence = try await recorder.intent(.move, address: action.address, id: old, fingerprint: nil)
+                    try await recorder.outcome(sequence, address: action.address, .moved(to: deposed))
+                    (id, detail) = try await create(task)
+                    try await delete(address: deposed, id: old)
+                } else {
+                    try await delete(address: action.address, id: old)
+                    (id, detail) = try await create(task)
+                }
+            case .delete:
+                guard let existing = action.id else { return outcome(.failed("no id to delete"), id: nil) }
+                try await delete(address: action.address, id: existing)
+                return outcome(.succeeded, id: existing)
+            case .move, .noop:
+                return outcome(.succeeded, id: id)
+            }
+            if options.wait, let id {
+                let (status, jobDetail) = try await waitForJob(id)
+                return outcome(status, id: id, detail: [detail, jobDetail].compactMap { $0 }.joined(separator: "; "))
+            }
+            return outcome(.succeeded, id: id, detail: detail)
+        } catch let error as ClientError {
+            return outcome(.failed(error.description), id: action.id)
+        } catch {
+            cancellation.cancel()  // the journal or state cannot be written: stop sending
+            return outcome(.failed("\(error)"), id: action.id)
+        }
+    }
+
+    /// Deletes have no desired task; the executor works from the plan alone.
+    private func deletionTarget(_ action: PlannedAction) -> DesiredTask? {
+        guard action.kind == .delete else { return nil }
+        return DesiredTask(setName: "", key: "", address: action.address, source: .init(file: "", line: 0, column: 0),
+                           info: BatchTaskInfo(), redactions: [:], dependsOn: [], lifecycle: Lifecycle())
+    }
+
+    private func move(_ action: PlannedAction) async -> ActionOutcome {
+        guard let from = action.movedFrom else {
+            return ActionOutcome(address: action.address, kind: .move, id: action.id, status: .failed("no source address"))
+        }
+        do {
+            let sequence = try await recorder.intent(.move, address: from, id: action.id, fingerprint: nil)
+            try await recorder.outcome(sequence, address: from, .moved(to: action.address))
+            return ActionOutcome(address: action.address, kind: .move, id: action.id, status: .succeeded, detail: "from \(from)")
+        } catch {
+            return ActionOutcome(address: action.address, kind: .move, id: action.id, status: .failed("\(error)"))
+        }
+    }
+
+    /// POSTs the task; when the answer is lost, looks for what the server made before sending again.
+    private func create(_ task: DesiredTask) async throws -> (Int32, String?) {
+        let fingerprint = Fingerprint.of(task: task.info)
+        for attempt in 1...max(1, options.maxCreateAttempts) {
+            let sequence = try await recorder.intent(.create, address: task.address, id: nil, fingerprint: fingerprint)
+            let sentAt = Date()
+            do {
+                let id = try await client.create(task.info)
+                try await recorder.outcome(sequence, address: task.address, .created(task.stateEntry(id: id)))
+                return (id, attempt > 1 ? "after \(attempt) attempts" : nil)
+            } catch ClientError.outcomeUnknown(let why) {
+                let owned = await recorder.ownedIds()
+                if let id = try await Recovery.findCreated(task, since: sentAt, owned: owned, client: client) {
+                    try await recorder.outcome(sequence, address: task.address, .created(task.stateEntry(id: id)))
+                    return (id, "adopted after a lost answer")
+                }
+                if attempt == options.maxCreateAttempts {
+                    try await recorder.outcome(sequence, address: task.address, .failed("answer lost \(attempt) times: \(why)"))
+                    throw ClientError.outcomeUnknown("the answer was lost \(attempt) times and the server holds no such task: \(why)")
+                }
+                try await recorder.outcome(sequence, address: task.address, .failed("answer lost, and the server made no task: sending again"))
+            } catch {
+                try await recorder.outcome(sequence, address: task.address, .failed("\(error)"))
+                throw error
+            }
+        }
+        throw ClientError.outcomeUnknown("no attempt was made")
+    }
+
+    private func update(_ task: DesiredTask, id: Int32) async throws {
+        let sequence = try await recorder.intent(.update, address: task.address, id: id, fingerprint: Fingerprint.of(task: task.info))
+        do {
+            _ = try await client.update(id, task.info)
+            try await recorder.outcome(sequence, address: task.address, .updated(task.stateEntry(id: id)))
+        } catch {
+            try await recorder.outcome(sequence, address: task.address, .failed("\(error)"))
+            throw error
+        }
+    }
+
+    /// Stops the job where it can be stopped, then deletes the task; a task already gone counts as deleted.
+    func delete(address: String, id: Int32) async throws {
+        if let current = try await client.get(id), current.cancellationBehaviour == "CanCancel",
+           !(current.state?.isFinished ?? true) {
+            _ = try? await client.stop(id)
+        }
+        let sequence = try await recorder.intent(.delete, address: address, id: id, fingerprint: nil)
+        do {
+            _ = try await client.delete(id)
+            try await recorder.outcome(sequence, address: address, .deleted)
+        } catch {
+            try await recorder.outcome(sequence, address: address, .failed("\(error)"))
+            throw error
+        }
+    }
+
+    /// Polls the task until its job finishes.
+    private func waitForJob(_ id: Int32) async throws -> (ActionOutcome.Status, String?) {
+        while true {
+            guard let current = try await client.get(id) else { return (.failed("task \(id) disappeared while waiting"), nil) }
+            if let state = current.state, state.isFinished {
+                if state == .failed {
+                    return (.failed("job Failed" + (current.result.map { ": \($0)" } ?? "")), nil)
+                }
+                return (.succeeded, "job \(state.rawValue)")
+            }
+            if cancellation.isCancelled { return (.skipped("interrupted while waiting for the job"), nil) }
+            try await Task.sleep(for: options.pollInterval)
+        }
+    }
+}

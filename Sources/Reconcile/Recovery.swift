@@ -1,0 +1,75 @@
+import APIClient
+import BatchTask
+import Foundation
+import JSON
+import Manifest
+import Planning
+import State
+
+/// Finds out what a create with a lost answer, or a run killed mid-request, really did on the server.
+public enum Recovery {
+    /// How far a server's clock may be behind ours when telling whether a task was created after an intent.
+    static let clockSlack: TimeInterval = 300
+
+    /// The id of a task the server made for `task` at or after `since` that no state entry owns, or nil.
+    ///
+    /// A match has every field that was sent (State aside: it moves on as the job runs). When `sameNameSuffices`,
+    /// an unowned task of the same Name created after the intent is adopted too: the manifests changed since the
+    /// intent, and the next plan brings that task in line.
+    public static func findCreated(_ task: DesiredTask, since: Date?, owned: Set<Int32>, client: BatchTaskClient,
+                                   sameNameSuffices: Bool = false) async throws(ClientError) -> Int32? {
+        let filter = task.info.name.map { "name eq '\($0.replacingOccurrences(of: "'", with: "''"))'" }
+        let candidates = try await client.queryAll(filter: filter)
+        let earliest = since.map { $0.timeIntervalSince1970 - clockSlack }
+        let fields = task.info.presentFields.filter { $0 != .state && $0 != .id }
+        var matches: [Int32] = []
+        for candidate in candidates {
+            guard let id = candidate.id, !owned.contains(id) else { continue }
+            if let earliest, let created = candidate.created.flatMap(DotNetDate.init), created.secondsSince1970 < earliest {
+                continue
+            }
+            let same = fields.allSatisfy { field in
+                guard let wanted = task.info[field], let found = candidate[field] else { return task.info[field] == nil && candidate[field] == nil }
+                return Fingerprint.canonical(wanted) == Fingerprint.canonical(found)
+            }
+            if same || (sameNameSuffices && candidate.name == task.info.name) { matches.append(id) }
+        }
+        return matches.min()
+    }
+
+    /// Resolves the intents a killed run left without outcomes, before anything new is sent. Returns notes for
+    /// the user.
+    public static func resolve(_ intents: [UnresolvedIntent], desired: [String: DesiredTask], recorder: StateRecorder,
+                               client: BatchTaskClient) async throws -> [String] {
+        var notes: [String] = []
+        for intent in intents {
+            switch intent.action {
+            case .create:
+                guard let task = desired[intent.address] else {
+                    notes.append("an interrupted create of \(intent.address) cannot be checked: that address is no longer in the manifests")
+                    continue
+                }
+                if await recorder.entry(intent.address) != nil { continue }
+                let unchanged = intent.fingerprint == nil || intent.fingerprint == Fingerprint.of(task: task.info)
+                let since = Timestamp.date(intent.at)
+                let owned = await recorder.ownedIds()
+                if let id = try await findCreated(task, since: since, owned: owned, client: client, sameNameSuffices: !unchanged) {
+                    let sequence = try await recorder.intent(.create, address: intent.address, id: id, fingerprint: intent.fingerprint)
+                    try await recorder.outcome(sequence, address: intent.address, .created(task.stateEntry(id: id)))
+                    notes.append("recovered \(intent.address): the interrupted create had made task \(id); it is in the state now")
+                }
+            case .delete:
+                guard let id = intent.id else { continue }
+                if try await client.get(id) == nil, await recorder.entry(intent.address)?.id == id {
+                    let sequence = try await recorder.intent(.delete, address: intent.address, id: id, fingerprint: nil)
+                    try await recorder.outcome(sequence, address: intent.address, .deleted)
+                    notes.append("recovered \(intent.address): the interrupted delete of task \(id) had happened")
+                }
+            default:
+                // Updates are idempotent and moves are journal-only: the next plan simply does them again.
+                continue
+            }
+        }
+        return notes
+    }
+}

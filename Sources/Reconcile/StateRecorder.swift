@@ -1,0 +1,111 @@
+import Foundation
+import JSON
+import Manifest
+import Planning
+import State
+
+/// Owns the state during a run: every change goes to the journal before it is made, and into the state after.
+///
+/// An actor, so the executor's concurrent actions record their outcomes one at a time. The state file is rewritten
+/// from memory at checkpoints and at the end; the journal is what makes a kill between checkpoints lose nothing.
+public actor StateRecorder {
+    public private(set) var state: State
+    private let backend: any StateBackend
+    private let journal: JournalWriter
+    private var sequence = 0
+    private var lastCheckpoint = ContinuousClock.now
+    /// How often a long run rewrites the state file.
+    private let checkpointInterval: Duration
+
+    public init(state: State, backend: any StateBackend, journal: JournalWriter, checkpointInterval: Duration = .seconds(10)) {
+        self.state = state
+        self.backend = backend
+        self.journal = journal
+        self.checkpointInterval = checkpointInterval
+        // A journal left by a killed run keeps its numbers; new records follow them.
+        self.sequence = journal.existingHighestSequence
+    }
+
+    /// Writes the intent of an action before its request goes out; returns its sequence number.
+    public func intent(_ action: JournalAction, address: String, id: Int32?, fingerprint: String?) throws(StateError) -> Int {
+        sequence += 1
+        try journal.append(.intent(sequence: sequence, action: action, address: address, id: id, fingerprint: fingerprint,
+                                   at: Timestamp.now()))
+        return sequence
+    }
+
+    /// Records an outcome in the journal, then in the state.
+    public func outcome(_ sequence: Int, address: String, _ result: JournalResult) throws(StateError) {
+        try journal.append(.outcome(sequence: sequence, address: address, result: result))
+        switch result {
+        case .created(let entry), .updated(let entry):
+            state.tasks[address] = entry
+        case .deleted, .forgotten:
+            state.tasks[address] = nil
+        case .moved(let to):
+            if let entry = state.tasks.removeValue(forKey: address) { state.tasks[to] = entry }
+        case .failed:
+            break
+        }
+    }
+
+    /// Ids the state owns: a task with one of these is never adopted by recovery.
+    public func ownedIds() -> Set<Int32> {
+        Set(state.tasks.values.map(\.id))
+    }
+
+    public func entry(_ address: String) -> StateEntry? {
+        state.tasks[address]
+    }
+
+    /// Rewrites the state file when the last rewrite is older than the interval.
+    public func checkpointIfDue() throws(StateError) {
+        guard ContinuousClock.now - lastCheckpoint >= checkpointInterval else { return }
+        try checkpoint()
+    }
+
+    /// Rewrites the state file now. The journal stays until `finish()`: replaying it over a newer state is harmless.
+    public func checkpoint() throws(StateError) {
+        try journal.sync()
+        state = try backend.save(state)
+        lastCheckpoint = .now
+    }
+
+    /// Writes the final state and removes the journal: the run is complete.
+    public func finish() throws(StateError) -> State {
+        try journal.sync()
+        state = try backend.save(state)
+        try journal.close()
+        try backend.removeJournal()
+        return state
+    }
+}
+
+/// Times as the state and journal write them: ISO 8601, UTC, seconds.
+public enum Timestamp {
+    public static func now() -> String {
+        string(Date())
+    }
+
+    public static func string(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    public static func date(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
+    }
+}
+
+extension DesiredTask {
+    /// The state entry for this task once the server holds it as `id`.
+    public func stateEntry(id: Int32) -> StateEntry {
+        StateEntry(id: id, fingerprint: Fingerprint.of(task: info), applied: appliedRecord, appliedAt: Timestamp.now(),
+                   source: source.description)
+    }
+}

@@ -1,0 +1,134 @@
+import ArgumentParser
+import Emulator
+import Foundation
+
+/// `batchctl serve`: run the BatchTask API emulator until SIGTERM or SIGINT.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the BatchTask API emulator: the Batch endpoints of the SuperOffice Web API, stored in SQLite.",
+        discussion: """
+            Prints "listening on http://HOST:PORT" on standard output once it accepts connections (with \
+            --listen 127.0.0.1:0 the port is a free one), and everything else on standard error. SIGTERM or SIGINT \
+            stop it cleanly. Credentials also come from BATCHCTL_SERVE_USERS (comma-separated NAME:PASSWORD), \
+            BATCHCTL_SERVE_TICKETS, BATCHCTL_SERVE_TOKENS and BATCHCTL_SERVE_APP_TOKEN, which keep them out of \
+            the process list. A job fails on purpose when its ParameterObject has "fail": true (or a reason string). \
+            SO-TimeZone takes UTC, an offset such as +02:00, or an IANA name such as Europe/Oslo.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: ArgumentHelp("Address to listen on; anything but loopback must be asked for here. Port 0 picks a free port.", valueName: "HOST:PORT"))
+    var listen = "127.0.0.1:8405"
+
+    @Option(help: ArgumentHelp("SQLite database file (created with its directory if missing), or :memory:.", valueName: "PATH"))
+    var db = ".batchctl/serve.sqlite"
+
+    @Option(name: .customLong("user"), help: ArgumentHelp("A Basic user (repeatable).", valueName: "NAME:PASSWORD"))
+    var users: [String] = []
+
+    @Option(name: .customLong("ticket"), help: ArgumentHelp("An accepted SoTicket (repeatable).", valueName: "TICKET"))
+    var tickets: [String] = []
+
+    @Option(name: .customLong("token"), help: ArgumentHelp("An accepted Bearer token (repeatable).", valueName: "TOKEN"))
+    var tokens: [String] = []
+
+    @Option(name: .customLong("app-token"), help: ArgumentHelp("Require this SO-AppToken on every request.", valueName: "TOKEN"))
+    var appToken: String?
+
+    @Flag(name: .customLong("no-auth"), help: "Accept requests without credentials (says so at start).")
+    var noAuth = false
+
+    @Option(name: .customLong("job-duration"), help: ArgumentHelp("How long a job runs; 0 finishes it at once.", valueName: "SECONDS"))
+    var jobDuration = 5.0
+
+    @Option(name: .customLong("fail-rate"), help: ArgumentHelp("Share of jobs that end Failed, 0 to 1.", valueName: "R"))
+    var failRate = 0.0
+
+    @Option(help: ArgumentHelp("Fault: delay added to every answer.", valueName: "MS"))
+    var latency = 0
+
+    @Option(name: .customLong("error-rate"), help: ArgumentHelp("Fault: share of requests answered 5xx, unprocessed.", valueName: "R"))
+    var errorRate = 0.0
+
+    @Option(name: .customLong("throttle-rate"), help: ArgumentHelp("Fault: share of requests answered 429 with Retry-After, unprocessed.", valueName: "R"))
+    var throttleRate = 0.0
+
+    @Option(name: .customLong("retry-after"), help: ArgumentHelp("Fault: the Retry-After of a 429.", valueName: "SECONDS"))
+    var retryAfter = 1
+
+    @Option(name: .customLong("lost-answer-rate"), help: ArgumentHelp("Fault: share of requests committed, then closed without an answer.", valueName: "R"))
+    var lostAnswerRate = 0.0
+
+    @Option(help: ArgumentHelp("Seed for fault and failure draws, to repeat a run (default: random, printed at start).", valueName: "N"))
+    var seed: UInt64?
+
+    @Option(name: .customLong("page-size"), help: ArgumentHelp("Rows in an OData page when the client gives no $top.", valueName: "N"))
+    var pageSize = 1000
+
+    @Flag(help: "Log every request (method, path, status, time) on standard error.")
+    var verbose = false
+
+    func validate() throws {
+        guard ListenAddress(parsing: listen) != nil else {
+            throw ValidationError("--listen takes HOST:PORT (for example 127.0.0.1:8405 or [::1]:0), not '\(listen)'")
+        }
+        // The value is a secret: the message does not repeat it.
+        if users.contains(where: { BasicCredential(parsing: $0) == nil }) {
+            throw ValidationError("--user takes NAME:PASSWORD")
+        }
+    }
+
+    func run() async throws {
+        if let chdir = global.chdir, !FileManager.default.changeCurrentDirectoryPath(chdir) {
+            throw ValidationError("cannot change to directory '\(chdir)'")
+        }
+        let configuration = try makeConfiguration()
+        let problems = configuration.problems
+        guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
+        if db != ":memory:" {
+            let directory = URL(fileURLWithPath: db).deletingLastPathComponent()
+            try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
+
+        let server: EmulatorServer
+        do {
+            server = try await EmulatorServer.start(configuration, stopOnSignals: true)
+        } catch {
+            Terminal.err("error: \(error)\n")
+            throw ExitCode.failure
+        }
+        if noAuth {
+            Terminal.err("warning: authentication is off (--no-auth): anyone who can reach \(server.address) may read and change every task\n")
+        }
+        if !configuration.listen.isLoopback {
+            Terminal.err("warning: listening on \(server.address), reachable from other machines\n")
+        }
+        Terminal.err("database: \(db)\n")
+        if configuration.faults.isActive || configuration.jobs.failRate > 0 {
+            Terminal.err("seed: \(server.seed) (repeat these draws with --seed \(server.seed))\n")
+        }
+        // Written straight to the descriptor, not buffered: tests and scripts wait for this line.
+        Terminal.out("listening on \(server.baseURL)\n")
+        try await server.waitUntilStopped()
+        Terminal.err("stopped\n")
+    }
+
+    private func makeConfiguration() throws -> EmulatorConfiguration {
+        var authentication = AuthenticationConfiguration(
+            isEnabled: !noAuth, users: users.compactMap(BasicCredential.init(parsing:)), tickets: tickets, tokens: tokens,
+            appToken: appToken)
+        do {
+            try authentication.addEnvironment(ProcessInfo.processInfo.environment)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        return EmulatorConfiguration(
+            listen: ListenAddress(parsing: listen) ?? .loopbackDefault, databasePath: db, authentication: authentication,
+            jobs: JobConfiguration(durationSeconds: jobDuration, failRate: failRate),
+            faults: FaultConfiguration(
+                latencyMilliseconds: latency, errorRate: errorRate, throttleRate: throttleRate, lostAnswerRate: lostAnswerRate,
+                retryAfterSeconds: retryAfter, seed: seed),
+            pageSize: pageSize, logger: EmulatorConfiguration.standardErrorLogger(verbose: verbose))
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// `batchctl validate`: load, expand and type-check the manifests; print every error.
+struct ValidateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Load, expand and type-check the manifests, and print every error.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var input: ManifestInput
+
+    func run() async throws {
+        let project = try global.enterProject()
+        let result = try input.expand(project: project)
+        let sets = result.sets.count
+        Terminal.out("Valid: \(sets) task set\(sets == 1 ? "" : "s"), \(result.tasks.count) task\(result.tasks.count == 1 ? "" : "s") from \(result.filesRead) file\(result.filesRead == 1 ? "" : "s").\n")
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Diagnostics
+import Foundation
+import Manifest
+
+/// `-C`: every command works as if started in another directory.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: [.customShort("C"), .customLong("chdir")], help: ArgumentHelp("Work as if started in DIR.", valueName: "DIR"))
+    var chdir: String?
+
+    /// Changes directory, then reads `batchctl.yaml` there.
+    func enterProject() throws -> Project {
+        if let chdir, !FileManager.default.changeCurrentDirectoryPath(chdir) {
+            throw ValidationError("cannot change to directory '\(chdir)'")
+        }
+        do {
+            return try Project.load()
+        } catch {
+            DiagnosticPrinter.print(error.diagnostics)
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// Where manifests come from and the values given for their vars.
+struct ManifestInput: ParsableArguments {
+    @Option(name: [.short, .customLong("file")], help: ArgumentHelp(
+        "A manifest file or directory, read recursively (repeatable; default: the project's manifests, or .).",
+        valueName: "PATH"))
+    var files: [String] = []
+
+    @Option(name: .customLong("var"), help: ArgumentHelp("Set a var for every set that declares it; the value is read as YAML.", valueName: "NAME=VALUE"))
+    var vars: [String] = []
+
+    @Option(name: .customLong("var-file"), help: ArgumentHelp("A YAML mapping of var values (repeatable; later files win).", valueName: "PATH"))
+    var varFiles: [String] = []
+
+    @Flag(name: .customLong("allow-include-outside"), help: "Let !include reach files outside the working directory.")
+    var allowIncludeOutside = false
+
+    @Option(name: .customLong("max-tasks"), help: "The most tasks one task entry may expand to.")
+    var maxTasks = 1_000_000
+
+    func validate() throws {
+        for assignment in vars where !assignment.contains("=") || assignment.hasPrefix("=") {
+            throw ValidationError("--var takes NAME=VALUE, not '\(assignment)'")
+        }
+        if maxTasks < 1 { throw ValidationError("--max-tasks must be at least 1") }
+    }
+
+    func options(project: Project, explain: String? = nil) -> ManifestOptions {
+        var options = ManifestOptions(paths: files.isEmpty ? project.manifests : files)
+        options.varFiles = project.varFiles + varFiles
+        options.vars = vars.map { assignment in
+            let parts = assignment.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+        }
+        options.environment = ProcessInfo.processInfo.environment
+        options.allowIncludeOutside = allowIncludeOutside
+        options.maxTasks = maxTasks
+        options.projectFile = project.file
+        options.explain = explain
+        return options
+    }
+
+    /// Loads and expands the manifests; prints the diagnostics; fails with exit code 1 on any error.
+    func expand(project: Project, explain: String? = nil) throws -> ExpansionResult {
+        let result = ManifestEngine.expand(options(project: project, explain: explain))
+        DiagnosticPrinter.print(result.diagnostics)
+        if result.hasErrors { throw ExitCode.failure }
+        return result
+    }
+}
+
+/// `--target`, `--exclude`, `--selector`.
+struct SelectionOptions: ParsableArguments {
+    @Option(name: .customLong("target"), help: ArgumentHelp("Work only on these addresses; globs such as nightly/import-eu-* (repeatable).", valueName: "ADDR"))
+    var targets: [String] = []
+
+    @Option(name: .customLong("exclude"), help: ArgumentHelp("Leave these addresses or globs out (repeatable).", valueName: "ADDR"))
+    var excludes: [String] = []
+
+    @Option(name: .customLong("selector"), help: ArgumentHelp("Only sets with this label (repeatable; all must match).", valueName: "KEY=VALUE"))
+    var selectors: [String] = []
+
+    func selection() throws -> TaskSelection {
+        do {
+            return try TaskSelection(targets: targets, excludes: excludes, selectors: selectors)
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+
+    /// The selected tasks, warning about targets that match nothing.
+    func select(from result: ExpansionResult) throws -> [DesiredTask] {
+        let selection = try selection()
+        let tasks = selection.apply(to: result)
+        let unmatched = selection.unmatchedTargets(in: result.tasks)
+        if !unmatched.isEmpty {
+            DiagnosticPrinter.print(unmatched.map { .warning(nil, "--target \($0) matches no task") })
+        }
+        return tasks
+    }
+}

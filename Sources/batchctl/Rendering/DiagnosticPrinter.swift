@@ -1,0 +1,33 @@
+import Diagnostics
+
+/// Prints diagnostics to standard error the way compilers do, in colour on a terminal.
+enum DiagnosticPrinter {
+    static func print(_ diagnostics: [Diagnostic]) {
+        guard !diagnostics.isEmpty else { return }
+        let style = Style(enabled: Terminal.usesColor(2))
+        var text = ""
+        for d in diagnostics {
+            if let location = d.location { text += style.bold("\(location): ") }
+            text += d.isError ? style.red(style.bold("error: ")) : style.yellow(style.bold("warning: "))
+            text += d.message + "\n"
+            for note in d.notes { text += "    " + style.dim("note: ") + note + "\n" }
+        }
+        let errors = diagnostics.count { $0.isError }
+        let warnings = diagnostics.count - errors
+        if errors > 0 {
+            text += "\(errors) error\(errors == 1 ? "" : "s")\(warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : "")\n"
+        }
+        Terminal.err(text)
+    }
+
+    /// One `error: message` line, for failures that are not about a position in a manifest.
+    static func printError(_ message: String) {
+        let style = Style(enabled: Terminal.usesColor(2))
+        Terminal.err(style.red(style.bold("error: ")) + message + "\n")
+    }
+
+    static func printWarning(_ message: String) {
+        let style = Style(enabled: Terminal.usesColor(2))
+        Terminal.err(style.yellow(style.bold("warning: ")) + message + "\n")
+    }
+}

@@ -1,0 +1,73 @@
+import JSON
+import Planning
+
+/// A plan as text: terraform's symbols, one block per action, field by field, then the summary line.
+enum PlanRendering {
+    static func text(_ plan: Plan, style: Style, showFieldsOfCreates: Bool = true) -> String {
+        var out = ""
+        for action in plan.actions where action.kind != .noop {
+            let id = action.id.map { " (id \($0))" } ?? ""
+            var line = "  \(colored(action.kind.symbol, action.kind, style)) \(style.bold(action.address))\(id)"
+            if action.kind == .replace && action.createBeforeDestroy { line += style.dim("  create before destroy") }
+            if let reason = action.reason { line += style.dim("  # \(reason)") }
+            out += line + "\n"
+            if action.kind == .create && !showFieldsOfCreates { continue }
+            for change in action.changes {
+                out += "      \(change.field): " + describe(change, kind: action.kind) + "\n"
+            }
+        }
+        if !plan.orphans.isEmpty {
+            out += "\nIn the state but no longer in the manifests (plan --prune deletes them):\n"
+            for orphan in plan.orphans { out += "  \(orphan.address) (id \(orphan.id))\n" }
+        }
+        if !plan.drift.isEmpty {
+            out += "\nChanged on the server since it was applied:\n"
+            out += DriftRendering.text(plan.drift, style: style)
+        }
+        if !out.isEmpty { out += "\n" }
+        out += style.bold(plan.summaryLine) + "\n"
+        return out
+    }
+
+    static func describe(_ change: FieldChange, kind: ActionKind) -> String {
+        switch (change.before, change.after) {
+        case (nil, let after?): return show(after)
+        case (let before?, nil): return show(before) + " -> (removed)"
+        case (let before?, let after?): return show(before) + " -> " + show(after)
+        case (nil, nil): return "(none)"
+        }
+    }
+
+    static func show(_ value: JSONValue) -> String {
+        let text = value.serialized()
+        return text.count > 200 ? String(text.prefix(197)) + "..." : text
+    }
+
+    private static func colored(_ symbol: String, _ kind: ActionKind, _ style: Style) -> String {
+        switch kind {
+        case .create: return style.green(symbol)
+        case .update, .move: return style.yellow(symbol)
+        case .replace, .delete: return style.red(symbol)
+        case .noop: return symbol
+        }
+    }
+}
+
+/// Drift as text: modified fields before (as applied) -> after (as the server has them), and missing tasks.
+enum DriftRendering {
+    static func text(_ drift: [DriftItem], style: Style) -> String {
+        var out = ""
+        for item in drift {
+            switch item.kind {
+            case .missing:
+                out += "  \(style.red("!")) \(style.bold(item.address)) (id \(item.id))  missing from the API\n"
+            case .modified:
+                out += "  \(style.yellow("~")) \(style.bold(item.address)) (id \(item.id))  modified\n"
+                for change in item.changes {
+                    out += "      \(change.field): " + PlanRendering.describe(change, kind: .update) + "\n"
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import JSON
+import Testing
+
+/// Apply under injected faults and kills: the server ends with exactly the tasks the manifests ask for, no duplicate,
+/// and the state holds every id.
+@Suite(.serialized) struct ApplyFaultTests {
+    /// Checks that the server and the state agree on exactly `count` tasks, one per address.
+    private func expectExactly(_ count: Int, directory: TemporaryDirectory, server: EmulatorProcess) async throws {
+        let tasks = try await RawHTTP(server).allTasks()
+        let names = tasks.compactMap { $0["Name"]?.stringValue }
+        #expect(tasks.count == count, "the server holds \(tasks.count) tasks")
+        #expect(Set(names).count == count, "every task is there once: \(names.count - Set(names).count) duplicates")
+        let state = try JSONValue.parse(String(contentsOfFile: directory.path + "/batchctl.state.json", encoding: .utf8))
+        let entries = state["tasks"]?.objectValue ?? [:]
+        #expect(entries.count == count)
+        let ids = Set(entries.values.compactMap { $0["id"]?.intValue })
+        let serverIDs = Set(tasks.compactMap { $0["Id"]?.intValue })
+        #expect(ids == serverIDs, "the state's ids are the server's")
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/batchctl.state.json.journal"))
+    }
+
+    @Test func lostAnswersAndServerErrorsNeverDuplicate() async throws {
+        let directory = try ReconcileTests.project(tasks: 300)
+        let server = try EmulatorProcess(database: directory.path + "/server.sqlite", arguments: [
+            "--lost-answer-rate", "0.3", "--error-rate", "0.1", "--seed", "7", "--job-duration", "0",
+        ])
+        defer { server.stop() }
+        var last = try BinaryRunner.run(["apply", "--auto-approve", "--parallelism", "16"], in: directory.path, environment: server.environment)
+        var runs = 1
+        while last.status != 0 && runs < 3 {
+            last = try BinaryRunner.run(["apply", "--auto-approve", "--parallelism", "16"], in: directory.path, environment: server.environment)
+            runs += 1
+        }
+        #expect(last.status == 0, "apply still failing after \(runs) runs: \(last.stderr.suffix(2000))")
+        try await expectExactly(300, directory: directory, server: server)
+        let plan = try BinaryRunner.run(["plan", "--detailed-exitcode"], in: directory.path, environment: server.environment)
+        #expect(plan.status == 0, "\(plan.stdout.suffix(1000))\(plan.stderr.suffix(1000))")
+    }
+
+    @Test func killedTwiceMidApplyThenFinished() async throws {
+        let directory = try ReconcileTests.project(tasks: 2000)
+        let server = try EmulatorProcess(database: directory.path + "/server.sqlite", arguments: ["--latency", "2", "--job-duration", "0"])
+        defer { server.stop() }
+        let journal = directory.path + "/batchctl.state.json.journal"
+        for round in 1...2 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: BinaryRunner.binary)
+            process.arguments = ["apply", "--auto-approve", "--parallelism", "8"]
+            process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
+            var env = ProcessInfo.processInfo.environment
+            for (k, v) in server.environment { env[k] = v }
+            process.environment = env
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // Kill once the run is well under way: the journal has grown past a few hundred records.
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline {
+                let size = (try? FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int) ?? 0
+                if size > 40_000 * round { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal, "round \(round): apply finished before it could be killed")
+            #expect(FileManager.default.fileExists(atPath: journal), "round \(round): the killed run left its journal")
+        }
+        let finish = try BinaryRunner.run(["apply", "--auto-approve", "--parallelism", "8"], in: directory.path, environment: server.environment)
+        #expect(finish.status == 0, "\(finish.stderr.suffix(2000))")
+        #expect(finish.stderr.contains("recovered the interrupted run's journal"))
+        try await expectExactly(2000, directory: directory, server: server)
+    }
+
+    @Test func aSecondApplyFailsAtOnceNamingTheHolder() async throws {
+        let directory = try ReconcileTests.project(tasks: 400)
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--latency", "20"])
+        defer { server.stop() }
+        let first = Process()
+        first.executableURL = URL(fileURLWithPath: BinaryRunner.binary)
+        first.arguments = ["apply", "--auto-approve", "--parallelism", "2"]
+        first.currentDirectoryURL = URL(fileURLWithPath: directory.path)
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in server.environment { env[k] = v }
+        first.environment = env
+        first.standardOutput = FileHandle.nullDevice
+        first.standardError = FileHandle.nullDevice
+        try first.run()
+        defer {
+            if first.isRunning { first.interrupt() }
+            first.waitUntilExit()
+        }
+        let lock = directory.path + "/batchctl.state.json.lock"
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: lock) && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        let started = Date()
+        let second = try BinaryRunner.run(["apply", "--auto-approve"], in: directory.path, environment: server.environment)
+        #expect(Date().timeIntervalSince(started) < 20, "the second apply waited instead of failing at once")
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("pid \(first.processIdentifier)"), "\(second.stderr)")
+        #expect(second.stderr.contains(ProcessInfo.processInfo.hostName))
+        let info = try JSONValue.parse(String(contentsOfFile: lock, encoding: .utf8))
+        let lockID = try #require(info["id"]?.stringValue)
+        #expect(second.stderr.contains(lockID))
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import JSON
+import Testing
+
+/// `validate`, `render` and `explain` through the real binary, on the shipped examples and on broken input.
+@Suite struct ManifestCommandTests {
+    let examples = BinaryRunner.repositoryRoot + "/examples"
+
+    @Test func validatesTheExamples() throws {
+        let outcome = try BinaryRunner.run(["-C", examples, "validate", "--var-file", "env/prod.yaml"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout == "Valid: 2 task sets, 18 tasks from 2 files.\n")
+        #expect(outcome.stderr == "")
+    }
+
+    @Test func rendersJSONInTheDocumentedShape() throws {
+        let outcome = try BinaryRunner.run(["-C", examples, "render", "--output", "json", "--var-file", "env/prod.yaml"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let array = try #require(JSONValue.parse(outcome.stdout).arrayValue)
+        #expect(array.count == 18)
+        let first = try #require(array.first)
+        #expect(first.objectValue.map { Array($0.keys) } == ["address", "source", "dependsOn", "task"])
+        #expect(first["address"] == "maintenance/purge-contact")
+        #expect(first["source"] == "sets/maintenance.yaml:12:5")
+        let report = try #require(array.first { $0["address"] == "nightly/report" })
+        #expect(report["dependsOn"]?.arrayValue?.count == 12)
+        let eu = try #require(array.first { $0["address"] == "nightly/import-eu-02" })
+        #expect(eu["task"]?["Name"] == "Import eu shard 2")
+        #expect(eu["task"]?["DetailsRecord"] == 2)
+        #expect(eu["task"]?["ParameterObject"]?["options"]?["dryRun"] == false)
+        #expect(eu["task"]?["ParameterObject"]?["options"]?["batchSize"] == 2000)
+        #expect(eu["task"]?["ParameterObject"]?["priority"] == 1)
+    }
+
+    @Test func neverPrintsASensitiveValue() throws {
+        let secret = "s3cret-\(UUID().uuidString)"
+        let environment = ["MAINTENANCE_DB_PASSWORD": secret]
+        for format in ["json", "yaml", "table"] {
+            let outcome = try BinaryRunner.run(["-C", examples, "render", "-o", format], environment: environment)
+            #expect(outcome.status == 0)
+            #expect(!outcome.stdout.contains(secret) && !outcome.stderr.contains(secret))
+        }
+        let json = try BinaryRunner.run(["-C", examples, "render", "-o", "json", "--target", "maintenance/purge-sale"], environment: environment)
+        #expect(json.stdout.contains("\"password\": \"(sensitive)\""))
+        let explain = try BinaryRunner.run(["-C", examples, "explain", "maintenance/purge-sale"], environment: environment)
+        #expect(explain.status == 0)
+        #expect(!explain.stdout.contains(secret))
+    }
+
+    @Test func whenDropsTheReportOutsideProduction() throws {
+        let outcome = try BinaryRunner.run(["-C", examples, "render", "-o", "json", "--var-file", "env/dev.yaml"])
+        #expect(outcome.status == 0)
+        let addresses = try JSONValue.parse(outcome.stdout).arrayValue?.compactMap { $0["address"]?.stringValue } ?? []
+        #expect(!addresses.contains("nightly/report"))
+        #expect(addresses.filter { $0.hasPrefix("nightly/import-") }.count == 7, "dev.yaml sets two shards per region, plus the latam include")
+        #expect(outcome.stderr.contains("warning: moved to 'nightly/report', but no task has that address now"))
+    }
+
+    @Test func targetsSelectorsAndExcludes() throws {
+        let crm = try BinaryRunner.run(["-C", examples, "render", "-o", "json", "--selector", "team=ops", "--exclude", "*/reindex"])
+        let addresses = try JSONValue.parse(crm.stdout).arrayValue?.compactMap { $0["address"]?.stringValue } ?? []
+        #expect(addresses == ["maintenance/purge-contact", "maintenance/purge-person", "maintenance/purge-sale", "maintenance/purge-project"])
+        let missing = try BinaryRunner.run(["-C", examples, "render", "--target", "nightly/nope"])
+        #expect(missing.stderr.contains("warning: --target nightly/nope matches no task"))
+    }
+
+    @Test func explainsWhereFieldsCameFrom() throws {
+        let outcome = try BinaryRunner.run(["-C", examples, "explain", "nightly/import-us-03", "--var-file", "env/prod.yaml"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("nightly/import-us-03  (task entry at sets/nightly.yaml:18:5)"))
+        #expect(outcome.stdout.contains("Name = \"Import us shard 3\"\n      from template import at fragments/templates.yaml:10:9"))
+        #expect(outcome.stdout.contains("env_name = \"prod\"  var, set by --var-file at env/prod.yaml:1:1 (overriding the set's vars at sets/nightly.yaml:8:3)"))
+        #expect(outcome.stdout.contains("region = \"us\"  matrix axis at sets/nightly.yaml:21:7"))
+        let unknown = try BinaryRunner.run(["-C", examples, "explain", "nightly/import-us-3"])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("error: no task has the address 'nightly/import-us-3'; did you mean nightly/import-us-03?"))
+    }
+
+    @Test func brokenManifestsFailWithPositionedErrors() throws {
+        let directory = try TemporaryDirectory(files: [
+            "bad.yaml": """
+                apiVersion: batchctl/v1
+                kind: TaskSet
+                metadata: {name: bad}
+                tasks:
+                  - key: a
+                    Descripton: typo
+                  - key: b
+                    DetailsRecord: ${1 / 0}
+                """,
+        ])
+        let outcome = try BinaryRunner.run(["validate"], in: directory.path)
+        #expect(outcome.status == 1)
+        #expect(outcome.stdout == "")
+        #expect(outcome.stderr == """
+            bad.yaml:6:5: error: unknown field 'Descripton'; did you mean Description?
+            bad.yaml:8:24: error: division by zero
+            2 errors
+
+            """)
+    }
+
+    @Test func yamlSyntaxErrorsArePositionedToo() throws {
+        let directory = try TemporaryDirectory(files: ["bad.yaml": "apiVersion: batchctl/v1\nkind: TaskSet\nmetadata: {name: x\n"])
+        let outcome = try BinaryRunner.run(["-C", directory.path, "validate"])
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr.hasPrefix("bad.yaml:"))
+        #expect(outcome.stderr.contains(": error: "))
+    }
+
+    @Test func badFlagsAreUsageErrors() throws {
+        let outcome = try BinaryRunner.run(["-C", examples, "render", "--var", "novalue"])
+        #expect(outcome.status == 64)
+        #expect(outcome.stderr.contains("--var takes NAME=VALUE"))
+    }
+}

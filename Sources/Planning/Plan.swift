@@ -61,6 +61,11 @@ public struct PlannedAction: Hashable, Sendable {
 public struct Orphan: Hashable, Sendable {
     public var address: String
     public var id: Int32
+
+    public init(address: String, id: Int32) {
+        self.address = address
+        self.id = id
+    }
 }
 
 /// A difference between what was applied and what the server holds now.
@@ -74,6 +79,13 @@ public struct DriftItem: Hashable, Sendable {
     public var kind: Kind
     /// For `modified`: before = as applied, after = as the server has it.
     public var changes: [FieldChange]
+
+    public init(address: String, id: Int32, kind: Kind, changes: [FieldChange]) {
+        self.address = address
+        self.id = id
+        self.kind = kind
+        self.changes = changes
+    }
 }
 
 /// A plan: a value that can be shown, saved, and applied later exactly as it is.

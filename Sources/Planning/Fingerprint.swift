@@ -23,6 +23,27 @@ public enum Fingerprint {
         }
     }
 
+    /// Whether two values are the same data: objects compare key by key whatever their order, and an integral
+    /// double equals the integer. Allocates nothing, unlike comparing canonical forms.
+    public static func same(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.object(let x), .object(let y)):
+            guard x.count == y.count else { return false }
+            for (key, value) in x {
+                guard let other = y[key], same(value, other) else { return false }
+            }
+            return true
+        case (.array(let x), .array(let y)):
+            guard x.count == y.count else { return false }
+            for i in x.indices where !same(x[i], y[i]) { return false }
+            return true
+        case (.int(let i), .double(let d)), (.double(let d), .int(let i)):
+            return Double(i) == d
+        default:
+            return a == b
+        }
+    }
+
     /// `sha256:<hex>` of bytes.
     public static func sha256(_ bytes: [UInt8]) -> String {
         "sha256:" + SHA256.hash(data: bytes).map { byte in

@@ -155,15 +155,21 @@ public enum Planner {
     /// Fields whose desired value differs from what was applied; `ignoreChanges` fields are left alone.
     static func differences(_ task: DesiredTask, _ entry: StateEntry) -> [FieldChange] {
         guard case .object(let applied) = entry.applied else { return creationChanges(task) }
+        let ignored = task.lifecycle.ignoreChanges
         var changes: [FieldChange] = []
-        for field in BatchTaskField.allCases where field.role != .serverAssigned && field.role != .serverManaged {
-            if task.lifecycle.ignoreChanges.contains(field) { continue }
-            let wanted = task.recordedValue(field)
-            let before = applied[field.rawValue]
-            if wanted == nil && before == nil { continue }
-            if let wanted, let before, Fingerprint.canonical(wanted) == Fingerprint.canonical(before) { continue }
-            changes.append(FieldChange(field: field.rawValue, before: before.map(Drift.displayed), after: task.displayedValue(field)))
+        // Fields that were applied: changed or removed.
+        for (name, before) in applied {
+            guard let field = BatchTaskField(rawValue: name), field.role != .serverAssigned, field.role != .serverManaged,
+                  !ignored.contains(field) else { continue }
+            if let wanted = task.recordedValue(field), Fingerprint.same(wanted, before) { continue }
+            changes.append(FieldChange(field: name, before: Drift.displayed(before), after: task.displayedValue(field)))
         }
+        // Fields that are new.
+        for field in task.info.presentFields where applied[field.rawValue] == nil && !ignored.contains(field)
+            && field.role != .serverAssigned && field.role != .serverManaged {
+            changes.append(FieldChange(field: field.rawValue, before: nil, after: task.displayedValue(field)))
+        }
+        if changes.count > 1 { changes.sort { ($0.field.fieldOrder) < ($1.field.fieldOrder) } }
         return changes
     }
 
@@ -202,7 +208,7 @@ public enum Drift {
                 }
                 continue
             }
-            if let current, Fingerprint.canonical(current) == Fingerprint.canonical(recorded) { continue }
+            if let current, Fingerprint.same(current, recorded) { continue }
             changes.append(FieldChange(field: name, before: recorded, after: current))
         }
         return changes
@@ -211,5 +217,12 @@ public enum Drift {
     /// A recorded value as people may see it.
     static func displayed(_ value: JSONValue) -> JSONValue {
         Fingerprint.isSensitiveMarker(value) ? .string("(sensitive)") : value
+    }
+}
+
+extension String {
+    /// A field name's position in the API's property order, for listing changes the way the API lists fields.
+    var fieldOrder: Int {
+        BatchTaskField(rawValue: self).flatMap { BatchTaskField.allCases.firstIndex(of: $0) } ?? Int.max
     }
 }

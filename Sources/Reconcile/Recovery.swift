@@ -30,7 +30,7 @@ public enum Recovery {
             }
             let same = fields.allSatisfy { field in
                 guard let wanted = task.info[field], let found = candidate[field] else { return task.info[field] == nil && candidate[field] == nil }
-                return Fingerprint.canonical(wanted) == Fingerprint.canonical(found)
+                return Fingerprint.same(wanted, found)
             }
             if same || (sameNameSuffices && candidate.name == task.info.name) { matches.append(id) }
         }

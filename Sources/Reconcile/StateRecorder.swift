@@ -81,27 +81,6 @@ public actor StateRecorder {
     }
 }
 
-/// Times as the state and journal write them: ISO 8601, UTC, seconds.
-public enum Timestamp {
-    public static func now() -> String {
-        string(Date())
-    }
-
-    public static func string(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
-    }
-
-    public static func date(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
-    }
-}
-
 extension DesiredTask {
     /// The state entry for this task once the server holds it as `id`.
     public func stateEntry(id: Int32) -> StateEntry {

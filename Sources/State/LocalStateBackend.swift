@@ -104,7 +104,7 @@ public final class LocalStateBackend: StateBackend {
         let deadline = clock.now.advanced(by: timeout)
         while true {
             // "since when" is when the lock was taken, not when this run began to wait for it.
-            info.created = LockInfo.timestamp()
+            info.created = Timestamp.now()
             if try LockFile.create(lockPath, info: info) {
                 return StateLockHandle(info: info, lockPath: lockPath, replacedStale: replacedStale)
             }

@@ -33,12 +33,7 @@ public struct LockInfo: Sendable, Hashable {
     /// A new lock for this process.
     public static func current(operation: String) -> LockInfo {
         LockInfo(id: UUID().uuidString.lowercased(), user: currentUser(), host: currentHost(), pid: getpid(),
-                 created: timestamp(), operation: operation)
-    }
-
-    /// Now, in ISO 8601 UTC to the second: `2026-11-29T07:00:00Z`.
-    static func timestamp() -> String {
-        Date.now.ISO8601Format()
+                 created: Timestamp.now(), operation: operation)
     }
 
     /// The holder's process is gone. Only knowable for a lock taken on this host; EPERM means it runs as

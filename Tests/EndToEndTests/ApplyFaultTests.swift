@@ -40,13 +40,14 @@ import Testing
 
     @Test func killedTwiceMidApplyThenFinished() async throws {
         let directory = try ReconcileTests.project(tasks: 2000)
-        let server = try EmulatorProcess(database: directory.path + "/server.sqlite", arguments: ["--latency", "2", "--job-duration", "0"])
+        let server = try EmulatorProcess(database: directory.path + "/server.sqlite", arguments: ["--latency", "10", "--job-duration", "0"])
         defer { server.stop() }
         let journal = directory.path + "/batchctl.state.json.journal"
         for round in 1...2 {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: BinaryRunner.binary)
-            process.arguments = ["apply", "--auto-approve", "--parallelism", "8"]
+            // At most 4 requests of 10 ms at once: a run takes several seconds, so the kill lands mid-run.
+            process.arguments = ["apply", "--auto-approve", "--parallelism", "4"]
             process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
             var env = ProcessInfo.processInfo.environment
             for (k, v) in server.environment { env[k] = v }

@@ -1,0 +1,178 @@
+import Foundation
+import JSON
+import Testing
+
+/// The rest of a managed task's life through the real binary: waiting for jobs, dependencies, moves, imports,
+/// pruning, state surgery, interrupts and a damaged state.
+@Suite struct LifecycleTests {
+    private func project(_ body: String) throws -> TemporaryDirectory {
+        try TemporaryDirectory(files: [
+            "batchctl.yaml": "apiVersion: batchctl/v1\nkind: Project\nmanifests: [sets]\n",
+            "sets/s.yaml": "apiVersion: batchctl/v1\nkind: TaskSet\nmetadata: {name: s}\n" + body,
+        ])
+    }
+
+    private func stateJSON(_ directory: TemporaryDirectory) throws -> JSONValue {
+        try JSONValue.parse(String(contentsOfFile: directory.path + "/batchctl.state.json", encoding: .utf8))
+    }
+
+    @Test func waitFollowsJobsAndSkipsDependentsOfAFailure() throws {
+        let directory = try project("""
+            tasks:
+              - {key: good, Name: Good, CancellationBehaviour: CanCancel}
+              - {key: bad, Name: Bad, ParameterObject: {fail: true}}
+              - {key: after-good, Name: After good, dependsOn: [good]}
+              - {key: after-bad, Name: After bad, dependsOn: [bad]}
+            """)
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0.3"])
+        defer { server.stop() }
+        let apply = try BinaryRunner.run(["apply", "--auto-approve", "--wait"], in: directory.path, environment: server.environment)
+        #expect(apply.status == 1, "a failed job fails the apply")
+        #expect(apply.stderr.contains("created s/good"))
+        #expect(apply.stderr.contains("job Succeeded"))
+        #expect(apply.stdout.contains("failed create s/bad"))
+        #expect(apply.stdout.contains("job Failed"))
+        #expect(apply.stdout.contains("skipped create s/after-bad: its dependency s/bad did not succeed"))
+        #expect(apply.stdout.contains("Done: 2 succeeded, 1 failed, 1 skipped."))
+        let state = try stateJSON(directory)["tasks"]?.objectValue ?? [:]
+        #expect(Set(state.keys) == ["s/good", "s/bad", "s/after-good"], "a submitted task is managed even when its job failed")
+    }
+
+    @Test func movedKeepsTheTaskAndItsID() throws {
+        let directory = try project("tasks:\n  - {key: old-name, Name: Report}\n")
+        let first = try BinaryRunner.run(["apply", "--endpoint", "embedded", "--auto-approve"], in: directory.path)
+        #expect(first.status == 0, "\(first.stderr)")
+        let id = try stateJSON(directory)["tasks"]?["s/old-name"]?["id"]
+        try "apiVersion: batchctl/v1\nkind: TaskSet\nmetadata: {name: s}\ntasks:\n  - {key: new-name, Name: Report}\nmoved:\n  - {from: old-name, to: new-name}\n"
+            .write(toFile: directory.path + "/sets/s.yaml", atomically: true, encoding: .utf8)
+        let plan = try BinaryRunner.run(["plan", "--endpoint", "embedded"], in: directory.path)
+        #expect(plan.stdout.contains("-> s/new-name (id \(id?.intValue ?? 0))  # moved from s/old-name"))
+        #expect(plan.stdout.contains("Plan: 0 to create, 0 to update, 0 to replace, 0 to delete, 1 to move."))
+        let apply = try BinaryRunner.run(["apply", "--endpoint", "embedded", "--auto-approve"], in: directory.path)
+        #expect(apply.status == 0, "\(apply.stderr)")
+        let tasks = try stateJSON(directory)["tasks"]?.objectValue ?? [:]
+        #expect(Array(tasks.keys) == ["s/new-name"])
+        #expect(tasks["s/new-name"]?["id"] == id)
+        let again = try BinaryRunner.run(["plan", "--endpoint", "embedded", "--detailed-exitcode"], in: directory.path)
+        #expect(again.status == 0)
+    }
+
+    @Test func importAdoptsAnExistingTask() async throws {
+        let directory = try project("tasks:\n  - {key: adopted, Name: Existing, Description: wanted}\n")
+        let server = try EmulatorProcess(database: ":memory:")
+        defer { server.stop() }
+        let created = try await RawHTTP(server).request("POST", "BatchTask", body: .object(["Name": "Existing", "Description": "made by hand"]))
+        let id = try #require(created.body?.intValue)
+        let imported = try BinaryRunner.run(["import", "s/adopted", String(id)], in: directory.path, environment: server.environment)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("Imported task \(id) as s/adopted."))
+        let plan = try BinaryRunner.run(["plan", "-o", "json"], in: directory.path, environment: server.environment)
+        let actions = try JSONValue.parse(plan.stdout)["actions"]?.arrayValue ?? []
+        #expect(actions.count == 1)
+        #expect(actions.first?["action"] == "update")
+        #expect(actions.first?["changes"]?[0]?["before"] == "made by hand")
+        let again = try BinaryRunner.run(["import", "s/adopted", String(id)], in: directory.path, environment: server.environment)
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("already in the state"))
+        let missing = try BinaryRunner.run(["import", "s/nope", "1"], in: directory.path, environment: server.environment)
+        #expect(missing.stderr.contains("no task in the manifests has the address s/nope"))
+    }
+
+    @Test func pruneIsGuardedAgainstMassDeletes() throws {
+        let directory = try project("tasks:\n  - {key: a, Name: A}\n  - {key: b, Name: B}\n  - {key: c, Name: C}\n")
+        #expect(try BinaryRunner.run(["apply", "--endpoint", "embedded", "--auto-approve"], in: directory.path).status == 0)
+        try "apiVersion: batchctl/v1\nkind: TaskSet\nmetadata: {name: s}\ntasks:\n  - {key: a, Name: A}\n"
+            .write(toFile: directory.path + "/sets/s.yaml", atomically: true, encoding: .utf8)
+        let orphans = try BinaryRunner.run(["plan", "--endpoint", "embedded"], in: directory.path)
+        #expect(orphans.stdout.contains("In the state but no longer in the manifests (plan --prune deletes them):\n  s/b (id"))
+        #expect(orphans.stdout.contains("No changes."))
+        let guarded = try BinaryRunner.run(["apply", "--endpoint", "embedded", "--auto-approve", "--prune"], in: directory.path)
+        #expect(guarded.status == 1)
+        #expect(guarded.stderr.contains("this plan would delete 2 of the 3 managed tasks; if that is what you want, add --allow-mass-delete"))
+        let allowed = try BinaryRunner.run(["apply", "--endpoint", "embedded", "--auto-approve", "--prune", "--allow-mass-delete"], in: directory.path)
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        #expect(try stateJSON(directory)["tasks"]?.objectValue?.count == 1)
+    }
+
+    @Test func stateSurgery() throws {
+        let directory = try project("tasks:\n  - {key: a, Name: A}\n  - {key: b, Name: B}\n")
+        #expect(try BinaryRunner.run(["apply", "--endpoint", "embedded", "--auto-approve"], in: directory.path).status == 0)
+        let list = try BinaryRunner.run(["state", "list"], in: directory.path)
+        #expect(list.stdout.hasPrefix("ADDRESS  ID  APPLIED AT\ns/a"))
+        let show = try BinaryRunner.run(["state", "show", "s/a"], in: directory.path)
+        #expect(try JSONValue.parse(show.stdout)["applied"]?["Name"] == "A")
+        let moved = try BinaryRunner.run(["state", "mv", "s/b", "s/c"], in: directory.path)
+        #expect(moved.status == 0)
+        #expect(moved.stdout.hasPrefix("Moved s/b to s/c"))
+        let removed = try BinaryRunner.run(["state", "rm", "s/c"], in: directory.path)
+        #expect(removed.stdout.hasPrefix("Removed s/c"))
+        let plan = try BinaryRunner.run(["plan", "--endpoint", "embedded"], in: directory.path)
+        #expect(plan.stdout.contains("Plan: 1 to create"), "s/b is no longer managed, so it is created again")
+        let unknown = try BinaryRunner.run(["state", "rm", "s/zzz"], in: directory.path)
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr == "error: the state has no s/zzz\n")
+    }
+
+    @Test func aDamagedStateIsRefusedAndNeverOverwritten() throws {
+        let directory = try project("tasks:\n  - {key: a, Name: A}\n")
+        #expect(try BinaryRunner.run(["apply", "--endpoint", "embedded", "--auto-approve"], in: directory.path).status == 0)
+        let path = directory.path + "/batchctl.state.json"
+        let damaged = "{\"formatVersion\": 1, \"lineage\": "
+        try damaged.write(toFile: path, atomically: true, encoding: .utf8)
+        for arguments in [["plan", "--endpoint", "embedded"], ["apply", "--endpoint", "embedded", "--auto-approve"]] {
+            let outcome = try BinaryRunner.run(arguments, in: directory.path)
+            #expect(outcome.status == 1)
+            #expect(outcome.stderr.contains("batchctl.state.json.backup"), "\(outcome.stderr)")
+            #expect(try String(contentsOfFile: path, encoding: .utf8) == damaged)
+        }
+        let newer = "{\"formatVersion\": 99}\n"
+        try newer.write(toFile: path, atomically: true, encoding: .utf8)
+        let refused = try BinaryRunner.run(["plan", "--endpoint", "embedded"], in: directory.path)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("formatVersion 99"))
+    }
+
+    @Test func anotherEndpointsStateIsRefused() throws {
+        let directory = try project("tasks:\n  - {key: a, Name: A}\n")
+        #expect(try BinaryRunner.run(["apply", "--endpoint", "embedded", "--auto-approve"], in: directory.path).status == 0)
+        let other = try BinaryRunner.run(["plan", "--endpoint", "http://127.0.0.1:9"], in: directory.path)
+        #expect(other.status == 1)
+        #expect(other.stderr.contains("belongs to endpoint embedded"))
+    }
+
+    @Test func interruptStopsSendingAndTheNextApplyFinishes() async throws {
+        // Slow enough (about 30 s) that the interrupt surely lands mid-run, even on a busy machine.
+        let directory = try ReconcileTests.project(tasks: 600)
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--latency", "50"])
+        defer { server.stop() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: BinaryRunner.binary)
+        process.arguments = ["apply", "--auto-approve", "--parallelism", "1"]
+        process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in server.environment { env[k] = v }
+        process.environment = env
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let journal = directory.path + "/batchctl.state.json.journal"
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let size = (try? FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int) ?? 0
+            if size > 2_000 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        process.interrupt()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        #expect(text.contains("Interrupted: no new requests; waiting for those in flight"), "\(text.suffix(600))")
+        #expect(text.contains("Interrupted: what was sent is recorded; run apply again to finish."))
+        #expect(!FileManager.default.fileExists(atPath: journal), "an interrupted run still ends cleanly")
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/batchctl.state.json.lock"))
+        let finish = try BinaryRunner.run(["apply", "--auto-approve", "--parallelism", "8"], in: directory.path, environment: server.environment)
+        #expect(finish.status == 0)
+        #expect(try await RawHTTP(server).allTasks().count == 600)
+    }
+}

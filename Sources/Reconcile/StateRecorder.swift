@@ -37,16 +37,7 @@ public actor StateRecorder {
     /// Records an outcome in the journal, then in the state.
     public func outcome(_ sequence: Int, address: String, _ result: JournalResult) throws(StateError) {
         try journal.append(.outcome(sequence: sequence, address: address, result: result))
-        switch result {
-        case .created(let entry), .updated(let entry):
-            state.tasks[address] = entry
-        case .deleted, .forgotten:
-            state.tasks[address] = nil
-        case .moved(let to):
-            if let entry = state.tasks.removeValue(forKey: address) { state.tasks[to] = entry }
-        case .failed:
-            break
-        }
+        state.record(result, at: address)
     }
 
     /// Ids the state owns: a task with one of these is never adopted by recovery.

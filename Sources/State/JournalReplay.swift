@@ -19,16 +19,7 @@ public enum JournalReplay {
                     sequence: sequence, action: action, address: address, id: id, fingerprint: fingerprint, at: at)
             case .outcome(let sequence, let address, let result):
                 pending[Key(sequence: sequence, address: address)] = nil
-                switch result {
-                case .created(let entry), .updated(let entry):
-                    state.tasks[address] = entry
-                case .deleted, .forgotten:
-                    state.tasks[address] = nil
-                case .moved(let destination):
-                    if let entry = state.tasks.removeValue(forKey: address) { state.tasks[destination] = entry }
-                case .failed:
-                    break
-                }
+                state.record(result, at: address)
             }
         }
         return pending.values.sorted { ($0.sequence, $0.address) < ($1.sequence, $1.address) }
@@ -37,5 +28,21 @@ public enum JournalReplay {
     private struct Key: Hashable {
         var sequence: Int
         var address: String
+    }
+}
+
+extension State {
+    /// Applies one outcome to the state: the same fold for a live run and for a replayed journal.
+    public mutating func record(_ result: JournalResult, at address: String) {
+        switch result {
+        case .created(let entry), .updated(let entry):
+            tasks[address] = entry
+        case .deleted, .forgotten:
+            tasks[address] = nil
+        case .moved(let destination):
+            if let entry = tasks.removeValue(forKey: address) { tasks[destination] = entry }
+        case .failed:
+            break
+        }
     }
 }

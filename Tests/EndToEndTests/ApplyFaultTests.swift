@@ -44,24 +44,11 @@ import Testing
         defer { server.stop() }
         let journal = directory.path + "/batchctl.state.json.journal"
         for round in 1...2 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: BinaryRunner.binary)
             // At most 4 requests of 10 ms at once: a run takes several seconds, so the kill lands mid-run.
-            process.arguments = ["apply", "--auto-approve", "--parallelism", "4"]
-            process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
-            var env = ProcessInfo.processInfo.environment
-            for (k, v) in server.environment { env[k] = v }
-            process.environment = env
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try BinaryRunner.start(["apply", "--auto-approve", "--parallelism", "4"], in: directory.path,
+                                                 environment: server.environment)
             // Kill once the run is well under way: the journal has grown past a few hundred records.
-            let deadline = Date().addingTimeInterval(60)
-            while Date() < deadline {
-                let size = (try? FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int) ?? 0
-                if size > 40_000 * round { break }
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            try await BinaryRunner.waitForFile(journal, largerThan: 40_000 * round)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal, "round \(round): apply finished before it could be killed")
@@ -77,16 +64,8 @@ import Testing
         let directory = try ReconcileTests.project(tasks: 400)
         let server = try EmulatorProcess(database: ":memory:", arguments: ["--latency", "20"])
         defer { server.stop() }
-        let first = Process()
-        first.executableURL = URL(fileURLWithPath: BinaryRunner.binary)
-        first.arguments = ["apply", "--auto-approve", "--parallelism", "2"]
-        first.currentDirectoryURL = URL(fileURLWithPath: directory.path)
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in server.environment { env[k] = v }
-        first.environment = env
-        first.standardOutput = FileHandle.nullDevice
-        first.standardError = FileHandle.nullDevice
-        try first.run()
+        let first = try BinaryRunner.start(["apply", "--auto-approve", "--parallelism", "2"], in: directory.path,
+                                           environment: server.environment)
         defer {
             if first.isRunning { first.interrupt() }
             first.waitUntilExit()

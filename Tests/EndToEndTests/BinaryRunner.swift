@@ -62,3 +62,32 @@ final class TemporaryDirectory {
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
+
+extension BinaryRunner {
+    /// Starts `batchctl` without waiting for it, for tests that interrupt or kill it mid-run. Output is discarded
+    /// unless a pipe is given.
+    static func start(_ arguments: [String], in directory: String, environment: [String: String], output: Pipe? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        process.standardOutput = output ?? FileHandle.nullDevice
+        process.standardError = output ?? FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Waits until the file at `path` has grown past `bytes` (the journal of a run under way), or the deadline.
+    static func waitForFile(_ path: String, largerThan bytes: Int, timeout: TimeInterval = 60) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            if size > bytes { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}

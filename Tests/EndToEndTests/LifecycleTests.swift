@@ -145,24 +145,11 @@ import Testing
         let directory = try ReconcileTests.project(tasks: 600)
         let server = try EmulatorProcess(database: ":memory:", arguments: ["--latency", "50"])
         defer { server.stop() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: BinaryRunner.binary)
-        process.arguments = ["apply", "--auto-approve", "--parallelism", "1"]
-        process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in server.environment { env[k] = v }
-        process.environment = env
         let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
+        let process = try BinaryRunner.start(["apply", "--auto-approve", "--parallelism", "1"], in: directory.path,
+                                             environment: server.environment, output: output)
         let journal = directory.path + "/batchctl.state.json.journal"
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            let size = (try? FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int) ?? 0
-            if size > 2_000 { break }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await BinaryRunner.waitForFile(journal, largerThan: 2_000)
         process.interrupt()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()

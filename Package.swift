@@ -70,6 +70,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Measures the YAML loader on a file, for benchmarks/run.sh.
+        .executableTarget(name: "batchctl-bench", dependencies: ["YAML"], path: "benchmarks/Sources/batchctl-bench"),
+
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSON"]),

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# The benchmarks: builds release, makes the workloads, runs every measurement (warm-up + 3 runs) and prints a
+# markdown table of medians with min-max, which also goes into benchmarks/README.md. Not part of CI's tests.
+#
+#   benchmarks/run.sh [--quick | --full] [--runs N] [--only 1,2,...] [--no-build] [--no-readme]
+#
+#   --quick      smaller sizes, 1 run each (a smoke test of the harness; not figures to compare)
+#   --full       also the 100k Jenkins Job Builder run (about 6 minutes more)
+#   --runs N     measured runs per figure (default 3; 1 with --quick)
+#   --only LIST  sections to run: 1 expansion, 2 JJB, 3 YAML load, 4 plan, 5 serve ceiling, 6 apply, 7 drift
+#   --no-build   use the binaries already in .build-release
+#   --no-readme  print the table without writing it into benchmarks/README.md
+#
+# Everything it makes lives in .build-bench/ (workloads, logs, the JJB virtualenv, the C event loop) and
+# .build-release/ (the release build); both are git-ignored. Servers listen on 127.0.0.1 only and are stopped
+# by pid when the script ends, however it ends.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+command_line="benchmarks/run.sh${*:+ $*}"
+mode=default runs="" only="" build=1 readme=1
+while (($#)); do
+    case "$1" in
+        --quick) mode=quick ;;
+        --full) mode=full ;;
+        --runs) runs=${2:?--runs needs a number}; shift ;;
+        --only) only=${2:?--only needs a list}; shift ;;
+        --no-build) build=0 ;;
+        --no-readme) readme=0 ;;
+        -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+        *) echo "unknown option: $1 (see --help)" >&2; exit 64 ;;
+    esac
+    shift
+done
+
+bench_dir="$root/.build-bench"
+release_dir="$root/.build-release"
+mkdir -p "$bench_dir/logs"
+say() { printf '[run.sh %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# Tools from Debian when missing: GNU time (peak RSS), wrk (the HTTP load), libyaml's headers (the C loop).
+need=()
+[[ -x /usr/bin/time ]] || need+=(time)
+command -v wrk >/dev/null || need+=(wrk)
+pkg-config --exists yaml-0.1 2>/dev/null || need+=(libyaml-dev pkg-config)
+if ((${#need[@]})); then
+    say "installing ${need[*]} from Debian"
+    if [[ $(id -u) == 0 ]]; then
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") \
+            >"$bench_dir/logs/apt.log" 2>&1 || say "apt-get failed (see $bench_dir/logs/apt.log); the rows that need ${need[*]} will say so"
+    else
+        say "not root: cannot install ${need[*]}; the rows that need them will say so"
+    fi
+fi
+
+# The release build: batchctl, and batchctl-bench (the loader's side of the YAML measurement).
+batchctl="$release_dir/release/batchctl"
+bench="$release_dir/release/batchctl-bench"
+build_problem=""
+if ((build)); then
+    say "swift build -c release --product batchctl (about 7-10 minutes from clean on 2 cores)"
+    if ! swift build -c release --scratch-path "$release_dir" --product batchctl >"$bench_dir/logs/build-batchctl.log" 2>&1; then
+        first_error=$(grep -m 1 -E 'error:' "$bench_dir/logs/build-batchctl.log" | cut -c 1-160 || true)
+        build_problem="release build failed${first_error:+ ($first_error)}: see .build-bench/logs/build-batchctl.log"
+        say "$build_problem"
+        tail -n 20 "$bench_dir/logs/build-batchctl.log" >&2
+        rm -f "$batchctl"
+    fi
+    say "swift build -c release --product batchctl-bench"
+    if ! swift build -c release --scratch-path "$release_dir" --product batchctl-bench >"$bench_dir/logs/build-bench.log" 2>&1; then
+        say "batchctl-bench did not build (is its target in Package.swift?): see .build-bench/logs/build-bench.log"
+        rm -f "$bench"
+    fi
+fi
+[[ -x $batchctl ]] || build_problem=${build_problem:-"not built: run without --no-build"}
+
+# The raw libyaml event loop in C.
+yaml_events="$bench_dir/yaml-events"
+if ! cc -O2 -Wall -o "$yaml_events" benchmarks/c/yaml_events.c $(pkg-config --cflags --libs yaml-0.1 2>/dev/null || echo -lyaml) \
+    >"$bench_dir/logs/build-c.log" 2>&1; then
+    say "the C event loop did not build: see .build-bench/logs/build-c.log"
+    yaml_events=""
+fi
+
+# Jenkins Job Builder in its own virtualenv (offline after the install: `jenkins-jobs test` contacts no Jenkins).
+venv="$bench_dir/jjb-venv"
+jenkins_jobs="$venv/bin/jenkins-jobs"
+jjb_problem=""
+if [[ ! -x $jenkins_jobs ]] && [[ -z $only || ,$only, == *,2,* || ,$only, == *,3,* ]]; then
+    say "installing jenkins-job-builder (and with it PyYAML) into .build-bench/jjb-venv"
+    if ! { python3 -m venv "$venv" && "$venv/bin/pip" install -q jenkins-job-builder; } >"$bench_dir/logs/jjb-install.log" 2>&1; then
+        jjb_problem="pip install jenkins-job-builder failed: see .build-bench/logs/jjb-install.log"
+        say "$jjb_problem"
+    fi
+fi
+
+# PyYAML with libyaml: the venv's (a JJB dependency), else the system python's.
+pyyaml_python="" pyyaml_version=""
+for python in "$venv/bin/python" python3; do
+    if version=$("$python" -c 'import sys, yaml; print(yaml.__version__) if yaml.__with_libyaml__ else sys.exit(1)' 2>/dev/null); then
+        pyyaml_python=$(command -v "$python"); pyyaml_version=$version; break
+    fi
+done
+
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo "?")
+[[ -z $(git status --porcelain 2>/dev/null) ]] || commit="$commit (with uncommitted changes)"
+# (`wrk -v` exits 1 after printing its version: every probe here ends in `|| true`.)
+versions="$({ swift --version 2>/dev/null || true; } | head -n 1 | sed 's/ (swift-.*//')"
+if [[ -x $jenkins_jobs ]]; then
+    versions+="; jenkins-job-builder $({ "$venv/bin/pip" show jenkins-job-builder 2>/dev/null || true; } | sed -n 's/^Version: //p')"
+fi
+if [[ -n $pyyaml_version ]]; then versions+="; PyYAML $pyyaml_version"; fi
+if command -v wrk >/dev/null; then versions+="; $({ wrk -v 2>&1 || true; } | head -n 1 | cut -d' ' -f1-2)"; fi
+versions+="; libyaml $(pkg-config --modversion yaml-0.1 2>/dev/null || echo '?')"
+
+args=(--mode "$mode" --build-dir "$bench_dir" --command "$command_line" --commit "$commit" --versions "$versions"
+      --build-problem "$build_problem" --jjb-problem "$jjb_problem" --results "$bench_dir/results.md")
+[[ -x $batchctl ]] && args+=(--batchctl "$batchctl")
+[[ -x $bench ]] && args+=(--bench "$bench")
+[[ -n $yaml_events ]] && args+=(--yaml-events "$yaml_events")
+[[ -x $jenkins_jobs ]] && args+=(--jenkins-jobs "$jenkins_jobs")
+[[ -n $pyyaml_python ]] && args+=(--pyyaml-python "$pyyaml_python" --pyyaml-version "$pyyaml_version")
+[[ -n $runs ]] && args+=(--runs "$runs")
+[[ -n $only ]] && args+=(--only "$only")
+((readme)) && args+=(--readme "$root/benchmarks/README.md")
+
+say "measuring ($mode mode); logs in .build-bench/logs"
+exec python3 benchmarks/bench.py "${args[@]}"

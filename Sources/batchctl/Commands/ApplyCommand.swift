@@ -30,7 +30,7 @@ struct ApplyCommand: AsyncParsableCommand {
     var wait = false
 
     func run() async throws {
-        try await reportingFailures {
+        do {
             let project = try global.enterProject()
             let result = try input.expand(project: project)
             let desired = Dictionary(result.tasks.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
@@ -57,6 +57,8 @@ struct ApplyCommand: AsyncParsableCommand {
                                                parallelism: parallelism, wait: wait, verb: "apply")
             }
             try Execution.finish(report)
+        } catch {
+            throw reported(error)
         }
     }
 }

@@ -25,7 +25,7 @@ struct DestroyCommand: AsyncParsableCommand {
     var parallelismFlag: Int?
 
     func run() async throws {
-        try await reportingFailures {
+        do {
             let project = try global.enterProject()
             let selection = try TaskSelection(targets: targets, excludes: excludes)
             let parallelism = parallelismFlag ?? project.parallelism ?? 10
@@ -47,6 +47,8 @@ struct DestroyCommand: AsyncParsableCommand {
                                                parallelism: parallelism, wait: false, verb: "destroy")
             }
             try Execution.finish(report)
+        } catch {
+            throw reported(error)
         }
     }
 }

@@ -25,7 +25,7 @@ struct DriftCommand: AsyncParsableCommand {
 
     func run() async throws {
         var drifted = false
-        try await reportingFailures {
+        do {
             let project = try global.enterProject()
             // The manifests say which fields lifecycle.ignoreChanges leaves alone.
             let result = try input.expand(project: project)
@@ -66,6 +66,8 @@ struct DriftCommand: AsyncParsableCommand {
                         + style.bold("Drift: \(items.count - missing) modified, \(missing) missing, of \(managed) managed tasks.") + "\n")
                 }
             }
+        } catch {
+            throw reported(error)
         }
         if drifted { throw ExitCode(2) }
     }

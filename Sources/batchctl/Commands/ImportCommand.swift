@@ -24,7 +24,7 @@ struct ImportCommand: AsyncParsableCommand {
     var id: Int32
 
     func run() async throws {
-        try await reportingFailures {
+        do {
             let project = try global.enterProject()
             let result = try input.expand(project: project)
             guard let task = result.tasks.first(where: { $0.address == address }) else {
@@ -60,6 +60,8 @@ struct ImportCommand: AsyncParsableCommand {
                 _ = try await recorder.finish()
                 Terminal.out("Imported task \(id) as \(address). Run `batchctl plan` to see how it differs from the manifest.\n")
             }
+        } catch {
+            throw reported(error)
         }
     }
 }

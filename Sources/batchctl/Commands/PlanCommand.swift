@@ -31,7 +31,7 @@ struct PlanCommand: AsyncParsableCommand {
     var format: Format = .text
 
     func run() async throws {
-        try await reportingFailures {
+        do {
             let project = try global.enterProject()
             let result = try input.expand(project: project)
             let name = try endpoint.requireEndpoint(project: project)
@@ -61,6 +61,8 @@ struct PlanCommand: AsyncParsableCommand {
                 output.flush()
             }
             if detailedExitCode && plan.hasChanges { throw ExitCode(2) }
+        } catch {
+            throw reported(error)
         }
     }
 }

@@ -49,12 +49,14 @@ struct StateCommand: AsyncParsableCommand {
         @OptionGroup var location: Location
 
         func run() async throws {
-            try await reportingFailures {
+            do {
                 let backend = try location.backend()
                 let state = try location.load(backend)
                 let rows = state.tasks.sorted { $0.key < $1.key }.map { [$0.key, String($0.value.id), $0.value.appliedAt] }
                 Terminal.out(TableRendering.render(header: ["ADDRESS", "ID", "APPLIED AT"], rows: rows))
-            }
+            } catch {
+            throw reported(error)
+        }
         }
     }
 
@@ -64,7 +66,7 @@ struct StateCommand: AsyncParsableCommand {
         @Argument(help: "The address.") var address: String
 
         func run() async throws {
-            try await reportingFailures {
+            do {
                 let state = try location.load(try location.backend())
                 guard let entry = state.tasks[address] else { throw CommandFailure("the state has no \(address)") }
                 let json: JSONValue = .object([
@@ -72,7 +74,9 @@ struct StateCommand: AsyncParsableCommand {
                     "appliedAt": .string(entry.appliedAt), "source": .string(entry.source), "applied": entry.applied,
                 ])
                 Terminal.write(json.serializedBytes(pretty: true) + [10], to: 1)
-            }
+            } catch {
+            throw reported(error)
+        }
         }
     }
 
@@ -82,12 +86,14 @@ struct StateCommand: AsyncParsableCommand {
         @Argument(help: "The address.") var address: String
 
         func run() async throws {
-            try await reportingFailures {
+            do {
                 try location.modify("state rm") { state in
                     guard let entry = state.tasks.removeValue(forKey: address) else { throw CommandFailure("the state has no \(address)") }
                     return "Removed \(address) (task \(entry.id) stays on the server, unmanaged)"
                 }
-            }
+            } catch {
+            throw reported(error)
+        }
         }
     }
 
@@ -98,14 +104,16 @@ struct StateCommand: AsyncParsableCommand {
         @Argument(help: "The new address.") var to: String
 
         func run() async throws {
-            try await reportingFailures {
+            do {
                 try location.modify("state mv") { state in
                     guard state.tasks[to] == nil else { throw CommandFailure("the state already has \(to)") }
                     guard let entry = state.tasks.removeValue(forKey: from) else { throw CommandFailure("the state has no \(from)") }
                     state.tasks[to] = entry
                     return "Moved \(from) to \(to)"
                 }
-            }
+            } catch {
+            throw reported(error)
+        }
         }
     }
 
@@ -115,10 +123,12 @@ struct StateCommand: AsyncParsableCommand {
         @Argument(help: "The lock id, as the lock error printed it.") var lockID: String
 
         func run() async throws {
-            try await reportingFailures {
+            do {
                 try location.backend().unlock(id: lockID)
                 Terminal.out("Removed lock \(lockID).\n")
-            }
+            } catch {
+            throw reported(error)
+        }
         }
     }
 }

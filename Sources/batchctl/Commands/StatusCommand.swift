@@ -19,7 +19,7 @@ struct StatusCommand: AsyncParsableCommand {
     var targets: [String] = []
 
     func run() async throws {
-        try await reportingFailures {
+        do {
             let project = try global.enterProject()
             let name = try endpoint.requireEndpoint(project: project)
             let session = try StateSession.read(backend: endpoint.backend(project: project), endpoint: name)
@@ -54,6 +54,8 @@ struct StatusCommand: AsyncParsableCommand {
                     try await Task.sleep(for: .seconds(1))
                 }
             }
+        } catch {
+            throw reported(error)
         }
     }
 

@@ -5,22 +5,19 @@ import Manifest
 import Planning
 import State
 
-/// Runs a command body and turns the failures users can act on into `error: ...` lines and exit code 1.
-func reportingFailures(_ body: () async throws -> Void) async throws {
-    do {
-        try await body()
-    } catch let error as CommandFailure {
-        throw failure(error.message)
-    } catch let error as StateError {
-        throw failure(error.description)
-    } catch let error as ClientError {
-        throw failure(error.description)
-    } catch let error as PlanningError {
-        throw failure(error.description)
-    } catch let error as PlanFileError {
-        throw failure(error.description)
-    } catch let error as EmulatorError {
-        throw failure(error.description)
+/// Turns the failures users can act on into an `error: ...` line and exit code 1; other errors pass through.
+///
+/// Commands call it from a plain `do`/`catch` (not through a closure: the release compiler of Swift 6.3 crashes
+/// splitting async closures that nest another async closure).
+func reported(_ error: any Error) -> any Error {
+    switch error {
+    case let error as CommandFailure: return failure(error.message)
+    case let error as StateError: return failure(error.description)
+    case let error as ClientError: return failure(error.description)
+    case let error as PlanningError: return failure(error.description)
+    case let error as PlanFileError: return failure(error.description)
+    case let error as EmulatorError: return failure(error.description)
+    default: return error
     }
 }
 

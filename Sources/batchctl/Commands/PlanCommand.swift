@@ -36,15 +36,8 @@ struct PlanCommand: AsyncParsableCommand {
             let result = try input.expand(project: project)
             let name = try endpoint.requireEndpoint(project: project)
             let session = try StateSession.read(backend: endpoint.backend(project: project), endpoint: name)
-            let plan: Plan
-            if planning.refresh {
-                plan = try await endpoint.withConnection(project: project, parallelism: planning.parallelism(project)) { connection in
-                    let live = try await Refresh.live(for: session.state, client: connection.client, concurrency: planning.parallelism(project))
-                    return try planning.plan(result, state: session.planningState, live: live, selection: selection, endpoint: name)
-                }
-            } else {
-                plan = try planning.plan(result, state: session.planningState, live: nil, selection: selection, endpoint: name)
-            }
+            let live = planning.refresh ? try await liveTasks(session.state, project: project) : nil
+            let plan = try planning.plan(result, state: session.planningState, live: live, selection: selection, endpoint: name)
             if let out {
                 let bytes = PlanDocument.json(plan, saved: true).serializedBytes(pretty: true) + [10]
                 guard FileManager.default.createFile(atPath: out, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
@@ -63,6 +56,22 @@ struct PlanCommand: AsyncParsableCommand {
             if detailedExitCode && plan.hasChanges { throw ExitCode(2) }
         } catch {
             throw reported(error)
+        }
+    }
+}
+
+extension PlanCommand {
+    /// The live tasks the state manages, read over a connection opened and closed here.
+    @inline(never)
+    private func liveTasks(_ state: State, project: Project) async throws -> [Int32: BatchTaskInfo] {
+        let connection = try await endpoint.connect(project: project, parallelism: planning.parallelism(project))
+        do {
+            let live = try await Refresh.live(for: state, client: connection.client, concurrency: planning.parallelism(project))
+            await connection.close()
+            return live
+        } catch {
+            await connection.close()
+            throw error
         }
     }
 }

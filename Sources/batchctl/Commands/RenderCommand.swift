@@ -31,43 +31,9 @@ struct RenderCommand: AsyncParsableCommand {
     }
 
     private func renderJSON(_ tasks: [DesiredTask]) {
-        // Chunks of tasks are serialized on every core, then written in order.
-        let chunkSize = 2048
-        let ranges = stride(from: 0, to: tasks.count, by: chunkSize).map { $0..<min($0 + chunkSize, tasks.count) }
-        let pieces = Parallel.map(ranges, minimumPerChunk: 1) { range in
-            var writer = JSONWriter(pretty: true)
-            writer.beginArray()
-            for task in tasks[range] { Self.write(task, to: &writer) }
-            return writer.bytes
-        }
         var output = BufferedOutput()
-        output.append("[")
-        for (index, piece) in pieces.enumerated() {
-            // Each piece starts with its own "[": drop it, and join the pieces with commas.
-            if index > 0 { output.append(",") }
-            output.append(bytes: piece.dropFirst())
-        }
-        output.append(tasks.isEmpty ? "]\n" : "\n]\n")
+        for part in RenderDocument.json(tasks) { output.append(bytes: part) }
         output.flush()
-    }
-
-    private static func write(_ task: DesiredTask, to writer: inout JSONWriter) {
-        writer.beginObject()
-        writer.writeKey("address")
-        writer.writeString(task.address)
-        writer.writeKey("source")
-        writer.writeString(task.source.description)
-        writer.writeKey("dependsOn")
-        writer.beginArray()
-        for dependency in task.dependsOn { writer.writeString(dependency) }
-        writer.endArray()
-        writer.writeKey("task")
-        if task.redactions.isEmpty {
-            task.info.write(to: &writer)  // streams the fields without building an object per task
-        } else {
-            writer.write(task.displayJSON)
-        }
-        writer.endObject()
     }
 
     private func renderYAML(_ tasks: [DesiredTask]) {

@@ -28,6 +28,7 @@ private func failure(_ message: String) -> ExitCode {
 
 extension EndpointOptions {
     /// Connects, runs `body`, and closes the connection (and any embedded emulator) whatever happens.
+    @inline(never)
     func withConnection<T>(project: Project, parallelism: Int, _ body: (Connection) async throws -> T) async throws -> T {
         let connection = try await connect(project: project, parallelism: parallelism)
         do {

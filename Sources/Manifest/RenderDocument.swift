@@ -1,25 +1,31 @@
+import Foundation
 import JSON
 
 /// `render --output json`: the expanded tasks as a JSON array in manifest order, each
 /// `{"address", "source", "dependsOn", "task"}`, secrets redacted.
 public enum RenderDocument {
-    /// The whole document's bytes. Chunks of tasks are serialized on every core and joined in order.
-    public static func json(_ tasks: [DesiredTask]) -> [[UInt8]] {
+    /// Streams the whole document to `emit`, in order. Chunks of tasks are serialized on every core, a few
+    /// at a time, so the document is never held in memory whole.
+    public static func json(_ tasks: [DesiredTask], emit: ([UInt8]) -> Void) {
         let chunkSize = 2048
         let ranges = stride(from: 0, to: tasks.count, by: chunkSize).map { $0..<min($0 + chunkSize, tasks.count) }
-        let pieces = Parallel.map(ranges, minimumPerChunk: 1) { range in
-            var writer = JSONWriter(pretty: true)
-            writer.beginArray()
-            for task in tasks[range] { write(task, to: &writer) }
-            return writer.bytes
+        let batch = 4 * max(1, ProcessInfo.processInfo.activeProcessorCount)
+        emit(Array("[".utf8))
+        var first = true
+        for start in stride(from: 0, to: ranges.count, by: batch) {
+            let pieces = Parallel.map(Array(ranges[start..<min(start + batch, ranges.count)]), minimumPerChunk: 1) { range in
+                var writer = JSONWriter(pretty: true)
+                writer.beginArray()
+                for task in tasks[range] { write(task, to: &writer) }
+                return writer.bytes
+            }
+            // Each piece starts with its own "[": drop it, and join the pieces with commas.
+            for piece in pieces {
+                emit((first ? [] : [UInt8(ascii: ",")]) + piece.dropFirst())
+                first = false
+            }
         }
-        // Each piece starts with its own "[": drop it, and join the pieces with commas.
-        var parts: [[UInt8]] = [Array("[".utf8)]
-        for (index, piece) in pieces.enumerated() {
-            parts.append((index > 0 ? [UInt8(ascii: ",")] : []) + piece.dropFirst())
-        }
-        parts.append(Array((tasks.isEmpty ? "]\n" : "\n]\n").utf8))
-        return parts
+        emit(Array((tasks.isEmpty ? "]\n" : "\n]\n").utf8))
     }
 
     /// One task as an element of the document.

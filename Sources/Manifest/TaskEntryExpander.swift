@@ -51,33 +51,50 @@ struct TaskEntryExpander {
         let sourceLocation = entry.location
         let evaluator = CombinationEvaluator(
             compiled: compiled, setName: setName, addressPrefix: setName + "/", entryLocation: sourceLocation)
-        var combinations: [[Value?]] = []
-        combinations.reserveCapacity(total)
-        matrix.forEachCombination { combinations.append($0) }
-        // Combinations are independent: evaluate them on every core, then check keys and collect in order.
-        let outcomes = Parallel.map(combinations) { evaluator.evaluate($0) }
-        for (index, outcome) in outcomes.enumerated() {
-            switch outcome {
-            case .dropped:
-                continue
-            case .failed(let errors):
-                for error in errors { diagnostics.add(error) }
-            case .task(let task, let references):
-                let slots = combinations[index]
-                if let first = keys[task.key] {
-                    let firstMatrix = first.slots.isEmpty ? "" : " (matrix: \(matrix.describe(first.slots) ?? ""))"
-                    diagnostics.error(sourceLocation, "duplicate key '\(task.key)' in set '\(setName)'\(matrix.describe(slots).map { " (matrix: \($0))" } ?? "")",
-                                      notes: ["first made at \(first.location)\(firstMatrix)"])
-                    continue
-                }
-                keys[task.key] = (sourceLocation, slots)
-                if options.explain == task.address {
-                    let context = EvaluationContext(slots: slots, taskKey: task.key, taskAddress: task.address)
-                    explanation = Explanation.make(task: task, compiled: compiled, context: context, setExpander: setExpander)
-                }
-                tasks.append(task)
-                dependencies.append(references)
+        // Combinations are independent: evaluate a block of them on every core, then check keys and collect in
+        // order. Blocks keep the intermediate results small next to the tasks themselves.
+        var block: [[Value?]] = []
+        let blockSize = 16_384
+        block.reserveCapacity(min(total, blockSize))
+        func flush() {
+            let outcomes = Parallel.map(block) { evaluator.evaluate($0) }
+            for (index, outcome) in outcomes.enumerated() {
+                collect(outcome, slots: block[index], matrix: matrix, compiled: compiled, into: &tasks,
+                        dependencies: &dependencies, keys: &keys, explanation: &explanation)
             }
+            block.removeAll(keepingCapacity: true)
+        }
+        matrix.forEachCombination { slots in
+            block.append(slots)
+            if block.count == blockSize { flush() }
+        }
+        flush()
+    }
+
+    /// Adds one combination's outcome: its task unless its key is taken, or its errors.
+    private func collect(_ outcome: CombinationEvaluator.Outcome, slots: [Value?], matrix: Matrix, compiled: Compiled,
+                         into tasks: inout [DesiredTask], dependencies: inout [[DependencyReference]],
+                         keys: inout [String: (location: SourceLocation, slots: [Value?])], explanation: inout Explanation?) {
+        let sourceLocation = entry.location
+        switch outcome {
+        case .dropped:
+            return
+        case .failed(let errors):
+            for error in errors { diagnostics.add(error) }
+        case .task(let task, let references):
+            if let first = keys[task.key] {
+                let firstMatrix = first.slots.isEmpty ? "" : " (matrix: \(matrix.describe(first.slots) ?? ""))"
+                diagnostics.error(sourceLocation, "duplicate key '\(task.key)' in set '\(setName)'\(matrix.describe(slots).map { " (matrix: \($0))" } ?? "")",
+                                  notes: ["first made at \(first.location)\(firstMatrix)"])
+                return
+            }
+            keys[task.key] = (sourceLocation, slots)
+            if options.explain == task.address {
+                let context = EvaluationContext(slots: slots, taskKey: task.key, taskAddress: task.address)
+                explanation = Explanation.make(task: task, compiled: compiled, context: context, setExpander: setExpander)
+            }
+            tasks.append(task)
+            dependencies.append(references)
         }
     }
 

@@ -1,3 +1,4 @@
+import Crypto
 import BatchTask
 import JSON
 import Manifest
@@ -99,7 +100,9 @@ public enum Planner {
 
         var orphans: [Orphan] = []
         var deletes = 0
-        for (address, entry) in entries.sorted(by: { $0.key < $1.key }) where !desiredAddresses.contains(address) {
+        // Only the entries that left the manifests are sorted, not the whole state.
+        let departed = entries.filter { !desiredAddresses.contains($0.key) }.sorted { $0.key < $1.key }
+        for (address, entry) in departed {
             guard selection.isEverything || selection.includes(address: address, labels: [:]) else { continue }
             if options.prune {
                 deletes += 1
@@ -132,22 +135,36 @@ public enum Planner {
                     manifestDigest: digest(desired), endpoint: options.endpoint, refreshed: live != nil)
     }
 
-    /// A digest of everything the manifests ask for, secrets included only as hashes.
+    /// A digest of everything the manifests ask for: one SHA-256 over every task's address, fields (as sent),
+    /// dependencies and lifecycle, streamed task by task. The same manifests give the same bytes in the same order.
     public static func digest(_ desired: [DesiredTask]) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(desired.count * 96)
-        for task in desired {
-            bytes.append(contentsOf: task.address.utf8)
-            bytes.append(0)
-            bytes.append(contentsOf: Fingerprint.of(task: task.info).utf8)
-            bytes.append(0)
-            bytes.append(contentsOf: task.dependsOn.joined(separator: ",").utf8)
-            bytes.append(0)
-            let lifecycle = task.lifecycle
-            bytes.append(contentsOf: "\(lifecycle.preventDestroy),\(lifecycle.createBeforeDestroy),\(lifecycle.ignoreChanges.map(\.rawValue).sorted())".utf8)
-            bytes.append(10)
+        // Fixed chunks hashed on every core, then the chunk hashes hashed in order: the same tasks always give the
+        // same digest, whatever the machine.
+        let chunk = 4096
+        let ranges = stride(from: 0, to: desired.count, by: chunk).map { $0..<min($0 + chunk, desired.count) }
+        let parts = Parallel.map(ranges, minimumPerChunk: 1) { range -> [UInt8] in
+            var hasher = SHA256()
+            var writer = JSONWriter()
+            for task in desired[range] {
+                writer.bytes.removeAll(keepingCapacity: true)
+                writer.beginArray()
+                writer.writeString(task.address)
+                task.info.write(to: &writer)
+                writer.beginArray()
+                for dependency in task.dependsOn { writer.writeString(dependency) }
+                writer.endArray()
+                writer.writeBool(task.lifecycle.preventDestroy)
+                writer.writeBool(task.lifecycle.createBeforeDestroy)
+                writer.beginArray()
+                for field in task.lifecycle.ignoreChanges.map(\.rawValue).sorted() { writer.writeString(field) }
+                writer.endArray()
+                writer.endArray()
+                writer.bytes.append(10)
+                hasher.update(data: writer.bytes)
+            }
+            return Array(hasher.finalize())
         }
-        return Fingerprint.sha256(bytes)
+        return Fingerprint.sha256(parts.flatMap { $0 })
     }
 
     // MARK: - Comparing

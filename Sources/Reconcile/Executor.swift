@@ -266,12 +266,12 @@ public struct Executor: Sendable {
             let sentAt = Date()
             do {
                 let id = try await client.create(task.info)
-                try await recorder.outcome(sequence, address: task.address, .created(task.stateEntry(id: id)))
+                try await recorder.outcome(sequence, address: task.address, .created(task.stateEntry(id: id, fingerprint: fingerprint)))
                 return (id, attempt > 1 ? "after \(attempt) attempts" : nil)
             } catch ClientError.outcomeUnknown(let why) {
                 let owned = await recorder.ownedIds()
                 if let id = try await Recovery.findCreated(task, since: sentAt, owned: owned, client: client) {
-                    try await recorder.outcome(sequence, address: task.address, .created(task.stateEntry(id: id)))
+                    try await recorder.outcome(sequence, address: task.address, .created(task.stateEntry(id: id, fingerprint: fingerprint)))
                     return (id, "adopted after a lost answer")
                 }
                 if attempt == options.maxCreateAttempts {
@@ -288,10 +288,11 @@ public struct Executor: Sendable {
     }
 
     private func update(_ task: DesiredTask, id: Int32) async throws {
-        let sequence = try await recorder.intent(.update, address: task.address, id: id, fingerprint: Fingerprint.of(task: task.info))
+        let fingerprint = Fingerprint.of(task: task.info)
+        let sequence = try await recorder.intent(.update, address: task.address, id: id, fingerprint: fingerprint)
         do {
             _ = try await client.update(id, task.info)
-            try await recorder.outcome(sequence, address: task.address, .updated(task.stateEntry(id: id)))
+            try await recorder.outcome(sequence, address: task.address, .updated(task.stateEntry(id: id, fingerprint: fingerprint)))
         } catch {
             try await recorder.outcome(sequence, address: task.address, .failed("\(error)"))
             throw error

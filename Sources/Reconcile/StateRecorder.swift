@@ -74,8 +74,8 @@ public actor StateRecorder {
 
 extension DesiredTask {
     /// The state entry for this task once the server holds it as `id`.
-    public func stateEntry(id: Int32) -> StateEntry {
-        StateEntry(id: id, fingerprint: Fingerprint.of(task: info), applied: appliedRecord, appliedAt: Timestamp.now(),
+    public func stateEntry(id: Int32, fingerprint: String? = nil) -> StateEntry {
+        StateEntry(id: id, fingerprint: fingerprint ?? Fingerprint.of(task: info), applied: appliedRecord, appliedAt: Timestamp.now(),
                    source: source.description)
     }
 }

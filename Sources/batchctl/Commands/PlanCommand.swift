@@ -33,9 +33,18 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let project = try global.enterProject()
-            let result = try input.expand(project: project)
             let name = try endpoint.requireEndpoint(project: project)
-            let session = try StateSession.read(backend: endpoint.backend(project: project), endpoint: name)
+            // The state is read while the manifests expand: both take a while at 100,000 tasks.
+            let backend = endpoint.backend(project: project)
+            let reading = Task.detached { try StateSession.read(backend: backend, endpoint: name) }
+            let result: ExpansionResult
+            do {
+                result = try input.expand(project: project)
+            } catch {
+                _ = try? await reading.value
+                throw error
+            }
+            let session = try await reading.value
             let live = planning.refresh ? try await liveTasks(session.state, project: project) : nil
             let plan = try planning.plan(result, state: session.planningState, live: live, selection: selection, endpoint: name)
             if let out {

@@ -32,7 +32,7 @@ struct RenderCommand: AsyncParsableCommand {
 
     private func renderJSON(_ tasks: [DesiredTask]) {
         var output = BufferedOutput()
-        for part in RenderDocument.json(tasks) { output.append(bytes: part) }
+        RenderDocument.json(tasks) { output.append(bytes: $0) }
         output.flush()
     }
 

@@ -5,7 +5,7 @@ import Reconcile
 import State
 
 /// The state for one command: loaded, checked against the endpoint, and (for writers) locked and recovered.
-struct StateSession {
+struct StateSession: Sendable {
     let backend: LocalStateBackend
     let endpoint: String
     let lock: StateLockHandle?

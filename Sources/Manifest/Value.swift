@@ -38,30 +38,21 @@ public indirect enum Value: Hashable, Sendable {
     }
 
     /// What is sent to the API: every secret in clear.
-    public var unwrapped: JSONValue {
-        switch self {
-        case .null: return .null
-        case .bool(let b): return .bool(b)
-        case .int(let i): return .int(i)
-        case .double(let d): return .double(d)
-        case .string(let s): return .string(s)
-        case .list(let items): return .array(items.map(\.unwrapped))
-        case .map(let entries): return .object(entries.mapValues(\.unwrapped))
-        case .sensitive(let inner): return inner.unwrapped
-        }
-    }
+    public var unwrapped: JSONValue { json(revealingSecrets: true) }
 
     /// What is shown to people: every secret as `(sensitive)`.
-    public var redacted: JSONValue {
+    public var redacted: JSONValue { json(revealingSecrets: false) }
+
+    private func json(revealingSecrets: Bool) -> JSONValue {
         switch self {
         case .null: return .null
         case .bool(let b): return .bool(b)
         case .int(let i): return .int(i)
         case .double(let d): return .double(d)
         case .string(let s): return .string(s)
-        case .list(let items): return .array(items.map(\.redacted))
-        case .map(let entries): return .object(entries.mapValues(\.redacted))
-        case .sensitive: return .string(Value.sensitiveMarker)
+        case .list(let items): return .array(items.map { $0.json(revealingSecrets: revealingSecrets) })
+        case .map(let entries): return .object(entries.mapValues { $0.json(revealingSecrets: revealingSecrets) })
+        case .sensitive(let inner): return revealingSecrets ? inner.json(revealingSecrets: true) : .string(Value.sensitiveMarker)
         }
     }
 

@@ -45,7 +45,13 @@ struct PlanCommand: AsyncParsableCommand {
                 throw error
             }
             let session = try await reading.value
-            let live = planning.refresh ? try await liveTasks(session.state, project: project) : nil
+            var live: [Int32: BatchTaskInfo]?
+            if planning.refresh {
+                let parallelism = planning.parallelism(project)
+                live = try await endpoint.withConnection(project: project, parallelism: parallelism) { connection in
+                    try await Refresh.live(for: session.state, client: connection.client, concurrency: parallelism)
+                }
+            }
             let plan = try planning.plan(result, state: session.planningState, live: live, selection: selection, endpoint: name)
             if let out {
                 let bytes = PlanDocument.json(plan, saved: true).serializedBytes(pretty: true) + [10]
@@ -65,22 +71,6 @@ struct PlanCommand: AsyncParsableCommand {
             if detailedExitCode && plan.hasChanges { throw ExitCode(2) }
         } catch {
             throw reported(error)
-        }
-    }
-}
-
-extension PlanCommand {
-    /// The live tasks the state manages, read over a connection opened and closed here.
-    @inline(never)
-    private func liveTasks(_ state: State, project: Project) async throws -> [Int32: BatchTaskInfo] {
-        let connection = try await endpoint.connect(project: project, parallelism: planning.parallelism(project))
-        do {
-            let live = try await Refresh.live(for: state, client: connection.client, concurrency: planning.parallelism(project))
-            await connection.close()
-            return live
-        } catch {
-            await connection.close()
-            throw error
         }
     }
 }

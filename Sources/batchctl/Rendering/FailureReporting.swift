@@ -7,8 +7,6 @@ import State
 
 /// Turns the failures users can act on into an `error: ...` line and exit code 1; other errors pass through.
 ///
-/// Commands call it from a plain `do`/`catch` (not through a closure: the release compiler of Swift 6.3 crashes
-/// splitting async closures that nest another async closure).
 func reported(_ error: any Error) -> any Error {
     switch error {
     case let error as CommandFailure: return failure(error.message)
@@ -28,7 +26,6 @@ private func failure(_ message: String) -> ExitCode {
 
 extension EndpointOptions {
     /// Connects, runs `body`, and closes the connection (and any embedded emulator) whatever happens.
-    @inline(never)
     func withConnection<T>(project: Project, parallelism: Int, _ body: (Connection) async throws -> T) async throws -> T {
         let connection = try await connect(project: project, parallelism: parallelism)
         do {

@@ -46,10 +46,15 @@ public enum Fingerprint {
 
     /// `sha256:<hex>` of bytes.
     public static func sha256(_ bytes: [UInt8]) -> String {
-        "sha256:" + SHA256.hash(data: bytes).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        let digest = SHA256.hash(data: bytes)
+        let digits = Array("0123456789abcdef".utf8)
+        var text = Array("sha256:".utf8)
+        text.reserveCapacity(text.count + 2 * SHA256.byteCount)
+        for byte in digest {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// `sha256:` of the canonical JSON of a value.
@@ -58,8 +63,13 @@ public enum Fingerprint {
     }
 
     /// The fingerprint of everything a task sends: its fields in clear, canonical.
+    /// Written straight from the properties, sorted, as `of(info.json())` would serialize them.
     public static func of(task info: BatchTaskInfo) -> String {
-        of(info.json())
+        var fields = info
+        fields.parameterObject = info.parameterObject.map(canonical)
+        var writer = JSONWriter(sortedKeys: true)
+        fields.write(to: &writer)
+        return sha256(writer.bytes)
     }
 
     /// What the state keeps in place of a secret field: a marker with the hash of its value, never the value.

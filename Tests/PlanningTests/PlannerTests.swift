@@ -164,4 +164,18 @@ import Testing
         #expect(Fingerprint.of(a) == Fingerprint.of(b))
         #expect(Fingerprint.of(a).hasPrefix("sha256:") && Fingerprint.of(a).count == 71)
     }
+
+    @Test func taskFingerprintIsTheFingerprintOfItsJSON() throws {
+        var info = BatchTaskInfo()
+        #expect(Fingerprint.of(task: info) == Fingerprint.of(info.json()))
+        info.name = "Import \"EU\" shard 7 – ü"
+        info.detailsRecord = -42
+        info.isSystemTask = true
+        info.state = .started
+        info.parameterObject = .object(["z": 1.0, "a": .array([.object(["y": 2, "b": .null])]), "é": "x", "B": 2.5])
+        #expect(Fingerprint.of(task: info) == Fingerprint.of(info.json()))
+        // Known bytes, so a change to the canonical form (which would re-plan every task of a state) cannot pass unseen.
+        #expect(Fingerprint.of(.object(["b": 1, "a": "x"])) == Fingerprint.sha256(Array(#"{"a":"x","b":1}"#.utf8)))
+        #expect(Fingerprint.sha256([]) == "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
 }

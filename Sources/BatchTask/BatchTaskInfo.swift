@@ -132,10 +132,12 @@ public struct BatchTaskInfo: Hashable, Sendable {
         BatchTaskField.apiOrder.filter(has)
     }
 
-    /// An object in API property order with absent properties left out.
-    public func json(omitting: Set<BatchTaskField> = []) -> JSONValue {
+    /// An object in API property order (or sorted by name, the order a sorting writer needs) with absent
+    /// properties left out.
+    public func json(omitting: Set<BatchTaskField> = [], sortedByName: Bool = false) -> JSONValue {
         var members = JSONValue.Object(minimumCapacity: BatchTaskField.apiOrder.count)
-        for field in BatchTaskField.apiOrder where omitting.isEmpty || !omitting.contains(field) {
+        for field in sortedByName ? BatchTaskField.sortedByName : BatchTaskField.apiOrder
+        where omitting.isEmpty || !omitting.contains(field) {
             if let value = self[field] { members[field.rawValue] = value }
         }
         return .object(members)

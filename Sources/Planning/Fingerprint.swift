@@ -10,7 +10,7 @@ public enum Fingerprint {
         switch value {
         case .object(let members):
             var sorted = JSONValue.Object(minimumCapacity: members.count)
-            for key in members.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes($1.utf8) }) {
+            for key in members.keys.sorted(by: utf8Precedes) {
                 if let member = members[key] { sorted[key] = canonical(member) }
             }
             return .object(sorted)
@@ -65,11 +65,25 @@ public enum Fingerprint {
     /// The fingerprint of everything a task sends: its fields in clear, canonical.
     /// Written straight from the properties, sorted, as `of(info.json())` would serialize them.
     public static func of(task info: BatchTaskInfo) -> String {
-        var fields = info
-        fields.parameterObject = info.parameterObject.map(canonical)
         var writer = JSONWriter(sortedKeys: true)
-        fields.write(to: &writer)
+        writer.bytes.reserveCapacity(1024)
+        if let parameters = info.parameterObject, containsDouble(parameters) {
+            var fields = info
+            fields.parameterObject = canonical(parameters)
+            fields.write(to: &writer)
+        } else {
+            info.write(to: &writer)  // the sorting writer orders nested keys by itself
+        }
         return sha256(writer.bytes)
+    }
+
+    private static func containsDouble(_ value: JSONValue) -> Bool {
+        switch value {
+        case .double: return true
+        case .object(let members): return members.values.contains(where: containsDouble)
+        case .array(let items): return items.contains(where: containsDouble)
+        default: return false
+        }
     }
 
     /// What the state keeps in place of a secret field: a marker with the hash of its value, never the value.
@@ -87,8 +101,10 @@ public enum Fingerprint {
 
 extension DesiredTask {
     /// The fields as the state records them: as sent, secrets replaced by their hash markers.
+    /// Sorted by name, as the state file keeps them, so saving needs no sorted copy.
     public var appliedRecord: JSONValue {
-        guard !redactions.isEmpty, case .object(var fields) = info.json() else { return info.json() }
+        let record = info.json(sortedByName: true)
+        guard !redactions.isEmpty, case .object(var fields) = record else { return record }
         for field in redactions.keys {
             if let value = info[field] { fields[field.rawValue] = Fingerprint.sensitiveMarker(for: value) }
         }

@@ -40,6 +40,8 @@ public struct ActionOutcome: Sendable {
 public protocol ApplyObserver: Sendable {
     func started(total: Int)
     func finished(_ outcome: ActionOutcome, completed: Int, total: Int)
+    /// Every action is done, or will not be started.
+    func ended()
 }
 
 /// The end of a run: every action's outcome.
@@ -171,6 +173,7 @@ public struct Executor: Sendable {
                 launch()
             }
         }
+        observer?.ended()
         let done = Set(outcomes.map(\.address))
         var interrupted = false
         for address in order where !done.contains(address) {

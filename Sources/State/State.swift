@@ -60,7 +60,11 @@ extension State {
         writer.writeKey("tasks")
         writer.beginObject()
         // Sorted by UTF-8 bytes, as the writer sorts object keys, so the order never depends on the locale.
-        for (address, entry) in tasks.sorted(by: { utf8Precedes($0.key, $1.key) }) {
+        // The addresses alone: sorting (address, entry) pairs copied and released every entry's strings.
+        var addresses = Array(tasks.keys)
+        addresses.sort(by: utf8Precedes)
+        for address in addresses {
+            guard let entry = tasks[address] else { continue }
             writer.writeKey(address)
             entry.write(to: &writer)
         }
@@ -122,18 +126,4 @@ extension State {
         }
         self.init(lineage: lineage, serial: serialNumber, endpoint: endpoint, tasks: tasks)
     }
-}
-
-/// UTF-8 byte order through memcmp: the generic `utf8.lexicographicallyPrecedes` made up most of the time of
-/// sorting 100,000 addresses that share long prefixes.
-func utf8Precedes(_ a: String, _ b: String) -> Bool {
-    let fast = a.utf8.withContiguousStorageIfAvailable { x in
-        b.utf8.withContiguousStorageIfAvailable { y -> Bool in
-            guard let p = x.baseAddress, let q = y.baseAddress else { return x.count < y.count }
-            let order = memcmp(p, q, min(x.count, y.count))
-            return order != 0 ? order < 0 : x.count < y.count
-        }
-    }
-    if let fast, let result = fast { return result }
-    return a.utf8.lexicographicallyPrecedes(b.utf8)
 }

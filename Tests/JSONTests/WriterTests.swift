@@ -34,6 +34,10 @@ import Testing
     @Test func sortedKeysByUTF8BytesRecursively() {
         let v: JSONValue = ["b": ["z": 1, "y": 2], "a": [["d": 1, "c": 2]], "B": 0, "é": 0, "_": 0]
         #expect(v.serialized(sortedKeys: true) == #"{"B":0,"_":0,"a":[{"c":2,"d":1}],"b":{"y":2,"z":1},"é":0}"#)
+        // Already in order at the top, out of order inside, and keys that are prefixes of each other.
+        let w: JSONValue = ["a": ["ab": 1, "a": 2, "é": 3, "z": 4], "ab": 0, "b": ["x": 1, "y": 2]]
+        #expect(w.serialized(sortedKeys: true) == #"{"a":{"a":2,"ab":1,"z":4,"é":3},"ab":0,"b":{"x":1,"y":2}}"#)
+        #expect(utf8Precedes("a", "ab") && !utf8Precedes("ab", "a") && !utf8Precedes("a", "a") && utf8Precedes("z", "é"))
     }
 
     @Test func escapesOnlyWhatJSONRequires() {

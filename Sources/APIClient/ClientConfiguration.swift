@@ -42,6 +42,13 @@ public struct ClientConfiguration: Sendable {
         self.logger = logger ?? Logger(label: "batchctl.api")
     }
 
+    /// Writes the request log (one line per attempt) to standard error.
+    public mutating func logRequestsToStandardError() {
+        var logger = Logger(label: "batchctl.api") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = .debug
+        self.logger = logger
+    }
+
     /// Sets `credentials` from the environment (see `Credentials.fromEnvironment(_:)`) and `appToken` from
     /// `BATCHCTL_APP_TOKEN` when that is set and not empty.
     public mutating func readEnvironment(_ environment: [String: String]) throws(ClientError) {

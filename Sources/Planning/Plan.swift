@@ -98,13 +98,14 @@ public struct Plan: Sendable {
     /// The state the plan was made against: `apply PLANFILE` refuses a plan whose state has moved on.
     public var stateLineage: String?
     public var stateSerial: Int?
-    /// A digest of the desired tasks: `apply PLANFILE` refuses a plan whose manifests changed.
-    public var manifestDigest: String
+    /// A digest of the desired tasks (`Planner.digest`), for a plan that is saved: `apply PLANFILE` refuses a plan
+    /// whose manifests changed. Nil until set; only a saved plan needs it.
+    public var manifestDigest: String?
     public var endpoint: String
     public var refreshed: Bool
 
     public init(actions: [PlannedAction], orphans: [Orphan], drift: [DriftItem], stateLineage: String?, stateSerial: Int?,
-                manifestDigest: String, endpoint: String, refreshed: Bool) {
+                manifestDigest: String? = nil, endpoint: String, refreshed: Bool) {
         self.actions = actions
         self.orphans = orphans
         self.drift = drift

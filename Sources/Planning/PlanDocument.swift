@@ -22,7 +22,7 @@ public enum PlanDocument {
         if saved {
             root["stateLineage"] = plan.stateLineage.map(JSONValue.string) ?? .null
             root["stateSerial"] = plan.stateSerial.map { .int(Int64($0)) } ?? .null
-            root["manifestDigest"] = .string(plan.manifestDigest)
+            root["manifestDigest"] = plan.manifestDigest.map(JSONValue.string) ?? .null
             root["endpoint"] = .string(plan.endpoint)
             root["refreshed"] = .bool(plan.refreshed)
         }

@@ -52,12 +52,17 @@ public enum Planner {
             actions.append(PlannedAction(address: move.to, kind: .move, id: entry.id, reason: "moved from \(move.from)", movedFrom: move.from))
         }
 
+        // Comparing fields is most of a large plan's work, and each task's comparison stands alone: every core
+        // takes a share.
+        let known = entries
+        let compared = Parallel.map(desired, minimumPerChunk: 4096) { task in known[task.address].map { differences(task, $0) } }
+
         var desiredAddresses = Set<String>()
         desiredAddresses.reserveCapacity(desired.count)
-        for task in desired {
+        for (index, task) in desired.enumerated() {
             desiredAddresses.insert(task.address)
             guard selected(task.address, set: task.setName) else { continue }
-            guard let entry = entries[task.address] else {
+            guard let entry = entries[task.address], var changes = compared[index] else {
                 actions.append(PlannedAction(address: task.address, kind: .create, changes: creationChanges(task)))
                 continue
             }
@@ -67,7 +72,6 @@ public enum Planner {
                                              reason: "missing from the API (id \(entry.id) is gone)"))
                 continue
             }
-            var changes = differences(task, entry)
             var reason: String?
             if case .some(.some(let current)) = liveTask {
                 let drifted = Drift.changes(entry: entry, live: current, ignoring: task.lifecycle.ignoreChanges)
@@ -101,7 +105,9 @@ public enum Planner {
         var orphans: [Orphan] = []
         var deletes = 0
         // Only the entries that left the manifests are sorted, not the whole state.
-        let departed = entries.filter { !desiredAddresses.contains($0.key) }.sorted { $0.key < $1.key }
+        var departed: [(address: String, entry: StateEntry)] = []
+        for (address, entry) in entries where !desiredAddresses.contains(address) { departed.append((address, entry)) }
+        departed.sort { $0.address < $1.address }
         for (address, entry) in departed {
             guard selection.isEverything || selection.includes(address: address, labels: [:]) else { continue }
             if options.prune {
@@ -132,7 +138,7 @@ public enum Planner {
             }
         }
         return Plan(actions: actions, orphans: orphans, drift: drift, stateLineage: state?.lineage, stateSerial: state?.serial,
-                    manifestDigest: digest(desired), endpoint: options.endpoint, refreshed: live != nil)
+                    endpoint: options.endpoint, refreshed: live != nil)
     }
 
     /// A digest of everything the manifests ask for: one SHA-256 over every task's address, fields (as sent),

@@ -34,7 +34,12 @@ import Testing
         }
         #expect(last.status == 0, "apply still failing after \(runs) runs: \(last.stderr.suffix(2000))")
         try await expectExactly(300, directory: directory, server: server)
-        let plan = try BinaryRunner.run(["plan", "--detailed-exitcode"], in: directory.path, environment: server.environment)
+        // The refresh reads every task through the same faults: one GET in a few hundred can fail all ten of its
+        // attempts, so plan gets the same allowance as apply, and only for that error.
+        var plan = try BinaryRunner.run(["plan", "--detailed-exitcode"], in: directory.path, environment: server.environment)
+        for _ in 1...2 where plan.status == 1 && plan.stderr.contains("cannot reach the API") {
+            plan = try BinaryRunner.run(["plan", "--detailed-exitcode"], in: directory.path, environment: server.environment)
+        }
         #expect(plan.status == 0, "\(plan.stdout.suffix(1000))\(plan.stderr.suffix(1000))")
     }
 

@@ -39,7 +39,7 @@ struct DestroyCommand: AsyncParsableCommand {
                     .filter { selection.isEverything || selection.includes(address: $0.key, labels: [:]) }
                     .map { PlannedAction(address: $0.key, kind: .delete, id: $0.value.id, reason: "destroy") }
                 let plan = Plan(actions: actions, orphans: [], drift: [], stateLineage: session.state.lineage,
-                                stateSerial: session.state.serial, manifestDigest: "", endpoint: name, refreshed: false)
+                                stateSerial: session.state.serial, endpoint: name, refreshed: false)
                 Terminal.out(PlanRendering.text(plan, style: Style(enabled: Terminal.usesColor(1))))
                 guard plan.hasChanges else { return ApplyReport(outcomes: [], interrupted: false) }
                 if !autoApprove { try Confirmation.ask("Destroy \(actions.count) task\(actions.count == 1 ? "" : "s")?") }

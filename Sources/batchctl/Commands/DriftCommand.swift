@@ -53,7 +53,7 @@ struct DriftCommand: AsyncParsableCommand {
                 let document: JSONValue = .object([
                     "formatVersion": 1, "managed": .int(Int64(managed)),
                     "drift": PlanDocument.json(Plan(actions: [], orphans: [], drift: items, stateLineage: nil, stateSerial: nil,
-                                                    manifestDigest: "", endpoint: name, refreshed: true))["drift"] ?? .array([]),
+                                                    endpoint: name, refreshed: true))["drift"] ?? .array([]),
                 ])
                 Terminal.write(document.serializedBytes(pretty: true) + [10], to: 1)
             case .text:

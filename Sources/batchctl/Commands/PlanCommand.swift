@@ -52,8 +52,9 @@ struct PlanCommand: AsyncParsableCommand {
                     try await Refresh.live(for: session.state, client: connection.client, concurrency: parallelism)
                 }
             }
-            let plan = try planning.plan(result, state: session.planningState, live: live, selection: selection, endpoint: name)
+            var plan = try planning.plan(result, state: session.planningState, live: live, selection: selection, endpoint: name)
             if let out {
+                plan.manifestDigest = Planner.digest(result.tasks)
                 let bytes = PlanDocument.json(plan, saved: true).serializedBytes(pretty: true) + [10]
                 guard FileManager.default.createFile(atPath: out, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
                     throw CommandFailure("cannot write the plan to \(out)")
@@ -68,7 +69,7 @@ struct PlanCommand: AsyncParsableCommand {
                 if let out { output.append("Saved the plan to \(out); apply it with: batchctl apply \(out)\n") }
                 output.flush()
             }
-            if detailedExitCode && plan.hasChanges { throw ExitCode(2) }
+            exitAfterOutput(detailedExitCode && plan.hasChanges ? 2 : 0)
         } catch {
             throw reported(error)
         }

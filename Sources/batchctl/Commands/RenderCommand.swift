@@ -28,6 +28,7 @@ struct RenderCommand: AsyncParsableCommand {
         case .yaml: renderYAML(tasks)
         case .table: renderTable(tasks)
         }
+        exitAfterOutput()
     }
 
     private func renderJSON(_ tasks: [DesiredTask]) {

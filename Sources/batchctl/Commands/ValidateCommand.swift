@@ -14,5 +14,6 @@ struct ValidateCommand: AsyncParsableCommand {
         let result = try input.expand(project: project)
         let sets = result.sets.count
         Terminal.out("Valid: \(sets) task set\(sets == 1 ? "" : "s"), \(result.tasks.count) task\(result.tasks.count == 1 ? "" : "s") from \(result.filesRead) file\(result.filesRead == 1 ? "" : "s").\n")
+        exitAfterOutput()
     }
 }

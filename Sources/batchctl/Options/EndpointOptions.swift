@@ -84,6 +84,7 @@ struct EndpointOptions: ParsableArguments {
         configuration.timeout = .milliseconds(Int64((timeout ?? project.timeout ?? 30) * 1000))
         configuration.concurrency = parallelism
         configuration.rateLimit = rateLimit
+        if environment["BATCHCTL_LOG"] == "debug" { configuration.logRequestsToStandardError() }
         return Connection(endpoint: name, client: BatchTaskClient(configuration: configuration), embedded: embedded)
     }
 }

@@ -82,3 +82,9 @@ struct Style {
         enabled ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s
     }
 }
+
+/// Ends the process with `code` once a command's output is written. Freeing a 100,000-task expansion object by
+/// object took a third of a second; the kernel takes the memory back at once.
+func exitAfterOutput(_ code: Int32 = 0) -> Never {
+    exit(code)
+}

@@ -41,6 +41,26 @@ extension JSONValue {
         }
     }
 
+    /// Parses one JSON value like `parse(_:)`, except the members named `key` of the objects nested `depth` deep
+    /// (the top-level object's own members are at depth 1): their values are checked just as strictly but not
+    /// built. Each goes into `captured` as compact JSON text, and the tree holds its index there as an `.int`.
+    /// A large file whose big subtrees are needed only now and then is read in a fraction of the memory.
+    public static func parse(
+        _ bytes: [UInt8], capturing key: String, atDepth depth: Int
+    ) throws(JSONError) -> (value: JSONValue, captured: [[UInt8]]) {
+        let result = bytes.withUnsafeBufferPointer { buffer -> Result<(JSONValue, [[UInt8]]), JSONError> in
+            var parser = JSONParser(buffer)
+            parser.capture = (key, depth)
+            do throws(JSONError) {
+                let value = try parser.parseSingle()
+                return .success((value, parser.captured))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
     // The storage closures are `rethrows` (untyped), so the typed error travels out as a Result.
     private static func parseResult(_ buffer: UnsafeBufferPointer<UInt8>, sequence: Bool) -> Result<[JSONValue], JSONError> {
         var parser = JSONParser(buffer)
@@ -86,6 +106,9 @@ private struct JSONParser {
     private var values: [JSONValue] = []
     private var keys: [String] = []
     private var scratch: [UInt8] = []
+    /// Members whose values are captured as text instead of built (see `JSONValue.parse(_:capturing:atDepth:)`).
+    var capture: (key: String, depth: Int)?
+    private(set) var captured: [[UInt8]] = []
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -137,6 +160,10 @@ private struct JSONParser {
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input, expected a value") }
             var value: JSONValue
+            if let capture, frames.count == capture.depth, frames.last?.isObject == true, keys.last == capture.key {
+                captured.append(try scanCompact())
+                value = .int(Int64(captured.count - 1))
+            } else {
             switch bytes[index] {
             case .openBrace:
                 guard frames.count < JSONValue.maximumDepth else {
@@ -182,6 +209,7 @@ private struct JSONParser {
                 throw error("strings must use double quotes")
             default:
                 throw error("expected a value, found \(describeCurrent())")
+            }
             }
 
             // Hand the finished value to the open containers, closing as many as end here.
@@ -234,6 +262,118 @@ private struct JSONParser {
             throw error("expected ':' after the key, found \(describeCurrent())")
         }
         index += 1
+    }
+
+    // MARK: Capturing
+
+    /// Checks one value from the current position as `parseValue` would and returns it as compact JSON text:
+    /// the input's bytes without the whitespace between tokens, escapes kept as written.
+    private mutating func scanCompact() throws(JSONError) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        var open: [Bool] = []  // whether each open container is an object
+        while true {
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of input, expected a value") }
+            let c = bytes[index]
+            switch c {
+            case .openBrace, .openBracket:
+                guard frames.count + open.count < JSONValue.maximumDepth else {
+                    throw error("nesting deeper than \(JSONValue.maximumDepth) arrays and objects")
+                }
+                let close: UInt8 = c == .openBrace ? .closeBrace : .closeBracket
+                out.append(c)
+                index += 1
+                skipWhitespace()
+                if index < bytes.count && bytes[index] == close {
+                    out.append(close)
+                    index += 1
+                } else {
+                    open.append(c == .openBrace)
+                    if c == .openBrace { try scanKey(into: &out, expectation: "expected a string key or '}'") }
+                    continue
+                }
+            case .quote:
+                let start = index
+                try skipString()
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+            case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
+                let start = index
+                try expectLiteral(c == UInt8(ascii: "t") ? "true" : c == UInt8(ascii: "f") ? "false" : "null")
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+            case .minus, .zero ... .nine:
+                let start = index
+                _ = try parseNumber()
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+            case UInt8(ascii: "'"):
+                throw error("strings must use double quotes")
+            default:
+                throw error("expected a value, found \(describeCurrent())")
+            }
+            // After a value: a comma goes on to the next one, closing brackets end containers.
+            while true {
+                guard let isObject = open.last else { return out }
+                skipWhitespace()
+                guard index < bytes.count else {
+                    throw error(isObject ? "unexpected end of input, expected ',' or '}'" : "unexpected end of input, expected ',' or ']'")
+                }
+                let d = bytes[index]
+                if d == .comma {
+                    out.append(d)
+                    index += 1
+                    if isObject { try scanKey(into: &out, expectation: "expected a string key") }
+                    break
+                }
+                if isObject {
+                    guard d == .closeBrace else { throw error("expected ',' or '}', found \(describeCurrent())") }
+                } else {
+                    guard d == .closeBracket else { throw error("expected ',' or ']', found \(describeCurrent())") }
+                }
+                out.append(d)
+                index += 1
+                open.removeLast()
+            }
+        }
+    }
+
+    private mutating func scanKey(into out: inout [UInt8], expectation: String) throws(JSONError) {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == .quote else {
+            throw error(index < bytes.count ? "\(expectation), found \(describeCurrent())" : "unexpected end of input, \(expectation)")
+        }
+        let start = index
+        try skipString()
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == .colon else {
+            throw error("expected ':' after the key, found \(describeCurrent())")
+        }
+        index += 1
+        out.append(.colon)
+    }
+
+    /// Checks a string like `parseString` without making it, unless it has escapes.
+    private mutating func skipString() throws(JSONError) {
+        let open = index
+        index += 1
+        let start = index
+        var nonASCII: UInt8 = 0
+        while index < bytes.count {
+            let c = bytes[index]
+            if c == .quote {
+                if nonASCII & 0x80 != 0 { try validateUTF8(start..<index) }
+                index += 1
+                return
+            }
+            if c == .backslash {
+                _ = try parseEscapedString(open: open, start: start)
+                return
+            }
+            if c < 0x20 { throw controlCharacterError(c) }
+            nonASCII |= c
+            index += 1
+        }
+        throw error("unterminated string", at: open)
     }
 
     private mutating func expectLiteral(_ word: StaticString) throws(JSONError) {

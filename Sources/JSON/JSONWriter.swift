@@ -20,7 +20,7 @@ public struct JSONWriter: Sendable {
     /// the nesting state lives elsewhere. Values written at the top level are separated by a newline (JSON Lines).
     public var bytes: [UInt8] = []
     /// Two-space indentation, `"key": value`, empty containers as `[]` and `{}`.
-    public let pretty: Bool
+    public private(set) var pretty: Bool
     /// Applies to objects passed to `write(_:)`; keys given to `writeKey(_:)` are written in call order.
     public let sortedKeys: Bool
 
@@ -71,6 +71,23 @@ public struct JSONWriter: Sendable {
     public mutating func writeNull() {
         beforeValue()
         appendLiteral("null")
+    }
+
+    /// Writes a value on one line, even in a pretty writer: objects that are read as a whole (a state entry's
+    /// fields) stay one line in a file that is otherwise one member per line.
+    public mutating func writeInline(_ value: JSONValue) {
+        beforeValue()
+        let wasPretty = pretty
+        pretty = false
+        emit(value, level: open.count)
+        pretty = wasPretty
+    }
+
+    /// Writes compact JSON text (no whitespace between tokens, as `JSONValue.parse(_:capturing:atDepth:)` gives
+    /// it) as a value, as it is: on one line, keys in the text's order.
+    public mutating func writeCompact(_ text: [UInt8]) {
+        beforeValue()
+        bytes.append(contentsOf: text)
     }
 
     /// Starts a member of the innermost open object; its value comes from the next write or begin call.

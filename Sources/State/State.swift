@@ -82,8 +82,10 @@ extension State {
 
     static func decode(_ bytes: [UInt8], path: String, backupExists: Bool) throws(StateError) -> State {
         let value: JSONValue
+        let captured: [[UInt8]]
         do {
-            value = try JSONValue.parse(bytes)
+            // Each entry's applied fields stay text until someone reads them (see StateEntry).
+            (value, captured) = try JSONValue.parse(bytes, capturing: "applied", atDepth: 3)
         } catch {
             let detail = bytes.isEmpty ? "is empty" : "is not valid JSON (\(error))"
             throw .corrupt(path: path, detail, backupExists: backupExists)
@@ -94,13 +96,13 @@ extension State {
                     + "Use a newer batchctl; the file was not changed")
         }
         do throws(FormatError) {
-            return try State(json: value)
+            return try State(json: value, captured: captured)
         } catch {
             throw .corrupt(path: path, "is not a valid state (\(error.message))", backupExists: backupExists)
         }
     }
 
-    private init(json: JSONValue) throws(FormatError) {
+    private init(json: JSONValue, captured: [[UInt8]]) throws(FormatError) {
         let reader = try FieldReader(json)
         let version = try reader.int("formatVersion")
         guard version >= 1 else { throw FormatError(path: ["formatVersion"], detail: "\(version) does not exist") }
@@ -117,7 +119,7 @@ extension State {
             tasks.reserveCapacity(members.count)
             for (address, entryJSON) in members {
                 do throws(FormatError) {
-                    tasks[address] = try StateEntry(json: entryJSON, strict: true)
+                    tasks[address] = try StateEntry(json: entryJSON, strict: true, captured: captured)
                 } catch {
                     // The path is built only on failure: formatting it per entry would cost more than the entry.
                     throw error.inside("tasks", JSONValue.string(address).serialized())

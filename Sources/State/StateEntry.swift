@@ -5,19 +5,69 @@ public struct StateEntry: Hashable, Sendable {
     public var id: Int32
     /// `sha256:...` of the canonical JSON of `applied`, computed by the caller.
     public var fingerprint: String
-    /// The fields as sent (an object), with secrets already replaced by their hashes.
-    public var applied: JSONValue
     /// ISO 8601 UTC, e.g. `2026-11-29T07:00:00Z`.
     public var appliedAt: String
     /// Where the task is declared: `tasks/nightly.yaml:12:5`.
     public var source: String
+    private var fields: Fields
+
+    /// Entries read from a state file keep their fields as the compact JSON text they were checked as: built
+    /// out, 100,000 of them took most of a large state's memory, and a plan reads them only for tasks that changed.
+    private enum Fields: Sendable {
+        case value(JSONValue)
+        case text([UInt8])
+    }
 
     public init(id: Int32, fingerprint: String, applied: JSONValue, appliedAt: String, source: String) {
         self.id = id
         self.fingerprint = fingerprint
-        self.applied = applied
+        self.fields = .value(applied)
         self.appliedAt = appliedAt
         self.source = source
+    }
+
+    /// `applied` is compact JSON text of an object that has been checked already.
+    init(id: Int32, fingerprint: String, appliedText: [UInt8], appliedAt: String, source: String) {
+        self.id = id
+        self.fingerprint = fingerprint
+        self.fields = .text(appliedText)
+        self.appliedAt = appliedAt
+        self.source = source
+    }
+
+    /// The fields as sent (an object), with secrets already replaced by their hashes.
+    public var applied: JSONValue {
+        get {
+            switch fields {
+            case .value(let value): return value
+            // Checked when the file was read, so it parses.
+            case .text(let text): return (try? JSONValue.parse(text)) ?? .object([:])
+            }
+        }
+        set { fields = .value(newValue) }
+    }
+
+    /// Whether the applied fields were read from a file as exactly this compact JSON text. False for fields set
+    /// in memory, and for equal fields written otherwise (other key order, escapes or spacing): then compare
+    /// `applied`.
+    public var appliedIsText: Bool {
+        if case .text = fields { return true }
+        return false
+    }
+
+    public func appliedText(is text: [UInt8]) -> Bool {
+        if case .text(let own) = fields { return own == text }
+        return false
+    }
+
+    public static func == (a: StateEntry, b: StateEntry) -> Bool {
+        a.id == b.id && a.fingerprint == b.fingerprint && a.appliedAt == b.appliedAt && a.source == b.source
+            && a.applied == b.applied
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(fingerprint)
     }
 }
 
@@ -26,7 +76,10 @@ extension StateEntry {
     func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.writeKey("applied")
-        writer.write(applied)
+        switch fields {
+        case .value(let value): writer.writeInline(value)
+        case .text(let text): writer.writeCompact(text)
+        }
         writer.writeKey("appliedAt")
         writer.writeString(appliedAt)
         writer.writeKey("fingerprint")
@@ -40,13 +93,16 @@ extension StateEntry {
 
     /// `strict` for the state file; the journal tolerates members a newer version may add. One pass over the
     /// members rather than a lookup per field: this runs 100,000 times when a large state is loaded.
-    init(json: JSONValue, strict: Bool) throws(FormatError) {
+    /// `captured`: the texts of `applied` members that `JSONValue.parse(_:capturing:atDepth:)` kept aside; such a
+    /// member holds its index.
+    init(json: JSONValue, strict: Bool, captured: [[UInt8]] = []) throws(FormatError) {
         guard case .object(let members) = json else {
             throw FormatError(path: [], detail: "expected an object, got \(json.typeName)")
         }
         var id: Int32?
         var fingerprint: String?
         var applied: JSONValue?
+        var appliedText: [UInt8]?
         var appliedAt: String?
         var source: String?
         for (key, value) in members {
@@ -56,6 +112,14 @@ extension StateEntry {
                 id = small
             case ("fingerprint", .string(let s)): fingerprint = s
             case ("applied", .object): applied = value
+            case ("applied", .int(let n)) where !captured.isEmpty:
+                guard let text = captured.indices.contains(Int(n)) ? captured[Int(n)] : nil else {
+                    throw FormatError(path: [key], detail: "is missing")
+                }
+                guard text.first == UInt8(ascii: "{") else {
+                    throw FormatError(path: [key], detail: "expected an object, got " + Self.typeName(ofText: text))
+                }
+                appliedText = text
             case ("appliedAt", .string(let s)): appliedAt = s
             case ("source", .string(let s)): source = s
             case ("id", _): throw Self.mismatch(key, "an integer", value)
@@ -67,10 +131,27 @@ extension StateEntry {
         }
         guard let id else { throw Self.missing("id") }
         guard let fingerprint else { throw Self.missing("fingerprint") }
-        guard let applied else { throw Self.missing("applied") }
         guard let appliedAt else { throw Self.missing("appliedAt") }
         guard let source else { throw Self.missing("source") }
+        if let appliedText {
+            self.init(id: id, fingerprint: fingerprint, appliedText: appliedText, appliedAt: appliedAt, source: source)
+            return
+        }
+        guard let applied else { throw Self.missing("applied") }
         self.init(id: id, fingerprint: fingerprint, applied: applied, appliedAt: appliedAt, source: source)
+    }
+
+    /// The JSON type of checked compact text, from its first byte, as `JSONValue.typeName` names it.
+    private static func typeName(ofText text: [UInt8]) -> String {
+        let value: JSONValue
+        switch text.first {
+        case UInt8(ascii: "["): value = .array([])
+        case UInt8(ascii: "\""): value = .string("")
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): value = .bool(true)
+        case UInt8(ascii: "n"): value = .null
+        default: value = (try? JSONValue.parse(text)) ?? .null
+        }
+        return value.typeName
     }
 
     private static func mismatch(_ key: String, _ expected: String, _ value: JSONValue) -> FormatError {

@@ -166,4 +166,36 @@ import Testing
         #expect(throws: JSONError.self) { try JSONValue.parseSequence(Array("1 [2".utf8)) }
         #expect(try JSONValue.parseSequence("1 2") == [1, 2])
     }
+
+    @Test func capturedMembersComeBackAsCompactTextAndTheTreeHoldsTheirIndex() throws {
+        let text = """
+            {"a": {"x": {"keep": [1, 2], "take": { "b" : [ true , null, -1.5e3, "s\\u00e9 \\"q\\"" ], "c": {} }},
+                   "y": {"take": "plain"}},
+             "take": {"not": "at depth 1"}}
+            """
+        let (value, captured) = try JSONValue.parse(Array(text.utf8), capturing: "take", atDepth: 3)
+        #expect(captured.map { String(decoding: $0, as: UTF8.self) } == [
+            #"{"b":[true,null,-1.5e3,"s\u00e9 \"q\""],"c":{}}"#, #""plain""#,
+        ])
+        #expect(value["a"]?["x"]?["take"] == .int(0))
+        #expect(value["a"]?["y"]?["take"] == .int(1))
+        #expect(value["a"]?["x"]?["keep"] == [1, 2])
+        #expect(value["take"] == ["not": "at depth 1"])
+        // The text parses to what a full parse builds.
+        #expect(try JSONValue.parse(captured[0]) == JSONValue.parse(text)["a"]?["x"]?["take"])
+    }
+
+    @Test(arguments: [
+        #"{"a": {"b": {"take": {"k": tru}}}}"#, #"{"a": {"b": {"take": {"k": "\x"}}}}"#,
+        #"{"a": {"b": {"take": {"k" 1}}}}"#, #"{"a": {"b": {"take": [1,]}}}"#, #"{"a": {"b": {"take": {"k": 01}}}}"#,
+        "{\"a\": {\"b\": {\"take\": \"\u{1}\"}}}", #"{"a": {"b": {"take": {"k": 1}"#,
+    ])
+    func capturedValuesAreCheckedLikeAnyOther(text: String) {
+        var full: JSONError?
+        var captured: JSONError?
+        do { _ = try JSONValue.parse(text) } catch { full = error }
+        do { _ = try JSONValue.parse(Array(text.utf8), capturing: "take", atDepth: 3) } catch { captured = error }
+        #expect(full != nil)
+        #expect(captured?.description == full?.description)
+    }
 }

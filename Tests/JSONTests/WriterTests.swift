@@ -142,4 +142,15 @@ import Testing
         #expect(parsed.arrayValue?.count == 10_000)
         #expect(parsed[9_999] == task)
     }
+
+    @Test func inlineAndCompactValuesStayOnOneLineInAPrettyWriter() {
+        var writer = JSONWriter(pretty: true, sortedKeys: true)
+        writer.beginObject()
+        writer.writeKey("a")
+        writer.writeInline(["z": [1, 2], "b": [:]])
+        writer.writeKey("c")
+        writer.writeCompact(Array(#"{"y":1,"x":"{,}"}"#.utf8))
+        writer.endObject()
+        #expect(writer.text == "{\n  \"a\": {\"b\":{},\"z\":[1,2]},\n  \"c\": {\"y\":1,\"x\":\"{,}\"}\n}")
+    }
 }

@@ -40,17 +40,7 @@ import Testing
                   "source": "tasks/nightly.yaml:3:5"
                 },
                 "nightly/b": {
-                  "applied": {
-                    "Context": "c",
-                    "Name": "n",
-                    "ParameterObject": {
-                      "a": {
-                        "b": {},
-                        "y": []
-                      },
-                      "z": 1
-                    }
-                  },
+                  "applied": {"Context":"c","Name":"n","ParameterObject":{"a":{"b":{},"y":[]},"z":1}},
                   "appliedAt": "2026-11-29T07:00:00Z",
                   "fingerprint": "sha256:ff",
                   "id": 685,
@@ -65,6 +55,34 @@ import Testing
         #expect(try State.decode(encoded, path: "s").encoded() == encoded)
         let big = sampleState()
         #expect(try State.decode(big.encoded(), path: "s").encoded() == big.encoded())
+    }
+
+    @Test func entriesReadFromAFileKeepTheirFieldsAsTextUntilRead() throws {
+        let state = sampleState()
+        let decoded = try State.decode(state.encoded(), path: "s")
+        let entry = try #require(decoded.tasks["nightly/import-eu-02"])
+        #expect(entry.appliedIsText)
+        #expect(entry.applied == state.tasks["nightly/import-eu-02"]?.applied)
+        let compact = try #require(state.tasks["nightly/import-eu-02"]?.applied.serializedBytes(sortedKeys: true))
+        #expect(entry.appliedText(is: compact))
+        #expect(!(state.tasks["nightly/import-eu-02"]?.appliedText(is: compact) ?? true), "fields set in memory are not text")
+        var changed = entry
+        changed.applied = ["Name": "other"]
+        #expect(!changed.appliedIsText && changed != entry)
+        // A state written with the fields spread over lines (as earlier versions did) reads the same.
+        var spread = JSONWriter(pretty: true, sortedKeys: true)
+        spread.write(try JSONValue.parse(state.encoded()))
+        let reread = try State.decode(spread.bytes, path: "s")
+        #expect(reread == state)
+        #expect(reread.tasks["nightly/import-eu-02"]?.appliedText(is: compact) == true)
+    }
+
+    @Test func aBrokenValueInsideAppliedIsReportedWhereItIs() {
+        let text = "{\"formatVersion\": 1, \"lineage\": \"l\", \"serial\": 1, \"endpoint\": \"e\", \"tasks\": {\"a/b\": {\"id\": 1,\n \"applied\": {\"Name\": \"x\\q\"}}}}"
+        let error = stateError { try State.decode(Array(text.utf8), path: "s.json") }
+        #expect(error?.kind == .corrupt)
+        #expect(error?.message.contains("line 2, column 24") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("invalid escape") == true, "\(error?.message ?? "")")
     }
 
     @Test func newStatesHaveAFreshLineageAndSerialZero() {
@@ -152,6 +170,10 @@ import Testing
          #"is not a valid state (tasks."a/b".id: 4294967296 is out of range)"#),
         (#"{"formatVersion": 1, "lineage": "l", "serial": 1, "endpoint": "e", "tasks": {"a/b": {"id": 1, "fingerprint": "f", "applied": [], "appliedAt": "t", "source": "s"}}}"#,
          #"is not a valid state (tasks."a/b".applied: expected an object, got an array)"#),
+        (#"{"formatVersion": 1, "lineage": "l", "serial": 1, "endpoint": "e", "tasks": {"a/b": {"id": 1, "fingerprint": "f", "applied": 5, "appliedAt": "t", "source": "s"}}}"#,
+         #"is not a valid state (tasks."a/b".applied: expected an object, got a number)"#),
+        (#"{"formatVersion": 1, "lineage": "l", "serial": 1, "endpoint": "e", "tasks": {"a/b": {"id": 1, "fingerprint": "f", "appliedAt": "t", "source": "s"}}}"#,
+         #"is not a valid state (tasks."a/b": member "applied" is missing)"#),
     ])
     func malformedStatesNameTheProblem(text: String, detail: String) {
         let error = stateError { try State.decode(Array(text.utf8), path: "s.json") }

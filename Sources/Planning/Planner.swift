@@ -26,6 +26,7 @@ public struct PlanningError: Error, Sendable, CustomStringConvertible {
 ///
 /// It knows nothing of HTTP or files, so it is tested without a server and stays fast at 100,000 tasks.
 public enum Planner {
+    /// `desired` holds each address once, as expansion guarantees.
     public static func plan(desired: [DesiredTask], moves: [Move] = [], sets: [TaskSetSummary] = [], state: State?,
                             live: [Int32: BatchTaskInfo]?, options: PlanOptions) throws(PlanningError) -> Plan {
         var problems: [String] = []
@@ -55,25 +56,24 @@ public enum Planner {
         // Comparing fields is most of a large plan's work, and each task's comparison stands alone: every core
         // takes a share.
         let known = entries
-        let compared = Parallel.map(desired, minimumPerChunk: 4096) { task in known[task.address].map { compare(task, $0) } }
+        let compared = Parallel.map(desired, minimumPerChunk: 4096) { task in
+            known[task.address].map { entry in (id: entry.id, changes: compare(task, entry)) }
+        }
 
-        var desiredAddresses = Set<String>()
-        desiredAddresses.reserveCapacity(desired.count)
         for (index, task) in desired.enumerated() {
-            desiredAddresses.insert(task.address)
             guard selected(task.address, set: task.setName) else { continue }
-            guard let entry = entries[task.address], var changes = compared[index] else {
+            guard case .some((let id, var changes)) = compared[index] else {
                 actions.append(PlannedAction(address: task.address, kind: .create, changes: creationChanges(task)))
                 continue
             }
-            let liveTask = live.map { $0[entry.id] }
+            let liveTask = live.map { $0[id] }
             if let liveTask, liveTask == nil {
                 actions.append(PlannedAction(address: task.address, kind: .create, changes: creationChanges(task),
-                                             reason: "missing from the API (id \(entry.id) is gone)"))
+                                             reason: "missing from the API (id \(id) is gone)"))
                 continue
             }
             var reason: String?
-            if case .some(.some(let current)) = liveTask {
+            if case .some(.some(let current)) = liveTask, let entry = entries[task.address] {
                 let drifted = Drift.changes(entry: entry, live: current, ignoring: task.lifecycle.ignoreChanges)
                     .filter { change in !changes.contains { $0.field == change.field } }
                 if !drifted.isEmpty {
@@ -87,7 +87,7 @@ public enum Planner {
             }
             if changes.isEmpty {
                 if !movedInto.contains(task.address) {
-                    actions.append(PlannedAction(address: task.address, kind: .noop, id: entry.id))
+                    actions.append(PlannedAction(address: task.address, kind: .noop, id: id))
                 }
                 continue
             }
@@ -97,7 +97,7 @@ public enum Planner {
                 problems.append("\(task.address) (\(task.source)) has lifecycle.preventDestroy, but \(fields.joined(separator: ", ")) changed, which needs a replace; change those fields back, or remove preventDestroy first")
                 continue
             }
-            actions.append(PlannedAction(address: task.address, kind: inPlace ? .update : .replace, id: entry.id,
+            actions.append(PlannedAction(address: task.address, kind: inPlace ? .update : .replace, id: id,
                                          changes: changes, reason: reason,
                                          createBeforeDestroy: task.lifecycle.createBeforeDestroy))
         }
@@ -106,8 +106,12 @@ public enum Planner {
         var deletes = 0
         // Only the entries that left the manifests are sorted, not the whole state.
         var departed: [(address: String, entry: StateEntry)] = []
-        for (address, entry) in entries where !desiredAddresses.contains(address) { departed.append((address, entry)) }
-        departed.sort { $0.address < $1.address }
+        // Addresses are unique, so when every entry was matched by a desired task, none has left.
+        if compared.count(where: { $0 != nil }) < entries.count {
+            let desiredAddresses = Set(desired.map(\.address))
+            for (address, entry) in entries where !desiredAddresses.contains(address) { departed.append((address, entry)) }
+            departed.sort { $0.address < $1.address }
+        }
         for (address, entry) in departed {
             guard selection.isEverything || selection.includes(address: address, labels: [:]) else { continue }
             if options.prune {

@@ -42,7 +42,7 @@ public final class LocalStateBackend: StateBackend {
     // MARK: State
 
     public func load() throws(StateError) -> State? {
-        guard let file = try FileSystem.read(path) else {
+        guard let (bytes, identity) = try FileSystem.read(path) else {
             // Saves replace the file by rename, so it is never missing between two states: a backup without
             // it means the state was deleted, and carrying on with none would create every task again.
             if FileSystem.exists(backupPath) {
@@ -53,8 +53,8 @@ public final class LocalStateBackend: StateBackend {
             known.withLock { $0 = nil }
             return nil
         }
-        let state = try State.decode(file.bytes, path: path, backupExists: FileSystem.exists(backupPath))
-        known.withLock { $0 = KnownFile(identity: file.identity, lineage: state.lineage, serial: state.serial) }
+        let state = try State.decode(consume bytes, path: path, backupExists: FileSystem.exists(backupPath))
+        known.withLock { $0 = KnownFile(identity: identity, lineage: state.lineage, serial: state.serial) }
         return state
     }
 

@@ -80,7 +80,7 @@ extension State {
         try decode(bytes, path: path, backupExists: true)
     }
 
-    static func decode(_ bytes: [UInt8], path: String, backupExists: Bool) throws(StateError) -> State {
+    static func decode(_ bytes: consuming [UInt8], path: String, backupExists: Bool) throws(StateError) -> State {
         let value: JSONValue
         let captured: [[UInt8]]
         do {
@@ -90,6 +90,7 @@ extension State {
             let detail = bytes.isEmpty ? "is empty" : "is not valid JSON (\(error))"
             throw .corrupt(path: path, detail, backupExists: backupExists)
         }
+        _ = consume bytes  // the file's bytes go before the entries are made: they were a large state's peak
         if case .int(let version) = value["formatVersion"], version > Int64(formatVersion) {
             throw StateError(.newerFormat,
                 "\(path) was written by a newer batchctl (formatVersion \(version)); this one reads \(formatVersion). "

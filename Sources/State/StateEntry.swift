@@ -1,3 +1,4 @@
+import Foundation
 import JSON
 
 /// One managed task in the state: its id on the server and what was sent to make it.
@@ -56,8 +57,13 @@ public struct StateEntry: Hashable, Sendable {
     }
 
     public func appliedText(is text: [UInt8]) -> Bool {
-        if case .text(let own) = fields { return own == text }
-        return false
+        guard case .text(let own) = fields, own.count == text.count else { return false }
+        return own.withUnsafeBytes { a in
+            text.withUnsafeBytes { b in
+                guard let p = a.baseAddress, let q = b.baseAddress else { return true }  // both empty
+                return memcmp(p, q, a.count) == 0
+            }
+        }
     }
 
     public static func == (a: StateEntry, b: StateEntry) -> Bool {

@@ -75,4 +75,12 @@ public enum BatchTaskField: String, CaseIterable, Sendable, Hashable {
 
     /// The fields ordered by name (UTF-8 bytes), for writers asked to sort keys.
     static let sortedByName: [BatchTaskField] = allCases.sorted { $0.rawValue.utf8.lexicographicallyPrecedes($1.rawValue.utf8) }
+
+    /// Both orders with each name as quoted JSON text, for writers of 100,000 tasks.
+    static let apiOrderQuoted: [(field: BatchTaskField, key: [UInt8])] = apiOrder.map { ($0, quoted($0)) }
+    static let sortedByNameQuoted: [(field: BatchTaskField, key: [UInt8])] = sortedByName.map { ($0, quoted($0)) }
+
+    private static func quoted(_ field: BatchTaskField) -> [UInt8] {
+        [UInt8(ascii: "\"")] + Array(field.rawValue.utf8) + [UInt8(ascii: "\"")]  // names are plain ASCII letters
+    }
 }

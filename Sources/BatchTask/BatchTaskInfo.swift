@@ -147,56 +147,56 @@ public struct BatchTaskInfo: Hashable, Sendable {
     /// `sortedKeys` writer the properties come sorted by name, as `json().serialized(sortedKeys: true)` would.
     public func write(to writer: inout JSONWriter, omitting: Set<BatchTaskField> = []) {
         writer.beginObject()
-        for field in writer.sortedKeys ? BatchTaskField.sortedByName : BatchTaskField.apiOrder {
+        for (field, key) in writer.sortedKeys ? BatchTaskField.sortedByNameQuoted : BatchTaskField.apiOrderQuoted {
             guard omitting.isEmpty || !omitting.contains(field) else { continue }
             // Straight from the stored properties: going through `self[field]` would box every value first.
             switch field {
-            case .id: write(id, field, to: &writer)
-            case .name: write(name, field, to: &writer)
-            case .associateId: write(associateId, field, to: &writer)
-            case .detailsTable: write(detailsTable, field, to: &writer)
-            case .detailsRecord: write(detailsRecord, field, to: &writer)
-            case .isSystemTask: write(isSystemTask, field, to: &writer)
-            case .isInternalTask: write(isInternalTask, field, to: &writer)
+            case .id: write(id, key, to: &writer)
+            case .name: write(name, key, to: &writer)
+            case .associateId: write(associateId, key, to: &writer)
+            case .detailsTable: write(detailsTable, key, to: &writer)
+            case .detailsRecord: write(detailsRecord, key, to: &writer)
+            case .isSystemTask: write(isSystemTask, key, to: &writer)
+            case .isInternalTask: write(isInternalTask, key, to: &writer)
             case .parameterObject:
                 if let parameterObject {
-                    writer.writeKey(field.rawValue)
+                    writer.writeKey(quoted: key)
                     writer.write(parameterObject)
                 }
-            case .lastStarted: write(lastStarted, field, to: &writer)
-            case .created: write(created, field, to: &writer)
-            case .startCount: write(startCount, field, to: &writer)
-            case .databaseSerialNumber: write(databaseSerialNumber, field, to: &writer)
-            case .context: write(context, field, to: &writer)
-            case .result: write(result, field, to: &writer)
-            case .state: write(state?.rawValue, field, to: &writer)
-            case .description: write(description, field, to: &writer)
-            case .response: write(response, field, to: &writer)
-            case .request: write(request, field, to: &writer)
-            case .progressDescription: write(progressDescription, field, to: &writer)
-            case .progressPercent: write(progressPercent, field, to: &writer)
-            case .fileName: write(fileName, field, to: &writer)
-            case .cancellationBehaviour: write(cancellationBehaviour, field, to: &writer)
+            case .lastStarted: write(lastStarted, key, to: &writer)
+            case .created: write(created, key, to: &writer)
+            case .startCount: write(startCount, key, to: &writer)
+            case .databaseSerialNumber: write(databaseSerialNumber, key, to: &writer)
+            case .context: write(context, key, to: &writer)
+            case .result: write(result, key, to: &writer)
+            case .state: write(state?.rawValue, key, to: &writer)
+            case .description: write(description, key, to: &writer)
+            case .response: write(response, key, to: &writer)
+            case .request: write(request, key, to: &writer)
+            case .progressDescription: write(progressDescription, key, to: &writer)
+            case .progressPercent: write(progressPercent, key, to: &writer)
+            case .fileName: write(fileName, key, to: &writer)
+            case .cancellationBehaviour: write(cancellationBehaviour, key, to: &writer)
             }
         }
         writer.endObject()
     }
 
-    private func write(_ value: String?, _ field: BatchTaskField, to writer: inout JSONWriter) {
+    private func write(_ value: String?, _ key: [UInt8], to writer: inout JSONWriter) {
         guard let value else { return }
-        writer.writeKey(field.rawValue)
+        writer.writeKey(quoted: key)
         writer.writeString(value)
     }
 
-    private func write(_ value: Int32?, _ field: BatchTaskField, to writer: inout JSONWriter) {
+    private func write(_ value: Int32?, _ key: [UInt8], to writer: inout JSONWriter) {
         guard let value else { return }
-        writer.writeKey(field.rawValue)
+        writer.writeKey(quoted: key)
         writer.writeInt(Int64(value))
     }
 
-    private func write(_ value: Bool?, _ field: BatchTaskField, to writer: inout JSONWriter) {
+    private func write(_ value: Bool?, _ key: [UInt8], to writer: inout JSONWriter) {
         guard let value else { return }
-        writer.writeKey(field.rawValue)
+        writer.writeKey(quoted: key)
         writer.writeBool(value)
     }
 

@@ -92,13 +92,28 @@ public struct JSONWriter: Sendable {
 
     /// Starts a member of the innermost open object; its value comes from the next write or begin call.
     public mutating func writeKey(_ key: String) {
+        startMember()
+        appendQuoted(key)
+        endKey()
+    }
+
+    /// `writeKey` for a key that is already JSON text, quotes included (`"Name"`), as tables of fixed keys keep it.
+    public mutating func writeKey(quoted key: [UInt8]) {
+        startMember()
+        bytes.append(contentsOf: key)
+        endKey()
+    }
+
+    private mutating func startMember() {
         assert(open.last?.isObject == true && !afterKey, "writeKey outside an object or twice in a row")
         if let last = open.indices.last {
             if open[last].count > 0 { bytes.append(UInt8(ascii: ",")) }
             open[last].count += 1
         }
         if pretty { newline(level: open.count) }
-        appendQuoted(key)
+    }
+
+    private mutating func endKey() {
         bytes.append(UInt8(ascii: ":"))
         if pretty { bytes.append(0x20) }
         afterKey = true
@@ -214,15 +229,17 @@ public struct JSONWriter: Sendable {
 
     // MARK: Scalars
 
-    private static let spaces = [UInt8](repeating: 0x20, count: 64)
+    /// A newline and indentation, appended in one piece for the depths that occur in practice.
+    private static let newlineAndSpaces: [UInt8] = [0x0A] + [UInt8](repeating: 0x20, count: 128)
 
     private mutating func newline(level: Int) {
-        bytes.append(0x0A)
         var remaining = 2 * level
+        let first = min(remaining, Self.newlineAndSpaces.count - 1)
+        Self.newlineAndSpaces.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0...first])) }
+        remaining -= first
         while remaining > 0 {
-            let run = min(remaining, Self.spaces.count)
-            bytes.append(contentsOf: Self.spaces[0..<run])
-            remaining -= run
+            bytes.append(0x20)
+            remaining -= 1
         }
     }
 

@@ -77,7 +77,7 @@ public enum Fingerprint {
         return sha256(writer.bytes)
     }
 
-    private static func containsDouble(_ value: JSONValue) -> Bool {
+    static func containsDouble(_ value: JSONValue) -> Bool {
         switch value {
         case .double: return true
         case .object(let members): return members.values.contains(where: containsDouble)
@@ -101,6 +101,22 @@ public enum Fingerprint {
 
 extension DesiredTask {
     /// The fields as the state records them: as sent, secrets replaced by their hash markers.
+    /// The fields as the state records them, as compact JSON text sorted by name, and the task's fingerprint: one
+    /// serialization serves both when the task has no secrets and no fractions to canonicalize.
+    public var record: (text: [UInt8], fingerprint: String) {
+        var writer = JSONWriter(sortedKeys: true)
+        writer.bytes.reserveCapacity(1024)
+        guard redactions.isEmpty else {
+            writer.write(appliedRecord)
+            return (writer.bytes, Fingerprint.of(task: info))
+        }
+        info.write(to: &writer)
+        if let parameters = info.parameterObject, Fingerprint.containsDouble(parameters) {
+            return (writer.bytes, Fingerprint.of(task: info))
+        }
+        return (writer.bytes, Fingerprint.sha256(writer.bytes))
+    }
+
     /// Sorted by name, as the state file keeps them, so saving needs no sorted copy.
     public var appliedRecord: JSONValue {
         let record = info.json(sortedByName: true)

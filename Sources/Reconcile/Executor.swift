@@ -263,18 +263,19 @@ public struct Executor: Sendable {
 
     /// POSTs the task; when the answer is lost, looks for what the server made before sending again.
     private func create(_ task: DesiredTask) async throws -> (Int32, String?) {
-        let fingerprint = Fingerprint.of(task: task.info)
+        let record = task.record
+        let fingerprint = record.fingerprint
         for attempt in 1...max(1, options.maxCreateAttempts) {
             let sequence = try await recorder.intent(.create, address: task.address, id: nil, fingerprint: fingerprint)
             let sentAt = Date()
             do {
                 let id = try await client.create(task.info)
-                try await recorder.outcome(sequence, address: task.address, .created(task.stateEntry(id: id, fingerprint: fingerprint)))
+                try await recorder.outcome(sequence, address: task.address, .created(task.stateEntry(id: id, record: record)))
                 return (id, attempt > 1 ? "after \(attempt) attempts" : nil)
             } catch ClientError.outcomeUnknown(let why) {
                 let owned = await recorder.ownedIds()
                 if let id = try await Recovery.findCreated(task, since: sentAt, owned: owned, client: client) {
-                    try await recorder.outcome(sequence, address: task.address, .created(task.stateEntry(id: id, fingerprint: fingerprint)))
+                    try await recorder.outcome(sequence, address: task.address, .created(task.stateEntry(id: id, record: record)))
                     return (id, "adopted after a lost answer")
                 }
                 if attempt == options.maxCreateAttempts {
@@ -291,11 +292,12 @@ public struct Executor: Sendable {
     }
 
     private func update(_ task: DesiredTask, id: Int32) async throws {
-        let fingerprint = Fingerprint.of(task: task.info)
+        let record = task.record
+        let fingerprint = record.fingerprint
         let sequence = try await recorder.intent(.update, address: task.address, id: id, fingerprint: fingerprint)
         do {
             _ = try await client.update(id, task.info)
-            try await recorder.outcome(sequence, address: task.address, .updated(task.stateEntry(id: id, fingerprint: fingerprint)))
+            try await recorder.outcome(sequence, address: task.address, .updated(task.stateEntry(id: id, record: record)))
         } catch {
             try await recorder.outcome(sequence, address: task.address, .failed("\(error)"))
             throw error

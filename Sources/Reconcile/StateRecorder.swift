@@ -74,8 +74,13 @@ public actor StateRecorder {
 
 extension DesiredTask {
     /// The state entry for this task once the server holds it as `id`.
-    public func stateEntry(id: Int32, fingerprint: String? = nil) -> StateEntry {
-        StateEntry(id: id, fingerprint: fingerprint ?? Fingerprint.of(task: info), applied: appliedRecord, appliedAt: Timestamp.now(),
+    public func stateEntry(id: Int32) -> StateEntry {
+        stateEntry(id: id, record: record)
+    }
+
+    /// With the task's `record`, made once for all the attempts of an action.
+    func stateEntry(id: Int32, record: (text: [UInt8], fingerprint: String)) -> StateEntry {
+        StateEntry(id: id, fingerprint: record.fingerprint, appliedText: record.text, appliedAt: Timestamp.now(),
                    source: source.description)
     }
 }

@@ -27,8 +27,9 @@ public struct StateEntry: Hashable, Sendable {
         self.source = source
     }
 
-    /// `applied` is compact JSON text of an object that has been checked already.
-    init(id: Int32, fingerprint: String, appliedText: [UInt8], appliedAt: String, source: String) {
+    /// `appliedText` is compact JSON text of an object, checked or written by `JSONWriter` (sorted keys, for the
+    /// state file).
+    public init(id: Int32, fingerprint: String, appliedText: [UInt8], appliedAt: String, source: String) {
         self.id = id
         self.fingerprint = fingerprint
         self.fields = .text(appliedText)

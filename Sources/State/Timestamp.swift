@@ -1,9 +1,19 @@
 import Foundation
+import Synchronization
 
 /// Times as the state, the journal and the lock write them: ISO 8601, UTC, to the second (`2026-11-29T07:00:00Z`).
 public enum Timestamp {
+    /// The last second formatted: an apply stamps two records per task, thousands a second, and formatting
+    /// a date each time was a noticeable part of its work.
+    private static let last = Mutex<(second: Int64, text: String)>((-1, ""))
+
     public static func now() -> String {
-        Date.now.ISO8601Format()
+        let date = Date.now
+        let second = Int64(date.timeIntervalSince1970.rounded(.down))
+        if let text = last.withLock({ $0.second == second ? $0.text : nil }) { return text }
+        let text = Date(timeIntervalSince1970: Double(second)).ISO8601Format()
+        last.withLock { $0 = (second, text) }
+        return text
     }
 
     public static func string(_ date: Date) -> String {

@@ -166,6 +166,19 @@ import Testing
         #expect(Fingerprint.of(a).hasPrefix("sha256:") && Fingerprint.of(a).count == 71)
     }
 
+    @Test func aTasksRecordIsItsAppliedFieldsAndItsFingerprint() throws {
+        var plain = task("a", description: "d")
+        plain.info.parameterObject = .object(["z": 1, "a": .object(["y": "x", "b": 2])])
+        var fractional = plain
+        fractional.info.parameterObject = .object(["n": 5.0, "m": 2.5])
+        for candidate in [plain, fractional, task("b", secret: "s3cret"), task("c")] {
+            let record = candidate.record
+            #expect(record.text == candidate.appliedRecord.serializedBytes(sortedKeys: true))
+            #expect(record.fingerprint == Fingerprint.of(task: candidate.info))
+        }
+        #expect(!String(decoding: task("b", secret: "s3cret").record.text, as: UTF8.self).contains("s3cret"))
+    }
+
     @Test func taskFingerprintIsTheFingerprintOfItsJSON() throws {
         var info = BatchTaskInfo()
         #expect(Fingerprint.of(task: info) == Fingerprint.of(info.json()))

@@ -57,10 +57,15 @@ public final class BatchTaskClient: Sendable {
     /// Throws `.outcomeUnknown` when the request may have been processed but no id came back: the connection
     /// closed or timed out after sending, a 5xx, or a 2xx without a readable id. It is never re-sent blindly.
     public func create(_ info: BatchTaskInfo) async throws(ClientError) -> Int32 {
-        let sender = try sender.get()
         var writer = JSONWriter()
         info.write(to: &writer, omitting: [.id])
-        let answer = try await sender.send(.POST, sender.endpoint.collection, body: ByteBuffer(bytes: writer.bytes), .create)
+        return try await create(json: writer.bytes)
+    }
+
+    /// `create(_:)` with the body already written: a BatchTaskInfo object as JSON text, without Id.
+    public func create(json body: [UInt8]) async throws(ClientError) -> Int32 {
+        let sender = try sender.get()
+        let answer = try await sender.send(.POST, sender.endpoint.collection, body: ByteBuffer(bytes: body), .create)
         guard let id = decoder.id(answer.body) else {
             let text = String(decoding: answer.body.readableBytesView.prefix(60), as: UTF8.self)
             throw .outcomeUnknown(

@@ -109,7 +109,7 @@ import Testing
         #expect(applied.stdout.contains("Done: 1 succeeded"))
     }
 
-    @Test func secretsNeverAppearInOutputPlansOrState() throws {
+    @Test func secretsNeverAppearInOutputPlansOrState() async throws {
         let secret = "tok-\(UUID().uuidString)"
         let directory = try Self.project(tasks: 2, secret: secret)
         let server = try EmulatorProcess(database: ":memory:")
@@ -126,6 +126,10 @@ import Testing
             #expect(!text.contains(secret))
             #expect(!text.contains(server.password))
         }
+        // The API itself gets the value: only what batchctl shows and keeps is hidden.
+        let stored = try await RawHTTP(server).allTasks()
+        #expect(stored.count == 2)
+        #expect(stored.allSatisfy { $0["ParameterObject"]?["token"]?.stringValue == secret })
     }
 }
 

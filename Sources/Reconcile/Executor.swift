@@ -133,6 +133,8 @@ public struct Executor: Sendable {
         ready.reverse()  // popLast() then takes them in plan order
         var skippedBecause: [String: String] = [:]
         var completed = outcomes.count
+        // Timed here rather than asked of the recorder after every action: that was a hop to it per action.
+        var lastCheckpoint = ContinuousClock.now
 
         await withTaskGroup(of: ActionOutcome.self) { group in
             var running = 0
@@ -149,7 +151,10 @@ public struct Executor: Sendable {
                 outcomes.append(outcome)
                 completed += 1
                 observer?.finished(outcome, completed: completed, total: total)
-                try? await recorder.checkpointIfDue()
+                if ContinuousClock.now - lastCheckpoint >= recorder.checkpointInterval {
+                    try? await recorder.checkpoint()
+                    lastCheckpoint = .now
+                }
                 // Release or skip what waited for this one.
                 var queue: [(String, String?)] = [(outcome.address, outcome.status == .succeeded ? nil : outcome.address)]
                 while let (finished, failedCause) = queue.popLast() {

@@ -13,9 +13,8 @@ public actor StateRecorder {
     private let backend: any StateBackend
     private let journal: JournalWriter
     private var sequence = 0
-    private var lastCheckpoint = ContinuousClock.now
     /// How often a long run rewrites the state file.
-    private let checkpointInterval: Duration
+    public nonisolated let checkpointInterval: Duration
 
     public init(state: State, backend: any StateBackend, journal: JournalWriter, checkpointInterval: Duration = .seconds(10)) {
         self.state = state
@@ -49,17 +48,10 @@ public actor StateRecorder {
         state.tasks[address]
     }
 
-    /// Rewrites the state file when the last rewrite is older than the interval.
-    public func checkpointIfDue() throws(StateError) {
-        guard ContinuousClock.now - lastCheckpoint >= checkpointInterval else { return }
-        try checkpoint()
-    }
-
     /// Rewrites the state file now. The journal stays until `finish()`: replaying it over a newer state is harmless.
     public func checkpoint() throws(StateError) {
         try journal.sync()
         state = try backend.save(state)
-        lastCheckpoint = .now
     }
 
     /// Writes the final state and removes the journal: the run is complete.

@@ -3,9 +3,11 @@ import Diagnostics
 /// Resolves `dependsOn` references to addresses and rejects cycles.
 enum DependencyResolver {
     static func resolve(_ tasks: inout [DesiredTask], references: [[DependencyReference]], diagnostics: DiagnosticCollector) {
+        // Most large sets have no dependsOn at all: then there is nothing to index.
+        guard references.contains(where: { !$0.isEmpty }) else { return }
         var index: [String: Int] = [:]
         index.reserveCapacity(tasks.count)
-        for (i, task) in tasks.enumerated() { index[task.address] = i }
+        for i in tasks.indices { index[tasks[i].address] = i }
         let addresses = tasks.map(\.address)
         var edges = [[Int]](repeating: [], count: tasks.count)
         for i in tasks.indices where i < references.count && !references[i].isEmpty {

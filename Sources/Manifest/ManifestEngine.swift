@@ -140,6 +140,7 @@ public enum ManifestEngine {
     }
 
     private static func resolveMoves(_ nodes: [(set: String, node: Node)], tasks: [DesiredTask], diagnostics: DiagnosticCollector) -> [Move] {
+        guard !nodes.isEmpty else { return [] }
         let addresses = Set(tasks.map(\.address))
         var moves: [Move] = []
         var seenFrom: [String: SourceLocation] = [:]

@@ -48,6 +48,7 @@ struct TaskEntryExpander {
             diagnostics.warning(empty.location, "matrix axis '\(empty.name)' is empty, so \(outcome)")
         }
         tasks.reserveCapacity(tasks.count + total)
+        keys.reserveCapacity(keys.count + total)
         let sourceLocation = entry.location
         let evaluator = CombinationEvaluator(
             compiled: compiled, setName: setName, addressPrefix: setName + "/", entryLocation: sourceLocation)

@@ -8,7 +8,11 @@ struct ScalarTemplate: Sendable {
         case expression(Compiled, offset: Int)
     }
 
-    var parts: [Part]
+    var parts: [Part] {
+        didSet { estimatedLength = Self.estimatedLength(of: parts) }
+    }
+    /// Room for the literal text and a typical value per expression, so building the string allocates once.
+    private(set) var estimatedLength: Int
     /// A plain scalar that is exactly one `${...}`: its value keeps the expression's own type.
     var isSingleExpression: Bool
     var location: SourceLocation
@@ -18,10 +22,20 @@ struct ScalarTemplate: Sendable {
     /// Top-level names the expressions refer to (`region`, `env.HOME`), for `explain`.
     var references: [String]
     /// The scalar's text as written.
-    var source: String = ""
+    var source: String
 
-    /// Room for the literal text and a typical value per expression, so building the string allocates once.
-    private var estimatedLength: Int {
+    init(parts: [Part], isSingleExpression: Bool, location: SourceLocation, columnShift: Int?, references: [String],
+         source: String) {
+        self.parts = parts
+        self.estimatedLength = Self.estimatedLength(of: parts)
+        self.isSingleExpression = isSingleExpression
+        self.location = location
+        self.columnShift = columnShift
+        self.references = references
+        self.source = source
+    }
+
+    private static func estimatedLength(of parts: [Part]) -> Int {
         parts.reduce(0) { sum, part in
             if case .text(let s) = part { return sum + s.utf8.count }
             return sum + 12

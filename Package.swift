@@ -25,7 +25,7 @@ let package = Package(
         // Source positions, diagnostics and suggestions shared by every layer.
         .target(name: "Diagnostics"),
         // An ordered JSON value with a fast writer and parser.
-        .target(name: "JSON", dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]),
+        .target(name: "JSON", dependencies: ["Diagnostics", .product(name: "OrderedCollections", package: "swift-collections")]),
         // YAML files to positioned node trees (anchors, merge keys, includes, core schema).
         .target(name: "YAML", dependencies: ["CYAML", "Diagnostics"]),
         // The SuperOffice BatchTaskInfo model and its field classes.

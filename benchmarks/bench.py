@@ -673,22 +673,23 @@ class Bench:
             return
         server_core, client_core = ("taskset", "-c", "0"), ("taskset", "-c", "1")
         directory = os.path.join(self.work, "apply", "pinned")
-        ceilings, rates = [], []
+
+        def measure(name):
+            seconds = min(2, self.args.wrk_seconds) if name == "warmup" else self.args.wrk_seconds
+            with Server(self.batchctl, logs, f"pinned-wrk-{name}", prefix=server_core) as server:
+                ceiling, _ = self.wrk(server, "post.lua", seconds, logs, f"pinned-{name}.POST", prefix=client_core)
+            with Server(self.batchctl, logs, f"pinned-apply-{name}", prefix=server_core) as server:
+                result = self.apply(server, tasks, 32, directory, logs, f"pinned-{name}", prefix=client_core)
+            return ceiling, tasks / result.seconds
+
         try:
-            for index in range(self.args.runs + 1):
-                label = "warmup" if index == 0 else f"run{index}"
-                with Server(self.batchctl, logs, f"pinned-wrk-{label}", prefix=server_core) as server:
-                    ceiling, _ = self.wrk(server, "post.lua", min(2, self.args.wrk_seconds) if index == 0 else self.args.wrk_seconds,
-                                          logs, f"pinned-{label}.POST", prefix=client_core)
-                with Server(self.batchctl, logs, f"pinned-apply-{label}", prefix=server_core) as server:
-                    result = self.apply(server, tasks, 32, directory, logs, f"pinned-{label}", prefix=client_core)
-                if index > 0:
-                    ceilings.append(ceiling)
-                    rates.append(tasks / result.seconds)
+            runs = self.repeat(measure)
         except Failure as failure:
             self.add(Row("6", measurement, workload, note=str(failure)))
             return
-        ratios = [rate / ceiling for rate, ceiling in zip(rates, ceilings)]
+        ceilings = [ceiling for ceiling, _ in runs]
+        rates = [rate for _, rate in runs]
+        ratios = [rate / ceiling for ceiling, rate in runs]
         self.add(Row("6", measurement, workload, "tasks/s", rates,
                      derived=f"pinned wrk ceiling {spread(ceilings, 'req/s')}; ratio, run by run: {spread(ratios, 'x')}",
                      goal=">= 0.8 of the pinned ceiling: " + ("met" if median(ratios) >= 0.8 else "missed")))

@@ -1,3 +1,5 @@
+import Diagnostics
+
 /// Why JSON text could not be parsed, and where: `line 3, column 7: expected ',' or '}'`.
 public struct JSONError: Error, Sendable, Hashable, CustomStringConvertible {
     /// 0-based byte offset into the input.
@@ -21,20 +23,7 @@ public struct JSONError: Error, Sendable, Hashable, CustomStringConvertible {
 extension JSONError {
     /// Line and column are computed only when an error happens, so the parser's hot loop never tracks them.
     init(at offset: Int, in bytes: UnsafeBufferPointer<UInt8>, _ message: String) {
-        var line = 1
-        var column = 1
-        var i = 0
-        let end = min(offset, bytes.count)
-        while i < end {
-            let c = bytes[i]
-            if c == UInt8(ascii: "\n") {
-                line += 1
-                column = 1
-            } else if c & 0xC0 != 0x80 {
-                column += 1
-            }
-            i += 1
-        }
+        let (line, column) = SourceLocation.lineAndColumn(ofByte: offset, in: bytes)
         self.init(offset: offset, line: line, column: column, message: message)
     }
 }

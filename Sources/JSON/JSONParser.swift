@@ -253,16 +253,26 @@ private struct JSONParser {
 
     /// Reads `"key" :` and leaves the index at the member's value.
     private mutating func parseKey(expectation: String) throws(JSONError) {
+        let key = try readKey(expectation: expectation)
+        keys.append(key.unescaped ?? string(key.quoted))
+    }
+
+    /// Reads `"key" :` and leaves the index at the member's value. Returns where the quoted key lies, and its text
+    /// when it had escapes (see `skipString`).
+    private mutating func readKey(expectation: String) throws(JSONError) -> (quoted: Range<Int>, unescaped: String?) {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == .quote else {
             throw error(index < bytes.count ? "\(expectation), found \(describeCurrent())" : "unexpected end of input, \(expectation)")
         }
-        keys.append(try parseString())
+        let start = index
+        let unescaped = try skipString()
+        let quoted = start..<index
         skipWhitespace()
         guard index < bytes.count, bytes[index] == .colon else {
             throw error("expected ':' after the key, found \(describeCurrent())")
         }
         index += 1
+        return (quoted, unescaped)
     }
 
     // MARK: Capturing
@@ -281,8 +291,7 @@ private struct JSONParser {
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input, expected a value") }
             let c = bytes[index]
-            switch c {
-            case .openBrace, .openBracket:
+            if c == .openBrace || c == .openBracket {
                 guard frames.count + open.count < JSONValue.maximumDepth else {
                     throw error("nesting deeper than \(JSONValue.maximumDepth) arrays and objects")
                 }
@@ -298,22 +307,19 @@ private struct JSONParser {
                     if c == .openBrace { try scanKey(into: &out, expectation: "expected a string key or '}'") }
                     continue
                 }
-            case .quote:
+            } else {
+                // A scalar: checked as the parser checks it, then copied as written.
                 let start = index
-                try skipString()
+                switch c {
+                case .quote: _ = try skipString()
+                case UInt8(ascii: "t"): try expectLiteral("true")
+                case UInt8(ascii: "f"): try expectLiteral("false")
+                case UInt8(ascii: "n"): try expectLiteral("null")
+                case .minus, .zero ... .nine: _ = try parseNumber()
+                case UInt8(ascii: "'"): throw error("strings must use double quotes")
+                default: throw error("expected a value, found \(describeCurrent())")
+                }
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-            case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
-                let start = index
-                try expectLiteral(c == UInt8(ascii: "t") ? "true" : c == UInt8(ascii: "f") ? "false" : "null")
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-            case .minus, .zero ... .nine:
-                let start = index
-                _ = try parseNumber()
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-            case UInt8(ascii: "'"):
-                throw error("strings must use double quotes")
-            default:
-                throw error("expected a value, found \(describeCurrent())")
             }
             // After a value: a comma goes on to the next one, closing brackets end containers.
             while true {
@@ -342,43 +348,9 @@ private struct JSONParser {
     }
 
     private mutating func scanKey(into out: inout [UInt8], expectation: String) throws(JSONError) {
-        skipWhitespace()
-        guard index < bytes.count, bytes[index] == .quote else {
-            throw error(index < bytes.count ? "\(expectation), found \(describeCurrent())" : "unexpected end of input, \(expectation)")
-        }
-        let start = index
-        try skipString()
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-        skipWhitespace()
-        guard index < bytes.count, bytes[index] == .colon else {
-            throw error("expected ':' after the key, found \(describeCurrent())")
-        }
-        index += 1
+        let key = try readKey(expectation: expectation)
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[key.quoted]))
         out.append(.colon)
-    }
-
-    /// Checks a string like `parseString` without making it, unless it has escapes.
-    private mutating func skipString() throws(JSONError) {
-        let open = index
-        index += 1
-        let start = index
-        var nonASCII: UInt8 = 0
-        while index < bytes.count {
-            let c = bytes[index]
-            if c == .quote {
-                if nonASCII & 0x80 != 0 { try validateUTF8(start..<index) }
-                index += 1
-                return
-            }
-            if c == .backslash {
-                _ = try parseEscapedString(open: open, start: start)
-                return
-            }
-            if c < 0x20 { throw controlCharacterError(c) }
-            nonASCII |= c
-            index += 1
-        }
-        throw error("unterminated string", at: open)
     }
 
     private mutating func expectLiteral(_ word: StaticString) throws(JSONError) {
@@ -394,6 +366,14 @@ private struct JSONParser {
     // MARK: Strings
 
     private mutating func parseString() throws(JSONError) -> String {
+        let start = index
+        if let unescaped = try skipString() { return unescaped }
+        return string(start..<index)
+    }
+
+    /// Checks the string at the index and moves past it. A string with escapes is decoded on the way (the slow
+    /// path) and returned; for one without, nil: its text is the bytes between the quotes, made only if wanted.
+    private mutating func skipString() throws(JSONError) -> String? {
         let open = index
         index += 1
         let start = index
@@ -402,9 +382,8 @@ private struct JSONParser {
             let c = bytes[index]
             if c == .quote {
                 if nonASCII & 0x80 != 0 { try validateUTF8(start..<index) }
-                let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
                 index += 1
-                return s
+                return nil
             }
             if c == .backslash { return try parseEscapedString(open: open, start: start) }
             if c < 0x20 { throw controlCharacterError(c) }
@@ -412,6 +391,11 @@ private struct JSONParser {
             index += 1
         }
         throw error("unterminated string", at: open)
+    }
+
+    /// The text of a string without escapes, from its quoted range.
+    private func string(_ quoted: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[(quoted.lowerBound + 1)..<(quoted.upperBound - 1)]), as: UTF8.self)
     }
 
     private func controlCharacterError(_ c: UInt8) -> JSONError {

@@ -99,25 +99,41 @@ public enum Fingerprint {
     }
 }
 
+/// What the state records of a task, made with one serialization.
+public struct TaskRecord: Sendable {
+    /// `DesiredTask.recordText`.
+    public var text: [UInt8]
+    /// `Fingerprint.of(task:)` of the task's fields in clear.
+    public var fingerprint: String
+    /// Whether `text` is also the body a create sends: no secret is replaced in it, and it has no Id.
+    public var isRequestBody: Bool
+}
+
 extension DesiredTask {
-    /// The fields as the state records them: as sent, secrets replaced by their hash markers.
-    /// The fields as the state records them, as compact JSON text sorted by name, and the task's fingerprint: one
-    /// serialization serves both when the task has no secrets and no fractions to canonicalize.
-    public var record: (text: [UInt8], fingerprint: String) {
+    /// The fields as the state records them (`appliedRecord`), as compact JSON text sorted by name: the form a
+    /// state file keeps them in.
+    public var recordText: [UInt8] {
         var writer = JSONWriter(sortedKeys: true)
         writer.bytes.reserveCapacity(1024)
-        guard redactions.isEmpty else {
+        if redactions.isEmpty {
+            info.write(to: &writer)
+        } else {
             writer.write(appliedRecord)
-            return (writer.bytes, Fingerprint.of(task: info))
         }
-        info.write(to: &writer)
-        if let parameters = info.parameterObject, Fingerprint.containsDouble(parameters) {
-            return (writer.bytes, Fingerprint.of(task: info))
-        }
-        return (writer.bytes, Fingerprint.sha256(writer.bytes))
+        return writer.bytes
     }
 
-    /// Sorted by name, as the state file keeps them, so saving needs no sorted copy.
+    /// `recordText` and the fingerprint: the text's hash is the fingerprint when the task has no secret and no
+    /// fraction to canonicalize, which spares a second serialization.
+    public var record: TaskRecord {
+        let text = recordText
+        let canonical = redactions.isEmpty && !(info.parameterObject.map(Fingerprint.containsDouble) ?? false)
+        return TaskRecord(text: text, fingerprint: canonical ? Fingerprint.sha256(text) : Fingerprint.of(task: info),
+                          isRequestBody: redactions.isEmpty && info.id == nil)
+    }
+
+    /// The fields as the state records them: as sent, secrets replaced by their hash markers. Sorted by name, as
+    /// the state file keeps them, so saving needs no sorted copy.
     public var appliedRecord: JSONValue {
         let record = info.json(sortedByName: true)
         guard !redactions.isEmpty, case .object(var fields) = record else { return record }

@@ -182,15 +182,8 @@ public enum Planner {
     /// `differences`, with a shortcut for the common case of a large plan: an entry read from the state file whose
     /// text is byte for byte what this task would record has no differences, and its fields need not be read.
     static func compare(_ task: DesiredTask, _ entry: StateEntry) -> [FieldChange] {
-        guard entry.appliedIsText else { return differences(task, entry) }
-        var writer = JSONWriter(sortedKeys: true)
-        writer.bytes.reserveCapacity(1024)
-        if task.redactions.isEmpty {
-            task.info.write(to: &writer)
-        } else {
-            writer.write(task.appliedRecord)
-        }
-        return entry.appliedText(is: writer.bytes) ? [] : differences(task, entry)
+        guard entry.appliedIsText, entry.appliedText(is: task.recordText) else { return differences(task, entry) }
+        return []
     }
 
     /// Fields whose desired value differs from what was applied; `ignoreChanges` fields are left alone.

@@ -274,9 +274,7 @@ public struct Executor: Sendable {
             let sequence = try await recorder.intent(.create, address: task.address, id: nil, fingerprint: fingerprint)
             let sentAt = Date()
             do {
-                // The recorded text is what the API needs when it holds no secret (those it records as hashes).
-                let id = task.redactions.isEmpty && task.info.id == nil
-                    ? try await client.create(json: record.text) : try await client.create(task.info)
+                let id = record.isRequestBody ? try await client.create(json: record.text) : try await client.create(task.info)
                 try await recorder.outcome(sequence, address: task.address, .created(task.stateEntry(id: id, record: record)))
                 return (id, attempt > 1 ? "after \(attempt) attempts" : nil)
             } catch ClientError.outcomeUnknown(let why) {

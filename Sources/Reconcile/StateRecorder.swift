@@ -71,7 +71,7 @@ extension DesiredTask {
     }
 
     /// With the task's `record`, made once for all the attempts of an action.
-    func stateEntry(id: Int32, record: (text: [UInt8], fingerprint: String)) -> StateEntry {
+    func stateEntry(id: Int32, record: TaskRecord) -> StateEntry {
         StateEntry(id: id, fingerprint: record.fingerprint, appliedText: record.text, appliedAt: Timestamp.now(),
                    source: source.description)
     }

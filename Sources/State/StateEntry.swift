@@ -124,7 +124,9 @@ extension StateEntry {
                     throw FormatError(path: [key], detail: "is missing")
                 }
                 guard text.first == UInt8(ascii: "{") else {
-                    throw FormatError(path: [key], detail: "expected an object, got " + Self.typeName(ofText: text))
+                    // Only on this error path is the text parsed, to name what it holds.
+                    let found = (try? JSONValue.parse(text))?.typeName ?? "invalid JSON"
+                    throw FormatError(path: [key], detail: "expected an object, got " + found)
                 }
                 appliedText = text
             case ("appliedAt", .string(let s)): appliedAt = s
@@ -146,19 +148,6 @@ extension StateEntry {
         }
         guard let applied else { throw Self.missing("applied") }
         self.init(id: id, fingerprint: fingerprint, applied: applied, appliedAt: appliedAt, source: source)
-    }
-
-    /// The JSON type of checked compact text, from its first byte, as `JSONValue.typeName` names it.
-    private static func typeName(ofText text: [UInt8]) -> String {
-        let value: JSONValue
-        switch text.first {
-        case UInt8(ascii: "["): value = .array([])
-        case UInt8(ascii: "\""): value = .string("")
-        case UInt8(ascii: "t"), UInt8(ascii: "f"): value = .bool(true)
-        case UInt8(ascii: "n"): value = .null
-        default: value = (try? JSONValue.parse(text)) ?? .null
-        }
-        return value.typeName
     }
 
     private static func mismatch(_ key: String, _ expected: String, _ value: JSONValue) -> FormatError {

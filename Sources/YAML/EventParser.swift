@@ -73,20 +73,7 @@ enum EventParser {
 
     /// Line and character column of a byte offset, for the reader errors that only report the offset.
     private static func locate(byteOffset: Int, in input: UnsafeBufferPointer<UInt8>, file: String) -> SourceLocation {
-        var line = 1
-        var column = 1
-        var i = 0
-        let end = min(byteOffset, input.count)
-        while i < end {
-            let byte = input[i]
-            if byte == UInt8(ascii: "\n") {
-                line += 1
-                column = 1
-            } else if byte & 0xC0 != 0x80 {
-                column += 1
-            }
-            i += 1
-        }
+        let (line, column) = SourceLocation.lineAndColumn(ofByte: byteOffset, in: input)
         return SourceLocation(file: file, line: line, column: column)
     }
 }

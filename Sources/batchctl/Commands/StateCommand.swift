@@ -52,11 +52,14 @@ struct StateCommand: AsyncParsableCommand {
             do {
                 let backend = try location.backend()
                 let state = try location.load(backend)
-                let rows = state.tasks.sorted { $0.key < $1.key }.map { [$0.key, String($0.value.id), $0.value.appliedAt] }
+                // The addresses alone are sorted: sorting (address, entry) pairs copies every entry.
+                let rows = state.tasks.keys.sorted().compactMap { address in
+                    state.tasks[address].map { [address, String($0.id), $0.appliedAt] }
+                }
                 Terminal.out(TableRendering.render(header: ["ADDRESS", "ID", "APPLIED AT"], rows: rows))
             } catch {
-            throw reported(error)
-        }
+                throw reported(error)
+            }
         }
     }
 
@@ -75,8 +78,8 @@ struct StateCommand: AsyncParsableCommand {
                 ])
                 Terminal.write(json.serializedBytes(pretty: true) + [10], to: 1)
             } catch {
-            throw reported(error)
-        }
+                throw reported(error)
+            }
         }
     }
 
@@ -92,8 +95,8 @@ struct StateCommand: AsyncParsableCommand {
                     return "Removed \(address) (task \(entry.id) stays on the server, unmanaged)"
                 }
             } catch {
-            throw reported(error)
-        }
+                throw reported(error)
+            }
         }
     }
 
@@ -112,8 +115,8 @@ struct StateCommand: AsyncParsableCommand {
                     return "Moved \(from) to \(to)"
                 }
             } catch {
-            throw reported(error)
-        }
+                throw reported(error)
+            }
         }
     }
 
@@ -127,8 +130,8 @@ struct StateCommand: AsyncParsableCommand {
                 try location.backend().unlock(id: lockID)
                 Terminal.out("Removed lock \(lockID).\n")
             } catch {
-            throw reported(error)
-        }
+                throw reported(error)
+            }
         }
     }
 }

@@ -29,17 +29,17 @@ let package = Package(
         // YAML files to positioned node trees (anchors, merge keys, includes, core schema).
         .target(name: "YAML", dependencies: ["CYAML", "Diagnostics"]),
         // The SuperOffice BatchTaskInfo model and its field classes.
-        .target(name: "BatchTask", dependencies: ["JSON", .product(name: "OrderedCollections", package: "swift-collections")]),
+        .target(name: "BatchTask", dependencies: ["JSON"]),
         // Manifests to desired tasks: vars, templates, matrix, expressions.
         .target(name: "Manifest", dependencies: [
             "Diagnostics", "YAML", "JSON", "BatchTask",
             .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
         // The state file, its journal and lock, behind a small backend interface.
-        .target(name: "State", dependencies: ["JSON", "BatchTask"]),
+        .target(name: "State", dependencies: ["Diagnostics", "JSON"]),
         // The client of the BatchTask Web API: auth, retries, rate limits, lost answers.
         .target(name: "APIClient", dependencies: [
-            "BatchTask", "JSON",
+            "Diagnostics", "BatchTask", "JSON",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -53,10 +53,10 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Carrying out plans against the API: ordering, journaling, recovery of unknown outcomes, waiting.
-        .target(name: "Reconcile", dependencies: ["Planning", "State", "APIClient", "Manifest", "BatchTask", "JSON"]),
+        .target(name: "Reconcile", dependencies: ["Diagnostics", "Planning", "State", "APIClient", "Manifest", "BatchTask", "JSON"]),
         // The BatchTask API emulator: `batchctl serve` and `--endpoint embedded`.
         .target(name: "Emulator", dependencies: [
-            "BatchTask", "JSON",
+            "Diagnostics", "BatchTask", "JSON",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
@@ -66,7 +66,7 @@ let package = Package(
         ]),
         // The command line: commands and terminal rendering only.
         .executableTarget(name: "batchctl", dependencies: [
-            "Diagnostics", "YAML", "JSON", "BatchTask", "Manifest", "Emulator", "State", "Planning", "APIClient", "Reconcile",
+            "Diagnostics", "JSON", "BatchTask", "Manifest", "Emulator", "State", "Planning", "APIClient", "Reconcile",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: [
             // Swift 6.3's optimizer crashes splitting these commands' async functions (LLVM CoroSplit,
@@ -88,10 +88,11 @@ let package = Package(
         .testTarget(name: "EmulatorTests", dependencies: [
             "Emulator", "BatchTask", "JSON",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .testTarget(name: "ReconcileTests", dependencies: [
+            "Reconcile", "Planning", "State", "Manifest", "APIClient", "Emulator", "BatchTask", "JSON",
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["JSON"]),
     ],

@@ -1,5 +1,7 @@
+import Diagnostics
+
 /// Why a call to the BatchTask API failed; every message is already free of credentials.
-public enum ClientError: Error, Sendable, CustomStringConvertible {
+public enum ClientError: UserFacingError, CustomStringConvertible {
     /// The server answered with an error status; `message` is the API's ErrorMessage when the body carried one.
     case http(status: Int, errorType: String?, message: String)
     /// A create (POST) whose answer never arrived, or arrived as a server failure: the server may or may not have
@@ -41,4 +43,6 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
             return message
         }
     }
+
+    public var message: String { description }
 }

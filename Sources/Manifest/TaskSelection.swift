@@ -1,3 +1,5 @@
+import Diagnostics
+
 /// `--target`, `--exclude` and `--selector`: which expanded tasks a command works on.
 public struct TaskSelection: Sendable {
     public var targets: [Glob] = []
@@ -45,7 +47,7 @@ public struct TaskSelection: Sendable {
 }
 
 /// A malformed `--selector`.
-public struct SelectionError: Error, Sendable, CustomStringConvertible {
+public struct SelectionError: UserFacingError, CustomStringConvertible {
     public var message: String
     public var description: String { message }
 }

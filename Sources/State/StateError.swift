@@ -1,5 +1,7 @@
+import Diagnostics
+
 /// Why the state, its lock or its journal could not be used, in words a user can act on.
-public struct StateError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct StateError: UserFacingError, Hashable, CustomStringConvertible {
     /// What went wrong, for callers that react differently (exit codes, waiting, tests); people read `message`.
     public enum Kind: Sendable, Hashable {
         /// The state file cannot be read as a state; it was left as it is.

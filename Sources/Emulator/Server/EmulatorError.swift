@@ -1,5 +1,7 @@
+import Diagnostics
+
 /// A configuration that cannot be served, or a server that could not start.
-public struct EmulatorError: Error, Sendable, CustomStringConvertible {
+public struct EmulatorError: UserFacingError, CustomStringConvertible {
     public var message: String
 
     public init(_ message: String) {

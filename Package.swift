@@ -49,7 +49,7 @@ let package = Package(
         ]),
         // Plans: a pure function of desired tasks, state and live tasks; drift; saved plan files.
         .target(name: "Planning", dependencies: [
-            "Manifest", "State", "BatchTask", "JSON",
+            "Diagnostics", "Manifest", "State", "BatchTask", "JSON",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Carrying out plans against the API: ordering, journaling, recovery of unknown outcomes, waiting.
@@ -90,6 +90,9 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        .testTarget(name: "ReconcileTests", dependencies: [
+            "Reconcile", "Planning", "State", "Manifest", "APIClient", "Emulator", "BatchTask", "Diagnostics", "JSON",
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["JSON"]),
     ],

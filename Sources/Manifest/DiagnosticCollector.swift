@@ -4,7 +4,7 @@ import Diagnostics
 final class DiagnosticCollector {
     private(set) var diagnostics: [Diagnostic] = []
     private var seen: Set<Diagnostic> = []
-    /// Stop adding past this many errors: the first hundred say all there is to say.
+    /// Stop adding past this many errors: the first five hundred say all there is to say.
     let limit = 500
 
     var hasErrors: Bool { diagnostics.contains { $0.isError } }

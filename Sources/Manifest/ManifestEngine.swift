@@ -39,7 +39,18 @@ public struct ExpansionResult: Sendable {
     public var explanation: Explanation?
     public var filesRead = 0
 
+    public init(tasks: [DesiredTask] = [], moves: [Move] = [], sets: [TaskSetSummary] = []) {
+        self.tasks = tasks
+        self.moves = moves
+        self.sets = sets
+    }
+
     public var hasErrors: Bool { diagnostics.hasErrors }
+
+    /// The tasks by address; addresses are unique after expansion.
+    public var tasksByAddress: [String: DesiredTask] {
+        Dictionary(tasks.map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
+    }
 }
 
 /// Turns manifests into desired tasks: load, evaluate vars, merge templates, expand matrices, check types.

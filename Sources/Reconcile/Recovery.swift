@@ -37,16 +37,17 @@ public enum Recovery {
         return matches.min()
     }
 
-    /// Resolves the intents a killed run left without outcomes, before anything new is sent. Returns notes for
-    /// the user.
+    /// Resolves the intents a killed run left without outcomes, before anything new is sent. Returns what the user
+    /// should hear of it.
     public static func resolve(_ intents: [UnresolvedIntent], desired: [String: DesiredTask], recorder: StateRecorder,
-                               client: BatchTaskClient) async throws -> [String] {
-        var notes: [String] = []
+                               client: BatchTaskClient) async throws -> [SessionNotice] {
+        var notes: [SessionNotice] = []
         for intent in intents {
             switch intent.action {
             case .create:
                 guard let task = desired[intent.address] else {
-                    notes.append("an interrupted create of \(intent.address) cannot be checked: that address is no longer in the manifests")
+                    notes.append(SessionNotice(.note, .requestUnchecked,
+                        "an interrupted create of \(intent.address) cannot be checked: that address is no longer in the manifests"))
                     continue
                 }
                 if await recorder.entry(intent.address) != nil { continue }
@@ -56,14 +57,16 @@ public enum Recovery {
                 if let id = try await findCreated(task, since: since, owned: owned, client: client, sameNameSuffices: !unchanged) {
                     let sequence = try await recorder.intent(.create, address: intent.address, id: id, fingerprint: intent.fingerprint)
                     try await recorder.outcome(sequence, address: intent.address, .created(task.stateEntry(id: id)))
-                    notes.append("recovered \(intent.address): the interrupted create had made task \(id); it is in the state now")
+                    notes.append(SessionNotice(.note, .requestResolved,
+                        "recovered \(intent.address): the interrupted create had made task \(id); it is in the state now"))
                 }
             case .delete:
                 guard let id = intent.id else { continue }
                 if try await client.get(id) == nil, await recorder.entry(intent.address)?.id == id {
                     let sequence = try await recorder.intent(.delete, address: intent.address, id: id, fingerprint: nil)
                     try await recorder.outcome(sequence, address: intent.address, .deleted)
-                    notes.append("recovered \(intent.address): the interrupted delete of task \(id) had happened")
+                    notes.append(SessionNotice(.note, .requestResolved,
+                        "recovered \(intent.address): the interrupted delete of task \(id) had happened"))
                 }
             default:
                 // Updates are idempotent and moves are journal-only: the next plan simply does them again.

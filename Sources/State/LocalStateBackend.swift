@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -24,7 +25,7 @@ public final class LocalStateBackend: StateBackend {
     private let journalSyncInterval: Duration
     private let lockPollInterval: Duration
     /// The file as this backend last read or wrote it.
-    private let known = Locked<KnownFile?>(nil)
+    private let known = Mutex<KnownFile?>(nil)
 
     private struct KnownFile {
         var identity: FileIdentity

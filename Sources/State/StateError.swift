@@ -26,6 +26,8 @@ public struct StateError: UserFacingError, Hashable, CustomStringConvertible {
         case journalClosed
         /// The operating system refused a read, write, fsync or rename.
         case io
+        /// A state location this batchctl has no backend for.
+        case unsupported
     }
 
     public var kind: Kind

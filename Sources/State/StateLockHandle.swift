@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// A held state lock. Not released on deinit: dropping the handle by mistake must not unlock a running apply.
 public final class StateLockHandle: Sendable {
@@ -12,7 +13,7 @@ public final class StateLockHandle: Sendable {
     /// The lock of a run that died on this host, which this one took over.
     public let replacedStale: LockInfo?
     let lockPath: String
-    private let released = Locked(false)
+    private let released = Mutex(false)
 
     init(info: LockInfo, lockPath: String, replacedStale: LockInfo? = nil) {
         self.replacedStale = replacedStale

@@ -3,7 +3,7 @@ import JSON
 import Manifest
 
 /// `batchctl explain ADDR`: where each field's value of one task came from.
-struct ExplainCommand: AsyncParsableCommand {
+struct ExplainCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
         abstract: "Show where each field of one task came from: defaults, templates, the task, matrix values, vars.")
@@ -14,7 +14,7 @@ struct ExplainCommand: AsyncParsableCommand {
     @Argument(help: "The task's address, <set>/<key>.")
     var address: String
 
-    func run() async throws {
+    func execute() async throws {
         let project = try global.enterProject()
         let result = try input.expand(project: project, explain: address)
         guard let explanation = result.explanation else { throw ExitCode.failure }

@@ -3,7 +3,7 @@ import JSON
 import Manifest
 
 /// `batchctl render`: the expanded tasks, as they would be sent.
-struct RenderCommand: AsyncParsableCommand {
+struct RenderCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
         abstract: "Print the expanded tasks: address, source and the BatchTaskInfo to be sent.")
@@ -14,15 +14,15 @@ struct RenderCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var input: ManifestInput
-    @OptionGroup var selection: SelectionOptions
+    @OptionGroup var targeting: TargetOptions
 
     @Option(name: [.customShort("o"), .customLong("output")], help: "json (an array, in manifest order), yaml or table.")
     var format: Format = .table
 
-    func run() async throws {
+    func execute() async throws {
         let project = try global.enterProject()
         let result = try input.expand(project: project)
-        let tasks = try selection.select(from: result)
+        let tasks = try targeting.select(from: result, input: input)
         switch format {
         case .json: renderJSON(tasks)
         case .yaml: renderYAML(tasks)

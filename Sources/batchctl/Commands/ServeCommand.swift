@@ -3,7 +3,7 @@ import Emulator
 import Foundation
 
 /// `batchctl serve`: run the BatchTask API emulator until SIGTERM or SIGINT.
-struct ServeCommand: AsyncParsableCommand {
+struct ServeCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run the BatchTask API emulator: the Batch endpoints of the SuperOffice Web API, stored in SQLite.",
@@ -79,7 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    func execute() async throws {
         if let chdir = global.chdir, !FileManager.default.changeCurrentDirectoryPath(chdir) {
             throw ValidationError("cannot change to directory '\(chdir)'")
         }
@@ -91,13 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
             try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
 
-        let server: EmulatorServer
-        do {
-            server = try await EmulatorServer.start(configuration, stopOnSignals: true)
-        } catch {
-            Terminal.err("error: \(error)\n")
-            throw ExitCode.failure
-        }
+        let server = try await EmulatorServer.start(configuration, stopOnSignals: true)
         if noAuth {
             Terminal.err("warning: authentication is off (--no-auth): anyone who can reach \(server.address) may read and change every task\n")
         }

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// `batchctl validate`: load, expand and type-check the manifests; print every error.
-struct ValidateCommand: AsyncParsableCommand {
+struct ValidateCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Load, expand and type-check the manifests, and print every error.")
@@ -9,7 +9,7 @@ struct ValidateCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var input: ManifestInput
 
-    func run() async throws {
+    func execute() async throws {
         let project = try global.enterProject()
         let result = try input.expand(project: project)
         let sets = result.sets.count

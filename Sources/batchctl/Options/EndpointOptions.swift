@@ -1,22 +1,18 @@
 import APIClient
 import ArgumentParser
+import Diagnostics
 import Emulator
 import Foundation
 import Manifest
+import Reconcile
 import State
 
-/// Where the API is and where the state lives.
+/// Where the API is, and how to talk to it.
 struct EndpointOptions: ParsableArguments {
     @Option(name: .customLong("endpoint"), help: ArgumentHelp(
         "The API's root URL, or 'embedded' for the emulator inside this process (env BATCHCTL_ENDPOINT; default: the project's endpoint).",
         valueName: "URL|embedded"))
     var endpoint: String?
-
-    @Option(name: .customLong("state"), help: ArgumentHelp("The state file (default: the project's state, else batchctl.state.json).", valueName: "PATH"))
-    var statePath: String?
-
-    @Option(name: .customLong("lock-timeout"), help: ArgumentHelp("Seconds to wait for another run's state lock (default 0: fail at once).", valueName: "SECONDS"))
-    var lockTimeout: Double = 0
 
     @Option(name: .customLong("timeout"), help: ArgumentHelp("Seconds one API request may take (default: the project's timeout, else 30).", valueName: "SECONDS"))
     var timeout: Double?
@@ -25,18 +21,14 @@ struct EndpointOptions: ParsableArguments {
     var rateLimit: Double?
 
     func validate() throws {
-        if lockTimeout < 0 { throw ValidationError("--lock-timeout must not be negative") }
         if let timeout, timeout <= 0 { throw ValidationError("--timeout must be more than 0") }
         if let rateLimit, rateLimit <= 0 { throw ValidationError("--rate-limit must be more than 0") }
     }
 
-    /// The endpoint as given, or nil when none is set anywhere.
-    func endpointName(project: Project) -> String? {
-        endpoint ?? ProcessInfo.processInfo.environment["BATCHCTL_ENDPOINT"] ?? project.endpoint
-    }
-
-    func requireEndpoint(project: Project) throws -> String {
-        guard let name = endpointName(project: project), !name.isEmpty else {
+    /// The endpoint the state is bound to: the URL as given, or `embedded`.
+    func name(project: Project) throws -> String {
+        let given = endpoint ?? ProcessInfo.processInfo.environment["BATCHCTL_ENDPOINT"] ?? project.endpoint
+        guard let name = given, !name.isEmpty else {
             throw CommandFailure("no endpoint: give --endpoint URL (or --endpoint embedded for the built-in emulator), set BATCHCTL_ENDPOINT, or set endpoint in batchctl.yaml")
         }
         if name != "embedded" && !(name.hasPrefix("http://") || name.hasPrefix("https://")) {
@@ -45,15 +37,22 @@ struct EndpointOptions: ParsableArguments {
         return name
     }
 
-    func backend(project: Project) -> LocalStateBackend {
-        LocalStateBackend(path: statePath ?? project.state ?? "batchctl.state.json")
+    /// Connects, runs `body`, and closes the connection (and any embedded emulator) whatever happens.
+    func withConnection<T>(project: Project, parallelism: Int, _ body: (Connection) async throws -> T) async throws -> T {
+        let connection = try await connect(project: project, parallelism: parallelism)
+        do {
+            let result = try await body(connection)
+            await connection.close()
+            return result
+        } catch {
+            await connection.close()
+            throw error
+        }
     }
 
-    var lockWait: Duration { .milliseconds(Int64(lockTimeout * 1000)) }
-
     /// Connects to the endpoint: the embedded emulator is started here and stopped by `Connection.close()`.
-    func connect(project: Project, parallelism: Int) async throws -> Connection {
-        let name = try requireEndpoint(project: project)
+    private func connect(project: Project, parallelism: Int) async throws -> Connection {
+        let name = try name(project: project)
         let environment = ProcessInfo.processInfo.environment
         var embedded: EmbeddedEmulator?
         var configuration: ClientConfiguration
@@ -64,11 +63,7 @@ struct EndpointOptions: ParsableArguments {
             configuration.credentials = .basic(user: emulator.credential.user, password: emulator.credential.password)
         } else {
             configuration = ClientConfiguration(baseURL: name)
-            do {
-                configuration.credentials = try Credentials.fromEnvironment(environment)
-            } catch {
-                throw CommandFailure("\(error)")
-            }
+            configuration.credentials = try Credentials.fromEnvironment(environment)
         }
         if let variable = project.appTokenVariable {
             guard let token = environment[variable], !token.isEmpty else {
@@ -85,14 +80,12 @@ struct EndpointOptions: ParsableArguments {
         configuration.concurrency = parallelism
         configuration.rateLimit = rateLimit
         if environment["BATCHCTL_LOG"] == "debug" { configuration.logRequestsToStandardError() }
-        return Connection(endpoint: name, client: BatchTaskClient(configuration: configuration), embedded: embedded)
+        return Connection(client: BatchTaskClient(configuration: configuration), embedded: embedded)
     }
 }
 
 /// An open connection to the API, and the embedded emulator behind it if there is one.
 struct Connection {
-    /// What the state is bound to: the URL as given, or `embedded`.
-    let endpoint: String
     let client: BatchTaskClient
     let embedded: EmbeddedEmulator?
 
@@ -102,8 +95,50 @@ struct Connection {
     }
 }
 
+/// Where the state lives, and how long to wait for another run's lock on it.
+struct StateOptions: ParsableArguments {
+    @Option(name: .customLong("state"), help: ArgumentHelp(
+        "The state file (env BATCHCTL_STATE; default: the project's state, else batchctl.state.json).", valueName: "PATH"))
+    var location: String?
+
+    @Option(name: .customLong("lock-timeout"), help: ArgumentHelp("Seconds to wait for another run's state lock (default 0: fail at once).", valueName: "SECONDS"))
+    var lockTimeout: Double = 0
+
+    func validate() throws {
+        if lockTimeout < 0 { throw ValidationError("--lock-timeout must not be negative") }
+    }
+
+    func backend(project: Project) throws -> any StateBackend {
+        let given = location ?? ProcessInfo.processInfo.environment["BATCHCTL_STATE"].flatMap { $0.isEmpty ? nil : $0 }
+        return try StateLocation.backend(for: given ?? project.state ?? "batchctl.state.json")
+    }
+
+    /// Write access for `operation`, waiting `--lock-timeout` for the lock.
+    func write(_ operation: String) -> StateSession.Access {
+        .write(operation: operation, lockTimeout: .milliseconds(Int64(lockTimeout * 1000)))
+    }
+
+    func edit(_ operation: String) -> StateSession.Access {
+        .edit(operation: operation, lockTimeout: .milliseconds(Int64(lockTimeout * 1000)))
+    }
+}
+
+/// `--parallelism`: requests in flight at once, for every command that talks to the API.
+struct ParallelismOption: ParsableArguments {
+    static let defaultValue = 10
+
+    @Option(name: .customLong("parallelism"), help: "Requests in flight at once (default: the project's parallelism, else 10).")
+    var value: Int?
+
+    func validate() throws {
+        if let value, !(1...1024).contains(value) { throw ValidationError("--parallelism must be from 1 to 1024") }
+    }
+
+    func resolve(_ project: Project) -> Int { value ?? project.parallelism ?? Self.defaultValue }
+}
+
 /// A failure already explained to the user: printed as `error: ...`, exit code 1.
-struct CommandFailure: Error, CustomStringConvertible {
+struct CommandFailure: UserFacingError, CustomStringConvertible {
     let message: String
     init(_ message: String) { self.message = message }
     var description: String { message }

@@ -13,16 +13,11 @@ struct GlobalOptions: ParsableArguments {
         if let chdir, !FileManager.default.changeCurrentDirectoryPath(chdir) {
             throw ValidationError("cannot change to directory '\(chdir)'")
         }
-        do {
-            return try Project.load()
-        } catch {
-            DiagnosticPrinter.print(error.diagnostics)
-            throw ExitCode.failure
-        }
+        return try Project.load()
     }
 }
 
-/// Where manifests come from and the values given for their vars.
+/// Where manifests come from, the values given for their vars, and which task sets to read them for.
 struct ManifestInput: ParsableArguments {
     @Option(name: [.short, .customLong("file")], help: ArgumentHelp(
         "A manifest file or directory, read recursively (repeatable; default: the project's manifests, or .).",
@@ -35,6 +30,9 @@ struct ManifestInput: ParsableArguments {
     @Option(name: .customLong("var-file"), help: ArgumentHelp("A YAML mapping of var values (repeatable; later files win).", valueName: "PATH"))
     var varFiles: [String] = []
 
+    @Option(name: .customLong("selector"), help: ArgumentHelp("Only sets with this label (repeatable; all must match).", valueName: "KEY=VALUE"))
+    var selectors: [String] = []
+
     @Flag(name: .customLong("allow-include-outside"), help: "Let !include reach files outside the working directory.")
     var allowIncludeOutside = false
 
@@ -46,7 +44,13 @@ struct ManifestInput: ParsableArguments {
             throw ValidationError("--var takes NAME=VALUE, not '\(assignment)'")
         }
         if maxTasks < 1 { throw ValidationError("--max-tasks must be at least 1") }
+        for selector in selectors where !selector.contains("=") || selector.hasPrefix("=") {
+            throw ValidationError("--selector takes KEY=VALUE, not '\(selector)'")
+        }
     }
+
+    /// True when a flag names manifests or sets, rather than the project's defaults standing in.
+    var isGiven: Bool { !files.isEmpty || !selectors.isEmpty }
 
     func options(project: Project, explain: String? = nil) -> ManifestOptions {
         var options = ManifestOptions(paths: files.isEmpty ? project.manifests : files)
@@ -72,33 +76,30 @@ struct ManifestInput: ParsableArguments {
     }
 }
 
-/// `--target`, `--exclude`, `--selector`.
-struct SelectionOptions: ParsableArguments {
+/// `--target` and `--exclude`: which addresses a command works on.
+struct TargetOptions: ParsableArguments {
     @Option(name: .customLong("target"), help: ArgumentHelp("Work only on these addresses; globs such as nightly/import-eu-* (repeatable).", valueName: "ADDR"))
     var targets: [String] = []
 
     @Option(name: .customLong("exclude"), help: ArgumentHelp("Leave these addresses or globs out (repeatable).", valueName: "ADDR"))
     var excludes: [String] = []
 
-    @Option(name: .customLong("selector"), help: ArgumentHelp("Only sets with this label (repeatable; all must match).", valueName: "KEY=VALUE"))
-    var selectors: [String] = []
-
-    func selection() throws -> TaskSelection {
-        do {
-            return try TaskSelection(targets: targets, excludes: excludes, selectors: selectors)
-        } catch {
-            throw ValidationError(error.message)
-        }
+    /// The selection, with the manifest group's `--selector` labels when given.
+    func selection(_ input: ManifestInput? = nil) throws -> TaskSelection {
+        try TaskSelection(targets: targets, excludes: excludes, selectors: input?.selectors ?? [])
     }
 
     /// The selected tasks, warning about targets that match nothing.
-    func select(from result: ExpansionResult) throws -> [DesiredTask] {
-        let selection = try selection()
+    func select(from result: ExpansionResult, input: ManifestInput) throws -> [DesiredTask] {
+        let selection = try selection(input)
         let tasks = selection.apply(to: result)
-        let unmatched = selection.unmatchedTargets(in: result.tasks)
+        warnUnmatched(selection.unmatchedTargets(in: result.tasks))
+        return tasks
+    }
+
+    func warnUnmatched(_ unmatched: [String]) {
         if !unmatched.isEmpty {
             DiagnosticPrinter.print(unmatched.map { .warning(nil, "--target \($0) matches no task") })
         }
-        return tasks
     }
 }

@@ -20,14 +20,11 @@ enum DiagnosticPrinter {
         Terminal.err(text)
     }
 
-    /// One `error: message` line, for failures that are not about a position in a manifest.
-    static func printError(_ message: String) {
+    /// One `error: message` line (and a `hint:` line), for failures that are not about a position in a manifest.
+    static func printError(_ message: String, hint: String? = nil) {
         let style = Style(enabled: Terminal.usesColor(2))
-        Terminal.err(style.red(style.bold("error: ")) + message + "\n")
-    }
-
-    static func printWarning(_ message: String) {
-        let style = Style(enabled: Terminal.usesColor(2))
-        Terminal.err(style.yellow(style.bold("warning: ")) + message + "\n")
+        var text = style.red(style.bold("error: ")) + message + "\n"
+        if let hint { text += "    " + style.dim("hint: ") + hint + "\n" }
+        Terminal.err(text)
     }
 }

@@ -1,40 +1,47 @@
-import APIClient
 import ArgumentParser
-import Emulator
-import Manifest
-import Planning
-import State
+import Diagnostics
+import Reconcile
 
-/// Turns the failures users can act on into an `error: ...` line and exit code 1; other errors pass through.
-///
-func reported(_ error: any Error) -> any Error {
-    switch error {
-    case let error as CommandFailure: return failure(error.message)
-    case let error as StateError: return failure(error.description)
-    case let error as ClientError: return failure(error.description)
-    case let error as PlanningError: return failure(error.description)
-    case let error as PlanFileError: return failure(error.description)
-    case let error as EmulatorError: return failure(error.description)
-    default: return error
+/// A command whose failures users can act on are reported in one place: `execute()` does the work, and `run()`
+/// turns any `UserFacingError` into `error: ...` lines and its exit code.
+protocol ReportingCommand: AsyncParsableCommand {
+    func execute() async throws
+}
+
+extension ReportingCommand {
+    func run() async throws {
+        do {
+            try await execute()
+        } catch {
+            throw reported(error)
+        }
     }
 }
 
-private func failure(_ message: String) -> ExitCode {
-    DiagnosticPrinter.printError(message)
-    return .failure
+/// Prints a `UserFacingError` (manifest diagnostics as compilers print them) and returns its exit code.
+/// ArgumentParser's own errors and exit codes pass through; anything else is printed as `error: ...`, exit 1.
+func reported(_ error: any Error) -> any Error {
+    switch error {
+    case let list as DiagnosticList:
+        DiagnosticPrinter.print(list.diagnostics)
+        return ExitCode(list.exitCode)
+    case let diagnostic as Diagnostic:
+        DiagnosticPrinter.print([diagnostic])
+        return ExitCode(diagnostic.exitCode)
+    case let error as any UserFacingError:
+        DiagnosticPrinter.printError(error.message, hint: error.hint)
+        return ExitCode(error.exitCode)
+    case is ExitCode, is CleanExit, is ValidationError:
+        return error
+    default:
+        DiagnosticPrinter.printError("\(error)")
+        return ExitCode.failure
+    }
 }
 
-extension EndpointOptions {
-    /// Connects, runs `body`, and closes the connection (and any embedded emulator) whatever happens.
-    func withConnection<T>(project: Project, parallelism: Int, _ body: (Connection) async throws -> T) async throws -> T {
-        let connection = try await connect(project: project, parallelism: parallelism)
-        do {
-            let result = try await body(connection)
-            await connection.close()
-            return result
-        } catch {
-            await connection.close()
-            throw error
-        }
+/// Prints a session's notes and warnings on standard error.
+struct NoticePrinter: SessionObserver {
+    func notice(_ notice: SessionNotice) {
+        Terminal.err("\(notice.severity.rawValue): \(notice.message)\n")
     }
 }

@@ -1,0 +1,286 @@
+import APIClient
+import BatchTask
+import Diagnostics
+import Foundation
+import JSON
+import Manifest
+import Planning
+import State
+
+/// What a session noticed on the way that the user should hear of: the command line prints these, a controller
+/// logs and counts them.
+public struct SessionNotice: Sendable, Hashable {
+    public enum Severity: String, Sendable, Hashable {
+        case note, warning
+    }
+
+    public enum Kind: String, Sendable, Hashable {
+        /// The lock of a run that died on this host was taken over.
+        case staleLockTakenOver
+        /// A journal left by an interrupted run was replayed in memory only (a reading command).
+        case journalReplayed
+        /// A journal left by an interrupted run was folded into the state and removed.
+        case journalRecovered
+        /// An unanswered request of the interrupted run was resolved against the API.
+        case requestResolved
+        /// An unanswered request could not be checked.
+        case requestUnchecked
+    }
+
+    public var severity: Severity
+    public var kind: Kind
+    public var message: String
+
+    public init(_ severity: Severity, _ kind: Kind, _ message: String) {
+        self.severity = severity
+        self.kind = kind
+        self.message = message
+    }
+}
+
+/// Told about a session's notices; called from whatever task the session runs on.
+public protocol SessionObserver: Sendable {
+    func notice(_ notice: SessionNotice)
+}
+
+/// A session refused what it was asked to do; the message says why and what to do instead.
+public struct SessionError: UserFacingError, CustomStringConvertible {
+    public var message: String
+    public var hint: String?
+
+    public init(_ message: String, hint: String? = nil) {
+        self.message = message
+        self.hint = hint
+    }
+
+    public var description: String { message }
+}
+
+/// One run against one state, the protocol that keeps every front end safe: open it (lock or shared read, load,
+/// bind to the endpoint, replay a leftover journal, resolve its unanswered requests against the API), plan,
+/// apply, release.
+///
+/// It takes any `StateBackend`; the command line and a controller drive it the same way, and hear about what it
+/// noticed through a `SessionObserver`.
+public struct StateSession: Sendable {
+    /// How a session holds the state.
+    public enum Access: Sendable {
+        /// A shared read (plan, drift, status): fails while a writer holds the lock; a leftover journal is
+        /// replayed in memory only, and its unanswered requests are left for the next writer.
+        case read
+        /// The state as it is stored, with no lock check and no journal (`state list`, `state show`).
+        case inspect
+        /// The exclusive lock for a run that sends requests: a leftover journal is folded in and its unanswered
+        /// requests resolved against the API before anything new is sent.
+        case write(operation: String, lockTimeout: Duration)
+        /// The exclusive lock for an edit of the state alone (`state rm`, `state mv`): refused while an interrupted
+        /// run's journal waits for recovery, which needs the API.
+        case edit(operation: String, lockTimeout: Duration)
+    }
+
+    public let backend: any StateBackend
+    /// What the state is bound to: the endpoint as given, or `embedded`.
+    public let endpoint: String
+    public private(set) var state: State
+    /// False when there was no state yet (the state is new and empty).
+    public private(set) var existed: Bool
+    private let lock: StateLockHandle?
+    private let observer: (any SessionObserver)?
+
+    /// The state as a plan records it: nil before the first apply, so a saved plan can tell.
+    public var planningState: State? { existed || !state.tasks.isEmpty ? state : nil }
+
+    // MARK: - Opening
+
+    /// Opens a session that sends no request while opening: `.read`, `.inspect` or `.edit`. For `.write`, use
+    /// `open(_:backend:endpoint:client:desired:observer:)`, which needs the API to resolve a leftover journal.
+    public static func open(_ access: Access, backend: any StateBackend, endpoint: String,
+                            observer: (any SessionObserver)?) throws -> StateSession {
+        switch access {
+        case .read:
+            try backend.checkUnlocked()
+            var (state, existed) = try load(backend: backend, endpoint: endpoint, create: true)
+            let records = try backend.readJournal()
+            if !records.isEmpty {
+                let unresolved = JournalReplay.apply(records, to: &state)
+                let check = unresolved.isEmpty ? "" : ", and the next apply checks its \(unresolved.count) unanswered request\(unresolved.count == 1 ? "" : "s") against the API"
+                observer?.notice(SessionNotice(.warning, .journalReplayed,
+                    "an interrupted run left \(backend.description).journal; it is replayed here\(check)"))
+            }
+            return StateSession(backend: backend, endpoint: endpoint, state: state, existed: existed, lock: nil, observer: observer)
+        case .inspect:
+            let (state, existed) = try load(backend: backend, endpoint: nil, create: false)
+            return StateSession(backend: backend, endpoint: state.endpoint, state: state, existed: existed, lock: nil, observer: observer)
+        case .edit(let operation, let lockTimeout):
+            let lock = try takeLock(backend: backend, operation: operation, timeout: lockTimeout, observer: observer)
+            do {
+                if !(try backend.readJournal()).isEmpty {
+                    throw SessionError("an interrupted run left \(backend.description).journal; run `batchctl apply` (or plan) to recover it first")
+                }
+                let (state, existed) = try load(backend: backend, endpoint: nil, create: false)
+                return StateSession(backend: backend, endpoint: state.endpoint, state: state, existed: existed, lock: lock, observer: observer)
+            } catch {
+                lock.release()
+                throw error
+            }
+        case .write:
+            throw SessionError("a session that writes needs the API to resolve an interrupted run: open it with a client")
+        }
+    }
+
+    /// Opens a session with the exclusive lock (`.write`), replaying a leftover journal and resolving its
+    /// unanswered requests through `client` before anything new is sent. `desired` (by address) is what recovery
+    /// compares the server's tasks with.
+    public static func open(_ access: Access, backend: any StateBackend, endpoint: String, client: BatchTaskClient,
+                            desired: [String: DesiredTask], observer: (any SessionObserver)?) async throws -> StateSession {
+        guard case .write(let operation, let lockTimeout) = access else {
+            return try open(access, backend: backend, endpoint: endpoint, observer: observer)
+        }
+        let lock = try takeLock(backend: backend, operation: operation, timeout: lockTimeout, observer: observer)
+        do {
+            var (state, existed) = try load(backend: backend, endpoint: endpoint, create: true)
+            let records = try backend.readJournal()
+            if !records.isEmpty {
+                existed = true
+                let unresolved = JournalReplay.apply(records, to: &state)
+                let recorder = StateRecorder(state: state, backend: backend, journal: try backend.openJournal())
+                if !unresolved.isEmpty {
+                    let notes = try await Recovery.resolve(unresolved, desired: desired, recorder: recorder, client: client)
+                    for note in notes { observer?.notice(note) }
+                }
+                state = try await recorder.finish()
+                observer?.notice(SessionNotice(.note, .journalRecovered,
+                    "recovered the interrupted run's journal (\(records.count) records) into \(backend.description)"))
+            }
+            return StateSession(backend: backend, endpoint: endpoint, state: state, existed: existed, lock: lock, observer: observer)
+        } catch {
+            lock.release()
+            throw error
+        }
+    }
+
+    private static func takeLock(backend: any StateBackend, operation: String, timeout: Duration,
+                                 observer: (any SessionObserver)?) throws(StateError) -> StateLockHandle {
+        let lock = try backend.lock(operation: operation, timeout: timeout)
+        if let stale = lock.replacedStale {
+            observer?.notice(SessionNotice(.note, .staleLockTakenOver,
+                "took over the lock of a run that no longer exists (pid \(stale.pid) on \(stale.host), \(stale.operation) since \(stale.created))"))
+        }
+        return lock
+    }
+
+    /// The stored state, bound to `endpoint` when one is given; a new empty state when there is none and `create`.
+    private static func load(backend: any StateBackend, endpoint: String?, create: Bool) throws -> (State, existed: Bool) {
+        guard let state = try backend.load() else {
+            guard create, let endpoint else {
+                throw SessionError("there is no state at \(backend.description) yet")
+            }
+            return (State.new(endpoint: endpoint), false)
+        }
+        if let endpoint { try state.checkEndpoint(endpoint, stateDescription: backend.description) }
+        return (state, true)
+    }
+
+    /// Lets go of the lock, if this session holds one. Safe to call more than once.
+    public func release() {
+        lock?.release()
+    }
+
+    /// `batchctl state unlock LOCK_ID`: removes the lock on `backend` only when `id` is its id.
+    public static func unlock(backend: any StateBackend, id: String) throws(StateError) {
+        try backend.unlock(id: id)
+    }
+
+    // MARK: - Planning
+
+    /// What the server holds now for every task this state manages.
+    public func refresh(client: BatchTaskClient, concurrency: Int) async throws(ClientError) -> [Int32: BatchTaskInfo] {
+        try await Refresh.live(for: state, client: client, concurrency: concurrency)
+    }
+
+    /// Plans the manifests' tasks against this state and, when refreshed, the live tasks.
+    public func plan(_ expansion: ExpansionResult, live: [Int32: BatchTaskInfo]?, options: PlanOptions) throws(PlanningError) -> Plan {
+        try Planner.plan(desired: expansion.tasks, moves: expansion.moves, sets: expansion.sets, state: planningState,
+                         live: live, options: options)
+    }
+
+    /// The plan saved at `path`, refused when the endpoint, the state or the manifests moved on since it was made.
+    public func savedPlan(at path: String, desired: [DesiredTask]) throws -> Plan {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SessionError("cannot read the plan file \(path)")
+        }
+        let plan = try SavedPlan.read(Array(data), path: path)
+        try SavedPlan.verify(plan, path: path, state: planningState, desired: desired, endpoint: endpoint)
+        return plan
+    }
+
+    /// What the server holds that differs from what was applied, and what is missing.
+    public func drift(live: [Int32: BatchTaskInfo], desired: [DesiredTask], selection: TaskSelection = .everything) -> DriftReport {
+        Drift.report(entries: state.tasks, live: live, desired: desired, selection: selection)
+    }
+
+    /// The plan that stops and deletes the managed tasks `targets` selects (and, when `sets` is given, only those of
+    /// these task sets).
+    public func destroyPlan(targets: TaskSelection, sets: Set<String>?) -> Plan {
+        Planner.destroy(state: state, targets: targets, sets: sets, endpoint: endpoint)
+    }
+
+    // MARK: - Changing the state
+
+    /// Carries out `plan` through the executor, journaling every request, and saves the state at the end.
+    ///
+    /// `cancellation` stops new requests (the front end sets it on Ctrl-C); what was sent is recorded either way.
+    public mutating func apply(_ plan: Plan, desired: [String: DesiredTask], client: BatchTaskClient, options: ApplyOptions,
+                               observer: (any ApplyObserver)?, cancellation: CancellationFlag) async throws -> ApplyReport {
+        try requireLock("apply a plan")
+        let recorder = StateRecorder(state: state, backend: backend, journal: try backend.openJournal())
+        let executor = Executor(client: client, recorder: recorder, desired: desired, options: options,
+                                observer: observer, cancellation: cancellation)
+        let report = await executor.run(plan)
+        state = try await recorder.finish()
+        existed = true
+        return report
+    }
+
+    /// Adopts task `id`, which the API already holds, at `task`'s address; journaled like a create.
+    public mutating func importTask(_ task: DesiredTask, id: Int32, client: BatchTaskClient) async throws -> StateEntry {
+        try requireLock("import a task")
+        if let existing = state.tasks[task.address] {
+            throw SessionError("\(task.address) is already in the state as task \(existing.id); `batchctl state rm \(task.address)` first to import another")
+        }
+        if let owner = state.tasks.first(where: { $0.value.id == id }) {
+            throw SessionError("task \(id) is already managed as \(owner.key)")
+        }
+        guard let live = try await client.get(id) else { throw SessionError("the API has no task \(id)") }
+        let entry = Import.entry(for: task, id: id, live: live, at: Timestamp.now())
+        let recorder = StateRecorder(state: state, backend: backend, journal: try backend.openJournal())
+        let sequence = try await recorder.intent(.import, address: task.address, id: id, fingerprint: nil)
+        try await recorder.outcome(sequence, address: task.address, .created(entry))
+        state = try await recorder.finish()
+        existed = true
+        return entry
+    }
+
+    /// Edits the state alone (`state rm`, `state mv`) and saves it; returns what was saved.
+    public mutating func edit(_ change: (inout State) throws -> Void) throws -> State {
+        try requireLock("edit the state")
+        var edited = state
+        try change(&edited)
+        state = try backend.save(edited)
+        return state
+    }
+
+    private func requireLock(_ what: String) throws(SessionError) {
+        guard lock != nil else { throw SessionError("cannot \(what) in a session opened without the lock") }
+    }
+}
+
+extension StateSession {
+    /// `plan` as a saved plan file's bytes: with the digest of the manifests and the state it was made against, so
+    /// `savedPlan(at:desired:)` can refuse it once either moved on.
+    public func savedDocument(_ plan: Plan, desired: [DesiredTask]) -> [UInt8] {
+        var saved = plan
+        saved.manifestDigest = Planner.digest(desired)
+        return PlanDocument.json(saved, saved: true).serializedBytes(pretty: true) + [10]
+    }
+}

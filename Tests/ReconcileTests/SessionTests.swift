@@ -1,0 +1,250 @@
+import APIClient
+import BatchTask
+import Diagnostics
+import Emulator
+import Foundation
+import JSON
+import Manifest
+import Planning
+import Reconcile
+import State
+import Synchronization
+import Testing
+
+/// The session driven as a front end drives it, against the emulator in this process over loopback HTTP, with a
+/// real state file, journal and lock in a temporary directory.
+@Suite struct SessionTests {
+    @Test func applyRecordsEveryIdAndTheNextPlanHasNothingToDo() async throws {
+        try await withWorld { world in
+            let tasks = (1...3).map { world.task("t\($0)") }
+            let report = try await world.apply(tasks)
+            #expect(report.succeeded == 3)
+            let session = try world.read()
+            #expect(session.state.tasks.count == 3)
+            for task in tasks {
+                let entry = try #require(session.state.tasks[task.address])
+                #expect(try await world.client.get(entry.id)?.name == task.info.name)
+            }
+            let again = try await world.plan(tasks)
+            #expect(!again.hasChanges)
+        }
+    }
+
+    @Test func replaceDeletesTheOldTaskAfterCreatingTheNewOne() async throws {
+        for createBeforeDestroy in [false, true] {
+            try await withWorld { world in
+                var task = world.task("job")
+                task.lifecycle.createBeforeDestroy = createBeforeDestroy
+                _ = try await world.apply([task])
+                let old = try #require(try world.read().state.tasks[task.address]?.id)
+
+                task.info.parameterObject = ["changed": "yes"]
+                let plan = try await world.plan([task])
+                #expect(plan.actions.map(\.kind) == [.replace])
+                #expect(plan.actions.first?.createBeforeDestroy == createBeforeDestroy)
+                let report = try await world.apply([task])
+                #expect(report.succeeded == 1, "\(report.outcomes)")
+
+                let state = try world.read().state
+                let new = try #require(state.tasks[task.address]?.id)
+                #expect(new != old)
+                #expect(state.tasks.count == 1, "no deposed entry is left: \(state.tasks.keys.sorted())")
+                #expect(try await world.client.get(old) == nil)
+                #expect(try await world.client.get(new)?.parameterObject == ["changed": "yes"])
+            }
+        }
+    }
+
+    @Test func anInterruptedCreateIsAdoptedNotSentAgain() async throws {
+        try await withWorld { world in
+            let task = world.task("job")
+            // A run that wrote its intent, sent the create, and died before the answer was journaled.
+            let journal = try world.backend.openJournal()
+            try journal.append(.intent(sequence: 1, action: .create, address: task.address, id: nil,
+                                       fingerprint: Fingerprint.of(task: task.info), at: Timestamp.now()))
+            try journal.close()
+            let made = try await world.client.create(task.info)
+
+            let notices = NoticeLog()
+            var session = try await StateSession.open(world.write, backend: world.backend, endpoint: world.endpoint,
+                                                      client: world.client, desired: [task.address: task], observer: notices)
+            defer { session.release() }
+            #expect(session.state.tasks[task.address]?.id == made)
+            #expect(notices.kinds.contains(.requestResolved))
+            #expect(notices.kinds.contains(.journalRecovered))
+            #expect(!FileManager.default.fileExists(atPath: world.backend.journalPath))
+            let plan = try session.plan(ExpansionResult(tasks: [task]), live: try await session.refresh(client: world.client, concurrency: 4),
+                                        options: PlanOptions(endpoint: world.endpoint))
+            #expect(!plan.hasChanges, "the adopted task is not created again: \(plan.summaryLine)")
+            let report = try await session.apply(plan, desired: [:], client: world.client, options: ApplyOptions(),
+                                                 observer: nil, cancellation: CancellationFlag())
+            #expect(report.outcomes.isEmpty)
+            #expect(try await world.client.queryAll(filter: nil).count == 1)
+        }
+    }
+
+    @Test func aReadingSessionReplaysAJournalInMemoryAndLeavesItForTheNextWriter() async throws {
+        try await withWorld { world in
+            let task = world.task("job")
+            let journal = try world.backend.openJournal()
+            try journal.append(.intent(sequence: 1, action: .create, address: task.address, id: nil, fingerprint: nil, at: Timestamp.now()))
+            try journal.append(.outcome(sequence: 1, address: task.address, result: .created(task.stateEntry(id: 41))))
+            try journal.append(.intent(sequence: 2, action: .create, address: "set/other", id: nil, fingerprint: nil, at: Timestamp.now()))
+            try journal.close()
+
+            let notices = NoticeLog()
+            let session = try StateSession.open(.read, backend: world.backend, endpoint: world.endpoint, observer: notices)
+            #expect(session.state.tasks[task.address]?.id == 41)
+            #expect(notices.messages == ["an interrupted run left \(world.backend.description).journal; it is replayed here, and the next apply checks its 1 unanswered request against the API"])
+            #expect(FileManager.default.fileExists(atPath: world.backend.journalPath))
+            #expect(try world.backend.load() == nil, "a reading session writes nothing")
+
+            // An edit of the state alone needs that recovery first.
+            #expect(throws: SessionError.self) {
+                _ = try StateSession.open(.edit(operation: "state rm", lockTimeout: .zero), backend: world.backend,
+                                          endpoint: world.endpoint, observer: nil)
+            }
+        }
+    }
+
+    @Test func aStateBoundToAnotherEndpointIsRefused() async throws {
+        try await withWorld { world in
+            _ = try await world.apply([world.task("job")])
+            let error = #expect(throws: StateError.self) {
+                _ = try StateSession.open(.read, backend: world.backend, endpoint: "https://elsewhere.example/api/v1", observer: nil)
+            }
+            #expect(error?.kind == .endpointMismatch)
+            // A trailing slash is not another endpoint.
+            _ = try StateSession.open(.read, backend: world.backend, endpoint: world.endpoint + "/", observer: nil)
+        }
+    }
+
+    @Test func aWriterHoldsTheLockAndReadersAreRefusedUntilItLetsGo() async throws {
+        try await withWorld { world in
+            let writer = try await StateSession.open(world.write, backend: world.backend, endpoint: world.endpoint,
+                                                     client: world.client, desired: [:], observer: nil)
+            let error = #expect(throws: StateError.self) {
+                _ = try StateSession.open(.read, backend: world.backend, endpoint: world.endpoint, observer: nil)
+            }
+            #expect(error?.kind == .locked)
+            writer.release()
+            _ = try StateSession.open(.read, backend: world.backend, endpoint: world.endpoint, observer: nil)
+        }
+    }
+
+    @Test func importAdoptsATaskOnceAndRecordsWhatTheServerHolds() async throws {
+        try await withWorld { world in
+            var task = world.task("job")
+            let id = try await world.client.create(task.info)
+            task.info.description = "the manifest says otherwise"
+            var session = try await StateSession.open(world.write, backend: world.backend, endpoint: world.endpoint,
+                                                      client: world.client, desired: [task.address: task], observer: nil)
+            defer { session.release() }
+            let entry = try await session.importTask(task, id: id, client: world.client)
+            #expect(entry.id == id)
+            #expect(entry.applied["Description"] == .string("Task job"))
+            #expect(try world.backend.load()?.tasks[task.address]?.id == id)
+
+            await #expect(throws: SessionError.self) { _ = try await session.importTask(task, id: id, client: world.client) }
+            let plan = try session.plan(ExpansionResult(tasks: [task]), live: nil, options: PlanOptions(endpoint: world.endpoint))
+            #expect(plan.actions.map(\.kind) == [.update], "the next plan shows how the manifest differs")
+        }
+    }
+
+    @Test func destroyDeletesWhatTheTargetsAndSetsSelect() async throws {
+        try await withWorld { world in
+            let tasks = [world.task("a1"), world.task("a2"), world.task("b1", set: "other")]
+            _ = try await world.apply(tasks)
+            var session = try await StateSession.open(world.write, backend: world.backend, endpoint: world.endpoint,
+                                                      client: world.client, desired: [:], observer: nil)
+            defer { session.release() }
+            let plan = session.destroyPlan(targets: try TaskSelection(targets: ["*/a*"], excludes: ["set/a2"]), sets: ["set"])
+            #expect(plan.actions.map(\.address) == ["set/a1"])
+            let report = try await session.apply(plan, desired: [:], client: world.client, options: ApplyOptions(),
+                                                 observer: nil, cancellation: CancellationFlag())
+            #expect(report.succeeded == 1)
+            #expect(session.state.tasks.keys.sorted() == ["other/b1", "set/a2"])
+        }
+    }
+}
+
+// MARK: - Support
+
+/// An emulator in this process and a state directory of one's own.
+struct World: Sendable {
+    let client: BatchTaskClient
+    let backend: LocalStateBackend
+    let endpoint = "embedded"
+    let write = StateSession.Access.write(operation: "test", lockTimeout: .zero)
+
+    func task(_ key: String, set: String = "set") -> DesiredTask {
+        var info = BatchTaskInfo()
+        info.name = "\(set) \(key)"
+        info.description = "Task \(key)"
+        info.databaseSerialNumber = "1"
+        info.cancellationBehaviour = "CanCancel"
+        info.parameterObject = ["key": .string(key)]
+        return DesiredTask(setName: set, key: key, address: "\(set)/\(key)", source: SourceLocation(file: "t.yaml", line: 1, column: 1),
+                           info: info)
+    }
+
+    func read() throws -> StateSession {
+        try StateSession.open(.read, backend: backend, endpoint: endpoint, observer: nil)
+    }
+
+    func plan(_ tasks: [DesiredTask]) async throws -> Plan {
+        let session = try read()
+        let live = try await session.refresh(client: client, concurrency: 4)
+        return try session.plan(ExpansionResult(tasks: tasks), live: live, options: PlanOptions(endpoint: endpoint))
+    }
+
+    /// Plans with refresh and applies, as `batchctl apply --auto-approve` does.
+    func apply(_ tasks: [DesiredTask]) async throws -> ApplyReport {
+        let desired = Dictionary(uniqueKeysWithValues: tasks.map { ($0.address, $0) })
+        var session = try await StateSession.open(write, backend: backend, endpoint: endpoint, client: client,
+                                                  desired: desired, observer: nil)
+        defer { session.release() }
+        let live = try await session.refresh(client: client, concurrency: 4)
+        let plan = try session.plan(ExpansionResult(tasks: tasks), live: live, options: PlanOptions(endpoint: endpoint))
+        return try await session.apply(plan, desired: desired, client: client, options: ApplyOptions(), observer: nil,
+                                       cancellation: CancellationFlag())
+    }
+}
+
+func withWorld(_ body: (World) async throws -> Void) async throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("batchctl-session-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let emulator = try await EmbeddedEmulator.start(databasePath: directory + "/emulator.sqlite", jobs: JobConfiguration(durationSeconds: 0))
+    var configuration = ClientConfiguration(baseURL: emulator.baseURL)
+    configuration.credentials = .basic(user: emulator.credential.user, password: emulator.credential.password)
+    let client = BatchTaskClient(configuration: configuration)
+    let world = World(client: client, backend: LocalStateBackend(path: directory + "/batchctl.state.json"))
+    do {
+        try await body(world)
+    } catch {
+        await client.shutdown()
+        await emulator.stop()
+        throw error
+    }
+    await client.shutdown()
+    await emulator.stop()
+}
+
+/// Collects a session's notices.
+final class NoticeLog: SessionObserver {
+    private let notices = Mutex<[SessionNotice]>([])
+
+    func notice(_ notice: SessionNotice) { notices.withLock { $0.append(notice) } }
+
+    var kinds: [SessionNotice.Kind] { notices.withLock { $0.map(\.kind) } }
+    var messages: [String] { notices.withLock { $0.map(\.message) } }
+}
+
+extension StateEntry {
+    func with(id: Int32) -> StateEntry {
+        var copy = self
+        copy.id = id
+        return copy
+    }
+}

@@ -49,7 +49,7 @@ struct CombinationEvaluator: Sendable {
                 // Each field is checked on its own, so one run reports every bad field of the task.
                 do throws(Diagnostic) {
                     let value = try tree.evaluate(context)
-                    try FieldTyping.assign(field, value, at: tree.origin?.location ?? entryLocation, to: &info, redactions: &redactions)
+                    try FieldTyping.assign(field, value, at: tree.origin?.location ?? entryLocation, tree: tree, to: &info, redactions: &redactions)
                 } catch {
                     errors.append(error)
                 }

@@ -57,6 +57,35 @@ indirect enum FieldTree: Sendable {
         }
     }
 
+    /// Where the value of `key` in this mapping was written, looking through merged layers (the last one wins, as
+    /// in evaluation); for error messages about one key of a field.
+    func location(ofKey key: String) -> SourceLocation? {
+        switch self {
+        case .map(let entries, let origin):
+            // A computed key may be this one: its position stands in when no written key is.
+            var computed: SourceLocation?
+            for entry in entries.reversed() {
+                switch entry.key {
+                case .text(let text, _) where text == key: return entry.value.origin?.location ?? origin.location
+                case .template(let template): computed = computed ?? template.location
+                case .text: continue
+                }
+            }
+            return computed
+        case .value(.map(let entries), let origin):
+            return entries[key] != nil ? origin.location : nil
+        case .template(_, let origin):
+            return origin.location
+        case .merge(let layers):
+            for layer in layers.reversed() {
+                if let location = layer.location(ofKey: key) { return location }
+            }
+            return nil
+        case .value, .list:
+            return nil
+        }
+    }
+
     var isExplicitNull: Bool {
         if case .value(.null, _) = self { return true }
         return false
@@ -91,13 +120,20 @@ struct TreeCompiler {
     var layer: Layer
     /// Fold data-only mappings and lists into single values (fast); `explain` turns it off to keep each key's origin.
     var foldsConstants: Bool
+    /// For ParameterObject, a string dictionary in the API: a plain scalar that YAML reads as a number or a boolean
+    /// is kept as the text written (`0012345` stays "0012345"), and a mapping holding a list or a mapping is not
+    /// folded, so the error that follows can name the nested value's position.
+    var keepsScalarText = false
     var diagnostics: DiagnosticCollector
 
     func compile(_ node: Node) -> FieldTree? {
         let origin = Origin(layer: layer, location: node.location)
         switch node.content {
         case .scalar(let scalar):
-            guard case .string(let text) = scalar.value else { return .value(Value(scalar.value), origin) }
+            guard case .string(let text) = scalar.value else {
+                if keepsScalarText, scalar.style == .plain, scalar.value != .null { return .value(.string(scalar.text), origin) }
+                return .value(Value(scalar.value), origin)
+            }
             // `!include-text` brings a file in as it is, like Jenkins Job Builder's include-raw: no `${...}`.
             if node.tag == "!include-text" { return .value(.string(text), origin) }
             guard let template = compileTemplate(text, scalar: scalar, tag: node.tag, at: node.location) else {
@@ -145,7 +181,13 @@ struct TreeCompiler {
             }
             if failed { return nil }
             let tree = FieldTree.map(entries, origin)
-            if foldsConstants, let value = tree.constantValue { return .value(value, origin) }
+            let holdsContainer = keepsScalarText && entries.contains { entry in
+                switch entry.value {
+                case .list, .map, .value(.list, _), .value(.map, _): return true
+                default: return false
+                }
+            }
+            if foldsConstants, !holdsContainer, let value = tree.constantValue { return .value(value, origin) }
             return tree
         }
     }

@@ -25,9 +25,19 @@ enum FieldTyping {
         return nil
     }
 
-    /// Puts one evaluated field into the task, checking its type.
-    static func assign(_ field: BatchTaskField, _ value: Value, at location: SourceLocation,
+    /// Puts one evaluated field into the task, checking its type. `tree` is what the field was evaluated from, for
+    /// the position of a bad value inside it.
+    static func assign(_ field: BatchTaskField, _ value: Value, at location: SourceLocation, tree: FieldTree? = nil,
                        to info: inout BatchTaskInfo, redactions: inout [BatchTaskField: JSONValue]) throws(Diagnostic) {
+        var value = value
+        if field == .parameterObject, case .map = value.revealed.value {
+            value = try stringDictionary(value, at: location, tree: tree)
+        }
+        if field == .cancellationBehaviour, case .string(let name) = value.revealed.value,
+           CancellationBehaviour(rawValue: name) == nil {
+            let names = CancellationBehaviour.allCases.map(\.rawValue)
+            throw Diagnostic.error(location, "CancellationBehaviour '\(name)' is not one the API knows\(Suggestion.hint(for: name, in: names)) (one of \(names.joined(separator: ", ")))")
+        }
         let plain = value.revealed.value
         var json: JSONValue
         switch (field.valueType, plain) {
@@ -43,7 +53,7 @@ enum FieldTyping {
         case (.object, .map):
             json = value.unwrapped
         case (.object, _):
-            throw Diagnostic.error(location, "\(field.rawValue) must be a mapping (sent as a JSON object), not a \(plain.typeName)")
+            throw Diagnostic.error(location, "\(field.rawValue) must be a mapping of text values (a string dictionary in the API), not a \(plain.typeName)")
         default:
             json = value.unwrapped
         }
@@ -58,5 +68,29 @@ enum FieldTyping {
         if value.containsSensitive {
             redactions[field] = value.redacted
         }
+    }
+
+    /// ParameterObject as the API types it, a string dictionary: text stays, an integer or a number becomes its
+    /// decimal text, a boolean `true` or `false`, null stays null; a list or a mapping is an error at its position.
+    static func stringDictionary(_ value: Value, at location: SourceLocation, tree: FieldTree?) throws(Diagnostic) -> Value {
+        let (plain, secret) = value.revealed
+        guard case .map(var entries) = plain else { return value }
+        for (key, entry) in entries {
+            let (inner, entrySecret) = entry.revealed
+            let text: Value
+            switch inner {
+            case .string, .null: continue
+            case .int(let i): text = .string(String(i))
+            case .double(let d): text = .string(d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : String(d))
+            case .bool(let b): text = .string(b ? "true" : "false")
+            case .list, .map:
+                throw Diagnostic.error(tree?.location(ofKey: key) ?? location,
+                    "ParameterObject.\(key) is a \(inner.typeName), but ParameterObject is a string dictionary in the API: every value is text; to send it as JSON text, write ${json(...)}")
+            case .sensitive:
+                continue  // not reached: `revealed` took the marker off
+            }
+            entries[key] = entrySecret ? .sensitive(text) : text
+        }
+        return secret ? .sensitive(.map(entries)) : .map(entries)
     }
 }

@@ -157,7 +157,9 @@ struct TaskEntryExpander {
         var fields = OrderedDictionary<BatchTaskField, FieldTree>()
         var layers: [BatchTaskField: [Origin]] = [:]
         func add(_ field: BatchTaskField, _ node: Node, layer: Layer) {
-            guard let tree = compiler(layer, fieldScope).compile(node) else { return }
+            var fieldCompiler = compiler(layer, fieldScope)
+            fieldCompiler.keepsScalarText = field == .parameterObject
+            guard let tree = fieldCompiler.compile(node) else { return }
             layers[field, default: []].append(Origin(layer: layer, location: node.location))
             if tree.isExplicitNull {
                 fields[field] = nil

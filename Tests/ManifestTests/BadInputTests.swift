@@ -42,7 +42,7 @@ extension ManifestEngineTests {
         #expect(found[0].hasPrefix("set.yaml:7:18: error: AssociateId: "))
         #expect(found[0].contains("2147483648"))
         #expect(found[1].hasPrefix("set.yaml:8:19: error: IsSystemTask: "))
-        #expect(found[2] == "set.yaml:9:22: error: ParameterObject must be a mapping (sent as a JSON object), not a list")
+        #expect(found[2] == "set.yaml:9:22: error: ParameterObject must be a mapping of text values (a string dictionary in the API), not a list")
         #expect(found[3].hasPrefix("set.yaml:10:12: error: State 'Aquird' is not a BatchTaskState; did you mean Aquired?"))
         #expect(found[4].hasPrefix("set.yaml:11:14: error: Created: "))
     }

@@ -1,0 +1,70 @@
+import BatchTask
+import Diagnostics
+import JSON
+import Testing
+@testable import Manifest
+
+extension ManifestEngineTests {
+    @Test func parameterObjectValuesAreTextAsWritten() throws {
+        let result = try expand("""
+            vars: {n: 40, on: true, ratio: 0.5}
+            tasks:
+              - key: t
+                ParameterObject:
+                  zip: 0012345
+                  flag: True
+                  amount: 1.50
+                  quoted: "7"
+                  empty: null
+                  computed: ${n + 2}
+                  switch: ${on}
+                  share: ${ratio}
+                  secret: ${sensitive(n)}
+            """)
+        #expect(result.errors == [])
+        let task = try #require(result.task("s/t"))
+        #expect(task.info.parameterObject == [
+            "zip": "0012345", "flag": "True", "amount": "1.50", "quoted": "7", "empty": .null, "computed": "42",
+            "switch": "true", "share": "0.5", "secret": "40",
+        ])
+        #expect(task.displayJSON["ParameterObject"]?["secret"] == "(sensitive)")
+    }
+
+    @Test func aNestedParameterObjectValueIsAnErrorAtItsPosition() throws {
+        let result = try expand("""
+            vars: {recipients: [a, b]}
+            templates:
+              base:
+                ParameterObject:
+                  kind: report
+                  source:
+                    bucket: x
+            tasks:
+              - key: t
+                extends: base
+              - key: u
+                extends: base
+                ParameterObject: {source: text now}
+              - key: v
+                ParameterObject:
+                  to: ${recipients}
+            """)
+        #expect(result.errors == [
+            "set.yaml:11:9: error: ParameterObject.source is a mapping, but ParameterObject is a string dictionary in the API: every value is text; to send it as JSON text, write ${json(...)}",
+            "set.yaml:20:11: error: ParameterObject.to is a list, but ParameterObject is a string dictionary in the API: every value is text; to send it as JSON text, write ${json(...)}",
+        ])
+        // A later layer that makes the value text settles it.
+        #expect(result.task("s/u")?.info.parameterObject == ["kind": "report", "source": "text now"])
+    }
+
+    @Test func cancellationBehaviourIsOneOfItsThreeNames() throws {
+        let result = try expand("""
+            tasks:
+              - {key: a, CancellationBehaviour: CanCancel}
+              - {key: b, CancellationBehaviour: CannotCancl}
+            """)
+        #expect(result.errors == [
+            "set.yaml:7:37: error: CancellationBehaviour 'CannotCancl' is not one the API knows; did you mean CannotCancel? (one of CanCancel, CancelWithWarning, CannotCancel)",
+        ])
+    }
+}

@@ -45,6 +45,17 @@ enum FileSystem {
         "\(path).tmp-\(getpid())-\(String(UInt32.random(in: .min ... .max), radix: 16))"
     }
 
+    /// Creates the directory `path` is in, and its parents, mode 0700, when they are missing: a new state may be
+    /// meant for a folder no run has made yet (`.batchctl/batchctl.state.json`).
+    static func createDirectory(of path: String) throws(StateError) {
+        let directory = directory(of: path)
+        var st = stat()
+        guard stat(directory, &st) != 0 else { return }
+        let parent = self.directory(of: directory)
+        if parent != directory { try createDirectory(of: directory) }
+        guard mkdir(directory, 0o700) == 0 || errno == EEXIST else { throw .io("create the directory", directory, errno: errno) }
+    }
+
     static func exists(_ path: String) -> Bool {
         var st = stat()
         return lstat(path, &st) == 0

@@ -99,6 +99,7 @@ public final class LocalStateBackend: StateBackend {
     // MARK: Lock
 
     public func lock(operation: String, timeout: Duration) throws(StateError) -> StateLockHandle {
+        try FileSystem.createDirectory(of: lockPath)
         var info = LockInfo.current(operation: operation)
         var replacedStale: LockInfo?
         let clock = ContinuousClock()

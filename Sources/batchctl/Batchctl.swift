@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Batchctl: AsyncParsableCommand {
@@ -14,4 +15,23 @@ struct Batchctl: AsyncParsableCommand {
 
     // Declared here too so that `batchctl -C DIR validate` parses; the subcommand's own copy does the work.
     @OptionGroup var global: GlobalOptions
+
+    /// ArgumentParser's `main`, with one change: a usage error exits 1, not 64, since cli.md's exit codes are 0, 1
+    /// and 2 (2 meaning "changes" or "drift", which a usage error is not).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(1)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -29,6 +29,18 @@ import Testing
         }
     }
 
+    @Test func aNewStateInAFolderNoRunMadeYetGetsItsFolder() throws {
+        try withTemporaryDirectory { directory in
+            let backend = LocalStateBackend(path: directory + "/.batchctl/team/batchctl.state.json")
+            let handle = try backend.lock(operation: "apply", timeout: .zero)
+            defer { handle.release() }
+            let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/.batchctl/team")
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o700)
+            _ = try backend.save(State.new(endpoint: "embedded"))
+            #expect(try backend.load()?.endpoint == "embedded")
+        }
+    }
+
     @Test func aWaitingLockIsTakenWhenTheHolderLetsGo() throws {
         try withTemporaryDirectory { directory in
             let backend = LocalStateBackend(path: directory + "/batchctl.state.json", lockPollInterval: .milliseconds(20))

@@ -153,7 +153,13 @@ import YAML
         }
     }
 
-    @Test func yamlTestSuite() throws {
+    /// A clone without `../shared` has no suite: the test says it was skipped and why. CI always has `../shared`, so
+    /// there a missing suite fails the test instead.
+    static let suiteIsAvailable = FileManager.default.fileExists(atPath: dataDirectory.path)
+        || ProcessInfo.processInfo.environment["CI"] == "true"
+
+    @Test(.enabled(if: suiteIsAvailable, "the YAML test suite is not at ../shared/yaml-test-suite beside this clone"))
+    func yamlTestSuite() throws {
         let all = Self.cases()
         try #require(all.count > 300, "yaml-test-suite not found at \(Self.dataDirectory.path)")
         var equal = 0, loaded = 0, knownValid = 0, nonScalarKeys: [String] = []

@@ -91,6 +91,9 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        .testTarget(name: "ReconcileTests", dependencies: [
+            "Reconcile", "Planning", "State", "Manifest", "APIClient", "Emulator", "BatchTask", "JSON",
+        ]),
         .testTarget(name: "EndToEndTests", dependencies: ["JSON"]),
     ],
     swiftLanguageModes: [.v6]

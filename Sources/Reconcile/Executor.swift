@@ -173,7 +173,7 @@ public struct Executor: Sendable {
             case .replace:
                 guard let old = action.id else { return outcome(.failed("no id to replace"), id: nil) }
                 if action.createBeforeDestroy {
-                    let deposed = "\(action.address)~deposed-\(old)"
+                    let deposed = StateAddress.deposed(action.address, id: old)
                     let sequence = try await recorder.intent(.move, address: action.address, id: old, fingerprint: nil)
                     try await recorder.outcome(sequence, address: action.address, .moved(to: deposed))
                     (id, detail) = try await create(task)
@@ -267,7 +267,7 @@ public struct Executor: Sendable {
 
     /// Stops the job where it can be stopped, then deletes the task; a task already gone counts as deleted.
     func delete(address: String, id: Int32) async throws {
-        if let current = try await client.get(id), current.cancellationBehaviour == "CanCancel",
+        if let current = try await client.get(id), current.canBeStopped,
            !(current.state?.isFinished ?? true) {
             _ = try? await client.stop(id)
         }

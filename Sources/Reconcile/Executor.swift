@@ -90,109 +90,65 @@ public struct Executor: Sendable {
         self.cancellation = cancellation
     }
 
-    /// A unit of work: a planned action, or (with `--wait`) waiting for an unchanged task that others depend on.
-    private struct Step: Sendable {
-        var action: PlannedAction
-        var waitOnly = false
-    }
-
     public func run(_ plan: Plan) async -> ApplyReport {
         var outcomes: [ActionOutcome] = []
         // Moves touch only the state: do them first, so later steps see the new addresses.
         for action in plan.actions where action.kind == .move {
             outcomes.append(await move(action))
         }
-        var steps: [String: Step] = [:]
-        var order: [String] = []
-        for action in plan.actions where action.kind != .move && action.kind != .noop {
-            steps[action.address] = Step(action: action)
-            order.append(action.address)
+        var schedule = ExecutionSchedule(actions: plan.actions, wait: options.wait, parallelism: options.parallelism) {
+            desired[$0]?.dependsOn ?? []
         }
-        if options.wait {
-            // Unchanged tasks that changed ones depend on: their jobs must succeed first.
-            for address in order {
-                for dependency in desired[address]?.dependsOn ?? [] where steps[dependency] == nil {
-                    let id = plan.actions.first { $0.address == dependency }?.id
-                    steps[dependency] = Step(action: PlannedAction(address: dependency, kind: .noop, id: id), waitOnly: true)
-                    order.append(dependency)
-                }
-            }
-        }
-        let total = outcomes.count + steps.count
+        let total = outcomes.count + schedule.steps.count
         observer?.started(total: total)
         for outcome in outcomes { observer?.finished(outcome, completed: outcomes.count, total: total) }
 
-        var pending: [String: Int] = [:]
-        var dependents: [String: [String]] = [:]
-        for address in order {
-            let dependencies = (desired[address]?.dependsOn ?? []).filter { steps[$0] != nil }
-            pending[address] = dependencies.count
-            for dependency in dependencies { dependents[dependency, default: []].append(address) }
-        }
-        var ready = order.filter { pending[$0] == 0 }
-        ready.reverse()  // popLast() then takes them in plan order
-        var skippedBecause: [String: String] = [:]
-        var completed = outcomes.count
+        var unreached: [ActionOutcome] = []
         // Timed here rather than asked of the recorder after every action: that was a hop to it per action.
         var lastCheckpoint = ContinuousClock.now
-
         await withTaskGroup(of: ActionOutcome.self) { group in
-            var running = 0
-            func launch() {
-                while running < options.parallelism, !cancellation.isCancelled, let address = ready.popLast() {
-                    guard let step = steps[address] else { continue }
-                    running += 1
-                    group.addTask { await perform(step) }
-                }
-            }
-            launch()
-            while let outcome = await group.next() {
-                running -= 1
+            func finished(_ outcome: ActionOutcome) {
                 outcomes.append(outcome)
-                completed += 1
-                observer?.finished(outcome, completed: completed, total: total)
+                observer?.finished(outcome, completed: outcomes.count, total: total)
+            }
+            /// Carries out the schedule's actions; false once it has finished.
+            func carryOut(_ actions: [ExecutionSchedule.Action]) -> Bool {
+                for action in actions {
+                    switch action {
+                    case .launch(let steps):
+                        for step in steps { group.addTask { await perform(step) } }
+                    case .report(let skipped):
+                        skipped.forEach(finished)
+                    case .finished(let rest):
+                        unreached = rest
+                        return false
+                    }
+                }
+                return true
+            }
+            // The flag is set from a signal handler or by a failed journal write: the schedule hears of it
+            // before each decision.
+            if cancellation.isCancelled { _ = schedule.cancel() }
+            guard carryOut(schedule.start()) else { return }
+            while let outcome = await group.next() {
+                finished(outcome)
                 if ContinuousClock.now - lastCheckpoint >= recorder.checkpointInterval {
                     try? await recorder.checkpoint()
                     lastCheckpoint = .now
                 }
-                // Release or skip what waited for this one.
-                var queue: [(String, String?)] = [(outcome.address, outcome.status == .succeeded ? nil : outcome.address)]
-                while let (finished, failedCause) = queue.popLast() {
-                    for dependent in dependents[finished] ?? [] {
-                        if let failedCause {
-                            guard skippedBecause[dependent] == nil else { continue }
-                            skippedBecause[dependent] = failedCause
-                            let skipped = ActionOutcome(address: dependent, kind: steps[dependent]?.action.kind ?? .noop,
-                                                        id: steps[dependent]?.action.id,
-                                                        status: .skipped("its dependency \(failedCause) did not succeed"))
-                            outcomes.append(skipped)
-                            completed += 1
-                            observer?.finished(skipped, completed: completed, total: total)
-                            queue.append((dependent, failedCause))
-                        } else {
-                            pending[dependent, default: 0] -= 1
-                            if pending[dependent] == 0 && skippedBecause[dependent] == nil { ready.insert(dependent, at: 0) }
-                        }
-                    }
-                }
-                launch()
+                let actions = (cancellation.isCancelled ? schedule.cancel() : [])
+                    + schedule.stepFinished(address: outcome.address, succeeded: outcome.status == .succeeded)
+                guard carryOut(actions) else { return }
             }
         }
         observer?.ended()
-        let done = Set(outcomes.map(\.address))
-        var interrupted = false
-        for address in order where !done.contains(address) {
-            interrupted = true
-            let step = steps[address]
-            outcomes.append(ActionOutcome(address: address, kind: step?.action.kind ?? .noop, id: step?.action.id,
-                                          status: .skipped(cancellation.isCancelled ? "interrupted before it was sent" : "not reached")))
-        }
-        return ApplyReport(outcomes: outcomes, interrupted: interrupted || cancellation.isCancelled)
+        outcomes += unreached
+        return ApplyReport(outcomes: outcomes, interrupted: !unreached.isEmpty || cancellation.isCancelled)
     }
 
     // MARK: - Actions
 
-    private func perform(_ step: Step) async -> ActionOutcome {
+    private func perform(_ step: ExecutionSchedule.Step) async -> ActionOutcome {
         let action = step.action
         func outcome(_ status: ActionOutcome.Status, id: Int32?, detail: String? = nil) -> ActionOutcome {
             ActionOutcome(address: action.address, kind: action.kind, id: id, status: status, detail: detail)
@@ -217,7 +173,7 @@ public struct Executor: Sendable {
             case .replace:
                 guard let old = action.id else { return outcome(.failed("no id to replace"), id: nil) }
                 if action.createBeforeDestroy {
-                    let deposed = "\(action.address)~deposed-\(old)"
+                    let deposed = StateAddress.deposed(action.address, id: old)
                     let sequence = try await recorder.intent(.move, address: action.address, id: old, fingerprint: nil)
                     try await recorder.outcome(sequence, address: action.address, .moved(to: deposed))
                     (id, detail) = try await create(task)
@@ -311,7 +267,7 @@ public struct Executor: Sendable {
 
     /// Stops the job where it can be stopped, then deletes the task; a task already gone counts as deleted.
     func delete(address: String, id: Int32) async throws {
-        if let current = try await client.get(id), current.cancellationBehaviour == "CanCancel",
+        if let current = try await client.get(id), current.canBeStopped,
            !(current.state?.isFinished ?? true) {
             _ = try? await client.stop(id)
         }

@@ -94,3 +94,19 @@ import Testing
         #expect(!ConstantTime.matchesAny("c", ["a", "b"]))
     }
 }
+
+@Suite struct AuthSchemeTests {
+    @Test func schemesAreCaseInsensitive() async throws {
+        try await withServer(testConfiguration(authentication: AuthTests.everyKind)) { client async throws in
+            for authorization in [
+                "SOTicket 7T:ticket-one", "SoTicket 7T:ticket-one", "SOTICKET 7T:ticket-one", "soticket 7T:ticket-one",
+                "bearer 7A:token-one", "BEARER 7A:token-one", "basic " + String(basic(testUser.user, testUser.password).dropFirst(6)),
+            ] {
+                let reply = try await client.send(.GET, "/api/v1/BatchTask/All", authorization: authorization)
+                #expect(reply.status == 200, "\(authorization)")
+            }
+            // The credential itself is not case-insensitive.
+            #expect(try await client.send(.GET, "/api/v1/BatchTask/All", authorization: "SOTicket 7t:TICKET-ONE").status == 401)
+        }
+    }
+}

@@ -9,7 +9,7 @@ import Testing
         try await withServer { client async throws in
             let reply = try await client.send(
                 .POST, "/api/v1/BatchTask",
-                body: #"{"Id": 999, "Name": "import", "AssociateId": 5, "ParameterObject": {"file": "a.csv", "n": [1, 2]}, "Unknown": 1}"#)
+                body: #"{"Id": 999, "Name": "import", "AssociateId": 5, "ParameterObject": {"file": "a.csv", "n": 2}, "Unknown": 1}"#)
             #expect(reply.status == 200)
             #expect(reply.text == "1")
             #expect(reply.header("Content-Type") == "application/json; charset=utf-8")
@@ -17,7 +17,7 @@ import Testing
             #expect(task.id == 1)
             #expect(task.name == "import")
             #expect(task.associateId == 5)
-            #expect(task.parameterObject == ["file": "a.csv", "n": [1, 2]])
+            #expect(task.parameterObject == ["file": "a.csv", "n": "2"])
             #expect(task.created.flatMap(DotNetDate.init) != nil)
             #expect(try await client.create(["Name": "second"]) == 2)
         }

@@ -52,7 +52,7 @@ import Testing
             time.advance(seconds: 5)
             let late = try await client.create(["Name": "late"])
             let started = try await client.get("/api/v1/BatchTask?$filter=State eq 'Started'").json
-            #expect(started["value"]?.arrayValue?.compactMap { $0["Id"]?.intValue } == [Int64(early)])
+            #expect(started["value"]?.arrayValue?.compactMap { $0["PrimaryKey"]?.intValue } == [Int64(early)])
             #expect(try await client.get("/api/v1/BatchTask/New").json.arrayValue?.compactMap { $0["Id"]?.intValue } == [Int64(late)])
             time.advance(seconds: 5)
             #expect(try await client.get("/api/v1/BatchTask/Succeeded").json.arrayValue?.compactMap { $0["Id"]?.intValue } == [Int64(early)])
@@ -87,12 +87,15 @@ import Testing
         }
     }
 
+    /// api.md v2: Stop refuses only `CannotCancel`; `CancelWithWarning` and a task created without a behaviour
+    /// (the carrier's default, `CanCancel`) are stopped too.
     @Test func stopEndsACancellableJobAndRefusesOthers() async throws {
         let time = ManualClock()
         try await withServer(Self.jobs(10), clock: time.clock) { client async throws in
             let cancellable = try await client.create(["Name": "c", "CancellationBehaviour": "CanCancel"])
             let stubborn = try await client.create(["Name": "s", "CancellationBehaviour": "CannotCancel"])
             let unspecified = try await client.create(["Name": "u"])
+            let warned = try await client.create(["Name": "w", "CancellationBehaviour": "CancelWithWarning"])
             time.advance(seconds: 3)
             let stop = try await client.send(.POST, "/api/v1/BatchTask/\(cancellable)/Stop")
             #expect(stop.status == 200)
@@ -101,11 +104,20 @@ import Testing
             #expect(stopped.state == .failed)
             #expect(stopped.result?.hasPrefix("Stopped: stopped by request at 2026-01-15T10:00:03") == true)
             #expect(stopped.progressPercent == 22)
+            // Still running, all three: only CannotCancel refuses.
+            #expect(try await client.send(.POST, "/api/v1/BatchTask/\(stubborn)/Stop").text == "false")
+            #expect(try await client.task(stubborn).state == .started)
+            #expect(try await client.task(unspecified).cancellationBehaviour == "CanCancel")
+            for id in [unspecified, warned] {
+                #expect(try await client.send(.POST, "/api/v1/BatchTask/\(id)/Stop").text == "true")
+                let task = try await client.task(id)
+                #expect(task.state == .failed)
+                #expect(task.result?.hasPrefix("Stopped: stopped by request") == true)
+            }
             time.advance(seconds: 20)
             #expect(try await client.task(cancellable).state == .failed)
+            // A finished job cannot be stopped.
             #expect(try await client.send(.POST, "/api/v1/BatchTask/\(cancellable)/Stop").text == "false")
-            #expect(try await client.send(.POST, "/api/v1/BatchTask/\(stubborn)/Stop").text == "false")
-            #expect(try await client.send(.POST, "/api/v1/BatchTask/\(unspecified)/Stop").text == "false")
             #expect(try await client.task(stubborn).state == .succeeded)
         }
     }

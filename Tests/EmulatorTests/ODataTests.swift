@@ -14,7 +14,7 @@ import Testing
     }
 
     func ids(_ reply: Reply) throws -> [Int64] {
-        try reply.json["value"]?.arrayValue?.compactMap { $0["Id"]?.intValue } ?? []
+        try reply.json["value"]?.arrayValue?.compactMap { $0["PrimaryKey"]?.intValue } ?? []
     }
 
     @Test func topAndSkipPageWithNextLinks() async throws {
@@ -80,13 +80,15 @@ import Testing
     @Test func orderBySelectAndBadOptions() async throws {
         try await withServer { client async throws in
             try await Self.seed(client)
-            let ordered = try await client.get("/api/v1/BatchTask?$orderBy=AssociateId%20desc,name&$top=3&$select=Id,Name,AssociateId")
+            let ordered = try await client.get("/api/v1/BatchTask?$orderBy=AssociateId%20desc,name&$top=3&$select=id,Name,associateId")
             let rows = try ordered.json["value"]?.arrayValue ?? []
-            #expect(rows.compactMap { $0["Id"]?.intValue } == [20, 5, 2])
-            #expect(rows.first?.objectValue?.keys.elements == ["Id", "Name", "AssociateId"])
+            #expect(rows.compactMap { $0["PrimaryKey"]?.intValue } == [20, 5, 2])
+            #expect(rows.first?.objectValue?.keys.elements == ["PrimaryKey", "EntityName", "id", "name", "associateId"])
+            #expect(rows.first?["EntityName"] == "batchtask")
+            #expect(rows.first?["name"] == "special 20")
             let xml = try await client.get("/api/v1/BatchTask?$top=1&$select=Name", accept: "application/xml")
             #expect(xml.text.contains("<odata.nextLink>"))
-            #expect(xml.text.contains("<value><BatchTaskInfo><Name>task 01</Name></BatchTaskInfo></value>"))
+            #expect(xml.text.contains("<value><ArchiveRow><PrimaryKey>1</PrimaryKey><EntityName>batchtask</EntityName><name>task 01</name></ArchiveRow></value>"))
             for bad in ["$top=-1", "$skip=x", "$select=Nope", "$orderBy=Name%20sideways", "$filter=Name%20eq", "$filter=Name%20like%20'x'",
                         "$filter=ParameterObject%20eq%20'x'", "$filter=AssociateId%20eq%20'x'", "$filter=name%20eq%20'unclosed"] {
                 let reply = try await client.get("/api/v1/BatchTask?" + bad)
@@ -100,5 +102,49 @@ import Testing
         let (sql, arguments) = try FilterParser.parse("name eq 'O''Brien' or (AssociateId gt 5 and startswith(name, 'a*b') eq false)").compiled()
         #expect(sql == #"("Name" = ? OR ("AssociateId" > ? AND (NOT "Name" GLOB ?)))"#)
         #expect(arguments == ["O'Brien".databaseValue, Int64(5).databaseValue, "a[*]b*".databaseValue])
+    }
+}
+
+@Suite struct ArchiveRowTests {
+    @Test func rowsAreArchiveRowsWithDefaultColumns() async throws {
+        try await withServer { client async throws in
+            let id = try await client.create(["Name": "row", "AssociateId": 7, "IsSystemTask": true])
+            let reply = try await client.get("/api/v1/BatchTask")
+            let row = try #require(try reply.json["value"]?[0]?.objectValue)
+            // api.md v2: PrimaryKey, EntityName and `id,name,state` by default; no BatchTaskInfo properties.
+            #expect(row.keys.elements == ["PrimaryKey", "EntityName", "id", "name", "state"])
+            #expect(row["PrimaryKey"] == .int(Int64(id)))
+            #expect(row["id"] == .int(Int64(id)))
+            #expect(row["state"] == "Succeeded")
+            #expect(row["Name"] == nil)
+            // System tasks are rows of the archive too, and every property is a column.
+            let wide = try await client.get("/api/v1/BatchTask?$select=isSystemTask,associateId,cancellationBehaviour,description")
+            let columns = try #require(try wide.json["value"]?[0]?.objectValue)
+            #expect(columns["isSystemTask"] == true)
+            #expect(columns["associateId"] == 7)
+            #expect(columns["cancellationBehaviour"] == "CanCancel")
+            #expect(columns["description"] == .null)
+        }
+    }
+
+    @Test func datesFilterAndSortAsInstantsNotText() async throws {
+        try await withServer { client async throws in
+            // As text "2018-06-01T09:30…-05:00" sorts before "2018-06-01T12:00…+00:00", but it is 14:30 UTC.
+            let late = try await client.create(["Name": "late", "Created": "2018-06-01T09:30:00-05:00"])
+            let early = try await client.create(["Name": "early", "Created": "2018-06-01T12:00:00+00:00"])
+            let middle = try await client.create(["Name": "middle", "Created": "2018-06-01T15:00:00+02:00"])
+            func ids(_ query: String) async throws -> [Int64] {
+                let reply = try await client.get("/api/v1/BatchTask?" + query)
+                try #require(reply.status == 200, "\(query): \(reply.text)")
+                return try reply.json["value"]?.arrayValue?.compactMap { $0["PrimaryKey"]?.intValue } ?? []
+            }
+            // Instants: early 12:00Z, middle 13:00Z, late 14:30Z (as text: late, early, middle).
+            #expect(try await ids("$orderBy=created") == [Int64(early), Int64(middle), Int64(late)])
+            #expect(try await ids("$orderBy=Created%20desc") == [Int64(late), Int64(middle), Int64(early)])
+            #expect(try await ids("$filter=" + FormURLEncoding.escape("created gt '2018-06-01T12:00:00+00:00'")) == [Int64(late), Int64(middle)])
+            #expect(try await ids("$filter=" + FormURLEncoding.escape("created eq '2018-06-01T14:30:00Z'")) == [Int64(late)])
+            #expect(try await ids("$filter=" + FormURLEncoding.escape("created le '2018-06-01T08:00:00-04:00'")) == [Int64(early)])
+            #expect(try await client.get("/api/v1/BatchTask?$filter=" + FormURLEncoding.escape("created gt 'yesterday'")).status == 400)
+        }
     }
 }

@@ -12,7 +12,7 @@ import Testing
         let configuration = testConfiguration(databasePath: directory.appendingPathComponent("tasks.sqlite").path)
         let before = try await withServer(configuration) { client async throws in
             for n in 1...3 {
-                _ = try await client.create(["Name": .string("task \(n)"), "ParameterObject": ["n": .int(Int64(n)), "nested": ["a": [true, .null]]]])
+                _ = try await client.create(["Name": .string("task \(n)"), "ParameterObject": ["n": .int(Int64(n)), "flag": true, "none": .null]])
             }
             #expect(try await client.send(.DELETE, "/api/v1/BatchTask/3").status == 204)
             _ = try await client.send(.PUT, "/api/v1/BatchTask/2", body: #"{"State": "Failed", "Description": "kept"}"#)
@@ -21,7 +21,7 @@ import Testing
         try await withServer(configuration) { client async throws in
             #expect(try await client.get("/api/v1/BatchTask/All").json == before)
             #expect(try await client.task(2).description == "kept")
-            #expect(try await client.task(1).parameterObject == ["n": 1, "nested": ["a": [true, .null]]])
+            #expect(try await client.task(1).parameterObject == ["n": "1", "flag": "True", "none": .null])
             // AUTOINCREMENT: the deleted id 3 is never handed out again.
             #expect(try await client.create(["Name": "after restart"]) == 4)
         }
@@ -70,6 +70,7 @@ import Testing
                 var stored = try #require(try await store.task(id: id))
                 JobLifecycle.advance(&stored, to: now)
                 #expect(stored.info == expected.info, "task \(id) at \(now)")
+                #expect(stored.lastModified == expected.lastModified, "task \(id) at \(now)")
                 #expect((stored.job == nil) == (expected.job == nil))
             }
         }
@@ -100,7 +101,7 @@ import Testing
             let settle = lap()
             #expect(try await client.task(99_999).state == .succeeded)
             let byName = try await client.get("/api/v1/BatchTask?$filter=name%20eq%20'bulk%2054321'")
-            #expect(try byName.json["value"]?[0]?["Id"] == 54_321)
+            #expect(try byName.json["value"]?[0]?["PrimaryKey"] == 54_321)
             let byPrefix = try await client.get("/api/v1/BatchTask?$filter=name%20begins%20'bulk%209999'&$top=5")
             #expect(try byPrefix.json["value"]?.arrayValue?.count == 5)
             let byOwner = try await client.get("/api/v1/BatchTask?$filter=associateId%20eq%2042%20and%20State%20eq%20'Succeeded'&$top=10")
@@ -134,5 +135,31 @@ import Testing
         configuration.jobs.durationSeconds = .nan
         #expect(configuration.problems.count == 3)
         #expect(testConfiguration().problems.isEmpty)
+    }
+}
+
+@Suite struct MigrationTests {
+    @Test func aVersionOneDatabaseIsUpgradedAndKeepsItsTasks() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("v1.sqlite").path
+        let old = try TaskStore(path: path, schemaVersion: "v1")
+        try await old.execute("""
+            INSERT INTO batchtask ("Name", "Created", "State", "JobPhase") VALUES
+                ('west', '2018-06-01T09:30:00.0000000-05:00', 'Succeeded', 0),
+                ('east', '2018-06-01T12:00:00.0000000+00:00', 'Succeeded', 0)
+            """)
+        old.close()
+        try await withServer(testConfiguration(databasePath: path)) { client async throws in
+            #expect(try await client.task(1).name == "west")
+            // The upgrade read Created's text into instants: west (14:30 UTC) is the later one.
+            let ordered = try await client.get("/api/v1/BatchTask?$orderBy=created%20desc")
+            #expect(try ordered.json["value"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["west", "east"])
+            // No last change is known for old rows, so a precondition is ignored rather than guessed.
+            let put = try await client.send(
+                .PUT, "/api/v1/BatchTask/2", body: #"{"Description": "d"}"#, headers: [("If-Unmodified-Since", "Mon, 01 Jan 2001 00:00:00 GMT")])
+            #expect(put.status == 200)
+            #expect(try await client.create(["Name": "new"]) == 3)
+        }
     }
 }

@@ -22,6 +22,7 @@ struct APIError: Error, Sendable {
         return APIError(status: .unauthorized, type: "SoAuthenticationException", message: message, headers: headers)
     }
 
+    /// Our choice of status for a body type or charset the emulator does not read (and 413 below for size).
     static func unsupportedMediaType(_ message: String) -> APIError {
         APIError(status: .unsupportedMediaType, type: "SoUnsupportedMediaTypeException", message: message)
     }
@@ -30,6 +31,10 @@ struct APIError: Error, Sendable {
         APIError(
             status: .contentTooLarge, type: "SoRequestTooLargeException",
             message: "request body larger than \(limit) bytes")
+    }
+
+    static func preconditionFailed(_ message: String) -> APIError {
+        APIError(status: .preconditionFailed, type: "SoPreconditionFailedException", message: message)
     }
 
     static func internalError(_ message: String) -> APIError {

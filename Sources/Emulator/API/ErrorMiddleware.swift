@@ -39,6 +39,7 @@ struct ErrorMiddleware: RouterMiddleware {
         }
     }
 
+    /// Our choice of error body (api.md: the reference shows none), always JSON whatever the Accept.
     static func response(_ error: APIError, for request: Request) -> Response {
         var writer = JSONWriter()
         writer.write([

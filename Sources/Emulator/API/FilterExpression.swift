@@ -66,8 +66,11 @@ extension FilterExpression {
     private static func comparison(
         _ field: BatchTaskField, _ op: FilterOperator, _ literal: FilterLiteral, _ arguments: inout [DatabaseValue]
     ) throws(APIError) -> String {
-        let column = "\"\(field.rawValue)\""
         guard field != .parameterObject else { throw .badRequest("$filter: ParameterObject cannot be filtered on") }
+        if field.valueType == .dateTime, [.eq, .ne, .lt, .le, .gt, .ge].contains(op) {
+            return try instantComparison(field, op, literal, &arguments)
+        }
+        let column = "\"\(field.rawValue)\""
         let value = try databaseValue(literal, for: field)
         if value.isNull {
             switch op {
@@ -104,6 +107,24 @@ extension FilterExpression {
                 return "(\(column) IS NULL OR instr(\(column), ?) = 0)"
             }
         }
+    }
+
+    /// Dates compare as instants, on their ticks column: `'2018-06-01T09:00:00-05:00'` equals
+    /// `'2018-06-01T14:00:00+00:00'`. A date without a time (`'2018-06-01'`) is midnight UTC (our choice).
+    private static func instantComparison(
+        _ field: BatchTaskField, _ op: FilterOperator, _ literal: FilterLiteral, _ arguments: inout [DatabaseValue]
+    ) throws(APIError) -> String {
+        let column = "\"\(Schema.orderingColumn(field))\""
+        guard case .string(let text) = literal else {
+            if literal == .null { return op == .eq ? "\(column) IS NULL" : op == .ne ? "\(column) IS NOT NULL" : "0" }
+            throw .badRequest("$filter: \(field.rawValue) compares with a date such as '2018-06-01T14:34:02+02:00'")
+        }
+        guard let date = DotNetDate(text) ?? DotNetDate(text + "T00:00:00Z") else {
+            throw .badRequest("$filter: '\(text.prefix(40))' is not a date-time with offset such as '2018-06-01T14:34:02+02:00'")
+        }
+        arguments.append(date.ticksSince1970.databaseValue)
+        let sqlOperator = ["eq": "=", "ne": "IS NOT", "lt": "<", "le": "<=", "gt": ">", "ge": ">="][op.rawValue] ?? "="
+        return "\(column) \(sqlOperator) ?"
     }
 
     /// The literal as the column stores it: `associateId eq '5'` and `isSystemTask eq 1` are forgiven.

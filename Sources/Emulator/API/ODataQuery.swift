@@ -2,7 +2,8 @@ import BatchTask
 import GRDB
 
 /// The query options of `GET /api/v1/BatchTask`: `$select`, `$filter`, `$orderBy`, `$top`, `$skip` (names match
-/// case-insensitively; other `$` options such as `$mode` or `$format` are accepted and ignored).
+/// case-insensitively; other `$` options such as `$mode` or `$format` are accepted and ignored). Columns are
+/// named as archive columns (`associateId`) or as properties (`AssociateId`): the match ignores case.
 struct ODataQuery: Sendable {
     var select: [BatchTaskField]?
     var filter: FilterExpression?
@@ -59,7 +60,7 @@ struct ODataQuery: Sendable {
         let condition = try filter?.compiled()
         let whereClause = condition?.sql ?? ""
         let arguments = condition?.arguments ?? []
-        var order = orderBy.map { "\"\($0.field.rawValue)\" \($0.ascending ? "ASC" : "DESC")" }
+        var order = orderBy.map { "\"\(Schema.orderingColumn($0.field))\" \($0.ascending ? "ASC" : "DESC")" }
         // Id last keeps pages stable when the ordered values tie.
         if !orderBy.contains(where: { $0.field == .id }) { order.append("\"Id\" ASC") }
         let pageRows = top ?? pageSize
@@ -68,9 +69,6 @@ struct ODataQuery: Sendable {
             pageRows: pageRows, offset: skip)
     }
 
-    /// The properties `$select` leaves out.
-    var omitted: Set<BatchTaskField> {
-        guard let select else { return [] }
-        return Set(BatchTaskField.allCases).subtracting(select)
-    }
+    /// The archive columns of each row: `$select`'s, or `id,name,state`.
+    var columns: [BatchTaskField] { select ?? ArchiveRow.defaultColumns }
 }

@@ -56,7 +56,7 @@ struct TaskUpdate: Sendable {
             case "add", "replace":
                 guard let value = item["value"] else { throw .badRequest("JSON Patch operation \(index): \(op) needs a \"value\"") }
                 if field == .state, value.isNull { throw .badRequest("State cannot be cleared") }
-                update.operations.append(.set(field, try text(value, field)))
+                update.operations.append(.set(field, try text(BatchTaskBinding.value(value, for: field), field)))
             case "remove":
                 if field == .state { throw .badRequest("State cannot be removed") }
                 update.operations.append(.set(field, nil))
@@ -69,11 +69,9 @@ struct TaskUpdate: Sendable {
         return update
     }
 
+    /// Bound as a create binds it: names in any case, State by name in any case or by number.
     private static func members(of object: JSONValue) throws(APIError) -> JSONValue.Object {
-        guard case .object(let members) = object else {
-            throw .badRequest("expected a BatchTaskInfo object, got \(object.typeName)")
-        }
-        return members
+        try BatchTaskBinding.canonicalMembers(object)
     }
 
     private static func text(_ value: JSONValue, _ field: BatchTaskField) throws(APIError) -> String? {
@@ -81,13 +79,7 @@ struct TaskUpdate: Sendable {
         case .null:
             return nil
         case .string(let text):
-            if field == .state {
-                let state = BatchTaskState(rawValue: text)
-                guard BatchTaskState.taskStates.contains(state) else {
-                    throw .badRequest("State: \(text) is not a BatchTaskState (\(BatchTaskState.taskStates.map(\.rawValue).joined(separator: ", ")))")
-                }
-            }
-            return text
+            return field == .state ? try BatchTaskBinding.state(value, allowingAll: false).rawValue : text
         default:
             throw .badRequest("\(field.rawValue): expected a string, got \(value.typeName)")
         }

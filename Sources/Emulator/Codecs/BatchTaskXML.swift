@@ -3,7 +3,7 @@ import JSON
 
 /// Writes the .NET DataContract XML that the SuperOffice API sends for `application/xml`: elements in the
 /// contract's order (the API order), in the Services88 namespace, ParameterObject as a StringDictionary of
-/// `StringKeyValuePair` elements, absent properties left out (all are `minOccurs="0"`).
+/// `StringKeyValuePair` elements, every property written (null ones as `i:nil`), as the JSON answers are.
 struct BatchTaskXML {
     static let namespace = "http://www.superoffice.net/ws/crm/NetServer/Services88"
     static let instanceNamespace = "http://www.w3.org/2001/XMLSchema-instance"
@@ -16,29 +16,29 @@ struct BatchTaskXML {
     }
 
     /// `<BatchTaskInfo xmlns=...>` as a document.
-    static func document(_ task: BatchTaskInfo) -> [UInt8] {
+    static func document(_ task: BatchTaskInfo, nulling: Set<BatchTaskField> = []) -> [UInt8] {
         var xml = BatchTaskXML()
-        xml.writeTask(task, omitting: [], declaringNamespaces: true)
+        xml.writeTask(task, nulling: nulling, declaringNamespaces: true)
         return xml.bytes
     }
 
     /// `<ArrayOfBatchTaskInfo>`, the DataContract name of a BatchTaskInfo array.
-    static func document(_ tasks: [BatchTaskInfo], omitting: Set<BatchTaskField> = []) -> [UInt8] {
+    static func document(_ tasks: [BatchTaskInfo], nulling: Set<BatchTaskField> = []) -> [UInt8] {
         var xml = BatchTaskXML()
         xml.append("<ArrayOfBatchTaskInfo xmlns=\"\(namespace)\" xmlns:i=\"\(instanceNamespace)\">")
-        for task in tasks { xml.writeTask(task, omitting: omitting, declaringNamespaces: false) }
+        for task in tasks { xml.writeTask(task, nulling: nulling, declaringNamespaces: false) }
         xml.append("</ArrayOfBatchTaskInfo>")
         return xml.bytes
     }
 
     /// The OData list: the JSON carrier's three members as elements (`odata.metadata` is a valid XML name).
-    static func odataDocument(metadata: String, nextLink: String?, tasks: [BatchTaskInfo], omitting: Set<BatchTaskField>) -> [UInt8] {
+    static func odataDocument(metadata: String, nextLink: String?, rows: [ArchiveRow]) -> [UInt8] {
         var xml = BatchTaskXML()
         xml.append("<ODataSlimResponse xmlns=\"\(namespace)\" xmlns:i=\"\(instanceNamespace)\">")
         xml.element("odata.metadata", metadata)
         if let nextLink { xml.element("odata.nextLink", nextLink) }
         xml.append("<value>")
-        for task in tasks { xml.writeTask(task, omitting: omitting, declaringNamespaces: false) }
+        for row in rows { xml.writeRow(row) }
         xml.append("</value></ODataSlimResponse>")
         return xml.bytes
     }
@@ -56,10 +56,14 @@ struct BatchTaskXML {
         return xml.bytes
     }
 
-    private mutating func writeTask(_ task: BatchTaskInfo, omitting: Set<BatchTaskField>, declaringNamespaces: Bool) {
+    /// Every property, as the JSON answer has them (`BatchTaskJSON.shown`); a null one as `i:nil="true"`.
+    private mutating func writeTask(_ task: BatchTaskInfo, nulling: Set<BatchTaskField>, declaringNamespaces: Bool) {
         append(declaringNamespaces ? "<BatchTaskInfo xmlns=\"\(Self.namespace)\" xmlns:i=\"\(Self.instanceNamespace)\">" : "<BatchTaskInfo>")
-        for field in BatchTaskField.allCases where !omitting.contains(field) {
-            guard let value = task[field] else { continue }
+        for field in BatchTaskField.allCases {
+            guard !nulling.contains(field), let value = BatchTaskJSON.shown(task, field) else {
+                append("<\(field.rawValue) i:nil=\"true\"/>")
+                continue
+            }
             if field == .parameterObject {
                 append("<ParameterObject>")
                 for (key, member) in value.objectValue ?? [:] {
@@ -68,7 +72,7 @@ struct BatchTaskXML {
                     switch member {
                     case .null: append("<Value i:nil=\"true\"/>")
                     case .string(let text): element("Value", text)
-                    // A StringDictionary holds strings: other JSON values travel as their JSON text.
+                    // Rows written before ParameterObject became a string dictionary may hold other JSON.
                     default: element("Value", member.serialized())
                     }
                     append("</StringKeyValuePair>")
@@ -76,14 +80,31 @@ struct BatchTaskXML {
                 append("</ParameterObject>")
                 continue
             }
-            switch value {
-            case .string(let text): element(field.rawValue, text)
-            case .int(let number): element(field.rawValue, String(number))
-            case .bool(let flag): element(field.rawValue, flag ? "true" : "false")
-            default: element(field.rawValue, value.serialized())
-            }
+            element(field.rawValue, Self.text(value))
         }
+        append("<TableRight i:nil=\"true\"/><FieldProperties/>")
         append("</BatchTaskInfo>")
+    }
+
+    private static func text(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let text): return text
+        case .int(let number): return String(number)
+        case .bool(let flag): return flag ? "true" : "false"
+        default: return value.serialized()
+        }
+    }
+
+    /// An archive row: `<ArchiveRow>` with PrimaryKey, EntityName and the columns as elements (our choice: the
+    /// reference shows no XML for archive rows).
+    private mutating func writeRow(_ row: ArchiveRow) {
+        append("<ArchiveRow>")
+        element("PrimaryKey", String(row.primaryKey))
+        element("EntityName", ArchiveRow.entityName)
+        for (column, value) in row.columns {
+            if let value { element(column, Self.text(value)) } else { append("<\(column) i:nil=\"true\"/>") }
+        }
+        append("</ArchiveRow>")
     }
 
     private mutating func element(_ name: String, _ text: String) {

@@ -1,107 +1,59 @@
 import BatchTask
-import Foundation
 import JSON
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
-/// Reads a `<BatchTaskInfo>` XML body (in any namespace or none) into the same JSON object a JSON body would give:
-/// child elements named as properties, `i:nil="true"` as null, ParameterObject's `StringKeyValuePair`s as an
-/// object of strings, unknown elements (TableRight, FieldProperties) ignored.
+/// Reads XML bodies into the JSON a JSON body would give: a `<BatchTaskInfo>` (in any namespace or none) as an
+/// object of its properties, and an Agents request element as an object of its arguments.
 enum BatchTaskXMLDecoder {
+    /// A `<BatchTaskInfo>` document: child elements named as properties, `i:nil="true"` as null,
+    /// ParameterObject's `StringKeyValuePair`s as an object of strings, unknown elements (TableRight,
+    /// FieldProperties) ignored.
     static func object(from bytes: [UInt8]) throws(APIError) -> JSONValue {
-        let parser = XMLParser(data: Data(bytes))
-        parser.shouldProcessNamespaces = true
-        parser.shouldResolveExternalEntities = false
-        let reader = Reader()
-        parser.delegate = reader
-        let parsed = parser.parse()
-        if let failure = reader.failure { throw failure }
-        // libxml2 reports some errors (a mismatched end tag) to the delegate while parse() still returns true.
-        guard parsed, parser.parserError == nil, reader.parseError == nil else {
-            let reason = (reader.parseError ?? parser.parserError).map { ($0 as NSError).localizedDescription } ?? "malformed XML"
-            throw .badRequest("request body is not valid XML: line \(parser.lineNumber), column \(parser.columnNumber): \(reason)")
+        let root = try XMLNode.parse(bytes)
+        guard root.name == "BatchTaskInfo" else { throw .badRequest("expected a <BatchTaskInfo> element, got <\(root.name)>") }
+        return try task(root)
+    }
+
+    static func task(_ element: XMLNode) throws(APIError) -> JSONValue {
+        var members = JSONValue.Object()
+        for child in element.children {
+            guard let field = BatchTaskField.named(caseInsensitive: child.name) else { continue }
+            if child.isNil {
+                members[field.rawValue] = .null
+            } else if field == .parameterObject {
+                members[field.rawValue] = .object(parameters(child))
+            } else {
+                members[field.rawValue] = try FieldText.value(child.text, for: field)
+            }
         }
-        guard reader.sawRoot else { throw .badRequest("request body has no <BatchTaskInfo> element") }
-        var members = reader.members
-        if let parameters = reader.parameters { members[BatchTaskField.parameterObject.rawValue] = .object(parameters) }
         return .object(members)
     }
 
-    /// The SAX delegate; used by one parse on one thread.
-    private final class Reader: NSObject, XMLParserDelegate {
+    /// An Agents request (`<request><Id>5</Id></request>`, any root name): each child an argument; a
+    /// `<BatchTaskInfo>` child is a task, a child with children a list of their texts, any other its text.
+    static func arguments(from bytes: [UInt8]) throws(APIError) -> JSONValue {
+        let root = try XMLNode.parse(bytes)
         var members = JSONValue.Object()
-        var parameters: JSONValue.Object?
-        var failure: APIError?
-        var sawRoot = false
-        var parseError: (any Error)?
-
-        /// Element names from the root down.
-        private var path: [String] = []
-        private var text = ""
-        private var isNil = false
-        private var pairKey: String?
-        private var pairValue: JSONValue = .null
-
-        func parser(
-            _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
-            attributes: [String: String] = [:]
-        ) {
-            if path.isEmpty {
-                guard elementName == "BatchTaskInfo" else {
-                    fail(parser, .badRequest("expected a <BatchTaskInfo> element, got <\(elementName)>"))
-                    return
-                }
-                sawRoot = true
-            }
-            path.append(elementName)
-            text = ""
-            // With namespace processing the prefix is gone from attribute names; accept both spellings.
-            isNil = (attributes["nil"] ?? attributes["i:nil"]) == "true"
-            if path.count == 2, elementName == BatchTaskField.parameterObject.rawValue { parameters = parameters ?? [:] }
-        }
-
-        func parser(_ parser: XMLParser, foundCharacters string: String) {
-            text += string
-        }
-
-        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
-            defer {
-                path.removeLast()
-                text = ""
-                isNil = false
-            }
-            switch path.count {
-            case 2:
-                guard let field = BatchTaskField.named(caseInsensitive: elementName), field != .parameterObject else { return }
-                if isNil {
-                    members[field.rawValue] = .null
-                    return
-                }
-                do {
-                    members[field.rawValue] = try FieldText.value(text, for: field)
-                } catch {
-                    fail(parser, error)
-                }
-            case 4 where path[1] == BatchTaskField.parameterObject.rawValue:
-                if elementName == "Key" { pairKey = text }
-                if elementName == "Value" { pairValue = isNil ? .null : .string(text) }
-            case 3 where path[1] == BatchTaskField.parameterObject.rawValue:
-                if let key = pairKey { parameters?[key] = pairValue }
-                pairKey = nil
-                pairValue = .null
-            default:
-                break
+        for child in root.children {
+            if child.isNil {
+                members[child.name] = .null
+            } else if child.name.lowercased() == "batchtaskinfo" {
+                members[child.name] = try task(child)
+            } else if !child.children.isEmpty {
+                members[child.name] = .array(child.children.map { .string($0.text.trimmingASCIIWhitespace()) })
+            } else {
+                members[child.name] = .string(child.text)
             }
         }
+        return .object(members)
+    }
 
-        func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
-            if self.parseError == nil { self.parseError = parseError }
+    private static func parameters(_ element: XMLNode) -> JSONValue.Object {
+        var parameters = JSONValue.Object()
+        for pair in element.children {
+            guard let key = pair.child("Key")?.text else { continue }
+            let value = pair.child("Value")
+            parameters[key] = value.map { $0.isNil ? .null : .string($0.text) } ?? .null
         }
-
-        private func fail(_ parser: XMLParser, _ error: APIError) {
-            if failure == nil { failure = error }
-            parser.abortParsing()
-        }
+        return parameters
     }
 }

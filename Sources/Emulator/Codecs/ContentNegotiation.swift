@@ -33,8 +33,9 @@ enum ContentNegotiation {
         }
     }
 
-    /// The acceptable type with the highest quality (the first of equals); JSON when Accept is absent or names
-    /// nothing we write, as ASP.NET's formatters fall back to their first formatter.
+    /// The acceptable type with the highest quality (the first of equals). Our choice: JSON when Accept is absent,
+    /// malformed or names nothing we write (the Python SDK sends `aplication/json`, sic), as ASP.NET Web API's
+    /// formatters fall back to their first formatter rather than answering 406.
     static func responseFormat(accept: String?) -> ResponseFormat {
         guard let accept else { return .defaultJSON }
         var best: (format: ResponseFormat, quality: Double)?
@@ -55,6 +56,17 @@ enum ContentNegotiation {
             if entry.quality > 0, entry.quality > (best?.quality ?? 0) { best = (format, entry.quality) }
         }
         return best?.format ?? .defaultJSON
+    }
+
+    /// The `charset` parameter of a Content-Type, unquoted; nil when not given.
+    static func charset(_ contentType: String) -> String? {
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { String($0).trimmingASCIIWhitespace() }
+            guard pair.count == 2, pair[0].lowercased() == "charset" else { continue }
+            let value = pair[1].hasPrefix("\"") && pair[1].hasSuffix("\"") && pair[1].count >= 2 ? String(pair[1].dropFirst().dropLast()) : pair[1]
+            return value.isEmpty ? nil : value
+        }
+        return nil
     }
 
     /// `a/b; q=0.5, c/d` as lower-cased types with their quality (1 when not given).

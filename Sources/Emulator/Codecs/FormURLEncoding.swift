@@ -66,6 +66,59 @@ enum FormURLEncoding {
         }
     }
 
+    /// A form body's pairs, refusing text that is not a form at all (JSON or prose under a form Content-Type):
+    /// every item must be `name=value` with a name of letters, digits and `_.-` (then `[key]` if any), so such a body is a 400 and
+    /// never an empty task.
+    static func formPairs(_ text: Substring) throws(APIError) -> [(name: String, value: String)] {
+        let trimmed = Substring(String(text).trimmingASCIIWhitespace())
+        for item in trimmed.split(separator: "&", omittingEmptySubsequences: true) where !item.contains("=") {
+            throw .badRequest("request body is not a form: \"\(item.prefix(40))\" is not name=value")
+        }
+        let pairs = try decode(trimmed)
+        for (name, _) in pairs {
+            // Only the part before a `[`: a ParameterObject key inside the brackets may be any text.
+            let head = name.split(separator: "[", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            let valid = !head.isEmpty && head.unicodeScalars.allSatisfy {
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0)
+            }
+            guard valid else { throw .badRequest("request body is not a form: \"\(name.prefix(40))\" is not a field name") }
+        }
+        return pairs
+    }
+
+    /// Agents arguments from a form: names as given, a repeated name (`AssociateIds=1&AssociateIds=2`, or
+    /// `AssociateIds[]=1`) a list; `BatchTaskInfo.Name` or `BatchTaskInfo[Name]` pairs, or plain property names,
+    /// make the BatchTaskInfo argument.
+    static func agentArguments(_ pairs: [(name: String, value: String)]) throws(APIError) -> JSONValue {
+        var members = JSONValue.Object()
+        var taskPairs: [(name: String, value: String)] = []
+        for (rawName, value) in pairs {
+            var name = rawName.hasSuffix("[]") ? String(rawName.dropLast(2)) : rawName
+            let lowered = name.lowercased()
+            if lowered.hasPrefix("batchtaskinfo.") {
+                taskPairs.append((String(name.dropFirst("BatchTaskInfo.".count)), value))
+                continue
+            }
+            if lowered.hasPrefix("batchtaskinfo["), lowered.hasSuffix("]") {
+                taskPairs.append((String(name.dropFirst("BatchTaskInfo[".count).dropLast()), value))
+                continue
+            }
+            if BatchTaskField.named(caseInsensitive: name) != nil || lowered.hasPrefix("parameterobject[") {
+                taskPairs.append((name, value))
+            }
+            if name.isEmpty { name = rawName }
+            switch members[name] {
+            case .array(let items)?: members[name] = .array(items + [.string(value)])
+            case let existing?: members[name] = .array([existing, .string(value)])
+            case nil: members[name] = rawName.hasSuffix("[]") ? .array([.string(value)]) : .string(value)
+            }
+        }
+        if !taskPairs.isEmpty, !members.keys.contains(where: { $0.lowercased() == "batchtaskinfo" }) {
+            members["BatchTaskInfo"] = try batchTaskObject(taskPairs)
+        }
+        return .object(members)
+    }
+
     /// A flat form body as a BatchTaskInfo object: names match properties case-insensitively, values are typed by
     /// the property (`AssociateId=5` is a number); `ParameterObject` takes JSON text, or `ParameterObject[key]=value`
     /// pairs give an object of strings. Unknown names are ignored, as unknown JSON properties are.
@@ -89,6 +142,9 @@ enum FormURLEncoding {
             } else {
                 members[field.rawValue] = try FieldText.value(value, for: field)
             }
+        }
+        guard !members.isEmpty || !parameters.isEmpty else {
+            throw .badRequest("request body names no BatchTaskInfo property (Name, AssociateId, ...)")
         }
         if !parameters.isEmpty {
             var merged = members[BatchTaskField.parameterObject.rawValue]?.objectValue ?? [:]

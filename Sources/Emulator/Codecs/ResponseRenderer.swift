@@ -7,38 +7,44 @@ struct ResponseRenderer: Sendable {
     let format: ResponseFormat
     let timeZone: ResponseTimeZone
 
-    func task(_ task: BatchTaskInfo) -> Response {
+    /// One task with every property; `nulling` is what `$select` left out. `lastModified` becomes the
+    /// Last-Modified header, which a client can send back as If-Unmodified-Since.
+    func task(_ task: BatchTaskInfo, nulling: Set<BatchTaskField> = [], lastModified: Int64? = nil) -> Response {
         let task = timeZone.convert(task)
+        var response: Response
         switch format {
         case .json(let contentType):
             var writer = JSONWriter()
-            task.write(to: &writer)
-            return response(writer.bytes, contentType)
+            BatchTaskJSON.write(task, nulling: nulling, to: &writer)
+            response = self.response(writer.bytes, contentType)
         case .xml(let contentType):
-            return response(BatchTaskXML.document(task), contentType)
+            response = self.response(BatchTaskXML.document(task, nulling: nulling), contentType)
         }
+        if let lastModified { response.headers[.lastModified] = HTTPDate.text(ticks: lastModified) }
+        return response
     }
 
-    func tasks(_ tasks: [BatchTaskInfo]) -> Response {
+    func tasks(_ tasks: [BatchTaskInfo], nulling: Set<BatchTaskField> = []) -> Response {
         switch format {
         case .json(let contentType):
             var writer = JSONWriter()
-            writer.bytes.reserveCapacity(tasks.count * 400)
+            writer.bytes.reserveCapacity(tasks.count * 600)
             writer.beginArray()
-            for task in tasks { timeZone.convert(task).write(to: &writer) }
+            for task in tasks { BatchTaskJSON.write(timeZone.convert(task), nulling: nulling, to: &writer) }
             writer.endArray()
             return response(writer.bytes, contentType)
         case .xml(let contentType):
-            return response(BatchTaskXML.document(tasks.map(timeZone.convert)), contentType)
+            return response(BatchTaskXML.document(tasks.map(timeZone.convert), nulling: nulling), contentType)
         }
     }
 
-    /// The OData carrier; `nextLink` is left out when no rows remain.
-    func odata(metadata: String, nextLink: String?, tasks: [BatchTaskInfo], omitting: Set<BatchTaskField>) -> Response {
+    /// The OData carrier of archive rows; `nextLink` is left out when no rows remain.
+    func odata(metadata: String, nextLink: String?, tasks: [BatchTaskInfo], columns: [BatchTaskField]) -> Response {
+        let rows = tasks.map { ArchiveRow(timeZone.convert($0), columns: columns) }
         switch format {
         case .json(let contentType):
             var writer = JSONWriter()
-            writer.bytes.reserveCapacity(tasks.count * 400 + 256)
+            writer.bytes.reserveCapacity(rows.count * 100 + 256)
             writer.beginObject()
             writer.writeKey("odata.metadata")
             writer.writeString(metadata)
@@ -48,15 +54,18 @@ struct ResponseRenderer: Sendable {
             }
             writer.writeKey("value")
             writer.beginArray()
-            for task in tasks { timeZone.convert(task).write(to: &writer, omitting: omitting) }
+            for row in rows { row.write(to: &writer) }
             writer.endArray()
             writer.endObject()
             return response(writer.bytes, contentType)
         case .xml(let contentType):
-            let document = BatchTaskXML.odataDocument(
-                metadata: metadata, nextLink: nextLink, tasks: tasks.map(timeZone.convert), omitting: omitting)
-            return response(document, contentType)
+            return response(BatchTaskXML.odataDocument(metadata: metadata, nextLink: nextLink, rows: rows), contentType)
         }
+    }
+
+    /// 204 with no body, as the Agents deletes answer.
+    func noContent() -> Response {
+        Response(status: .noContent)
     }
 
     /// A bare JSON integer (`685`), as POST answers.
@@ -75,7 +84,7 @@ struct ResponseRenderer: Sendable {
         }
     }
 
-    private func response(_ bytes: [UInt8], _ contentType: String) -> Response {
+    func response(_ bytes: [UInt8], _ contentType: String) -> Response {
         Response(
             status: .ok, headers: [.contentType: contentType],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))

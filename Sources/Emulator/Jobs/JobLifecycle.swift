@@ -14,6 +14,7 @@ enum JobLifecycle {
             task.info.startCount = (task.info.startCount ?? 0) &+ 1
             task.info.progressPercent = 0
             task.info.progressDescription = "Running"
+            task.lastModified = job.startTicks
             job.phase = .running
         }
         if now >= job.endTicks {
@@ -21,6 +22,7 @@ enum JobLifecycle {
             task.info.result = job.result
             task.info.progressPercent = job.finalPercent
             task.info.progressDescription = job.outcome == .succeeded ? "Completed" : "Failed"
+            task.lastModified = job.endTicks
             task.job = nil
             return
         }
@@ -33,15 +35,19 @@ enum JobLifecycle {
         task.job = job
     }
 
-    /// Stops a task whose job has not ended and whose CancellationBehaviour is `CanCancel`: it ends `Failed` with a
-    /// Result saying so. False (and the task unchanged) for any other task.
+    /// Stops a task whose job has not ended unless its CancellationBehaviour is `CannotCancel`: `CanCancel` and
+    /// `CancelWithWarning` (the warning is the caller's to give) end `Failed` with a Result saying so. A task
+    /// without one is the carrier's default, `CanCancel`. False (and the task unchanged) for any other task.
     static func stop(_ task: inout StoredTask, at now: Int64) -> Bool {
         advance(&task, to: now)
-        guard task.info.cancellationBehaviour == "CanCancel", isUnfinished(task.info.state) else { return false }
+        // Text an older emulator stored unchecked, if not a known name, never stops a job that was not meant to stop.
+        let behaviour = task.info.cancellationBehaviour.map { CancellationBehaviour(rawValue: $0) ?? .cannotCancel } ?? .canCancel
+        guard behaviour != .cannotCancel, isUnfinished(task.info.state) else { return false }
         let percent = task.info.progressPercent ?? 0
         task.info.state = .failed
         task.info.result = "Stopped: stopped by request at \(EmulatorClock.text(ticks: now)), at \(percent)%"
         task.info.progressDescription = "Stopped"
+        task.lastModified = now
         task.job = nil
         return true
     }

@@ -18,7 +18,8 @@ import UnixSignals
 /// - PUT replaces State (kept when absent), Description, Response and Request (absent clears); merge patch and PATCH
 ///   leave absent ones alone; JSON Patch applies add/replace/remove/test to those four. Setting State to `New` queues
 ///   the job again; any other new State ends the job there.
-/// - Stop answers true and fails a `CanCancel` task that is New, Aquired or Started; false for any other task.
+/// - Stop answers true and fails a task that is New, Aquired or Started unless it is `CannotCancel`; false for any
+///   other task.
 /// - OData pages hold `$top` rows (`pageSize` without it); `odata.nextLink` repeats the query with `$skip` advanced
 ///   and is left out on the last page. String filters are case-sensitive.
 /// - Dates the server writes are UTC (`+00:00`, seven fraction digits); `SO-TimeZone` converts every returned date.
@@ -63,12 +64,12 @@ public final class EmulatorServer: Sendable {
             throw EmulatorError("cannot open the database \(configuration.databasePath): \(error)")
         }
         let seed = configuration.faults.seed ?? UInt64.random(in: .min ... .max)
-        let router = makeRouter(configuration, store: store, seed: seed, clock: clock)
+        let responder = makeResponder(configuration, store: store, seed: seed, clock: clock)
 
         let startup = Startup()
         let logger = configuration.logger
         let application = Application(
-            router: router,
+            responder: responder,
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: "batchctl-emulator"),
             onServerRunning: { channel in await startup.ready(channel.localAddress?.port) },
@@ -101,10 +102,11 @@ public final class EmulatorServer: Sendable {
         }
     }
 
-    static func makeRouter(
+    static func makeResponder(
         _ configuration: EmulatorConfiguration, store: TaskStore, seed: UInt64, clock: EmulatorClock
-    ) -> Router<EmulatorRequestContext> {
-        let router = Router(context: EmulatorRequestContext.self)
+    ) -> RouteNormalizer<RouterResponder<EmulatorRequestContext>> {
+        // Paths match in any case, as ASP.NET's routes do (`/api/v1/batchtask/1/stop`).
+        let router = Router(context: EmulatorRequestContext.self, options: .caseInsensitive)
         // Outermost first: logging sees final statuses; errors become API error bodies before logging; faults
         // come before authentication as an overloaded real server's would; auth guards everything below it.
         router.add(middleware: RequestLogMiddleware())
@@ -115,8 +117,11 @@ public final class EmulatorServer: Sendable {
         router.add(middleware: AuthMiddleware(configuration: configuration.authentication))
         // Job failures draw from a stream of their own so enabling a fault does not change which jobs fail.
         let planner = JobPlanner(configuration: configuration.jobs, random: RandomSource(seed: seed ^ 0x6A09_E667_F3BC_C909))
-        BatchTaskController(store: store, planner: planner, clock: clock, pageSize: configuration.pageSize).register(on: router)
-        return router
+        let service = TaskService(store: store, planner: planner, clock: clock)
+        let endpoints = BatchTaskController(service: service, pageSize: configuration.pageSize).endpoints
+            + BatchAgentController(service: service).endpoints
+        router.add(endpoints)
+        return RouteNormalizer(inner: router.buildResponder(), endpoints: endpoints)
     }
 
     /// Shuts down gracefully and closes the database; returns when both are done.

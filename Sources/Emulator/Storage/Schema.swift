@@ -11,8 +11,22 @@ enum Schema {
         "JobPhase", "JobNextTicks", "JobStartTicks", "JobEndTicks", "JobOutcome", "JobResult", "JobFinalPercent", "JobStartedText",
     ]
 
+    /// Columns of migration v2, after the job columns: the instant of the task's last change (for
+    /// If-Unmodified-Since), and Created and LastStarted as instants, so that they filter and sort by time rather
+    /// than by their text (`-05:00` and `+00:00` compare correctly).
+    static let instantColumns = ["LastModifiedTicks", "CreatedTicks", "LastStartedTicks"]
+
     /// Every column in the order `TaskRow` reads and writes them.
-    static let columns: [String] = BatchTaskField.allCases.map(\.rawValue) + jobColumns
+    static let columns: [String] = BatchTaskField.allCases.map(\.rawValue) + jobColumns + instantColumns
+
+    /// The column a comparison or an order on `field` uses: a date's ticks, anything else its own column.
+    static func orderingColumn(_ field: BatchTaskField) -> String {
+        switch field {
+        case .created: return "CreatedTicks"
+        case .lastStarted: return "LastStartedTicks"
+        default: return field.rawValue
+        }
+    }
 
     static let selectList = columns.map { "\"\($0)\"" }.joined(separator: ", ")
 
@@ -62,6 +76,26 @@ enum Schema {
                 -- Jobs with a transition still to come, by when it is due: what settling reads.
                 CREATE INDEX batchtask_due ON batchtask("JobNextTicks") WHERE "JobPhase" > 0;
                 """)
+        }
+        migrator.registerMigration("v2") { db in
+            // Added, never rebuilt: a database of the v1 emulator keeps every row and gains the instants, read
+            // from the text it already holds. Rows from v1 have no last change recorded (NULL), so a precondition
+            // on them is ignored, as RFC 9110 says for a resource without a modification date.
+            try db.execute(sql: """
+                ALTER TABLE batchtask ADD COLUMN "LastModifiedTicks" INTEGER;
+                ALTER TABLE batchtask ADD COLUMN "CreatedTicks" INTEGER;
+                ALTER TABLE batchtask ADD COLUMN "LastStartedTicks" INTEGER;
+                CREATE INDEX batchtask_created ON batchtask("CreatedTicks");
+                """)
+            let rows = try Row.fetchAll(db, sql: #"SELECT "Id", "Created", "LastStarted" FROM batchtask"#)
+            for row in rows {
+                let id: Int64 = row[0]
+                let created: String? = row[1]
+                let lastStarted: String? = row[2]
+                try db.execute(
+                    sql: #"UPDATE batchtask SET "CreatedTicks" = ?, "LastStartedTicks" = ? WHERE "Id" = ?"#,
+                    arguments: [created.flatMap(DotNetDate.init)?.ticksSince1970, lastStarted.flatMap(DotNetDate.init)?.ticksSince1970, id])
+            }
         }
         return migrator
     }

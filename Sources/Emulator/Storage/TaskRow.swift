@@ -24,6 +24,9 @@ enum TaskRow {
             values.append(Int64(0).databaseValue)
             values.append(contentsOf: repeatElement(DatabaseValue.null, count: Schema.jobColumns.count - 1))
         }
+        values.append(task.lastModified.databaseValue)
+        values.append(task.info.created.flatMap(DotNetDate.init)?.ticksSince1970.databaseValue ?? .null)
+        values.append(task.info.lastStarted.flatMap(DotNetDate.init)?.ticksSince1970.databaseValue ?? .null)
         return values
     }
 
@@ -51,9 +54,11 @@ enum TaskRow {
             }
         }
         let base = BatchTaskField.allCases.count
+        let modifiedValue: DatabaseValue = row[base + Schema.jobColumns.count]
+        let lastModified = Int64.fromDatabaseValue(modifiedValue)
         let phaseValue: DatabaseValue = row[base]
         guard let phaseNumber = Int64.fromDatabaseValue(phaseValue), let phase = JobSchedule.Phase(rawValue: Int(phaseNumber)) else {
-            return StoredTask(info: info, job: nil)
+            return StoredTask(info: info, job: nil, lastModified: lastModified)
         }
         let start: DatabaseValue = row[base + 2]
         let end: DatabaseValue = row[base + 3]
@@ -69,7 +74,7 @@ enum TaskRow {
         let job = JobSchedule(
             phase: phase, startTicks: startTicks, endTicks: endTicks, outcome: BatchTaskState(rawValue: outcomeName),
             result: resultText, finalPercent: finalPercent)
-        return StoredTask(info: info, job: job)
+        return StoredTask(info: info, job: job, lastModified: lastModified)
     }
 
     private static func jsonValue(_ stored: DatabaseValue, as type: BatchTaskField.ValueType) throws -> JSONValue? {

@@ -6,8 +6,9 @@ import GRDB
 final class TaskStore: Sendable {
     private let database: any DatabaseWriter
 
-    /// Opens (creating if needed) the database at `path`, or a private in-memory one for `:memory:`.
-    init(path: String) throws {
+    /// Opens (creating if needed) the database at `path`, or a private in-memory one for `:memory:`. Tests give
+    /// `schemaVersion` to make a database as an older emulator left it.
+    init(path: String, schemaVersion: String? = nil) throws {
         var configuration = Configuration()
         configuration.label = "batchctl-emulator"
         // Another process (a second emulator on the same file) may hold the write lock for a moment.
@@ -17,7 +18,11 @@ final class TaskStore: Sendable {
         } else {
             database = try DatabasePool(path: path, configuration: configuration)
         }
-        try Schema.migrator.migrate(database)
+        if let schemaVersion {
+            try Schema.migrator.migrate(database, upTo: schemaVersion)
+        } else {
+            try Schema.migrator.migrate(database)
+        }
     }
 
     func close() {
@@ -83,11 +88,28 @@ final class TaskStore: Sendable {
         try db.cachedStatement(sql: updateSQL).execute(arguments: StatementArguments(values))
     }
 
-    /// False when there was no such task.
-    func delete(id: Int32) async throws -> Bool {
+    /// False when there was no such task. `check` sees the task first, in the same transaction, and may throw
+    /// to keep it (a failed precondition).
+    func delete(id: Int32, check: @escaping @Sendable (StoredTask) throws -> Void = { _ in }) async throws -> Bool {
         try await database.write { db in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.selectByIDSQL), arguments: [id]) else {
+                return false
+            }
+            try check(try TaskRow.decode(row))
             try db.cachedStatement(sql: "DELETE FROM batchtask WHERE \"Id\" = ?").execute(arguments: [id])
             return db.changesCount > 0
+        }
+    }
+
+    /// Deletes every listed task that exists, in one transaction; how many were deleted.
+    func delete(ids: [Int32]) async throws -> Int {
+        try await database.write { db in
+            var deleted = 0
+            for id in ids {
+                try db.cachedStatement(sql: "DELETE FROM batchtask WHERE \"Id\" = ?").execute(arguments: [id])
+                deleted += db.changesCount
+            }
+            return deleted
         }
     }
 
@@ -111,12 +133,14 @@ final class TaskStore: Sendable {
     // The `"JobPhase" > 0` term repeats the partial index's condition so SQLite can use the index.
     private static let startDueSQL = """
         UPDATE batchtask SET "State" = 'Started', "LastStarted" = "JobStartedText", "StartCount" = COALESCE("StartCount", 0) + 1,
-            "ProgressPercent" = 0, "ProgressDescription" = 'Running', "JobPhase" = 2, "JobNextTicks" = "JobEndTicks"
+            "ProgressPercent" = 0, "ProgressDescription" = 'Running', "JobPhase" = 2, "JobNextTicks" = "JobEndTicks",
+            "LastStartedTicks" = "JobStartTicks", "LastModifiedTicks" = "JobStartTicks"
         WHERE "JobPhase" > 0 AND "JobPhase" = 1 AND "JobNextTicks" <= ?
         """
     private static let endDueSQL = """
         UPDATE batchtask SET "State" = "JobOutcome", "Result" = "JobResult", "ProgressPercent" = "JobFinalPercent",
             "ProgressDescription" = CASE "JobOutcome" WHEN 'Succeeded' THEN 'Completed' ELSE 'Failed' END,
+            "LastModifiedTicks" = "JobEndTicks",
             "JobPhase" = 0, "JobNextTicks" = NULL, "JobStartTicks" = NULL, "JobEndTicks" = NULL, "JobOutcome" = NULL,
             "JobResult" = NULL, "JobFinalPercent" = NULL, "JobStartedText" = NULL
         WHERE "JobPhase" > 0 AND "JobPhase" = 2 AND "JobNextTicks" <= ?
@@ -130,15 +154,11 @@ final class TaskStore: Sendable {
         }
     }
 
-    /// Tasks in id order, those whose stored State is `state` (every task for nil).
-    func tasks(inState state: BatchTaskState?) async throws -> [StoredTask] {
-        try await database.read { db in
-            if let state {
-                let sql = "SELECT \(Schema.selectList) FROM batchtask WHERE \"State\" = ? ORDER BY \"Id\""
-                return try Array(Row.fetchCursor(db.cachedStatement(sql: sql), arguments: [state.rawValue]).map(TaskRow.decode))
-            }
-            let sql = "SELECT \(Schema.selectList) FROM batchtask ORDER BY \"Id\""
-            return try Array(Row.fetchCursor(db.cachedStatement(sql: sql)).map(TaskRow.decode))
+    /// Tasks in id order matching a condition over the columns (`?` placeholders), or all for an empty one.
+    func tasks(where condition: String, arguments: [DatabaseValue]) async throws -> [StoredTask] {
+        let sql = "SELECT \(Schema.selectList) FROM batchtask\(condition.isEmpty ? "" : " WHERE " + condition) ORDER BY \"Id\""
+        return try await database.read { db in
+            try Array(Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments)).map(TaskRow.decode))
         }
     }
 

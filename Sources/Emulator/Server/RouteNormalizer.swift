@@ -1,0 +1,66 @@
+import Hummingbird
+
+/// In front of the router, what ASP.NET's routing does and Hummingbird's does not: paths percent-decoded before
+/// matching (`/BatchTask/%31` is task 1), HEAD answered as GET without the body, and a method a path does not
+/// have answered 405 with `Allow` rather than 404. (Case-insensitive matching is the router's own option.)
+struct RouteNormalizer<Inner: HTTPResponder>: HTTPResponder where Inner.Context == EmulatorRequestContext {
+    typealias Context = EmulatorRequestContext
+
+    let inner: Inner
+    let endpoints: [Endpoint]
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        var head = request.head
+        let isHead = head.method == .head
+        if isHead { head.method = .get }
+        if let path = head.path, path.contains("%") { head.path = Self.decoded(path) }
+
+        let segments = (head.path ?? "").split(separator: "?", maxSplits: 1).first?.split(separator: "/") ?? []
+        let matching = endpoints.filter { $0.matches(segments) }
+        if !matching.isEmpty, !matching.contains(where: { $0.method == head.method }) {
+            var allowed = Set(matching.map(\.method))
+            if allowed.contains(.get) { allowed.insert(.head) }
+            let order: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete]
+            var error = APIError(
+                status: .methodNotAllowed, type: "SoMethodNotAllowedException",
+                message: "\(request.method) is not allowed here; use \(order.filter(allowed.contains).map(\.rawValue).joined(separator: ", "))")
+            error.headers[.allow] = order.filter(allowed.contains).map(\.rawValue).joined(separator: ", ")
+            let response = ErrorMiddleware.response(error, for: request)
+            return isHead ? response.createHeadResponse() : response
+        }
+
+        let response = try await inner.respond(to: Request(head: head, body: request.body), context: context)
+        return isHead ? response.createHeadResponse() : response
+    }
+
+    /// `%XX` decoded in the path, the query left alone; an escaped `/` stays escaped so it cannot split a
+    /// segment, and an escape that is not one (`%G1`) or decodes to no UTF-8 is kept as written.
+    static func decoded(_ target: String) -> String {
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let path = parts.first.map(String.init) ?? ""
+        var bytes: [UInt8] = []
+        let utf8 = Array(path.utf8)
+        var index = 0
+        while index < utf8.count {
+            if utf8[index] == UInt8(ascii: "%"), index + 2 < utf8.count,
+               let high = hex(utf8[index + 1]), let low = hex(utf8[index + 2]), high << 4 | low != UInt8(ascii: "/") {
+                bytes.append(high << 4 | low)
+                index += 3
+            } else {
+                bytes.append(utf8[index])
+                index += 1
+            }
+        }
+        guard let decoded = String(validating: bytes, as: UTF8.self) else { return target }
+        return parts.count > 1 ? decoded + "?" + parts[1] : decoded
+    }
+
+    private static func hex(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

@@ -151,18 +151,34 @@ public final class BatchTaskClient: Sendable {
         return try await page(sender.endpoint.resolve(link: nextLink), sender)
     }
 
-    /// Every task matching `filter` (all tasks for nil), following `nextLink` page after page.
-    public func queryAll(filter: String?) async throws(ClientError) -> [BatchTaskInfo] {
-        var page = try await query(filter: filter)
-        var tasks = page.items
+    /// Every row matching `filter` (all rows for nil), following `nextLink` page after page.
+    public func queryAll(filter: String?, select: [String]? = nil) async throws(ClientError) -> [ArchiveRow] {
+        var page = try await query(filter: filter, select: select)
+        var rows = page.rows
         var seen: Set<String> = []
         while let link = page.nextLink {
             // A server that hands out the same link twice would otherwise keep us here forever.
             guard seen.insert(link).inserted else { throw .invalidResponse("the OData nextLink \(link) came twice") }
             page = try await nextPage(link)
-            tasks += page.items
+            rows += page.rows
         }
-        return tasks
+        return rows
+    }
+
+    // MARK: Agents
+
+    /// `POST /Agents/Batch/GetAllBatchTaskInfosByName`: every task, system and user alike, whose Name is `name`,
+    /// as whole BatchTaskInfo values. The documented way to find a task one may have created (api.md).
+    public func tasks(named name: String) async throws(ClientError) -> [BatchTaskInfo] {
+        let sender = try sender.get()
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.writeKey("TaskName")
+        writer.writeString(name)
+        writer.endObject()
+        let answer = try await sender.send(.POST, sender.endpoint.agent("GetAllBatchTaskInfosByName"),
+                                           body: ByteBuffer(bytes: writer.bytes), .idempotent)
+        return try decoder.tasks(try decoder.json(answer.body, what: "GetAllBatchTaskInfosByName"))
     }
 
     /// Reads many tasks at once, `concurrency` requests in flight (for refresh and drift over 10,000+ tasks).

@@ -56,6 +56,11 @@ struct Endpoint: Sendable, Hashable {
         collectionSlash + String(id)
     }
 
+    /// `root + /api/v1/Agents/Batch/<method>`.
+    func agent(_ method: String) -> String {
+        root + Self.apiPrefix + "/Agents/Batch/" + method
+    }
+
     /// Where an `odata.nextLink` points, always on this endpoint: a server behind a proxy may write its internal
     /// host, and following a link elsewhere would hand the credentials to another host. The part from `/api/v1/`
     /// on is kept and put under our root; other links are read relative to the root or the origin.

@@ -1,13 +1,36 @@
-import BatchTask
+import JSON
 
-/// One page of the OData list: its tasks, and the link to the next page when more follow.
+/// One page of the OData list: the archive rows on it, and the link to the next page when more follow.
 public struct QueryPage: Sendable, Hashable {
-    public var items: [BatchTaskInfo]
+    public var rows: [ArchiveRow]
     /// As the server wrote it; `BatchTaskClient.nextPage(_:)` follows it (always on the configured endpoint).
     public var nextLink: String?
 
-    public init(items: [BatchTaskInfo], nextLink: String?) {
-        self.items = items
+    public init(rows: [ArchiveRow], nextLink: String?) {
+        self.rows = rows
         self.nextLink = nextLink
     }
+}
+
+/// A row of the "BatchTasks" archive that the OData list serves: not a BatchTaskInfo, but the task's id
+/// (`PrimaryKey`), `EntityName` and the selected columns under archive column names.
+///
+/// api.md: the reference does not list the archive's columns, so nothing exact may rest on them; the list is a
+/// browsing and paging aid. Recovery and refresh use the documented calls that return whole BatchTaskInfo values.
+public struct ArchiveRow: Sendable, Hashable {
+    /// The task's id.
+    public var primaryKey: Int32?
+    /// `batchtask` for this archive.
+    public var entityName: String?
+    /// Every column of the row as the server sent it, `PrimaryKey` and `EntityName` included.
+    public var columns: JSONValue.Object
+
+    public init(columns: JSONValue.Object) {
+        self.columns = columns
+        primaryKey = columns["PrimaryKey"]?.intValue.flatMap { Int32(exactly: $0) }
+        entityName = columns["EntityName"]?.stringValue
+    }
+
+    /// One column by its archive name (`name`, `state`, ...).
+    public subscript(column: String) -> JSONValue? { columns[column] }
 }

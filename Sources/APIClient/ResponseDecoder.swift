@@ -69,7 +69,18 @@ struct ResponseDecoder: Sendable {
             throw .invalidResponse("expected an OData object with a \"value\" array, got \(value.typeName)")
         }
         let next = (members["odata.nextLink"] ?? members["@odata.nextLink"])?.stringValue
-        return QueryPage(items: try tasks(items), nextLink: next.flatMap { $0.isEmpty ? nil : $0 })
+        guard case .array(let rows) = items else {
+            throw .invalidResponse("expected the OData \"value\" to be an array of rows, got \(items.typeName)")
+        }
+        var archiveRows: [ArchiveRow] = []
+        archiveRows.reserveCapacity(rows.count)
+        for row in rows {
+            guard case .object(let columns) = row else {
+                throw .invalidResponse("expected an OData row to be an object, got \(row.typeName)")
+            }
+            archiveRows.append(ArchiveRow(columns: columns))
+        }
+        return QueryPage(rows: archiveRows, nextLink: next.flatMap { $0.isEmpty ? nil : $0 })
     }
 
     /// A create's answer: the new id as a bare integer (a quoted one is accepted too).

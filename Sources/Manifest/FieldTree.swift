@@ -120,9 +120,9 @@ struct TreeCompiler {
     var layer: Layer
     /// Fold data-only mappings and lists into single values (fast); `explain` turns it off to keep each key's origin.
     var foldsConstants: Bool
-    /// For ParameterObject, a string dictionary in the API: a plain scalar that YAML reads as a number or a boolean
-    /// is kept as the text written (`0012345` stays "0012345"), and a mapping holding a list or a mapping is not
-    /// folded, so the error that follows can name the nested value's position.
+    /// For a string field or ParameterObject (a string dictionary in the API): a plain scalar that YAML reads as a
+    /// number or a boolean is kept as the text written (`0012345` stays "0012345", `0x1F` "0x1F"), and a mapping
+    /// holding a list or a mapping is not folded, so the error that follows can name the nested value's position.
     var keepsScalarText = false
     var diagnostics: DiagnosticCollector
 

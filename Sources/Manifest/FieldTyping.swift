@@ -42,7 +42,9 @@ enum FieldTyping {
         var json: JSONValue
         switch (field.valueType, plain) {
         case (.string, .int(let i)):
-            json = .string(String(i))  // `DatabaseSerialNumber: 706323` means the text
+            json = .string(String(i))  // an expression's integer, as decimal text (a plain scalar arrives as written)
+        case (.string, .bool(let b)):
+            json = .string(b ? "true" : "false")
         case (.state, .string(let name)):
             let state = BatchTaskState(rawValue: name)
             guard state.isKnown, state != .all else {

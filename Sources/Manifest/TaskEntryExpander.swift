@@ -158,7 +158,7 @@ struct TaskEntryExpander {
         var layers: [BatchTaskField: [Origin]] = [:]
         func add(_ field: BatchTaskField, _ node: Node, layer: Layer) {
             var fieldCompiler = compiler(layer, fieldScope)
-            fieldCompiler.keepsScalarText = field == .parameterObject
+            fieldCompiler.keepsScalarText = field == .parameterObject || field.valueType == .string
             guard let tree = fieldCompiler.compile(node) else { return }
             layers[field, default: []].append(Origin(layer: layer, location: node.location))
             if tree.isExplicitNull {

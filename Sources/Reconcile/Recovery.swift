@@ -13,13 +13,18 @@ public enum Recovery {
 
     /// The id of a task the server made for `task` at or after `since` that no state entry owns, or nil.
     ///
+    /// The candidates come from `GetAllBatchTaskInfosByName`, the one documented call that returns whole
+    /// BatchTaskInfo values for system and user tasks alike (api.md); nothing undocumented stands in when it
+    /// fails, so a lookup that cannot be made throws, and the create stays unresolved rather than sent again.
     /// A match has every field that was sent (State aside: it moves on as the job runs). When `sameNameSuffices`,
     /// an unowned task of the same Name created after the intent is adopted too: the manifests changed since the
     /// intent, and the next plan brings that task in line.
     public static func findCreated(_ task: DesiredTask, since: Date?, owned: Set<Int32>, client: BatchTaskClient,
                                    sameNameSuffices: Bool = false) async throws(ClientError) -> Int32? {
-        let filter = task.info.name.map { "name eq '\($0.replacingOccurrences(of: "'", with: "''"))'" }
-        let candidates = try await client.queryAll(filter: filter)
+        guard let name = task.info.name else {
+            throw .outcomeUnknown("\(task.address) has no Name, and a task is looked up by its Name: check the server for it by hand, then `batchctl import` it or let apply create it again")
+        }
+        let candidates = try await client.tasks(named: name)
         let earliest = since.map { $0.timeIntervalSince1970 - clockSlack }
         let fields = task.info.presentFields.filter { $0 != .state && $0 != .id }
         var matches: [Int32] = []

@@ -68,3 +68,29 @@ extension ManifestEngineTests {
         ])
     }
 }
+
+extension ManifestEngineTests {
+    @Test func aPlainScalarForAStringFieldIsTakenAsWritten() throws {
+        let result = try expand("""
+            vars: {n: 7, on: false}
+            tasks:
+              - key: t
+                DatabaseSerialNumber: 0012345
+                FileName: 0x1F
+                Context: 1e400
+                Name: .inf
+                Description: ${n}
+                Request: ${on}
+                DetailsRecord: 0012
+            """)
+        #expect(result.errors == [])
+        let info = try #require(result.task("s/t")?.info)
+        #expect(info.databaseSerialNumber == "0012345")
+        #expect(info.fileName == "0x1F")
+        #expect(info.context == "1e400")
+        #expect(info.name == ".inf")
+        #expect(info.description == "7")
+        #expect(info.request == "false")
+        #expect(info.detailsRecord == 12, "a number is parsed where a number is wanted")
+    }
+}

@@ -20,8 +20,9 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/batchctl.state.json.journal"))
     }
 
-    @Test func lostAnswersAndServerErrorsNeverDuplicate() async throws {
-        let directory = try ReconcileTests.project(tasks: 300)
+    @Test(arguments: [false, true])
+    func lostAnswersAndServerErrorsNeverDuplicate(systemTasks: Bool) async throws {
+        let directory = try ReconcileTests.project(tasks: 300, systemTasks: systemTasks)
         let server = try EmulatorProcess(database: directory.path + "/server.sqlite", arguments: [
             "--lost-answer-rate", "0.3", "--error-rate", "0.1", "--seed", "7", "--job-duration", "0",
         ])
@@ -43,8 +44,9 @@ import Testing
         #expect(plan.status == 0, "\(plan.stdout.suffix(1000))\(plan.stderr.suffix(1000))")
     }
 
-    @Test func killedTwiceMidApplyThenFinished() async throws {
-        let directory = try ReconcileTests.project(tasks: 2000)
+    @Test(arguments: [false, true])
+    func killedTwiceMidApplyThenFinished(systemTasks: Bool) async throws {
+        let directory = try ReconcileTests.project(tasks: 2000, systemTasks: systemTasks)
         let server = try EmulatorProcess(database: directory.path + "/server.sqlite", arguments: ["--latency", "10", "--job-duration", "0"])
         defer { server.stop() }
         let journal = directory.path + "/batchctl.state.json.journal"

@@ -31,16 +31,50 @@ struct RawHTTP {
         return (status, data.isEmpty ? nil : try? JSONValue.parse(Array(data)))
     }
 
-    /// Every task the server holds.
+    /// Every task the server holds, system tasks included, as whole BatchTaskInfo values: the ids from the OData
+    /// list (archive rows, paged), then each task by id. `GET /BatchTask/All` would leave system tasks out.
     /// Asked again after a lost answer or an injected 5xx: fault tests count what the server holds, and their
     /// own reads go through the same faults as batchctl's.
     func allTasks() async throws -> [JSONValue] {
+        var ids: [Int64] = []
+        var path: String? = "BatchTask?$select=id&$orderBy=id"
+        while let next = path {
+            let page = try await retrying("GET", next)
+            for row in page["value"]?.arrayValue ?? [] {
+                if let id = row["PrimaryKey"]?.intValue { ids.append(id) }
+            }
+            path = page["odata.nextLink"]?.stringValue.flatMap { link in
+                link.range(of: "/api/v1/").map { String(link[$0.upperBound...]) }
+            }
+        }
+        return try await withThrowingTaskGroup(of: JSONValue?.self) { group in
+            var pending = ids.makeIterator()
+            for _ in 0..<16 {
+                guard let id = pending.next() else { break }
+                group.addTask { try await retryingOptional("GET", "BatchTask/\(id)", allowNotFound: true) }
+            }
+            var tasks: [JSONValue] = []
+            while let task = try await group.next() {
+                if let task { tasks.append(task) }
+                if let id = pending.next() { group.addTask { try await retryingOptional("GET", "BatchTask/\(id)", allowNotFound: true) } }
+            }
+            return tasks.sorted { ($0["Id"]?.intValue ?? 0) < ($1["Id"]?.intValue ?? 0) }
+        }
+    }
+
+    private func retrying(_ method: String, _ path: String) async throws -> JSONValue {
+        try await retryingOptional(method, path, allowNotFound: false) ?? .null
+    }
+
+    /// One read, asked again (up to 30 times) until the server answers it; nil for a 404 when `allowNotFound`.
+    private func retryingOptional(_ method: String, _ path: String, allowNotFound: Bool) async throws -> JSONValue? {
         var attempt = 0
         while true {
             attempt += 1
             do {
-                let answer = try await request("GET", "BatchTask/All")
-                if answer.status == 200, let tasks = answer.body?.arrayValue { return tasks }
+                let answer = try await request(method, path)
+                if answer.status == 200, let body = answer.body { return body }
+                if answer.status == 404 && allowNotFound { return nil }
                 if attempt >= 30 { throw URLError(.badServerResponse) }
             } catch {
                 if attempt >= 30 { throw error }

@@ -5,8 +5,9 @@ import Testing
 /// plan / apply / drift / destroy through the real binary against the real emulator (`batchctl serve`) over
 /// loopback HTTP, with the real state files on disk.
 @Suite struct ReconcileTests {
-    /// A project with one task set of `count` tasks, and a `sensitive()` value in every task.
-    static func project(tasks count: Int, secret: String = "never-shown-secret") throws -> TemporaryDirectory {
+    /// A project with one task set of `count` tasks, and a `sensitive()` value in every task; `systemTasks` makes
+    /// every task `IsSystemTask: true`, which the REST list by state leaves out.
+    static func project(tasks count: Int, secret: String = "never-shown-secret", systemTasks: Bool = false) throws -> TemporaryDirectory {
         try TemporaryDirectory(files: [
             "batchctl.yaml": "apiVersion: batchctl/v1\nkind: Project\nmanifests: [sets]\n",
             "sets/load.yaml": """
@@ -24,6 +25,7 @@ import Testing
                     Description: Number ${n}
                     DatabaseSerialNumber: "1"
                     CancellationBehaviour: CanCancel
+                    IsSystemTask: \(systemTasks)
                     ParameterObject:
                       n: ${n}
                       token: ${token}

@@ -55,6 +55,29 @@ import Testing
         }
     }
 
+    @Test func aStateFromBeforeParameterObjectWasTextPlansAReplace() async throws {
+        try await withWorld { world in
+            var task = world.task("job")
+            task.info.parameterObject = ["n": "1", "full": "true"]
+            _ = try await world.apply([task])
+            // A state written before ParameterObject was a string dictionary recorded the number and the boolean.
+            var state = try world.read().state
+            let entry = try #require(state.tasks[task.address])
+            var applied = try #require(entry.applied.objectValue)
+            applied["ParameterObject"] = ["n": 1, "full": true]
+            state.tasks[task.address] = StateEntry(id: entry.id, fingerprint: entry.fingerprint, applied: .object(applied),
+                                                   appliedAt: entry.appliedAt, source: entry.source)
+            _ = try world.backend.save(state)
+
+            let session = try world.read()
+            let plan = try session.plan(ExpansionResult(tasks: [task]), live: nil, options: PlanOptions(endpoint: world.endpoint))
+            #expect(plan.actions.map(\.kind) == [.replace], "ParameterObject is not updatable: the task is made again")
+            let change = try #require(plan.actions.first?.changes.first)
+            #expect(change.before?["n"] == 1 && change.before?["full"] == true)
+            #expect(change.after?["n"] == "1" && change.after?["full"] == "true")
+        }
+    }
+
     @Test func anInterruptedCreateIsAdoptedNotSentAgain() async throws {
         try await withWorld { world in
             let task = world.task("job")

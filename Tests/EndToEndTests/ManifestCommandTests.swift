@@ -108,6 +108,23 @@ import Testing
         #expect(outcome.stderr.contains(": error: "))
     }
 
+    @Test func aNestedParameterObjectValueFailsValidateWithItsPositionAndTheJSONHint() throws {
+        let directory = try TemporaryDirectory(files: ["set.yaml": """
+            apiVersion: batchctl/v1
+            kind: TaskSet
+            metadata: {name: s}
+            tasks:
+              - key: report
+                Name: Report
+                ParameterObject:
+                  recipients: [crm-oncall, data-team]
+            """])
+        let outcome = try BinaryRunner.run(["-C", directory.path, "validate"])
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr.hasPrefix("set.yaml:8:19: error: ParameterObject.recipients is a list, but ParameterObject is a string dictionary in the API"), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("write ${json(...)}"))
+    }
+
     @Test func badFlagsAreUsageErrors() throws {
         let outcome = try BinaryRunner.run(["-C", examples, "render", "--var", "novalue"])
         #expect(outcome.status == 1, "usage errors exit 1, as cli.md allows 0, 1 and 2")

@@ -49,7 +49,7 @@ let package = Package(
         ]),
         // Plans: a pure function of desired tasks, state and live tasks; drift; saved plan files.
         .target(name: "Planning", dependencies: [
-            "Manifest", "State", "BatchTask", "JSON",
+            "Diagnostics", "Manifest", "State", "BatchTask", "JSON",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Carrying out plans against the API: ordering, journaling, recovery of unknown outcomes, waiting.

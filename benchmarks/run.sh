@@ -3,6 +3,7 @@
 # markdown table of medians with min-max, which also goes into benchmarks/README.md. Not part of CI's tests.
 #
 #   benchmarks/run.sh [--quick | --full] [--runs N] [--only 1,2,...] [--no-build] [--no-readme]
+#   benchmarks/run.sh refresh [--sizes "10000 100000"] [--runs N] [--no-build]
 #
 #   --quick      smaller sizes, 1 run each (a smoke test of the harness; not figures to compare)
 #   --full       also the 100k Jenkins Job Builder run (about 6 minutes more)
@@ -10,6 +11,11 @@
 #   --only LIST  sections to run: 1 expansion, 2 JJB, 3 YAML load, 4 plan, 5 serve ceiling, 6 apply, 7 drift
 #   --no-build   use the binaries already in .build-release
 #   --no-readme  print the table without writing it into benchmarks/README.md
+#
+#   refresh      only the growth of refresh: for each size, a fresh `batchctl serve` holding that many tasks
+#                (applied by batchctl), then `plan` (refresh on, the default) and `drift` against it, warm-up +
+#                N runs each; prints the medians and the ratio of the largest size's time to the smallest's.
+#   --sizes      task counts for `refresh` (default "10000 100000")
 #
 # Everything it makes lives in .build-bench/ (workloads, logs, the JJB virtualenv, the C event loop) and
 # .build-release/ (the release build); both are git-ignored. Servers listen on 127.0.0.1 only and are stopped
@@ -19,9 +25,11 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 command_line="benchmarks/run.sh${*:+ $*}"
-mode=default runs="" only="" build=1 readme=1
+mode=default runs="" only="" build=1 readme=1 refresh=0 sizes="10000 100000"
+if [[ ${1:-} == refresh ]]; then refresh=1; shift; fi
 while (($#)); do
     case "$1" in
+        --sizes) sizes=${2:?--sizes needs a list}; shift ;;
         --quick) mode=quick ;;
         --full) mode=full ;;
         --runs) runs=${2:?--runs needs a number}; shift ;;
@@ -74,6 +82,80 @@ if ((build)); then
     fi
 fi
 [[ -x $batchctl ]] || build_problem=${build_problem:-"not built: run without --no-build"}
+
+# `run.sh refresh`: plan with refresh and drift against an emulator holding N tasks, for each N in --sizes.
+if ((refresh)); then
+    [[ -z $build_problem ]] || { say "$build_problem"; exit 1; }
+    for command in plan drift serve apply; do
+        "$batchctl" "$command" --help 2>/dev/null | grep -q "batchctl $command" \
+            || { say "batchctl $command does not exist in this build"; exit 1; }
+    done
+    refresh_runs=${runs:-3}
+    logs="$bench_dir/logs/refresh"
+    mkdir -p "$logs" "$bench_dir/work/manifests"
+    server_pid=""
+    stop_server() {
+        if [[ -n $server_pid ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+        server_pid=""
+    }
+    trap stop_server EXIT
+    seconds_since() { echo "$(( $(date +%s%N) - $1 ))" | awk '{ printf "%.3f", $1 / 1e9 }'; }
+    median_of() { tr ' ' '\n' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+    declare -A medians
+    rows=""
+    for n in $sizes; do
+        manifest="$bench_dir/work/manifests/bench-$n.yaml"
+        [[ -f $manifest ]] || python3 benchmarks/generate.py manifest --tasks "$n" "$manifest"
+        work="$bench_dir/work/refresh-$n"
+        rm -rf "$work" && mkdir -p "$work" && cp "$manifest" "$work/manifest.yaml"
+        "$batchctl" serve --listen 127.0.0.1:0 --db :memory: --no-auth >"$logs/serve-$n.out" 2>"$logs/serve-$n.err" &
+        server_pid=$!
+        url=""
+        for _ in $(seq 600); do
+            url=$(grep -o -m 1 'listening on http://[^ ]*' "$logs/serve-$n.out" 2>/dev/null | cut -d' ' -f3 | sed 's:/$::') || true
+            [[ -n $url ]] && break
+            kill -0 "$server_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        [[ $url == http://127.0.0.1:* ]] || { say "serve did not start on loopback: see $logs/serve-$n.err"; exit 1; }
+        say "applying $n tasks to $url"
+        (cd "$work" && BATCHCTL_ENDPOINT=$url "$batchctl" apply --auto-approve --parallelism 32 -f manifest.yaml) \
+            >"$logs/apply-$n.log" 2>&1 || { say "apply of $n tasks failed: see $logs/apply-$n.log"; exit 1; }
+        for command in plan drift; do
+            times=""
+            for run in warmup $(seq "$refresh_runs"); do
+                start=$(date +%s%N)
+                status=0
+                (cd "$work" && BATCHCTL_ENDPOINT=$url "$batchctl" "$command" -f manifest.yaml) \
+                    >"$logs/$command-$n-$run.out" 2>"$logs/$command-$n-$run.err" || status=$?
+                elapsed=$(seconds_since "$start")
+                # drift exits 2 when something drifted; against what apply just made, nothing should have.
+                if ((status != 0)); then say "$command at $n tasks exited $status: see $logs/$command-$n-$run.err"; exit 1; fi
+                [[ $run == warmup ]] || times+="$elapsed "
+            done
+            medians[$command-$n]=$(echo "$times" | xargs | median_of)
+            said=$(tail -n 1 "$logs/$command-$n-1.out")
+            rows+="| $command (refresh) | $n tasks on serve (in-memory), default parallelism | ${medians[$command-$n]} s | $(echo "$times" | xargs | tr ' ' '\n' | sort -g | sed -n '1p;$p' | xargs | sed 's/ / s - /') s | $refresh_runs | said: $said |"$'\n'
+        done
+        stop_server
+    done
+    echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') with \`$command_line\`, commit $(git rev-parse --short HEAD)."
+    echo "load (\`uptime\`): $(uptime)"
+    echo
+    echo "| measurement | workload | median | min - max | runs | output |"
+    echo "|---|---|---:|---:|---:|---|"
+    printf '%s' "$rows"
+    read -r -a measured <<<"$sizes"
+    if ((${#measured[@]} > 1)); then
+        small=${measured[0]} large=${measured[${#measured[@]} - 1]}
+        echo
+        for command in plan drift; do
+            awk -v c="$command" -v a="${medians[$command-$small]}" -v b="${medians[$command-$large]}" -v s="$small" -v l="$large" \
+                'BEGIN { printf "- %s: %s tasks take %.1fx the time of %s tasks (goal at 10x the tasks: <= 12x)\n", c, l, b / a, s }'
+        done
+    fi
+    exit 0
+fi
 
 # The raw libyaml event loop in C.
 yaml_events="$bench_dir/yaml-events"

@@ -25,8 +25,8 @@ struct CombinationEvaluator: Sendable {
         self.entryLocation = entryLocation
         var constant = Lifecycle()
         var isConstant = true
-        for (name, tree) in compiled.lifecycle {
-            guard let value = tree.constantValue, (try? Self.apply(name, value.revealed.value, to: &constant, at: entryLocation)) != nil else {
+        for (key, tree) in compiled.lifecycle {
+            guard let value = tree.constantValue, (try? Self.apply(key, value.revealed.value, to: &constant, at: entryLocation)) != nil else {
                 isConstant = false
                 break
             }
@@ -107,22 +107,22 @@ struct CombinationEvaluator: Sendable {
 
     private func evaluateLifecycle(_ context: EvaluationContext) throws(Diagnostic) -> Lifecycle {
         var lifecycle = Lifecycle()
-        for (name, tree) in compiled.lifecycle {
+        for (key, tree) in compiled.lifecycle {
             let value = try tree.evaluate(context).revealed.value
-            try Self.apply(name, value, to: &lifecycle, at: tree.origin?.location ?? entryLocation)
+            try Self.apply(key, value, to: &lifecycle, at: tree.origin?.location ?? entryLocation)
         }
         return lifecycle
     }
 
     /// Sets one lifecycle setting from its value, checking its type.
-    private static func apply(_ name: String, _ value: Value, to lifecycle: inout Lifecycle, at location: SourceLocation) throws(Diagnostic) {
-        switch name {
-        case "preventDestroy", "createBeforeDestroy":
+    private static func apply(_ key: Lifecycle.Key, _ value: Value, to lifecycle: inout Lifecycle, at location: SourceLocation) throws(Diagnostic) {
+        switch key {
+        case .preventDestroy, .createBeforeDestroy:
             guard case .bool(let b) = value else {
-                throw Diagnostic.error(location, "\(name) must be true or false, not a \(value.typeName)")
+                throw Diagnostic.error(location, "\(key.rawValue) must be true or false, not a \(value.typeName)")
             }
-            if name == "preventDestroy" { lifecycle.preventDestroy = b } else { lifecycle.createBeforeDestroy = b }
-        default:
+            if key == .preventDestroy { lifecycle.preventDestroy = b } else { lifecycle.createBeforeDestroy = b }
+        case .ignoreChanges:
             let items: [Value]
             if case .list(let list) = value { items = list } else if value == .null { items = [] } else { items = [value] }
             for item in items {

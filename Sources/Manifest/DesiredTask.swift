@@ -43,22 +43,6 @@ public struct DesiredTask: Sendable {
     public var sensitiveFields: Set<BatchTaskField> { Set(redactions.keys) }
 }
 
-/// The `lifecycle` block of a task.
-public struct Lifecycle: Hashable, Sendable {
-    /// A plan that would delete or replace the task is an error.
-    public var preventDestroy = false
-    /// Fields whose differences plan and drift leave alone.
-    public var ignoreChanges: Set<BatchTaskField> = []
-    /// On replace, create the new task before deleting the old one.
-    public var createBeforeDestroy = false
-
-    public init(preventDestroy: Bool = false, ignoreChanges: Set<BatchTaskField> = [], createBeforeDestroy: Bool = false) {
-        self.preventDestroy = preventDestroy
-        self.ignoreChanges = ignoreChanges
-        self.createBeforeDestroy = createBeforeDestroy
-    }
-}
-
 /// A `moved` entry, resolved to addresses: carry the state entry at `from` to `to` without an API call.
 public struct Move: Hashable, Sendable {
     public var from: String

@@ -28,7 +28,7 @@ struct TaskEntryExpander {
         var fields: [(field: BatchTaskField, tree: FieldTree)]
         var layers: [BatchTaskField: [Origin]]
         var dependsOn: [FieldTree]
-        var lifecycle: [(name: String, tree: FieldTree)]
+        var lifecycle: [(key: Lifecycle.Key, tree: FieldTree)]
         var matrix: Matrix
     }
 
@@ -208,21 +208,21 @@ struct TaskEntryExpander {
                 if let tree = compiler(.task, fieldScope).compile(item) { dependsOn.append(tree) }
             }
         }
-        var lifecycle: [(name: String, tree: FieldTree)] = []
+        var lifecycle: [(key: Lifecycle.Key, tree: FieldTree)] = []
         for (layer, node) in templateLifecycles + taskLifecycle {
             guard let entries = node.mappingPairs else {
-                diagnostics.error(node.location, "lifecycle is a mapping: {preventDestroy, ignoreChanges, createBeforeDestroy}")
+                diagnostics.error(node.location, "lifecycle is a mapping: {\(Lifecycle.keyNames.joined(separator: ", "))}")
                 continue
             }
             for pair in entries {
                 let name = pair.key.scalar?.text ?? ""
-                guard Lifecycle.keys.contains(name) else {
-                    diagnostics.error(pair.key.location, "unknown lifecycle setting '\(name)'\(Suggestion.hint(for: name, in: Lifecycle.keys)) (known: \(Lifecycle.keys.joined(separator: ", ")))")
+                guard let key = Lifecycle.Key(rawValue: name) else {
+                    diagnostics.error(pair.key.location, "unknown lifecycle setting '\(name)'\(Suggestion.hint(for: name, in: Lifecycle.keyNames)) (known: \(Lifecycle.keyNames.joined(separator: ", ")))")
                     continue
                 }
                 if let tree = compiler(layer, fieldScope).compile(pair.value) {
-                    lifecycle.removeAll { $0.name == name }
-                    lifecycle.append((name, tree))
+                    lifecycle.removeAll { $0.key == key }
+                    lifecycle.append((key, tree))
                 }
             }
         }
@@ -234,7 +234,8 @@ struct TaskEntryExpander {
 }
 
 extension Lifecycle {
-    static let keys = ["preventDestroy", "ignoreChanges", "createBeforeDestroy"]
+    /// The settings' names in the order messages list them.
+    static let keyNames = Key.allCases.map(\.rawValue)
 }
 
 extension BatchTaskField {

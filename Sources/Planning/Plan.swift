@@ -1,3 +1,4 @@
+import BatchTask
 import JSON
 
 /// What a plan does to one address.
@@ -20,11 +21,11 @@ public enum ActionKind: String, Sendable, CaseIterable {
 
 /// One field's value before and after, as shown to people (secrets as `(sensitive)`).
 public struct FieldChange: Hashable, Sendable {
-    public var field: String
+    public var field: BatchTaskField
     public var before: JSONValue?
     public var after: JSONValue?
 
-    public init(field: String, before: JSONValue?, after: JSONValue?) {
+    public init(field: BatchTaskField, before: JSONValue?, after: JSONValue?) {
         self.field = field
         self.before = before
         self.after = after

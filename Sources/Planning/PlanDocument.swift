@@ -1,3 +1,4 @@
+import BatchTask
 import JSON
 
 /// A plan as JSON: the `--output json` shape of cli.md, plus what `apply PLANFILE` needs to refuse a stale plan.
@@ -13,12 +14,7 @@ public enum PlanDocument {
         root["summary"] = .object(summary)
         root["actions"] = .array(plan.actions.filter { saved || $0.kind != .noop }.map(action))
         root["orphans"] = .array(plan.orphans.map { .object(["address": .string($0.address), "id": .int(Int64($0.id))]) })
-        root["drift"] = .array(plan.drift.map { item in
-            .object([
-                "address": .string(item.address), "id": .int(Int64(item.id)), "kind": .string(item.kind.rawValue),
-                "changes": .array(item.changes.map(change)),
-            ])
-        })
+        root["drift"] = .array(plan.drift.map(DriftDocument.item))
         if saved {
             root["stateLineage"] = plan.stateLineage.map(JSONValue.string) ?? .null
             root["stateSerial"] = plan.stateSerial.map { .int(Int64($0)) } ?? .null
@@ -42,47 +38,57 @@ public enum PlanDocument {
         return .object(object)
     }
 
-    private static func change(_ change: FieldChange) -> JSONValue {
-        .object(["field": .string(change.field), "before": change.before ?? .null, "after": change.after ?? .null])
+    static func change(_ change: FieldChange) -> JSONValue {
+        .object(["field": .string(change.field.rawValue), "before": change.before ?? .null, "after": change.after ?? .null])
     }
 
-    /// Reads a saved plan back.
+    /// Reads a saved plan back. Every member is checked: a plan that cannot be read exactly as it was written is
+    /// refused, naming the JSON path of the member at fault, because applying part of a plan is worse than none.
     public static func decode(_ value: JSONValue) throws(PlanFileError) -> Plan {
         guard value["formatVersion"]?.intValue == Int64(Plan.formatVersion) else {
-            throw PlanFileError(message: "not a plan file of format version \(Plan.formatVersion)")
+            throw PlanFileError(.malformed, "not a plan file of format version \(Plan.formatVersion)")
         }
-        guard let digest = value["manifestDigest"]?.stringValue, let endpoint = value["endpoint"]?.stringValue,
-              let actionValues = value["actions"]?.arrayValue else {
-            throw PlanFileError(message: "not a saved plan: it lacks manifestDigest, endpoint or actions (save plans with plan --out FILE)")
+        guard value["manifestDigest"]?.stringValue != nil, value["endpoint"]?.stringValue != nil,
+              value["actions"]?.arrayValue != nil else {
+            throw PlanFileError(.malformed, "not a saved plan: it lacks manifestDigest, endpoint or actions (save plans with plan --out FILE)")
         }
+        let root = DocumentReader(value)
         var actions: [PlannedAction] = []
-        for item in actionValues {
-            guard let address = item["address"]?.stringValue, let kindName = item["action"]?.stringValue,
-                  let kind = ActionKind(rawValue: kindName) else {
-                throw PlanFileError(message: "an action lacks address or action")
-            }
-            let changes = (item["changes"]?.arrayValue ?? []).compactMap { c -> FieldChange? in
-                guard let field = c["field"]?.stringValue else { return nil }
-                return FieldChange(field: field, before: c["before"].flatMap { $0.isNull ? nil : $0 },
-                                   after: c["after"].flatMap { $0.isNull ? nil : $0 })
-            }
-            actions.append(PlannedAction(
-                address: address, kind: kind, id: item["id"]?.intValue.flatMap { Int32(exactly: $0) }, changes: changes,
-                reason: item["reason"]?.stringValue, movedFrom: item["movedFrom"]?.stringValue,
-                createBeforeDestroy: item["createBeforeDestroy"]?.boolValue ?? false))
+        for item in try root.required("actions").elements() { actions.append(try action(item)) }
+        var orphans: [Orphan] = []
+        for item in try root.optional("orphans")?.elements() ?? [] {
+            orphans.append(Orphan(address: try item.required("address").string(), id: try item.required("id").int32()))
         }
-        let orphans = (value["orphans"]?.arrayValue ?? []).compactMap { o -> Orphan? in
-            guard let address = o["address"]?.stringValue, let id = o["id"]?.intValue.flatMap({ Int32(exactly: $0) }) else { return nil }
-            return Orphan(address: address, id: id)
-        }
-        return Plan(actions: actions, orphans: orphans, drift: [], stateLineage: value["stateLineage"]?.stringValue,
-                    stateSerial: value["stateSerial"]?.intValue.map { Int($0) }, manifestDigest: digest, endpoint: endpoint,
-                    refreshed: value["refreshed"]?.boolValue ?? false)
+        var drift: [DriftItem] = []
+        for item in try root.optional("drift")?.elements() ?? [] { drift.append(try DriftDocument.item(item)) }
+        let serial = try root.optional("stateSerial")?.int()
+        return Plan(actions: actions, orphans: orphans, drift: drift,
+                    stateLineage: try root.optional("stateLineage")?.string(), stateSerial: serial.map { Int($0) },
+                    manifestDigest: try root.required("manifestDigest").string(),
+                    endpoint: try root.required("endpoint").string(),
+                    refreshed: try root.optional("refreshed")?.bool() ?? false)
     }
-}
 
-/// A saved plan that cannot be read.
-public struct PlanFileError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
+    private static func action(_ item: DocumentReader) throws(PlanFileError) -> PlannedAction {
+        let kindReader = try item.required("action")
+        let kindName = try kindReader.string()
+        guard let kind = ActionKind(rawValue: kindName) else { throw kindReader.failure("unknown action '\(kindName)'") }
+        return PlannedAction(
+            address: try item.required("address").string(), kind: kind, id: try item.optional("id")?.int32(),
+            changes: try changes(item.required("changes")), reason: try item.optional("reason")?.string(),
+            movedFrom: try item.optional("movedFrom")?.string(),
+            createBeforeDestroy: try item.optional("createBeforeDestroy")?.bool() ?? false)
+    }
+
+    static func changes(_ list: DocumentReader) throws(PlanFileError) -> [FieldChange] {
+        var changes: [FieldChange] = []
+        for item in try list.elements() {
+            let fieldReader = try item.required("field")
+            let name = try fieldReader.string()
+            guard let field = BatchTaskField(rawValue: name) else { throw fieldReader.failure("unknown field '\(name)'") }
+            changes.append(FieldChange(field: field, before: try item.optional("before")?.value,
+                                       after: try item.optional("after")?.value))
+        }
+        return changes
+    }
 }

@@ -16,133 +16,68 @@ public struct PlanOptions: Sendable {
     }
 }
 
-/// Why a plan cannot be made: a guard said no.
-public struct PlanningError: Error, Sendable, CustomStringConvertible {
-    public var messages: [String]
-    public var description: String { messages.joined(separator: "\n") }
-}
-
 /// Decides what must change: a pure function of the desired tasks, the state and (when refreshing) the live tasks.
 ///
 /// It knows nothing of HTTP or files, so it is tested without a server and stays fast at 100,000 tasks.
 public enum Planner {
     /// `desired` holds each address once, as expansion guarantees.
+    ///
+    /// The steps, in order: carry moved entries to their new addresses; compare every desired task with its entry;
+    /// read the drift of every entry once (with `live`); decide each desired task's action; list or delete the
+    /// entries whose tasks left the manifests; refuse a mass delete. Every refusal is collected, so one run names
+    /// them all.
     public static func plan(desired: [DesiredTask], moves: [Move] = [], sets: [TaskSetSummary] = [], state: State?,
                             live: [Int32: BatchTaskInfo]?, options: PlanOptions) throws(PlanningError) -> Plan {
+        let scope = Scope(selection: options.selection, sets: sets)
         var problems: [String] = []
-        var entries = state?.tasks ?? [:]
-        var actions: [PlannedAction] = []
-        actions.reserveCapacity(desired.count)
-        var labels: [String: [String: String]] = [:]
-        for set in sets { labels[set.name] = set.labels }
-        let selection = options.selection
-        func selected(_ address: String, set: String? = nil) -> Bool {
-            selection.isEverything || selection.includes(address: address, labels: set.flatMap { labels[$0] } ?? [:])
+
+        let moved = carryMoves(moves, entries: state?.tasks ?? [:], scope: scope, problems: &problems)
+        let entries = moved.entries
+        let compared = compareAll(desired, entries)
+        let refreshed = live.map { live in
+            Refreshed(live: live, report: Drift.report(entries: entries, live: live, desired: desired, selection: options.selection),
+                      selection: options.selection)
         }
 
-        var movedInto = Set<String>()
-        for move in moves where selected(move.to) {
-            guard let entry = entries[move.from] else { continue }  // already moved, or never applied
-            if entries[move.to] != nil {
-                problems.append("cannot move \(move.from) to \(move.to): the state has both (\(move.location)); remove one with `batchctl state rm`")
-                continue
+        var actions = moved.actions
+        actions.reserveCapacity(moved.actions.count + desired.count)
+        for (index, task) in desired.enumerated() where scope.includes(task) {
+            switch decide(task, comparison: compared[index], entries: entries, refreshed: refreshed, movedInto: moved.into) {
+            case .act(let action): actions.append(action)
+            case .leave: break
+            case .refuse(let problem): problems.append(problem)
             }
-            entries[move.to] = entry
-            entries[move.from] = nil
-            movedInto.insert(move.to)
-            actions.append(PlannedAction(address: move.to, kind: .move, id: entry.id, reason: "moved from \(move.from)", movedFrom: move.from))
         }
 
-        // Comparing fields is most of a large plan's work, and each task's comparison stands alone: every core
-        // takes a share.
-        let known = entries
-        let compared = Parallel.map(desired, minimumPerChunk: 4096) { task in
-            known[task.address].map { entry in (id: entry.id, changes: compare(task, entry)) }
-        }
-
-        for (index, task) in desired.enumerated() {
-            guard selected(task.address, set: task.setName) else { continue }
-            guard case .some((let id, var changes)) = compared[index] else {
-                actions.append(PlannedAction(address: task.address, kind: .create, changes: creationChanges(task)))
-                continue
-            }
-            let liveTask = live.map { $0[id] }
-            if let liveTask, liveTask == nil {
-                actions.append(PlannedAction(address: task.address, kind: .create, changes: creationChanges(task),
-                                             reason: "missing from the API (id \(id) is gone)"))
-                continue
-            }
-            var reason: String?
-            if case .some(.some(let current)) = liveTask, let entry = entries[task.address] {
-                let drifted = Drift.changes(entry: entry, live: current, ignoring: task.lifecycle.ignoreChanges)
-                    .filter { change in !changes.contains { $0.field == change.field } }
-                if !drifted.isEmpty {
-                    reason = "changed outside batchctl: " + drifted.map(\.field).joined(separator: ", ")
-                    // Shown as server value -> desired value: what applying will do.
-                    for change in drifted {
-                        guard let field = BatchTaskField(rawValue: change.field) else { continue }
-                        changes.append(FieldChange(field: change.field, before: change.after, after: task.displayedValue(field)))
-                    }
-                }
-            }
-            if changes.isEmpty {
-                if !movedInto.contains(task.address) {
-                    actions.append(PlannedAction(address: task.address, kind: .noop, id: id))
-                }
-                continue
-            }
-            let inPlace = changes.allSatisfy { BatchTaskField(rawValue: $0.field)?.role == .updatable }
-            if !inPlace && task.lifecycle.preventDestroy {
-                let fields = changes.filter { BatchTaskField(rawValue: $0.field)?.role != .updatable }.map(\.field)
-                problems.append("\(task.address) (\(task.source)) has lifecycle.preventDestroy, but \(fields.joined(separator: ", ")) changed, which needs a replace; change those fields back, or remove preventDestroy first")
-                continue
-            }
-            actions.append(PlannedAction(address: task.address, kind: inPlace ? .update : .replace, id: id,
-                                         changes: changes, reason: reason,
-                                         createBeforeDestroy: task.lifecycle.createBeforeDestroy))
-        }
-
-        var orphans: [Orphan] = []
-        var deletes = 0
-        // Only the entries that left the manifests are sorted, not the whole state.
-        var departed: [(address: String, entry: StateEntry)] = []
-        // Addresses are unique, so when every entry was matched by a desired task, none has left.
-        if compared.count(where: { $0 != nil }) < entries.count {
-            let desiredAddresses = Set(desired.map(\.address))
-            for (address, entry) in entries where !desiredAddresses.contains(address) { departed.append((address, entry)) }
-            departed.sort { $0.address < $1.address }
-        }
-        for (address, entry) in departed {
-            guard selection.isEverything || selection.includes(address: address, labels: [:]) else { continue }
-            if options.prune {
-                deletes += 1
-                actions.append(PlannedAction(address: address, kind: .delete, id: entry.id,
-                                             changes: entryChanges(entry), reason: "no longer in the manifests"))
-            } else {
-                orphans.append(Orphan(address: address, id: entry.id))
-            }
-        }
-        let managed = entries.count
-        if deletes > 0 && !options.allowMassDelete && (deletes == managed || deletes * 2 > managed) {
-            problems.append("this plan would delete \(deletes) of the \(managed) managed tasks; if that is what you want, add --allow-mass-delete")
+        let departures = depart(entries, matched: compared.count { $0 != nil }, desired: desired, scope: scope,
+                                prune: options.prune)
+        actions += departures.actions
+        if let problem = massDelete(departures.deletes, managed: entries.count - departures.deposed,
+                                    allowed: options.allowMassDelete) {
+            problems.append(problem)
         }
         if !problems.isEmpty { throw PlanningError(messages: problems) }
 
-        var drift: [DriftItem] = []
-        if let live {
-            for (address, entry) in entries.sorted(by: { $0.key < $1.key }) {
-                guard selection.isEverything || selection.includes(address: address, labels: [:]) else { continue }
-                let ignored = desired.isEmpty ? [] : (ignoreIndex(desired)[address] ?? [])
-                if let current = live[entry.id] {
-                    let changes = Drift.changes(entry: entry, live: current, ignoring: ignored)
-                    if !changes.isEmpty { drift.append(DriftItem(address: address, id: entry.id, kind: .modified, changes: changes)) }
-                } else {
-                    drift.append(DriftItem(address: address, id: entry.id, kind: .missing, changes: []))
-                }
-            }
+        return Plan(actions: actions, orphans: departures.orphans, drift: refreshed?.report.items ?? [],
+                    stateLineage: state?.lineage, stateSerial: state?.serial, endpoint: options.endpoint,
+                    refreshed: live != nil)
+    }
+
+    /// A plan that deletes the managed tasks `targets` selects, and with `sets`, only those of these task sets.
+    ///
+    /// A deposed entry is selected by the address it was deposed from, so destroying a task takes its deposed
+    /// copies with it.
+    public static func destroy(state: State, targets: TaskSelection, sets: Set<String>?, endpoint: String) -> Plan {
+        var actions: [PlannedAction] = []
+        for (address, entry) in state.tasks.sorted(by: { $0.key < $1.key }) {
+            let original = StateAddress.parseDeposed(address)?.address ?? address
+            guard targets.isEverything || targets.includes(address: original, labels: [:]) else { continue }
+            if let sets, !sets.contains(setName(of: original)) { continue }
+            actions.append(PlannedAction(address: address, kind: .delete, id: entry.id, changes: entryChanges(entry),
+                                         reason: "destroy"))
         }
-        return Plan(actions: actions, orphans: orphans, drift: drift, stateLineage: state?.lineage, stateSerial: state?.serial,
-                    endpoint: options.endpoint, refreshed: live != nil)
+        return Plan(actions: actions, orphans: [], drift: [], stateLineage: state.lineage, stateSerial: state.serial,
+                    endpoint: endpoint, refreshed: false)
     }
 
     /// A digest of everything the manifests ask for: one SHA-256 over every task's address, fields (as sent),
@@ -177,8 +112,194 @@ public enum Planner {
         return Fingerprint.sha256(parts.flatMap { $0 })
     }
 
-    // MARK: - Comparing
+    /// The task set an address belongs to: the part before the first `/`.
+    static func setName(of address: String) -> String {
+        address.firstIndex(of: "/").map { String(address[..<$0]) } ?? address
+    }
+}
 
+// MARK: - The steps of a plan
+
+extension Planner {
+    /// `--target`, `--exclude` and `--selector`, with the labels of each task set at hand.
+    struct Scope {
+        let selection: TaskSelection
+        let labels: [String: [String: String]]
+
+        init(selection: TaskSelection, sets: [TaskSetSummary]) {
+            self.selection = selection
+            var labels: [String: [String: String]] = [:]
+            for set in sets { labels[set.name] = set.labels }
+            self.labels = labels
+        }
+
+        func includes(_ task: DesiredTask) -> Bool {
+            selection.isEverything || selection.includes(address: task.address, labels: labels[task.setName] ?? [:])
+        }
+
+        /// For an address without a task in the manifests (a move's target, a departed entry): no set labels.
+        func includes(address: String) -> Bool {
+            selection.isEverything || selection.includes(address: address, labels: [:])
+        }
+    }
+
+    /// The state's entries after the moves, the move actions, and the addresses entries were moved into.
+    struct Moved {
+        var entries: [String: StateEntry]
+        var actions: [PlannedAction] = []
+        var into = Set<String>()
+    }
+
+    static func carryMoves(_ moves: [Move], entries: [String: StateEntry], scope: Scope, problems: inout [String]) -> Moved {
+        var moved = Moved(entries: entries)
+        for move in moves where scope.includes(address: move.to) {
+            guard let entry = moved.entries[move.from] else { continue }  // already moved, or never applied
+            if moved.entries[move.to] != nil {
+                problems.append("cannot move \(move.from) to \(move.to): the state has both (\(move.location)); remove one with `batchctl state rm`")
+                continue
+            }
+            moved.entries[move.to] = entry
+            moved.entries[move.from] = nil
+            moved.into.insert(move.to)
+            moved.actions.append(PlannedAction(address: move.to, kind: .move, id: entry.id, reason: "moved from \(move.from)",
+                                               movedFrom: move.from))
+        }
+        return moved
+    }
+
+    /// A desired task's entry id and the fields that differ from it; nil where the state has no entry.
+    typealias Comparison = (id: Int32, changes: [FieldChange])
+
+    /// Comparing fields is most of a large plan's work, and each task's comparison stands alone: every core takes a
+    /// share.
+    static func compareAll(_ desired: [DesiredTask], _ entries: [String: StateEntry]) -> [Comparison?] {
+        Parallel.map(desired, minimumPerChunk: 4096) { task in
+            entries[task.address].map { entry in (id: entry.id, changes: compare(task, entry)) }
+        }
+    }
+
+    /// The live tasks and the drift report made from them once, for every task's decision.
+    struct Refreshed {
+        let live: [Int32: BatchTaskInfo]
+        let report: DriftReport
+        /// Modified entries by address; most plans have few.
+        let modified: [String: [FieldChange]]
+        let selection: TaskSelection
+
+        init(live: [Int32: BatchTaskInfo], report: DriftReport, selection: TaskSelection) {
+            self.live = live
+            self.report = report
+            var modified: [String: [FieldChange]] = [:]
+            for item in report.items where item.kind == .modified { modified[item.address] = item.changes }
+            self.modified = modified
+            self.selection = selection
+        }
+
+        /// What the server changed of the task's fields since they were applied.
+        func drift(of task: DesiredTask, entry: StateEntry, current: BatchTaskInfo) -> [FieldChange] {
+            // The report selects by address alone; a task that only its set's labels select is read here.
+            guard selection.isEverything || selection.includes(address: task.address, labels: [:]) else {
+                return Drift.changes(entry: entry, live: current, ignoring: task.lifecycle.ignoreChanges)
+            }
+            return modified[task.address] ?? []
+        }
+    }
+
+    /// What becomes of one desired task.
+    enum Decision {
+        case act(PlannedAction)
+        /// Unchanged since it was moved: the move action says all there is.
+        case leave
+        case refuse(String)
+    }
+
+    /// `entries` and `movedInto` are looked into only where needed: at 100,000 unchanged tasks every lookup counts.
+    static func decide(_ task: DesiredTask, comparison: Comparison?, entries: [String: StateEntry], refreshed: Refreshed?,
+                       movedInto: Set<String>) -> Decision {
+        guard case .some((let id, var changes)) = comparison else {
+            return .act(PlannedAction(address: task.address, kind: .create, changes: creationChanges(task)))
+        }
+        var reason: String?
+        if let refreshed, let entry = entries[task.address] {
+            guard let current = refreshed.live[id] else {
+                return .act(PlannedAction(address: task.address, kind: .create, changes: creationChanges(task),
+                                          reason: "missing from the API (id \(id) is gone)"))
+            }
+            let drifted = refreshed.drift(of: task, entry: entry, current: current)
+                .filter { change in !changes.contains { $0.field == change.field } }
+            if !drifted.isEmpty {
+                reason = "changed outside batchctl: " + drifted.map(\.field.rawValue).joined(separator: ", ")
+                // Shown as server value -> desired value: what applying will do.
+                for change in drifted {
+                    changes.append(FieldChange(field: change.field, before: change.after, after: task.displayedValue(change.field)))
+                }
+            }
+        }
+        if changes.isEmpty {
+            return movedInto.contains(task.address) ? .leave : .act(PlannedAction(address: task.address, kind: .noop, id: id))
+        }
+        let needsReplace = changes.filter { $0.field.role != .updatable }.map(\.field)
+        if !needsReplace.isEmpty && task.lifecycle.preventDestroy {
+            return .refuse("\(task.address) (\(task.source)) has lifecycle.preventDestroy, but \(needsReplace.map(\.rawValue).joined(separator: ", ")) changed, which needs a replace; change those fields back, or remove preventDestroy first")
+        }
+        return .act(PlannedAction(address: task.address, kind: needsReplace.isEmpty ? .update : .replace, id: id,
+                                  changes: changes, reason: reason, createBeforeDestroy: task.lifecycle.createBeforeDestroy))
+    }
+
+    /// What becomes of the entries no desired task matched.
+    struct Departures {
+        var actions: [PlannedAction] = []
+        var orphans: [Orphan] = []
+        /// Deletes of departed tasks (`--prune`), which the mass-delete guard counts.
+        var deletes = 0
+        /// Deposed entries, which are not managed tasks of their own.
+        var deposed = 0
+    }
+
+    /// A departed entry is an orphan, or with `prune` a delete. A deposed entry is always deleted: its task was
+    /// replaced, and only a killed run left it behind.
+    static func depart(_ entries: [String: StateEntry], matched: Int, desired: [DesiredTask], scope: Scope,
+                       prune: Bool) -> Departures {
+        var departures = Departures()
+        // Addresses are unique, so when every entry was matched by a desired task, none has left.
+        guard matched < entries.count else { return departures }
+        let desiredAddresses = Set(desired.map(\.address))
+        // Only the entries that left the manifests are sorted, not the whole state.
+        var departed: [(address: String, entry: StateEntry)] = []
+        for (address, entry) in entries where !desiredAddresses.contains(address) { departed.append((address, entry)) }
+        departed.sort { $0.address < $1.address }
+        for (address, entry) in departed {
+            if let deposed = StateAddress.parseDeposed(address) {
+                departures.deposed += 1
+                guard scope.includes(address: deposed.address) else { continue }
+                departures.actions.append(PlannedAction(
+                    address: address, kind: .delete, id: entry.id, changes: entryChanges(entry),
+                    reason: "deposed by a create-before-destroy replace of \(deposed.address)"))
+                continue
+            }
+            guard scope.includes(address: address) else { continue }
+            if prune {
+                departures.deletes += 1
+                departures.actions.append(PlannedAction(address: address, kind: .delete, id: entry.id,
+                                                        changes: entryChanges(entry), reason: "no longer in the manifests"))
+            } else {
+                departures.orphans.append(Orphan(address: address, id: entry.id))
+            }
+        }
+        return departures
+    }
+
+    /// Deleting all, or more than half, of the managed tasks is most likely a mistake (a manifest folder not
+    /// given), so it needs saying so.
+    static func massDelete(_ deletes: Int, managed: Int, allowed: Bool) -> String? {
+        guard deletes > 0 && !allowed && (deletes == managed || deletes * 2 > managed) else { return nil }
+        return "this plan would delete \(deletes) of the \(managed) managed tasks; if that is what you want, add --allow-mass-delete"
+    }
+}
+
+// MARK: - Comparing
+
+extension Planner {
     /// `differences`, with a shortcut for the common case of a large plan: an entry read from the state file whose
     /// text is byte for byte what this task would record has no differences, and its fields need not be read.
     static func compare(_ task: DesiredTask, _ entry: StateEntry) -> [FieldChange] {
@@ -193,70 +314,39 @@ public enum Planner {
         var changes: [FieldChange] = []
         // Fields that were applied: changed or removed.
         for (name, before) in applied {
-            guard let field = BatchTaskField(rawValue: name), field.role != .serverAssigned, field.role != .serverManaged,
-                  !ignored.contains(field) else { continue }
+            guard let field = BatchTaskField(rawValue: name), field.isCompared, !ignored.contains(field) else { continue }
             if let wanted = task.recordedValue(field), Fingerprint.same(wanted, before) { continue }
-            changes.append(FieldChange(field: name, before: Drift.displayed(before), after: task.displayedValue(field)))
+            changes.append(FieldChange(field: field, before: Drift.displayed(before), after: task.displayedValue(field)))
         }
         // Fields that are new.
-        for field in task.info.presentFields where applied[field.rawValue] == nil && !ignored.contains(field)
-            && field.role != .serverAssigned && field.role != .serverManaged {
-            changes.append(FieldChange(field: field.rawValue, before: nil, after: task.displayedValue(field)))
+        for field in task.info.presentFields where applied[field.rawValue] == nil && !ignored.contains(field) && field.isCompared {
+            changes.append(FieldChange(field: field, before: nil, after: task.displayedValue(field)))
         }
-        if changes.count > 1 { changes.sort { ($0.field.fieldOrder) < ($1.field.fieldOrder) } }
+        if changes.count > 1 { changes.sort { $0.field.apiPosition < $1.field.apiPosition } }
         return changes
     }
 
     static func creationChanges(_ task: DesiredTask) -> [FieldChange] {
-        task.info.presentFields.map { FieldChange(field: $0.rawValue, before: nil, after: task.displayedValue($0)) }
+        task.info.presentFields.map { FieldChange(field: $0, before: nil, after: task.displayedValue($0)) }
     }
 
+    /// The applied fields of an entry that is deleted, as before -> nothing.
     static func entryChanges(_ entry: StateEntry) -> [FieldChange] {
         guard case .object(let applied) = entry.applied else { return [] }
-        return applied.map { FieldChange(field: $0.key, before: Drift.displayed($0.value), after: nil) }
-    }
-
-    private static func ignoreIndex(_ desired: [DesiredTask]) -> [String: Set<BatchTaskField>] {
-        var index: [String: Set<BatchTaskField>] = [:]
-        for task in desired where !task.lifecycle.ignoreChanges.isEmpty { index[task.address] = task.lifecycle.ignoreChanges }
-        return index
-    }
-}
-
-/// Differences between what was applied and what the server holds.
-public enum Drift {
-    /// Fields the state recorded whose live value differs; before = as applied, after = as live.
-    ///
-    /// State is left out: it moves on its own as the job runs. Secrets compare by hash and show as `(sensitive)`.
-    public static func changes(entry: StateEntry, live: BatchTaskInfo, ignoring: Set<BatchTaskField>) -> [FieldChange] {
-        guard case .object(let applied) = entry.applied else { return [] }
-        var changes: [FieldChange] = []
-        for (name, recorded) in applied {
-            guard let field = BatchTaskField(rawValue: name), field != .state, field.role != .serverManaged,
-                  field.role != .serverAssigned, !ignoring.contains(field) else { continue }
-            let current = live[field]
-            if Fingerprint.isSensitiveMarker(recorded) {
-                let same = current.map { Fingerprint.sensitiveMarker(for: $0) == recorded } ?? false
-                if !same {
-                    changes.append(FieldChange(field: name, before: displayed(recorded), after: current.map { _ in .string("(sensitive, changed)") }))
-                }
-                continue
-            }
-            if let current, Fingerprint.same(current, recorded) { continue }
-            changes.append(FieldChange(field: name, before: recorded, after: current))
+        return applied.compactMap { name, value in
+            BatchTaskField(rawValue: name).map { FieldChange(field: $0, before: Drift.displayed(value), after: nil) }
         }
-        return changes
-    }
-
-    /// A recorded value as people may see it.
-    static func displayed(_ value: JSONValue) -> JSONValue {
-        Fingerprint.isSensitiveMarker(value) ? .string("(sensitive)") : value
     }
 }
 
-extension String {
-    /// A field name's position in the API's property order, for listing changes the way the API lists fields.
-    var fieldOrder: Int {
-        BatchTaskField(rawValue: self).flatMap { BatchTaskField.allCases.firstIndex(of: $0) } ?? Int.max
-    }
+extension BatchTaskField {
+    /// Position in the API's property order, for listing changes the way the API lists fields.
+    var apiPosition: Int { Self.positions[self] ?? Int.max }
+
+    private static let positions: [BatchTaskField: Int] = Dictionary(
+        uniqueKeysWithValues: allCases.enumerated().map { ($0.element, $0.offset) })
+
+    /// Whether a difference in this field is batchctl's to reconcile: the server assigns Id and the running job
+    /// moves the server-managed fields.
+    var isCompared: Bool { role != .serverAssigned && role != .serverManaged }
 }

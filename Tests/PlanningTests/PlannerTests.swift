@@ -7,43 +7,12 @@ import Testing
 @testable import Planning
 
 /// The planner as a pure function: desired tasks x state x live tasks -> actions.
-@Suite struct PlannerTests {
-    func task(_ key: String, name: String = "N", description: String? = nil, database: String? = nil,
-              lifecycle: Lifecycle = Lifecycle(), secret: String? = nil) -> DesiredTask {
-        var info = BatchTaskInfo()
-        info.name = name
-        info.description = description
-        info.databaseSerialNumber = database
-        var redactions: [BatchTaskField: JSONValue] = [:]
-        if let secret {
-            info.request = secret
-            redactions[.request] = "(sensitive)"
-        }
-        return DesiredTask(setName: "s", key: key, address: "s/\(key)", source: SourceLocation(file: "s.yaml", line: 1, column: 1),
-                           info: info, redactions: redactions, lifecycle: lifecycle)
-    }
-
-    func state(_ tasks: [DesiredTask], firstID: Int32 = 100) -> State {
-        var state = State.new(endpoint: "http://x")
-        for (i, task) in tasks.enumerated() {
-            state.tasks[task.address] = StateEntry(id: firstID + Int32(i), fingerprint: Fingerprint.of(task: task.info),
-                                                   applied: task.appliedRecord, appliedAt: "2026-11-29T07:00:00Z", source: "s.yaml:1:1")
-        }
-        return state
-    }
-
-    func plan(_ desired: [DesiredTask], state: State?, live: [Int32: BatchTaskInfo]? = nil, moves: [Move] = [],
-              configure: (inout PlanOptions) -> Void = { _ in }) throws -> Plan {
-        var options = PlanOptions(endpoint: "http://x")
-        configure(&options)
-        return try Planner.plan(desired: desired, moves: moves, state: state, live: live, options: options)
-    }
-
+@Suite struct PlannerTests: PlanningFixtures {
     @Test func createsWhatTheStateLacks() throws {
         let result = try plan([task("a"), task("b")], state: nil)
         #expect(result.actions.map(\.kind) == [.create, .create])
         #expect(result.summaryLine == "Plan: 2 to create, 0 to update, 0 to replace, 0 to delete, 0 to move.")
-        #expect(result.actions[0].changes == [FieldChange(field: "Name", before: nil, after: "N")])
+        #expect(result.actions[0].changes == [FieldChange(field: .name, before: nil, after: "N")])
     }
 
     @Test func nothingChangedIsNoChanges() throws {
@@ -59,14 +28,14 @@ import Testing
         let after = [task("a", description: "new"), task("b", database: "2")]
         let result = try plan(after, state: state(before))
         #expect(result.actions.map(\.kind) == [.update, .replace])
-        #expect(result.actions[0].changes == [FieldChange(field: "Description", before: "old", after: "new")])
-        #expect(result.actions[1].changes == [FieldChange(field: "DatabaseSerialNumber", before: "1", after: "2")])
+        #expect(result.actions[0].changes == [FieldChange(field: .description, before: "old", after: "new")])
+        #expect(result.actions[1].changes == [FieldChange(field: .databaseSerialNumber, before: "1", after: "2")])
     }
 
     @Test func removingAnUpdatableFieldIsAnUpdate() throws {
         let result = try plan([task("a")], state: state([task("a", description: "d")]))
         #expect(result.actions.map(\.kind) == [.update])
-        #expect(result.actions[0].changes == [FieldChange(field: "Description", before: "d", after: nil)])
+        #expect(result.actions[0].changes == [FieldChange(field: .description, before: "d", after: nil)])
     }
 
     @Test func ignoreChangesAndPreventDestroy() throws {
@@ -121,7 +90,7 @@ import Testing
         let live: [Int32: BatchTaskInfo] = [100: changed, 102: same]
         let result = try plan(tasks, state: state(tasks), live: live)
         #expect(result.actions.map(\.kind) == [.update, .create, .noop])
-        #expect(result.actions[0].changes == [FieldChange(field: "Description", before: "changed by hand", after: "d")])
+        #expect(result.actions[0].changes == [FieldChange(field: .description, before: "changed by hand", after: "d")])
         #expect(result.actions[0].reason == "changed outside batchctl: Description")
         #expect(result.actions[1].reason == "missing from the API (id 101 is gone)")
         #expect(result.drift.map(\.kind) == [.modified, .missing])
@@ -132,7 +101,7 @@ import Testing
         #expect(try !plan([task("a", secret: "one")], state: state(before)).hasChanges)
         let changed = try plan([task("a", secret: "two")], state: state(before))
         #expect(changed.actions.map(\.kind) == [.update])
-        #expect(changed.actions[0].changes == [FieldChange(field: "Request", before: "(sensitive)", after: "(sensitive)")])
+        #expect(changed.actions[0].changes == [FieldChange(field: .request, before: "(sensitive)", after: "(sensitive)")])
         let stored = state(before).tasks["s/a"]?.applied.serialized() ?? ""
         #expect(!stored.contains("one"))
         let document = PlanDocument.json(changed, saved: true).serialized()

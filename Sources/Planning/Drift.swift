@@ -1,0 +1,78 @@
+import BatchTask
+import JSON
+import Manifest
+import State
+
+/// What the server holds that differs from what was applied: the `drift` command's answer, and a refreshed plan's.
+public struct DriftReport: Hashable, Sendable {
+    /// Sorted by address.
+    public var items: [DriftItem]
+    /// The state entries the report was made over.
+    public var managed: Int
+
+    public init(items: [DriftItem], managed: Int) {
+        self.items = items
+        self.managed = managed
+    }
+
+    public var modified: Int { items.count { $0.kind == .modified } }
+    public var missing: Int { items.count { $0.kind == .missing } }
+}
+
+/// Differences between what was applied and what the server holds.
+public enum Drift {
+    /// The drift of every entry `selection` includes (by address), each read once; the `lifecycle.ignoreChanges` of
+    /// the desired task at an entry's address is honoured.
+    public static func report(entries: [String: StateEntry], live: [Int32: BatchTaskInfo], desired: [DesiredTask],
+                              selection: TaskSelection = .everything) -> DriftReport {
+        var ignored: [String: Set<BatchTaskField>] = [:]
+        for task in desired where !task.lifecycle.ignoreChanges.isEmpty { ignored[task.address] = task.lifecycle.ignoreChanges }
+        var selected: [(address: String, entry: StateEntry)] = []
+        selected.reserveCapacity(entries.count)
+        for (address, entry) in entries where selection.isEverything || selection.includes(address: address, labels: [:]) {
+            selected.append((address, entry))
+        }
+        selected.sort { $0.address < $1.address }
+        // Each entry's applied fields are read (from a state file: parsed) to compare them: at 100,000 entries
+        // that is the report's work, and every core takes a share.
+        let index = ignored
+        let items = Parallel.map(selected, minimumPerChunk: 2048) { item -> DriftItem? in
+            let (address, entry) = item
+            guard let current = live[entry.id] else {
+                return DriftItem(address: address, id: entry.id, kind: .missing, changes: [])
+            }
+            let changed = Drift.changes(entry: entry, live: current, ignoring: index[address] ?? [])
+            return changed.isEmpty ? nil : DriftItem(address: address, id: entry.id, kind: .modified, changes: changed)
+        }
+        return DriftReport(items: items.compactMap { $0 }, managed: entries.count)
+    }
+
+    /// Fields the state recorded whose live value differs; before = as applied, after = as live.
+    ///
+    /// State is left out: it moves on its own as the job runs. Secrets compare by hash and show as `(sensitive)`.
+    public static func changes(entry: StateEntry, live: BatchTaskInfo, ignoring: Set<BatchTaskField>) -> [FieldChange] {
+        guard case .object(let applied) = entry.applied else { return [] }
+        var changes: [FieldChange] = []
+        for (name, recorded) in applied {
+            guard let field = BatchTaskField(rawValue: name), field != .state, field.isCompared,
+                  !ignoring.contains(field) else { continue }
+            let current = live[field]
+            if Fingerprint.isSensitiveMarker(recorded) {
+                let same = current.map { Fingerprint.sensitiveMarker(for: $0) == recorded } ?? false
+                if !same {
+                    changes.append(FieldChange(field: field, before: displayed(recorded),
+                                               after: current.map { _ in .string("(sensitive, changed)") }))
+                }
+                continue
+            }
+            if let current, Fingerprint.same(current, recorded) { continue }
+            changes.append(FieldChange(field: field, before: recorded, after: current))
+        }
+        return changes
+    }
+
+    /// A recorded value as people may see it.
+    static func displayed(_ value: JSONValue) -> JSONValue {
+        Fingerprint.isSensitiveMarker(value) ? .string("(sensitive)") : value
+    }
+}

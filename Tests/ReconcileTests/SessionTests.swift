@@ -55,6 +55,27 @@ import Testing
         }
     }
 
+    @Test func aDeposedEntryLeftByAKilledReplaceIsDeletedByTheNextApply() async throws {
+        try await withWorld { world in
+            let task = world.task("job")
+            _ = try await world.apply([task])
+            // A create-before-destroy replace killed after the new task was made and before the old one was
+            // deleted leaves the old task at the deposed address.
+            let stray = try await world.client.create(world.task("job").info)
+            var state = try world.read().state
+            let deposed = StateAddress.deposed(task.address, id: stray)
+            state.tasks[deposed] = try #require(state.tasks[task.address]).with(id: stray)
+            _ = try world.backend.save(state)
+
+            let plan = try await world.plan([task])
+            #expect(plan.actions.filter { $0.kind != .noop }.map(\.address) == [deposed])
+            #expect(plan.actions.first { $0.address == deposed }?.kind == .delete)
+            _ = try await world.apply([task])
+            #expect(try world.read().state.tasks.keys.sorted() == [task.address])
+            #expect(try await world.client.get(stray) == nil)
+        }
+    }
+
     @Test func aStateFromBeforeParameterObjectWasTextPlansAReplace() async throws {
         try await withWorld { world in
             var task = world.task("job")

@@ -13,7 +13,7 @@ enum PlanRendering {
             out += line + "\n"
             if action.kind == .create && !showFieldsOfCreates { continue }
             for change in action.changes {
-                out += "      \(change.field): " + describe(change, kind: action.kind) + "\n"
+                out += "      \(change.field.rawValue): " + describe(change, kind: action.kind) + "\n"
             }
         }
         if !plan.orphans.isEmpty {
@@ -64,7 +64,7 @@ enum DriftRendering {
             case .modified:
                 out += "  \(style.yellow("~")) \(style.bold(item.address)) (id \(item.id))  modified\n"
                 for change in item.changes {
-                    out += "      \(change.field): " + PlanRendering.describe(change, kind: .update) + "\n"
+                    out += "      \(change.field.rawValue): " + PlanRendering.describe(change, kind: .update) + "\n"
                 }
             }
         }

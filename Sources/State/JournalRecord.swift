@@ -66,7 +66,7 @@ extension JournalRecord {
                 writer.writeString(result.name)
                 writer.writeKey("error")
                 writer.writeString(message)
-            case .deleted, .forgotten:
+            case .deleted:
                 writer.writeString(result.name)
             }
         }
@@ -107,7 +107,6 @@ extension JournalRecord {
             case "deleted": result = .deleted
             case "moved": result = .moved(to: try reader.string("to"))
             case "failed": result = .failed(try reader.string("error"))
-            case "forgotten": result = .forgotten
             default: throw FormatError(path: ["result"], detail: "unknown result \"\(resultName)\"")
             }
             self = .outcome(sequence: sequence, address: address, result: result)
@@ -162,7 +161,6 @@ extension JournalResult {
         case .deleted: return "deleted"
         case .moved: return "moved"
         case .failed: return "failed"
-        case .forgotten: return "forgotten"
         }
     }
 }

@@ -37,7 +37,7 @@ extension State {
         switch result {
         case .created(let entry), .updated(let entry):
             tasks[address] = entry
-        case .deleted, .forgotten:
+        case .deleted:
             tasks[address] = nil
         case .moved(let destination):
             if let entry = tasks.removeValue(forKey: address) { tasks[destination] = entry }

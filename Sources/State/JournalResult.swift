@@ -6,5 +6,4 @@ public enum JournalResult: Sendable, Hashable {
     case moved(to: String)
     /// The message, for the end-of-run report; the state does not change.
     case failed(String)
-    case forgotten
 }

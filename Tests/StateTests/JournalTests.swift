@@ -15,8 +15,8 @@ import Testing
         .outcome(sequence: 4, address: "nightly/d", result: .moved(to: "daily/d")),
         .intent(sequence: 5, action: .create, address: "nightly/e", id: nil, fingerprint: "sha256:05", at: "2026-11-29T07:00:04Z"),
         .outcome(sequence: 5, address: "nightly/e", result: .failed("500 Internal Server Error: \"oops\"")),
-        .intent(sequence: 6, action: .forget, address: "nightly/f", id: 689, fingerprint: nil, at: "2026-11-29T07:00:05Z"),
-        .outcome(sequence: 6, address: "nightly/f", result: .forgotten),
+        .intent(sequence: 6, action: .delete, address: "nightly/f", id: 689, fingerprint: nil, at: "2026-11-29T07:00:05Z"),
+        .outcome(sequence: 6, address: "nightly/f", result: .deleted),
         .intent(sequence: 7, action: .import, address: "nightly/g", id: 690, fingerprint: nil, at: "2026-11-29T07:00:06Z"),
     ]
 

@@ -43,7 +43,7 @@ struct RouteNormalizer<Inner: HTTPResponder>: HTTPResponder where Inner.Context 
         var index = 0
         while index < utf8.count {
             if utf8[index] == UInt8(ascii: "%"), index + 2 < utf8.count,
-               let high = hex(utf8[index + 1]), let low = hex(utf8[index + 2]), high << 4 | low != UInt8(ascii: "/") {
+               let high = FormURLEncoding.hexValue(utf8[index + 1]), let low = FormURLEncoding.hexValue(utf8[index + 2]), high << 4 | low != UInt8(ascii: "/") {
                 bytes.append(high << 4 | low)
                 index += 3
             } else {
@@ -53,14 +53,5 @@ struct RouteNormalizer<Inner: HTTPResponder>: HTTPResponder where Inner.Context 
         }
         guard let decoded = String(validating: bytes, as: UTF8.self) else { return target }
         return parts.count > 1 ? decoded + "?" + parts[1] : decoded
-    }
-
-    private static func hex(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }

@@ -73,6 +73,6 @@ public enum Drift {
 
     /// A recorded value as people may see it.
     static func displayed(_ value: JSONValue) -> JSONValue {
-        Fingerprint.isSensitiveMarker(value) ? .string("(sensitive)") : value
+        Fingerprint.isSensitiveMarker(value) ? .string(Value.sensitiveMarker) : value
     }
 }

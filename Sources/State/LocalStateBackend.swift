@@ -60,6 +60,9 @@ public final class LocalStateBackend: StateBackend {
     }
 
     public func save(_ state: State) throws(StateError) -> State {
+        guard state.serial < 1 << 53 else {
+            throw StateError(.corrupt, "\(path) has serial \(state.serial), the largest a state may have; it was not changed")
+        }
         var written = state
         written.serial = state.serial + 1
         let bytes = written.encoded()

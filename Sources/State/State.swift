@@ -111,8 +111,9 @@ extension State {
         let lineage = try reader.string("lineage")
         guard !lineage.isEmpty else { throw FormatError(path: ["lineage"], detail: "is empty") }
         let serial = try reader.int("serial")
-        guard serial >= 0, let serialNumber = Int(exactly: serial) else {
-            throw FormatError(path: ["serial"], detail: "\(serial) is not a valid serial")
+        // 2^53: the largest integer every JSON reader keeps exactly, and far from where `+ 1` could overflow.
+        guard serial >= 0, serial <= 1 << 53, let serialNumber = Int(exactly: serial) else {
+            throw FormatError(path: ["serial"], detail: "\(serial) is not a valid serial (0 to 2^53)")
         }
         let endpoint = try reader.string("endpoint")
         var tasks: [String: StateEntry] = [:]
@@ -125,6 +126,15 @@ extension State {
                     // The path is built only on failure: formatting it per entry would cost more than the entry.
                     throw error.inside("tasks", JSONValue.string(address).serialized())
                 }
+            }
+        }
+        // Two entries owning one task would let a replace of one delete the other's task.
+        var owners: [Int32: String] = [:]
+        owners.reserveCapacity(tasks.count)
+        for (address, entry) in tasks {
+            if let other = owners.updateValue(address, forKey: entry.id) {
+                let pair = [other, address].sorted()
+                throw FormatError(path: ["tasks"], detail: "\(pair[0]) and \(pair[1]) both own task id \(entry.id); remove one with `batchctl state rm` after restoring a good copy, or edit the file")
             }
         }
         self.init(lineage: lineage, serial: serialNumber, endpoint: endpoint, tasks: tasks)

@@ -101,6 +101,11 @@ import Testing
         #expect(list.stdout.hasPrefix("ADDRESS  ID  APPLIED AT\ns/a"))
         let show = try BinaryRunner.run(["state", "show", "s/a"], in: directory.path)
         #expect(try JSONValue.parse(show.stdout)["applied"]?["Name"] == "A")
+        for bad in ["s/has space", "noslash", "S/upper-set", "s/"] {
+            let refused = try BinaryRunner.run(["state", "mv", "s/b", bad], in: directory.path)
+            #expect(refused.status == 1, "state mv to '\(bad)' is refused")
+            #expect(refused.stderr.contains("state mv: "), "\(refused.stderr)")
+        }
         let moved = try BinaryRunner.run(["state", "mv", "s/b", "s/c"], in: directory.path)
         #expect(moved.status == 0)
         #expect(moved.stdout.hasPrefix("Moved s/b to s/c"))

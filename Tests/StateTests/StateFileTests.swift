@@ -174,6 +174,10 @@ import Testing
          #"is not a valid state (tasks."a/b".applied: expected an object, got a number)"#),
         (#"{"formatVersion": 1, "lineage": "l", "serial": 1, "endpoint": "e", "tasks": {"a/b": {"id": 1, "fingerprint": "f", "appliedAt": "t", "source": "s"}}}"#,
          #"is not a valid state (tasks."a/b": member "applied" is missing)"#),
+        (#"{"formatVersion": 1, "lineage": "l", "serial": 9223372036854775807, "endpoint": "e", "tasks": {}}"#,
+         #"is not a valid state (serial: 9223372036854775807 is not a valid serial (0 to 2^53))"#),
+        (#"{"formatVersion": 1, "lineage": "l", "serial": 1, "endpoint": "e", "tasks": {"a/x": {"id": 7, "fingerprint": "f", "applied": {}, "appliedAt": "t", "source": "s"}, "a/b": {"id": 7, "fingerprint": "f", "applied": {}, "appliedAt": "t", "source": "s"}}}"#,
+         "is not a valid state (tasks: a/b and a/x both own task id 7; remove one with `batchctl state rm` after restoring a good copy, or edit the file)"),
     ])
     func malformedStatesNameTheProblem(text: String, detail: String) {
         let error = stateError { try State.decode(Array(text.utf8), path: "s.json") }

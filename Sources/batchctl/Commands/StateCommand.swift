@@ -1,5 +1,6 @@
 import ArgumentParser
 import JSON
+import Manifest
 import Reconcile
 import State
 
@@ -82,6 +83,10 @@ struct StateCommand: AsyncParsableCommand {
         @OptionGroup var location: Location
         @Argument(help: "The current address.") var from: String
         @Argument(help: "The new address.") var to: String
+
+        func validate() throws {
+            if let problem = TaskAddress.problem(to) { throw ValidationError("state mv: \(problem)") }
+        }
 
         func execute() async throws {
             try location.edit("state mv") { state in

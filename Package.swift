@@ -68,10 +68,6 @@ let package = Package(
         .executableTarget(name: "batchctl", dependencies: [
             "Diagnostics", "JSON", "BatchTask", "Manifest", "Emulator", "State", "Planning", "APIClient", "Reconcile",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: [
-            // Swift 6.3's optimizer crashes splitting these commands' async functions (LLVM CoroSplit,
-            // replaceSwiftErrorOps); the commands are thin, and the work they call is in optimized modules.
-            .unsafeFlags(["-Onone"], .when(configuration: .release)),
         ]),
 
         // Measures the YAML loader on a file, for benchmarks/run.sh.

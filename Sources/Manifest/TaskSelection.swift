@@ -40,6 +40,19 @@ public struct TaskSelection: Sendable {
         return result.tasks.filter { includes(address: $0.address, labels: labels[$0.setName] ?? [:]) }
     }
 
+    /// `--target` and `--exclude` patterns that match none of `addresses`, as the flag was written
+    /// (`--target nightly/x*`): a pattern that selects nothing is most likely a typo, and a plan that silently
+    /// does nothing because of one reads as "no changes".
+    public func patternsMatchingNothing<Addresses: Sequence<String>>(in addresses: Addresses) -> [String] {
+        var unmatched = targets.map { (flag: "--target", glob: $0) } + excludes.map { (flag: "--exclude", glob: $0) }
+        guard !unmatched.isEmpty else { return [] }
+        for address in addresses {
+            unmatched.removeAll { $0.glob.matches(address) }
+            if unmatched.isEmpty { return [] }
+        }
+        return unmatched.map { "\($0.flag) \($0.glob.pattern)" }
+    }
+
     /// Targets that match no task: most likely a typo, worth a warning.
     public func unmatchedTargets(in tasks: [DesiredTask]) -> [String] {
         targets.filter { glob in !tasks.contains { glob.matches($0.address) } }.map(\.pattern)

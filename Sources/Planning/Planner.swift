@@ -30,6 +30,12 @@ public enum Planner {
                             live: [Int32: BatchTaskInfo]?, options: PlanOptions) throws(PlanningError) -> Plan {
         let scope = Scope(selection: options.selection, sets: sets)
         var problems: [String] = []
+        if !options.selection.targets.isEmpty || !options.selection.excludes.isEmpty {
+            let known = desired.map(\.address) + (state.map { Array($0.tasks.keys) } ?? [])
+            problems = options.selection.patternsMatchingNothing(in: known).map {
+                "\($0) matches no task in the manifests or the state; check its spelling (`batchctl render` lists the addresses)"
+            }
+        }
 
         let moved = carryMoves(moves, entries: state?.tasks ?? [:], scope: scope, problems: &problems)
         let entries = moved.entries

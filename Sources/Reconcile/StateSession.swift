@@ -221,8 +221,17 @@ public struct StateSession: Sendable {
 
     /// The plan that stops and deletes the managed tasks `targets` selects (and, when `sets` is given, only those of
     /// these task sets).
-    public func destroyPlan(targets: TaskSelection, sets: Set<String>?) -> Plan {
-        Planner.destroy(state: state, targets: targets, sets: sets, endpoint: endpoint)
+    public func destroyPlan(targets: TaskSelection, sets: Set<String>?) throws(SessionError) -> Plan {
+        try checkPatterns(targets)
+        return Planner.destroy(state: state, targets: targets, sets: sets, endpoint: endpoint)
+    }
+
+    /// Refuses a `--target` or `--exclude` that matches none of the state's addresses: a typo would otherwise read
+    /// as "nothing to do".
+    public func checkPatterns(_ selection: TaskSelection) throws(SessionError) {
+        let unmatched = selection.patternsMatchingNothing(in: state.tasks.keys.lazy.map { StateAddress.parseDeposed($0)?.address ?? $0 })
+        guard !unmatched.isEmpty else { return }
+        throw SessionError("\(unmatched.joined(separator: ", ")) \(unmatched.count == 1 ? "matches" : "match") no address in \(backend.description); `batchctl state list` lists them")
     }
 
     // MARK: - Changing the state

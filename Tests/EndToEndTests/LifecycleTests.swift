@@ -94,6 +94,18 @@ import Testing
         #expect(try stateJSON(directory)["tasks"]?.objectValue?.count == 1)
     }
 
+    @Test func aTargetThatMatchesNothingIsAnErrorNotNoChanges() throws {
+        let directory = try project("tasks:\n  - {key: a, Name: A}\n")
+        #expect(try BinaryRunner.run(["apply", "--endpoint", "embedded", "--auto-approve"], in: directory.path).status == 0)
+        for command in [["plan"], ["apply", "--auto-approve"], ["destroy", "--auto-approve"], ["status"]] {
+            let outcome = try BinaryRunner.run(command + ["--endpoint", "embedded", "--target", "s/typo"], in: directory.path)
+            #expect(outcome.status == 1, "\(command[0]): \(outcome.stdout)")
+            #expect(outcome.stderr.contains("--target s/typo match"), "\(command[0]): \(outcome.stderr)")
+        }
+        let plan = try BinaryRunner.run(["plan", "--endpoint", "embedded", "--target", "s/a", "--detailed-exitcode"], in: directory.path)
+        #expect(plan.status == 0, "a target that matches stays fine: \(plan.stderr)")
+    }
+
     @Test func stateSurgery() throws {
         let directory = try project("tasks:\n  - {key: a, Name: A}\n  - {key: b, Name: B}\n")
         #expect(try BinaryRunner.run(["apply", "--endpoint", "embedded", "--auto-approve"], in: directory.path).status == 0)

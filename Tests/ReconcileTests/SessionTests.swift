@@ -202,7 +202,17 @@ import Testing
             var session = try await StateSession.open(world.write, backend: world.backend, endpoint: world.endpoint,
                                                       client: world.client, desired: [:], observer: nil)
             defer { session.release() }
-            let plan = session.destroyPlan(targets: try TaskSelection(targets: ["*/a*"], excludes: ["set/a2"]), sets: ["set"])
+            let plan = try session.destroyPlan(targets: try TaskSelection(targets: ["*/a*"], excludes: ["set/a2"]), sets: ["set"])
+            let typo = #expect(throws: SessionError.self) {
+                _ = try session.destroyPlan(targets: try TaskSelection(targets: ["set/a1", "set/zz*"]), sets: nil)
+            }
+            #expect(typo?.message.hasPrefix("--target set/zz* matches no address in ") == true)
+            let error = #expect(throws: PlanningError.self) {
+                var options = PlanOptions(endpoint: world.endpoint)
+                options.selection = try TaskSelection(excludes: ["set/nope"])
+                _ = try session.plan(ExpansionResult(tasks: tasks), live: nil, options: options)
+            }
+            #expect(error?.messages == ["--exclude set/nope matches no task in the manifests or the state; check its spelling (`batchctl render` lists the addresses)"])
             #expect(plan.actions.map(\.address) == ["set/a1"])
             let report = try await session.apply(plan, desired: [:], client: world.client, options: ApplyOptions(),
                                                  observer: nil, cancellation: CancellationFlag())

@@ -35,7 +35,7 @@ struct DestroyCommand: ReportingCommand {
             var session = try await StateSession.open(stateOptions.write("destroy"), backend: backend, endpoint: name,
                                                       client: connection.client, desired: [:], observer: NoticePrinter())
             defer { session.release() }
-            let plan = session.destroyPlan(targets: targets, sets: sets)
+            let plan = try session.destroyPlan(targets: targets, sets: sets)
             Terminal.out(PlanRendering.text(plan, style: Style(enabled: Terminal.usesColor(1))))
             guard plan.hasChanges else { return ApplyReport(outcomes: [], interrupted: false) }
             let count = plan.count(.delete)

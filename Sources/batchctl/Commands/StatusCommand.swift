@@ -23,6 +23,7 @@ struct StatusCommand: ReportingCommand {
         let session = try StateSession.open(.read, backend: stateOptions.backend(project: project), endpoint: name,
                                             observer: NoticePrinter())
         let selection = try targeting.selection()
+        try session.checkPatterns(selection)
         let entries = session.state.tasks.sorted { $0.key < $1.key }
             .filter { selection.isEverything || selection.includes(address: $0.key, labels: [:]) }
         let interactive = Terminal.isTerminal(1)

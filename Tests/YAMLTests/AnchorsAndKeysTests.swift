@@ -36,7 +36,7 @@ import YAML
         #expect(error.hasPrefix("t.yaml:7:"))
         #expect(error.contains("past 1000000 nodes"))
         #expect(error.contains("billion laughs"))
-        #expect(elapsed < .seconds(1))
+        #expect(elapsed < .seconds(10), "refused without expanding: expanding would take hours, not seconds")
     }
 
     @Test func aliasBoundIsConfigurable() {

@@ -133,9 +133,10 @@ if ((refresh)); then
                 if ((status != 0)); then say "$command at $n tasks exited $status: see $logs/$command-$n-$run.err"; exit 1; fi
                 [[ $run == warmup ]] || times+="$elapsed "
             done
+            label=$command; [[ $command == drift ]] || label="$command (refresh)"
             medians[$command-$n]=$(echo "$times" | xargs | median_of)
             said=$(tail -n 1 "$logs/$command-$n-1.out")
-            rows+="| $command (refresh) | $n tasks on serve (in-memory), default parallelism | ${medians[$command-$n]} s | $(echo "$times" | xargs | tr ' ' '\n' | sort -g | sed -n '1p;$p' | xargs | sed 's/ / s - /') s | $refresh_runs | said: $said |"$'\n'
+            rows+="| $label | $n tasks on serve (in-memory), default parallelism | ${medians[$command-$n]} s | $(echo "$times" | xargs | tr ' ' '\n' | sort -g | sed -n '1p;$p' | xargs | sed 's/ / s - /') s | $refresh_runs | said: $said |"$'\n'
         done
         stop_server
     done

@@ -67,13 +67,11 @@ templates:
       kind: import
       region: ${{region}}
       shard: ${{shard}}
-      source:
-        bucket: crm-${{env_name}}-${{region}}
-        prefix: ${{region}}/${{pad(shard, 6)}}/
-      options:
-        batchSize: ${{batch_size}}
-        dryRun: ${{env_name != "prod"}}
-        notify: ${{join(notify, ",")}}
+      sourceBucket: crm-${{env_name}}-${{region}}
+      sourcePrefix: ${{region}}/${{pad(shard, 6)}}/
+      batchSize: ${{batch_size}}
+      dryRun: ${{env_name != "prod"}}
+      notify: ${{join(notify, ",")}}
 tasks:
   - key: import-${{region}}-${{pad(shard, 6)}}
     extends: import

@@ -74,6 +74,13 @@ import Testing
             #expect(try await filtered("Description eq null").count == 25)
             #expect(try await filtered("name begins 'ta*'") == [])
             #expect(try await filtered("name notBegins 'task'") == [5, 10, 15, 20, 25])
+            #expect(try await filtered("associateId oneOf(2) and name begins 'special'") == [10, 25])
+            #expect(try await filtered("id oneOf(3, 7, 999) or name oneOf('task 01')") == [1, 3, 7])
+            #expect(try await filtered("Description oneOf(null, 'x')").count == 25)
+            let many = (1...1001).map(String.init).joined(separator: ",")
+            let tooMany = try await client.get("/api/v1/BatchTask?$filter=" + FormURLEncoding.escape("id oneOf(\(many))"))
+            #expect(tooMany.status == 400)
+            #expect(tooMany.text.contains("at most 1000 values"))
         }
     }
 
@@ -102,6 +109,9 @@ import Testing
         let (sql, arguments) = try FilterParser.parse("name eq 'O''Brien' or (AssociateId gt 5 and startswith(name, 'a*b') eq false)").compiled()
         #expect(sql == #"("Name" = ? OR ("AssociateId" > ? AND (NOT "Name" GLOB ?)))"#)
         #expect(arguments == ["O'Brien".databaseValue, Int64(5).databaseValue, "a[*]b*".databaseValue])
+        let list = try FilterParser.parse("AssociateId oneOf(1, 2, null)").compiled()
+        #expect(list.sql == #"("AssociateId" IN (?, ?) OR "AssociateId" IS NULL)"#)
+        #expect(list.arguments == [Int64(1).databaseValue, Int64(2).databaseValue])
     }
 }
 

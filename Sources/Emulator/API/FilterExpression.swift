@@ -7,6 +7,8 @@ indirect enum FilterExpression: Sendable, Equatable {
     case or(FilterExpression, FilterExpression)
     case not(FilterExpression)
     case comparison(BatchTaskField, FilterOperator, FilterLiteral)
+    /// `associateId oneOf(1, 2, 3)`: the property equals one of the values.
+    case oneOf(BatchTaskField, [FilterLiteral])
 }
 
 /// The operators of the OData standard and of SuperOffice's archive dialect (`name begins 'S'`).
@@ -60,6 +62,27 @@ extension FilterExpression {
             return "(NOT \(try inner.sql(&arguments)))"
         case .comparison(let field, let op, let literal):
             return try Self.comparison(field, op, literal, &arguments)
+        case .oneOf(let field, let literals):
+            // One flat IN (or, for dates, one flat OR of instants): a list never nests SQL deeper.
+            if field.valueType == .dateTime {
+                let terms = try literals.map { literal throws(APIError) in try Self.comparison(field, .eq, literal, &arguments) }
+                return "(" + terms.joined(separator: " OR ") + ")"
+            }
+            guard field != .parameterObject else { throw .badRequest("$filter: ParameterObject cannot be filtered on") }
+            let column = "\"\(field.rawValue)\""
+            var values: [DatabaseValue] = []
+            var includesNull = false
+            for literal in literals {
+                let value = try Self.databaseValue(literal, for: field)
+                if value.isNull { includesNull = true } else { values.append(value) }
+            }
+            arguments += values
+            let list = "\(column) IN (" + Array(repeating: "?", count: values.count).joined(separator: ", ") + ")"
+            switch (values.isEmpty, includesNull) {
+            case (true, _): return "\(column) IS NULL"
+            case (false, true): return "(\(list) OR \(column) IS NULL)"
+            case (false, false): return list
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import BatchTask
 ///     expr       := term ("or" term)*
 ///     term       := factor ("and" factor)*
 ///     factor     := "not" factor | "(" expr ")" | call [("eq" | "ne") bool] | property operator literal
+///                 | property "oneOf" "(" literal ("," literal)* ")"
 ///     call       := ("startswith" | "endswith" | "contains") "(" property "," literal ")"
 ///                 | "substringof" "(" literal "," property ")"
 ///     literal    := 'text' (with '' for a quote) | integer | true | false | null
@@ -58,11 +59,31 @@ struct FilterParser {
         guard let field = BatchTaskField.named(caseInsensitive: word) else {
             throw .badRequest("$filter: unknown property \(word)")
         }
+        if accept(keyword: "oneof") { return .oneOf(field, try literalList(after: word)) }
         guard case .word(let operatorWord)? = peek, let op = FilterOperator.named(operatorWord) else {
             throw .badRequest("$filter: expected an operator after \(word) (eq, ne, lt, le, gt, ge, begins, contains, ...), got \(peek.map(describe) ?? "the end")")
         }
         position += 1
         return .comparison(field, op, try literal())
+    }
+
+    /// The most values one `oneOf` takes: a list stays one flat SQL IN, but without a bound a query string could
+    /// still make it as long as the server lets a URL be.
+    static let oneOfLimit = 1000
+
+    /// `(literal, literal, ...)` after `oneOf` (our reading of the archive dialect's spelling: the values in
+    /// parentheses, separated by commas).
+    private mutating func literalList(after property: String) throws(APIError) -> [FilterLiteral] {
+        try expect(.open, "'(' after \(property) oneOf")
+        var literals = [try literal()]
+        while accept(.comma) {
+            literals.append(try literal())
+            guard literals.count <= Self.oneOfLimit else {
+                throw .badRequest("$filter: oneOf takes at most \(Self.oneOfLimit) values")
+            }
+        }
+        try expect(.close, "')' after the oneOf values")
+        return literals
     }
 
     /// The function's arguments and closing parenthesis, after `name(`.

@@ -296,6 +296,32 @@ struct LoginServiceTests {
         }
     }
 
+    @Test("a configured signing key signs the JWT")
+    func configuredSigningKey() async throws {
+        let signing = try #require(TestKeys.signing)
+        try await withServer(try loginConfiguration(ownSigningKey: false)) { client in
+            let reply = try await authenticate(client, signed: try signedToken())
+            let token = try #require(try reply.json["Token"]?.stringValue)
+            let keys = await JWTKeyCollection().add(
+                rsa: try Insecure.RSA.PublicKey(backing: signing.publicKey), digestAlgorithm: .sha256)
+            let claims = try await keys.verify(token, as: ReadClaims.self)
+            #expect(claims.ctx == "Cust00000")
+        }
+    }
+
+    @Test("a half-configured login service is refused before it starts")
+    func configurationProblems() async throws {
+        var configuration = try loginConfiguration()
+        configuration.login?.systemUserToken = nil
+        #expect(configuration.problems.contains { $0.contains("--system-user-token") })
+        configuration = try loginConfiguration()
+        configuration.login?.clientSecret = nil
+        #expect(configuration.problems.contains { $0.contains("--client-secret") })
+        configuration = try loginConfiguration()
+        configuration.login?.partnerKeyPEM = "not a key"
+        await #expect(throws: EmulatorError.self) { try await EmulatorServer.start(configuration) }
+    }
+
     @Test("signed times are twelve UTC digits naming a real minute")
     func signedTime() {
         #expect(SignedSystemToken.date("202602281230") != nil)

@@ -9,6 +9,8 @@ public struct EmulatorConfiguration: Sendable {
     public var authentication: AuthenticationConfiguration
     public var jobs: JobConfiguration
     public var faults: FaultConfiguration
+    /// The login service of SuperOffice Online and the tenant status; nil serves neither (as before they existed).
+    public var login: LoginServiceConfiguration?
     /// Rows in an OData page when a client gives no `$top`.
     public var pageSize: Int
     /// Where the emulator logs (stderr by default); `.info` shows start and stop, `.debug` every request.
@@ -17,13 +19,15 @@ public struct EmulatorConfiguration: Sendable {
     public init(
         listen: ListenAddress = .loopbackDefault, databasePath: String = ":memory:",
         authentication: AuthenticationConfiguration = AuthenticationConfiguration(), jobs: JobConfiguration = JobConfiguration(),
-        faults: FaultConfiguration = FaultConfiguration(), pageSize: Int = 1000, logger: Logger? = nil
+        faults: FaultConfiguration = FaultConfiguration(), login: LoginServiceConfiguration? = nil, pageSize: Int = 1000,
+        logger: Logger? = nil
     ) {
         self.listen = listen
         self.databasePath = databasePath
         self.authentication = authentication
         self.jobs = jobs
         self.faults = faults
+        self.login = login
         self.pageSize = pageSize
         self.logger = logger ?? Self.quietLogger
     }
@@ -45,7 +49,9 @@ public struct EmulatorConfiguration: Sendable {
     /// The configuration's mistakes, each a sentence for the user; empty when it can be served.
     public var problems: [String] {
         var problems: [String] = []
-        if authentication.admitsNobody {
+        // Tickets and access tokens the login service issues are a way in too.
+        let loginAdmits = login.map { $0.offersSystemUserFlow || !$0.refreshTokens.isEmpty } ?? false
+        if authentication.admitsNobody && !loginAdmits {
             problems.append(
                 "authentication is on but no credential is configured: add --user NAME:PASSWORD, --ticket or --token "
                     + "(or BATCHCTL_SERVE_USERS, _TICKETS, _TOKENS), or pass --no-auth")
@@ -64,6 +70,7 @@ public struct EmulatorConfiguration: Sendable {
         }
         if faults.retryAfterSeconds < 0 { problems.append("Retry-After must not be negative") }
         if pageSize < 1 { problems.append("the page size must be at least 1") }
+        problems += login?.problems ?? []
         if databasePath.isEmpty { problems.append("the database path is empty") }
         return problems
     }

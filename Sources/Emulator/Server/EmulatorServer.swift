@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import UnixSignals
+import _CryptoExtras
 
 /// A running emulator: the Batch API over HTTP/1.1 on `host:port`, stored in SQLite. Start it, read its
 /// `baseURL`, and stop it when done.
@@ -25,6 +26,9 @@ import UnixSignals
 /// - Dates the server writes are UTC (`+00:00`, seven fraction digits); `SO-TimeZone` converts every returned date.
 /// - A lost answer is produced by closing the connection from the handler's middleware after the change committed,
 ///   before Hummingbird writes a byte; only 2xx answers are lost.
+/// - With a login service configured it is also SuperOffice Online's login host and tenant status service on the
+///   same port (`LoginController`, `TenantController`), serves the API under `/<ctx>/api/v1` too, and refuses API
+///   calls while the tenant is not running; without one, none of that exists.
 public final class EmulatorServer: Sendable {
     /// The address it listens on, with the actual port when port 0 was asked for.
     public let address: ListenAddress
@@ -64,7 +68,13 @@ public final class EmulatorServer: Sendable {
             throw EmulatorError("cannot open the database \(configuration.databasePath): \(error)")
         }
         let seed = configuration.faults.seed ?? UInt64.random(in: .min ... .max)
-        let responder = makeResponder(configuration, store: store, seed: seed, clock: clock)
+        let responder: RouteNormalizer<RouterResponder<EmulatorRequestContext>>
+        do {
+            responder = try await makeResponder(configuration, store: store, seed: seed, clock: clock)
+        } catch {
+            store.close()
+            throw error
+        }
 
         let startup = Startup()
         let logger = configuration.logger
@@ -104,24 +114,53 @@ public final class EmulatorServer: Sendable {
 
     static func makeResponder(
         _ configuration: EmulatorConfiguration, store: TaskStore, seed: UInt64, clock: EmulatorClock
-    ) -> RouteNormalizer<RouterResponder<EmulatorRequestContext>> {
+    ) async throws -> RouteNormalizer<RouterResponder<EmulatorRequestContext>> {
         // Paths match in any case, as ASP.NET's routes do (`/api/v1/batchtask/1/stop`).
         let router = Router(context: EmulatorRequestContext.self, options: .caseInsensitive)
         // Outermost first: logging sees final statuses; errors become API error bodies before logging; faults
         // come before authentication as an overloaded real server's would; auth guards everything below it.
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: ErrorMiddleware())
+        // The login service and the tenant status sit above faults and authentication: they are another host's
+        // services in the real system, and they check their own credentials.
+        var loginEndpoints: [Endpoint] = []
+        let issued = IssuedCredentials()
+        let tenant = TenantStatus()
+        if let login = configuration.login {
+            loginEndpoints = try await loginService(login, issued: issued).endpoints
+                + TenantController(contextIdentifier: login.contextIdentifier, status: tenant, adminKey: login.adminKey).endpoints
+            router.add(loginEndpoints)
+        }
         if configuration.faults.isActive {
             router.add(middleware: FaultMiddleware(configuration: configuration.faults, random: RandomSource(seed: seed)))
         }
-        router.add(middleware: AuthMiddleware(configuration: configuration.authentication))
+        if configuration.login != nil {
+            router.add(middleware: TenantStateMiddleware(status: tenant))
+        }
+        router.add(
+            middleware: AuthMiddleware(
+                configuration: configuration.authentication, issued: issued,
+                issuedTicketAppToken: configuration.login?.clientSecret))
         // Job failures draw from a stream of their own so enabling a fault does not change which jobs fail.
         let planner = JobPlanner(configuration: configuration.jobs, random: RandomSource(seed: seed ^ 0x6A09_E667_F3BC_C909))
         let service = TaskService(store: store, planner: planner, clock: clock)
         let endpoints = BatchTaskController(service: service, pageSize: configuration.pageSize).endpoints
             + BatchAgentController(service: service).endpoints
         router.add(endpoints)
-        return RouteNormalizer(inner: router.buildResponder(), endpoints: endpoints)
+        return RouteNormalizer(
+            inner: router.buildResponder(), endpoints: loginEndpoints + endpoints,
+            contextIdentifier: configuration.login?.contextIdentifier)
+    }
+
+    private static func loginService(_ login: LoginServiceConfiguration, issued: IssuedCredentials) async throws -> LoginController {
+        let partnerKey: _RSA.Signing.PublicKey?
+        do {
+            partnerKey = try login.partnerKeyPEM.map { try _RSA.Signing.PublicKey(pemRepresentation: $0) }
+        } catch {
+            throw EmulatorError("the partner key is not an RSA public key in PEM (2048 bits or more)")
+        }
+        let signer = try await LoginSigner.make(privateKeyPEM: login.signingKeyPEM)
+        return LoginController(configuration: login, partnerKey: partnerKey, signer: signer, issued: issued)
     }
 
     /// Shuts down gracefully and closes the database; returns when both are done.

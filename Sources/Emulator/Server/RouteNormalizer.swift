@@ -8,12 +8,18 @@ struct RouteNormalizer<Inner: HTTPResponder>: HTTPResponder where Inner.Context 
 
     let inner: Inner
     let endpoints: [Endpoint]
+    /// With the login service on, `/<ctx>/api/...` is `/api/...`: the JWT's `webapi_url` names the tenant's API
+    /// under its context identifier, and batchctl's endpoint is that URL without `api/`.
+    var contextIdentifier: String? = nil
 
     func respond(to request: Request, context: Context) async throws -> Response {
         var head = request.head
         let isHead = head.method == .head
         if isHead { head.method = .get }
         if let path = head.path, path.contains("%") { head.path = Self.decoded(path) }
+        if let contextIdentifier, let path = head.path, let rest = Self.strippingContext(contextIdentifier, from: path) {
+            head.path = rest
+        }
 
         let segments = (head.path ?? "").split(separator: "?", maxSplits: 1).first?.split(separator: "/") ?? []
         let matching = endpoints.filter { $0.matches(segments) }
@@ -31,6 +37,16 @@ struct RouteNormalizer<Inner: HTTPResponder>: HTTPResponder where Inner.Context 
 
         let response = try await inner.respond(to: Request(head: head, body: request.body), context: context)
         return isHead ? response.createHeadResponse() : response
+    }
+
+    /// `/<ctx>/api...` without its first segment (the context identifier in any case); nil for any other path.
+    static func strippingContext(_ contextIdentifier: String, from path: String) -> String? {
+        let prefix = "/" + contextIdentifier.lowercased() + "/api"
+        guard path.lowercased().hasPrefix(prefix) else { return nil }
+        let rest = path.dropFirst(contextIdentifier.count + 1)
+        let after = rest.dropFirst(4).first
+        guard after == nil || after == "/" || after == "?" else { return nil }
+        return String(rest)
     }
 
     /// `%XX` decoded in the path, the query left alone; an escaped `/` stays escaped so it cannot split a

@@ -66,6 +66,33 @@ struct ServeCommand: ReportingCommand {
     @Option(name: .customLong("page-size"), help: ArgumentHelp("Rows in an OData page when the client gives no $top.", valueName: "N"))
     var pageSize = 1000
 
+    @Option(name: .customLong("partner-key"), help: ArgumentHelp("Login service: the partner application's RSA public key (PEM) that checks signed system user tokens.", valueName: "FILE"))
+    var partnerKey: String?
+
+    @Option(name: .customLong("client-secret"), help: ArgumentHelp("Login service: the application's client secret (ApplicationToken, client_secret, and the SO-AppToken calls with its tickets must carry). Or BATCHCTL_SERVE_CLIENT_SECRET.", valueName: "SECRET"))
+    var clientSecret: String?
+
+    @Option(name: .customLong("system-user-token"), help: ArgumentHelp("Login service: the tenant's system user token for the application. Or BATCHCTL_SERVE_SYSTEM_USER_TOKEN.", valueName: "TOKEN"))
+    var systemUserToken: String?
+
+    @Option(name: .customLong("context-identifier"), help: ArgumentHelp("Login service: the tenant's context identifier; the API is also served under /ID/api/v1.", valueName: "ID"))
+    var contextIdentifier = "Cust00000"
+
+    @Option(name: .customLong("ticket-lifetime"), help: ArgumentHelp("Login service: how long an issued SoTicket admits calls.", valueName: "SECONDS"))
+    var ticketLifetime = 10_800.0
+
+    @Option(name: .customLong("access-token-lifetime"), help: ArgumentHelp("Login service: how long an issued Bearer access token admits calls.", valueName: "SECONDS"))
+    var accessTokenLifetime = 3600.0
+
+    @Option(name: .customLong("signing-key"), help: ArgumentHelp("Login service: the RSA private key (PEM) that signs its JWTs (default: a key made at start).", valueName: "FILE"))
+    var signingKey: String?
+
+    @Option(name: .customLong("refresh-token"), help: ArgumentHelp("Login service: a refresh token the token endpoint accepts for grant_type=refresh_token with the client secret (repeatable; also BATCHCTL_SERVE_REFRESH_TOKENS, comma-separated).", valueName: "TOKEN"))
+    var refreshTokens: [String] = []
+
+    @Option(name: .customLong("admin-key"), help: ArgumentHelp("Serve POST /_emulator/tenant-state ({\"State\": \"OfflineMaintenance\"}) to requests whose X-Emulator-Admin-Key header is this key. Or BATCHCTL_SERVE_ADMIN_KEY.", valueName: "KEY"))
+    var adminKey: String?
+
     @Flag(help: "Log every request (method, path, status, time) on standard error.")
     var verbose = false
 
@@ -108,6 +135,26 @@ struct ServeCommand: ReportingCommand {
         Terminal.err("stopped\n")
     }
 
+    /// nil when no login-service flag or variable is given, so such a serve behaves as it always has.
+    private func makeLoginConfiguration() throws -> LoginServiceConfiguration? {
+        func read(_ path: String?, _ flag: String) throws -> String? {
+            guard let path else { return nil }
+            do {
+                return try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw ValidationError("\(flag): cannot read \(path): \(error.localizedDescription)")
+            }
+        }
+        var login = LoginServiceConfiguration(
+            partnerKeyPEM: try read(partnerKey, "--partner-key"), clientSecret: clientSecret, systemUserToken: systemUserToken,
+            contextIdentifier: contextIdentifier, ticketLifetimeSeconds: ticketLifetime, accessTokenLifetimeSeconds: accessTokenLifetime,
+            signingKeyPEM: try read(signingKey, "--signing-key"), adminKey: adminKey, refreshTokens: refreshTokens)
+        login.addEnvironment(ProcessInfo.processInfo.environment)
+        let asked = login.partnerKeyPEM != nil || login.clientSecret != nil || login.systemUserToken != nil
+            || login.signingKeyPEM != nil || login.adminKey != nil || !login.refreshTokens.isEmpty
+        return asked ? login : nil
+    }
+
     private func makeConfiguration() throws -> EmulatorConfiguration {
         var authentication = AuthenticationConfiguration(
             isEnabled: !noAuth, users: users.compactMap(BasicCredential.init(parsing:)), tickets: tickets, tokens: tokens,
@@ -123,6 +170,6 @@ struct ServeCommand: ReportingCommand {
             faults: FaultConfiguration(
                 latencyMilliseconds: latency, errorRate: errorRate, throttleRate: throttleRate, lostAnswerRate: lostAnswerRate,
                 retryAfterSeconds: retryAfter, seed: seed),
-            pageSize: pageSize, logger: EmulatorConfiguration.standardErrorLogger(verbose: verbose))
+            login: try makeLoginConfiguration(), pageSize: pageSize, logger: EmulatorConfiguration.standardErrorLogger(verbose: verbose))
     }
 }

@@ -1,0 +1,39 @@
+import Synchronization
+
+/// A tenant's functional state, named and numbered as the reference's tenant status page lists them.
+public enum TenantState: String, Sendable, CaseIterable {
+    case unknown = "Unknown"
+    case provisioning = "Provisioning"
+    case running = "Running"
+    case deleted = "Deleted"
+    case suspended = "Suspended"
+    case onlineMaintenance = "OnlineMaintenance"
+    case offlineMaintenance = "OfflineMaintenance"
+    case provisioningFailed = "ProvisioningFailed"
+    case deleting = "Deleting"
+    case deleteFailed = "DeleteFailed"
+    case migrationPending = "MigrationPending"
+
+    /// The reference: only Running and OnlineMaintenance have the API available.
+    public var isRunning: Bool { self == .running || self == .onlineMaintenance }
+
+    /// The name in any case, as the API's enums bind.
+    init?(name: String) {
+        guard let state = Self.allCases.first(where: { $0.rawValue.lowercased() == name.lowercased() }) else { return nil }
+        self = state
+    }
+}
+
+/// The emulated tenant's current state, switched at run time by the control path.
+final class TenantStatus: Sendable {
+    private let state: Mutex<TenantState>
+
+    init(_ initial: TenantState = .running) {
+        state = Mutex(initial)
+    }
+
+    var current: TenantState {
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
+    }
+}

@@ -12,6 +12,8 @@ public struct PlanFileError: UserFacingError, Hashable, CustomStringConvertible 
         case staleState
         /// The manifests ask for something else since the plan was made.
         case staleManifests
+        /// An action names a task id the state does not hold at that address: the file was edited.
+        case foreignTask
     }
 
     public var kind: Kind

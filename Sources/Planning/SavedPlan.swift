@@ -34,5 +34,35 @@ public enum SavedPlan {
         guard plan.manifestDigest == Planner.digest(desired) else {
             throw PlanFileError(.staleManifests, "\(path) is stale: the manifests changed since the plan was made; make a new plan")
         }
+        try checkOwnership(plan, path: path, state: state)
+    }
+
+    /// Every id an action names must be the one the state holds at that address (for a move, at the address it
+    /// moves from); a create names none. The state is the one the plan was made against (lineage and serial were
+    /// checked), so a mismatch means the file was edited, and applying it would change a task this state never
+    /// owned there.
+    static func checkOwnership(_ plan: Plan, path: String, state: State?) throws(PlanFileError) {
+        var entries = state?.tasks ?? [:]
+        // Moves come first when applied, so the actions after them see the entries at their new addresses.
+        var ordered = plan.actions.enumerated().filter { $0.element.kind == .move }
+        ordered += plan.actions.enumerated().filter { $0.element.kind != .move }
+        for (index, action) in ordered {
+            let expected: Int32?
+            switch action.kind {
+            case .create:
+                expected = nil
+            case .move:
+                expected = action.movedFrom.flatMap { entries[$0]?.id }
+                if let from = action.movedFrom, action.id == expected, let entry = entries.removeValue(forKey: from) {
+                    entries[action.address] = entry
+                }
+            case .update, .replace, .delete, .noop:
+                expected = entries[action.address]?.id
+            }
+            guard action.id != expected else { continue }
+            let named = action.id.map { "task \($0)" } ?? "no task"
+            let held = expected.map { "task \($0)" } ?? "none"
+            throw PlanFileError(.foreignTask, "\(path): actions[\(index)] (\(action.kind.rawValue) \(action.address)) names \(named), but the state it was made against holds \(held) there: the plan file was edited; make a new plan")
+        }
     }
 }

@@ -106,6 +106,26 @@ import Testing
         #expect(plan.status == 0, "a target that matches stays fine: \(plan.stderr)")
     }
 
+    @Test func anEndpointWithCredentialsIsRefusedBeforeAnythingIsWritten() throws {
+        let directory = try project("tasks:\n  - {key: a, Name: A}\n")
+        let password = "pw-\(UUID().uuidString)"
+        for command in [["plan"], ["apply", "--auto-approve"], ["drift"]] {
+            let outcome = try BinaryRunner.run(command + ["--endpoint", "http://admin:\(password)@127.0.0.1:9"], in: directory.path)
+            #expect(outcome.status == 1)
+            #expect(outcome.stderr.contains("must not carry credentials"), "\(outcome.stderr)")
+            #expect(!(outcome.stdout + outcome.stderr).contains(password))
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/batchctl.state.json"))
+    }
+
+    @Test func renderTablesShowASensitiveNameAsSensitive() throws {
+        let directory = try project("tasks:\n  - {key: a, Name: '${sensitive(\"top-secret-name\")}'}\n")
+        let table = try BinaryRunner.run(["render", "-o", "table"], in: directory.path)
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(!table.stdout.contains("top-secret-name"))
+        #expect(table.stdout.contains("(sensitive)"))
+    }
+
     @Test func stateSurgery() throws {
         let directory = try project("tasks:\n  - {key: a, Name: A}\n  - {key: b, Name: B}\n")
         #expect(try BinaryRunner.run(["apply", "--endpoint", "embedded", "--auto-approve"], in: directory.path).status == 0)

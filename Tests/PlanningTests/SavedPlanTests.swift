@@ -58,6 +58,23 @@ import Testing
         #expect(refusal(plan, state: nil, desired: desired)?.message.hasSuffix("(serial \(managed.serial) then, none now); make a new plan") == true)
     }
 
+    @Test func aPlanWhoseIdsWereEditedIsRefused() throws {
+        let original = try saved()
+        let update = try #require(original.actions.firstIndex { $0.kind == .update && $0.address == "s/a" })
+        var edited = original
+        edited.actions[update].id = 4242
+        let error = refusal(edited, state: managed, desired: desired)
+        #expect(error?.kind == .foreignTask)
+        let held = try #require(managed.tasks["s/a"]?.id)
+        #expect(error?.message == "p.json: actions[\(update)] (update s/a) names task 4242, but the state it was made against holds task \(held) there: the plan file was edited; make a new plan")
+        // A create that names an id is as foreign as an update that names another.
+        var create = original
+        let made = try #require(create.actions.firstIndex { $0.kind == .create })
+        create.actions[made].id = held
+        #expect(refusal(create, state: managed, desired: desired)?.kind == .foreignTask)
+        #expect(refusal(original, state: managed, desired: desired) == nil)
+    }
+
     @Test func aPlanWhoseManifestsChangedIsRefused() throws {
         let error = refusal(try saved(), state: managed, desired: [task("a", description: "newer"), task("b")])
         #expect(error?.kind == .staleManifests)

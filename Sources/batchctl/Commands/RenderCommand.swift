@@ -55,7 +55,9 @@ struct RenderCommand: ReportingCommand {
 
     private func renderTable(_ tasks: [DesiredTask]) {
         let rows = tasks.map { task in
-            [task.address, task.info.name ?? "", TableRendering.abbreviated(task.dependsOn), task.source.description]
+            // The displayed Name: a sensitive() one shows as (sensitive), as in every other output.
+            [task.address, task.redactions[.name]?.stringValue ?? task.info.name ?? "", TableRendering.abbreviated(task.dependsOn),
+             task.source.description]
         }
         var output = BufferedOutput()
         output.append(TableRendering.render(header: ["ADDRESS", "NAME", "DEPENDS ON", "SOURCE"], rows: rows))

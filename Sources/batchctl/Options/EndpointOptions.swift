@@ -34,6 +34,12 @@ struct EndpointOptions: ParsableArguments {
         if name != "embedded" && !(name.hasPrefix("http://") || name.hasPrefix("https://")) {
             throw CommandFailure("--endpoint must be an http(s) URL or 'embedded', not '\(name)'")
         }
+        // Refused before anything is bound to it: the endpoint is written into the state and shown by every command,
+        // so a password in it would be kept and printed. The URL is not repeated.
+        let authority = name.drop { $0 != "/" }.dropFirst(2).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if authority.contains("@") {
+            throw CommandFailure("the endpoint must not carry credentials (user:password@ in the URL); give them in BATCHCTL_USER and BATCHCTL_PASSWORD, BATCHCTL_TICKET or BATCHCTL_TOKEN")
+        }
         return name
     }
 

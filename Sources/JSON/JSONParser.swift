@@ -233,7 +233,12 @@ private struct JSONParser {
                     var members = OrderedDictionary<String, JSONValue>(minimumCapacity: values.count - top.valueStart)
                     var k = top.keyStart
                     for v in values[top.valueStart...] {
-                        members[keys[k]] = v
+                        // RFC 8259 leaves duplicate names to the reader; taking the last in silence would let a
+                        // state hide an entry, so they are refused.
+                        if members.updateValue(v, forKey: keys[k]) != nil {
+                            throw error("duplicate key \(JSONValue.string(String(keys[k].prefix(80))).serialized()) in the object that ends here",
+                                        at: index - 1)
+                        }
                         k += 1
                     }
                     keys.removeSubrange(top.keyStart...)

@@ -95,7 +95,7 @@ extension JSONValue: ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral, E
     public init(floatLiteral value: Double) { self = .double(value) }
     public init(stringLiteral value: String) { self = .string(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
-    /// Duplicate keys in a literal: the last one wins, as in parsed text.
+    /// Duplicate keys in a literal: the last one wins (parsed text refuses them).
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         var members = OrderedDictionary<String, JSONValue>(minimumCapacity: elements.count)
         for (key, value) in elements { members[key] = value }

@@ -56,6 +56,22 @@ enum FileSystem {
         guard mkdir(directory, 0o700) == 0 || errno == EEXIST else { throw .io("create the directory", directory, errno: errno) }
     }
 
+    /// `path` with symbolic links followed, to a file that may not exist yet (a link may point at a state not
+    /// written so far); `path` itself when it is no link, or when a chain of links goes on past 40.
+    static func followingLinks(_ path: String) -> String {
+        var current = path
+        for _ in 0..<40 {
+            var st = stat()
+            guard lstat(current, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK else { return current }
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let count = readlink(current, &buffer, buffer.count - 1)
+            guard count > 0 else { return current }
+            let target = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            current = target.hasPrefix("/") ? target : directory(of: current) + "/" + target
+        }
+        return path
+    }
+
     static func exists(_ path: String) -> Bool {
         var st = stat()
         return lstat(path, &st) == 0

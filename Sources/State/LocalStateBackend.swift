@@ -34,8 +34,12 @@ public final class LocalStateBackend: StateBackend {
     }
 
     /// `journalSyncInterval` bounds what a machine crash can lose of the journal (see `JournalWriter`).
+    ///
+    /// A `path` that is a symbolic link is followed, and the state is written through it: saves replace the file
+    /// by rename, which would otherwise put a plain file where the link was and leave the target with the old
+    /// state. The backup, journal and lock sit beside the target, and messages name it.
     public init(path: String, journalSyncInterval: Duration = .milliseconds(5), lockPollInterval: Duration = .milliseconds(100)) {
-        self.path = path
+        self.path = FileSystem.followingLinks(path)
         self.journalSyncInterval = journalSyncInterval
         self.lockPollInterval = lockPollInterval
     }

@@ -26,10 +26,12 @@ import Testing
         #expect(v["a"]?[9] == nil)
     }
 
-    @Test func keepsKeyOrderAndLastDuplicateWins() throws {
-        let v = try JSONValue.parse(#"{"z": 1, "a": 2, "z": 3}"#)
+    @Test func keepsKeyOrderAndRefusesDuplicateKeys() throws {
+        let v = try JSONValue.parse(#"{"z": 1, "a": 2}"#)
         #expect(v.objectValue.map { Array($0.keys) } == ["z", "a"])
-        #expect(v["z"] == 3)
+        #expect(error(#"{"z": 1, "a": {"b": [], "b": 1}}"#)?.description == #"line 1, column 31: duplicate key "b" in the object that ends here"#)
+        // The same name written with an escape is the same key.
+        #expect(error(#"{"a": 1, "\u0061": 2}"#)?.message == #"duplicate key "a" in the object that ends here"#)
     }
 
     @Test func parsesBytesAndNonContiguousCollections() throws {

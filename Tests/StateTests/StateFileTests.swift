@@ -93,6 +93,26 @@ import Testing
         #expect(a.tasks.isEmpty)
     }
 
+    @Test func aStatePathThatIsALinkIsWrittenThroughTheLink() throws {
+        try withTemporaryDirectory { directory in
+            try FileManager.default.createDirectory(atPath: directory + "/shared", withIntermediateDirectories: false)
+            let target = directory + "/shared/team.state.json"
+            let link = directory + "/batchctl.state.json"
+            try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "shared/team.state.json")
+            let backend = LocalStateBackend(path: link)
+            #expect(backend.path == directory + "/shared/team.state.json", "messages name the file that is written")
+            var state = State.new(endpoint: "https://a/api/v1")
+            state.tasks["s/a"] = entry(1)
+            let first = try backend.save(state)
+            _ = try backend.save(first)
+            let attributes = try FileManager.default.attributesOfItem(atPath: link)
+            #expect(attributes[.type] as? FileAttributeType == .typeSymbolicLink, "the link stays a link")
+            #expect(try State.decode(Array(Data(contentsOf: URL(fileURLWithPath: target))), path: target).serial == 2)
+            #expect(FileManager.default.fileExists(atPath: target + ".backup"), "the backup sits beside the target")
+            #expect(try LocalStateBackend(path: link).load()?.tasks["s/a"]?.id == 1)
+        }
+    }
+
     @Test func saveWritesMode0600AndBumpsTheSerial() throws {
         try withTemporaryDirectory { directory in
             let backend = LocalStateBackend(path: directory + "/batchctl.state.json")
@@ -178,6 +198,8 @@ import Testing
          #"is not a valid state (serial: 9223372036854775807 is not a valid serial (0 to 2^53))"#),
         (#"{"formatVersion": 1, "lineage": "l", "serial": 1, "endpoint": "e", "tasks": {"a/x": {"id": 7, "fingerprint": "f", "applied": {}, "appliedAt": "t", "source": "s"}, "a/b": {"id": 7, "fingerprint": "f", "applied": {}, "appliedAt": "t", "source": "s"}}}"#,
          "is not a valid state (tasks: a/b and a/x both own task id 7; remove one with `batchctl state rm` after restoring a good copy, or edit the file)"),
+        (#"{"formatVersion": 1, "lineage": "l", "serial": 1, "endpoint": "e", "tasks": {"a/b": {"id": 7, "fingerprint": "f", "applied": {}, "appliedAt": "t", "source": "s"}, "a/b": {"id": 8, "fingerprint": "f", "applied": {}, "appliedAt": "t", "source": "s"}}}"#,
+         #"is not valid JSON (line 1, column 248: duplicate key "a/b" in the object that ends here)"#),
     ])
     func malformedStatesNameTheProblem(text: String, detail: String) {
         let error = stateError { try State.decode(Array(text.utf8), path: "s.json") }

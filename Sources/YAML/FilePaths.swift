@@ -72,12 +72,21 @@ enum FilePaths {
     }
 
     static func contents(ofFile path: String) throws(ReadError) -> [UInt8] {
-        let fd = open(path, O_RDONLY)
+        // Non-blocking, so a FIFO with no writer is opened and refused below instead of waiting forever.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw ReadError(reason: lastError()) }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw ReadError(reason: lastError()) }
-        if info.st_mode & S_IFMT == S_IFDIR { throw ReadError(reason: "it is a directory") }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG:
+            break
+        case S_IFDIR:
+            throw ReadError(reason: "it is a directory")
+        default:
+            // A FIFO, a device or a socket may never end or never answer: only regular files are read.
+            throw ReadError(reason: "it is not a regular file (a FIFO, device or socket); only regular files are read")
+        }
         // Read the announced size straight into the array, then go on in case the file grew or has no size.
         let expected = max(Int(info.st_size), 0)
         var failure: Int32 = 0

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Diagnostics
 import Testing
 @testable import YAML
@@ -22,6 +25,21 @@ import Testing
         #expect(doc["notes"]?.string == "hello\nworld\n")
         #expect(doc["notes"]?.location.description == "\(main):2:8")
         #expect(loader.includedFiles == [fragment, "\(dir.path)/examples/fragments/notes.txt"])
+    }
+
+    @Test func aFIFOIsRefusedAtOnceNotWaitedOn() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let fifo = "\(dir.path)/pipe.yaml"
+        try #require(mkfifo(fifo, 0o600) == 0)
+        let main = try dir.write("main.yaml", "job: !include pipe.yaml\n")
+        // No writer ever opens the FIFO: a blocking open or read would hang this test.
+        for path in [main, fifo] {
+            let error = #expect(throws: Diagnostic.self) { try Loader().load(file: path) }
+            #expect(error?.message.contains("not a regular file") == true, "\(String(describing: error))")
+        }
+        let devNull = #expect(throws: Diagnostic.self) { try Loader().load(file: "/dev/zero") }
+        #expect(devNull?.message.contains("not a regular file") == true, "a device that never ends is refused")
     }
 
     @Test func displayedPathsAreNormalizedRelativeToTheIncludingFile() throws {

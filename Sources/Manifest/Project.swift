@@ -8,6 +8,8 @@ public struct Project: Sendable {
 
     public var file: String?
     public var endpoint: String?
+    /// Where `endpoint` was written, for an error about its value.
+    public var endpointLocation: SourceLocation?
     public var state: String?
     public var manifests: [String] = ["."]
     public var varFiles: [String] = []
@@ -37,8 +39,12 @@ public struct Project: Sendable {
         var project = Project()
         project.file = path
         var errors: [Diagnostic] = []
-        guard let document = file.documents.first(where: { $0["kind"]?.scalar?.text == "Project" }),
-              let pairs = document.mappingPairs else {
+        let projects = file.documents.filter { $0["kind"]?.scalar?.text == "Project" }
+        for extra in projects.dropFirst() {
+            errors.append(.error(extra.location, "a second Project document in \(path): one project file holds one Project",
+                                 notes: projects.first.map { ["the first is at \($0.location)"] } ?? []))
+        }
+        guard let document = projects.first, let pairs = document.mappingPairs else {
             throw DiagnosticList([.error(SourceLocation(file: path, line: 1, column: 1),
                                          "\(path) has no document with apiVersion: batchctl/v1 and kind: Project")])
         }
@@ -69,7 +75,9 @@ public struct Project: Sendable {
             let key = pair.key.scalar?.text ?? ""
             switch key {
             case "apiVersion", "kind": break
-            case "endpoint": project.endpoint = text(pair.value, key)
+            case "endpoint":
+                project.endpoint = text(pair.value, key)
+                project.endpointLocation = pair.value.location
             case "state": project.state = text(pair.value, key)
             case "manifests": project.manifests = texts(pair.value, key)
             case "varFiles": project.varFiles = texts(pair.value, key)

@@ -126,6 +126,24 @@ import Testing
         #expect(table.stdout.contains("(sensitive)"))
     }
 
+    @Test func projectFileMistakesArePositioned() throws {
+        let twice = try TemporaryDirectory(files: [
+            "batchctl.yaml": "apiVersion: batchctl/v1\nkind: Project\n---\napiVersion: batchctl/v1\nkind: Project\nparallelism: 4\n",
+        ])
+        let refused = try BinaryRunner.run(["validate"], in: twice.path)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.hasPrefix("batchctl.yaml:4:1: error: a second Project document in batchctl.yaml"), "\(refused.stderr)")
+
+        let endpoint = try TemporaryDirectory(files: [
+            "batchctl.yaml": "apiVersion: batchctl/v1\nkind: Project\nendpoint: ftp://example.com\n",
+            "s.yaml": "apiVersion: batchctl/v1\nkind: TaskSet\nmetadata: {name: s}\ntasks:\n  - {key: a, Name: A}\n",
+        ])
+        let plan = try BinaryRunner.run(["plan"], in: endpoint.path, environment: ["BATCHCTL_ENDPOINT": ""])
+        #expect(plan.status == 1)
+        #expect(plan.stderr.hasPrefix("batchctl.yaml:3:11: error: endpoint must be an http(s) URL or 'embedded', not 'ftp://example.com'"),
+                "\(plan.stderr)")
+    }
+
     @Test func stateSurgery() throws {
         let directory = try project("tasks:\n  - {key: a, Name: A}\n  - {key: b, Name: B}\n")
         #expect(try BinaryRunner.run(["apply", "--endpoint", "embedded", "--auto-approve"], in: directory.path).status == 0)

@@ -27,18 +27,26 @@ struct EndpointOptions: ParsableArguments {
 
     /// The endpoint the state is bound to: the URL as given, or `embedded`.
     func name(project: Project) throws -> String {
-        let given = endpoint ?? ProcessInfo.processInfo.environment["BATCHCTL_ENDPOINT"] ?? project.endpoint
+        // An empty BATCHCTL_ENDPOINT counts as unset, as an empty BATCHCTL_STATE does.
+        let fromEnvironment = ProcessInfo.processInfo.environment["BATCHCTL_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
+        let given = endpoint ?? fromEnvironment ?? project.endpoint
         guard let name = given, !name.isEmpty else {
             throw CommandFailure("no endpoint: give --endpoint URL (or --endpoint embedded for the built-in emulator), set BATCHCTL_ENDPOINT, or set endpoint in batchctl.yaml")
         }
+        // A bad endpoint from the project file is reported where it is written.
+        let fromProject = endpoint == nil && fromEnvironment == nil
+        let location = fromProject ? project.endpointLocation : nil
+        func failure(_ message: String) -> any Error {
+            location.map { DiagnosticList([.error($0, "endpoint " + message)]) } ?? CommandFailure("--endpoint " + message)
+        }
         if name != "embedded" && !(name.hasPrefix("http://") || name.hasPrefix("https://")) {
-            throw CommandFailure("--endpoint must be an http(s) URL or 'embedded', not '\(name)'")
+            throw failure("must be an http(s) URL or 'embedded', not '\(name)'")
         }
         // Refused before anything is bound to it: the endpoint is written into the state and shown by every command,
         // so a password in it would be kept and printed. The URL is not repeated.
         let authority = name.drop { $0 != "/" }.dropFirst(2).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         if authority.contains("@") {
-            throw CommandFailure("the endpoint must not carry credentials (user:password@ in the URL); give them in BATCHCTL_USER and BATCHCTL_PASSWORD, BATCHCTL_TICKET or BATCHCTL_TOKEN")
+            throw failure("must not carry credentials (user:password@ in the URL); give them in BATCHCTL_USER and BATCHCTL_PASSWORD, BATCHCTL_TICKET or BATCHCTL_TOKEN")
         }
         return name
     }

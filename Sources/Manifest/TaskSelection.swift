@@ -25,8 +25,9 @@ public struct TaskSelection: Sendable {
 
     public var isEverything: Bool { targets.isEmpty && excludes.isEmpty && selectors.isEmpty }
 
-    /// True when the address (and its set's labels) is selected.
-    public func includes(address: String, labels: [String: String]) -> Bool {
+    /// True when the address (and its set's labels) is selected; without labels, only a selector-free selection
+    /// can include it. Cheap when everything is selected: every check below is then over an empty list.
+    public func includes(address: String, labels: [String: String] = [:]) -> Bool {
         if !targets.isEmpty && !targets.contains(where: { $0.matches(address) }) { return false }
         if excludes.contains(where: { $0.matches(address) }) { return false }
         return selectors.allSatisfy { labels[$0.key] == $0.value }
@@ -53,10 +54,6 @@ public struct TaskSelection: Sendable {
         return unmatched.map { "\($0.flag) \($0.glob.pattern)" }
     }
 
-    /// Targets that match no task: most likely a typo, worth a warning.
-    public func unmatchedTargets(in tasks: [DesiredTask]) -> [String] {
-        targets.filter { glob in !tasks.contains { glob.matches($0.address) } }.map(\.pattern)
-    }
 }
 
 /// A malformed `--selector`.

@@ -29,7 +29,7 @@ public enum Drift {
         for task in desired where !task.lifecycle.ignoreChanges.isEmpty { ignored[task.address] = task.lifecycle.ignoreChanges }
         var selected: [(address: String, entry: StateEntry)] = []
         selected.reserveCapacity(entries.count)
-        for (address, entry) in entries where selection.isEverything || selection.includes(address: address, labels: [:]) {
+        for (address, entry) in entries where selection.includes(address: address) {
             selected.append((address, entry))
         }
         selected.sort { $0.address < $1.address }

@@ -77,7 +77,7 @@ public enum Planner {
         var actions: [PlannedAction] = []
         for (address, entry) in state.tasks.sorted(by: { $0.key < $1.key }) {
             let original = StateAddress.parseDeposed(address)?.address ?? address
-            guard targets.isEverything || targets.includes(address: original, labels: [:]) else { continue }
+            guard targets.includes(address: original) else { continue }
             if let sets, !sets.contains(setName(of: original)) { continue }
             actions.append(PlannedAction(address: address, kind: .delete, id: entry.id, changes: entryChanges(entry),
                                          reason: "destroy"))
@@ -140,12 +140,12 @@ extension Planner {
         }
 
         func includes(_ task: DesiredTask) -> Bool {
-            selection.isEverything || selection.includes(address: task.address, labels: labels[task.setName] ?? [:])
+            selection.includes(address: task.address, labels: labels[task.setName] ?? [:])
         }
 
         /// For an address without a task in the manifests (a move's target, a departed entry): no set labels.
         func includes(address: String) -> Bool {
-            selection.isEverything || selection.includes(address: address, labels: [:])
+            selection.includes(address: address)
         }
     }
 
@@ -204,7 +204,7 @@ extension Planner {
         /// What the server changed of the task's fields since they were applied.
         func drift(of task: DesiredTask, entry: StateEntry, current: BatchTaskInfo) -> [FieldChange] {
             // The report selects by address alone; a task that only its set's labels select is read here.
-            guard selection.isEverything || selection.includes(address: task.address, labels: [:]) else {
+            guard selection.includes(address: task.address) else {
                 return Drift.changes(entry: entry, live: current, ignoring: task.lifecycle.ignoreChanges)
             }
             return modified[task.address] ?? []

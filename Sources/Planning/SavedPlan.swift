@@ -5,6 +5,14 @@ import State
 /// A plan saved by `plan --out FILE`, read back for `apply FILE`: carried out exactly, or refused when the world it
 /// was made for has moved on.
 public enum SavedPlan {
+    /// `plan` as a plan file's bytes, with the digest of the manifests it was made from; `verify` refuses it once
+    /// they, or the state it names, moved on.
+    public static func encode(_ plan: Plan, desired: [DesiredTask]) -> [UInt8] {
+        var saved = plan
+        saved.manifestDigest = Planner.digest(desired)
+        return PlanDocument.json(saved, saved: true).serializedBytes(pretty: true) + [10]
+    }
+
     /// Reads a plan file's bytes; `path` names the file in messages.
     public static func read(_ bytes: [UInt8], path: String) throws(PlanFileError) -> Plan {
         let value: JSONValue

@@ -283,13 +283,3 @@ public struct StateSession: Sendable {
         guard lock != nil else { throw SessionError("cannot \(what) in a session opened without the lock") }
     }
 }
-
-extension StateSession {
-    /// `plan` as a saved plan file's bytes: with the digest of the manifests and the state it was made against, so
-    /// `savedPlan(at:desired:)` can refuse it once either moved on.
-    public func savedDocument(_ plan: Plan, desired: [DesiredTask]) -> [UInt8] {
-        var saved = plan
-        saved.manifestDigest = Planner.digest(desired)
-        return PlanDocument.json(saved, saved: true).serializedBytes(pretty: true) + [10]
-    }
-}

@@ -54,7 +54,7 @@ struct PlanCommand: ReportingCommand {
         }
         let plan = try session.plan(result, live: live, options: planning.options(endpoint: name, selection: selection))
         if let out {
-            let bytes = session.savedDocument(plan, desired: result.tasks)
+            let bytes = SavedPlan.encode(plan, desired: result.tasks)
             guard FileManager.default.createFile(atPath: out, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
                 throw CommandFailure("cannot write the plan to \(out)")
             }

@@ -25,7 +25,7 @@ struct StatusCommand: ReportingCommand {
         let selection = try targeting.selection()
         try session.checkPatterns(selection)
         let entries = session.state.tasks.sorted { $0.key < $1.key }
-            .filter { selection.isEverything || selection.includes(address: $0.key, labels: [:]) }
+            .filter { selection.includes(address: $0.key) }
         let interactive = Terminal.isTerminal(1)
         let style = Style(enabled: Terminal.usesColor(1))
         let parallelism = parallelism.resolve(project)

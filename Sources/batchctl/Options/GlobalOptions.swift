@@ -89,17 +89,11 @@ struct TargetOptions: ParsableArguments {
         try TaskSelection(targets: targets, excludes: excludes, selectors: input?.selectors ?? [])
     }
 
-    /// The selected tasks, warning about targets that match nothing.
+    /// The selected tasks, warning about a `--target` or `--exclude` that matches nothing.
     func select(from result: ExpansionResult, input: ManifestInput) throws -> [DesiredTask] {
         let selection = try selection(input)
-        let tasks = selection.apply(to: result)
-        warnUnmatched(selection.unmatchedTargets(in: result.tasks))
-        return tasks
-    }
-
-    func warnUnmatched(_ unmatched: [String]) {
-        if !unmatched.isEmpty {
-            DiagnosticPrinter.print(unmatched.map { .warning(nil, "--target \($0) matches no task") })
-        }
+        let unmatched = selection.patternsMatchingNothing(in: result.tasks.lazy.map(\.address))
+        if !unmatched.isEmpty { DiagnosticPrinter.print(unmatched.map { .warning(nil, "\($0) matches no task") }) }
+        return selection.apply(to: result)
     }
 }

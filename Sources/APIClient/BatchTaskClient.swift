@@ -44,6 +44,12 @@ public final class BatchTaskClient: Sendable {
         }
     }
 
+    /// Refuses an endpoint the client could not use (not http(s), no host, credentials, a query or a fragment), with
+    /// a message that does not repeat it.
+    public static func validate(endpoint: String) throws(ClientError) {
+        _ = try Endpoint(endpoint)
+    }
+
     /// Closes the connections. Calls made afterwards fail with `.configuration`.
     public func shutdown() async {
         // A second shutdown only reports that the first happened.

@@ -37,16 +37,18 @@ struct EndpointOptions: ParsableArguments {
         let fromProject = endpoint == nil && fromEnvironment == nil
         let location = fromProject ? project.endpointLocation : nil
         func failure(_ message: String) -> any Error {
-            location.map { DiagnosticList([.error($0, "endpoint " + message)]) } ?? CommandFailure("--endpoint " + message)
+            location.map { DiagnosticList([.error($0, message)]) } ?? CommandFailure(message)
         }
-        if name != "embedded" && !(name.hasPrefix("http://") || name.hasPrefix("https://")) {
-            throw failure("must be an http(s) URL or 'embedded', not '\(name)'")
+        if name == "embedded" { return name }
+        guard name.hasPrefix("http://") || name.hasPrefix("https://") else {
+            throw failure("\(location == nil ? "--endpoint" : "endpoint") must be an http(s) URL or 'embedded', not '\(name)'")
         }
-        // Refused before anything is bound to it: the endpoint is written into the state and shown by every command,
-        // so a password in it would be kept and printed. The URL is not repeated.
-        let authority = name.drop { $0 != "/" }.dropFirst(2).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        if authority.contains("@") {
-            throw failure("must not carry credentials (user:password@ in the URL); give them in BATCHCTL_USER and BATCHCTL_PASSWORD, BATCHCTL_TICKET or BATCHCTL_TOKEN")
+        // The client's one rule for endpoints, applied before anything is bound to this one: the endpoint is written
+        // into the state and shown by every command, so a password in it would be kept and printed.
+        do {
+            try BatchTaskClient.validate(endpoint: name)
+        } catch {
+            throw failure(error.message)
         }
         return name
     }

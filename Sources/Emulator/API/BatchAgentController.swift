@@ -80,14 +80,16 @@ struct BatchAgentController: Sendable {
         },
     ]
 
+    /// Method names match in any case, like every other route.
+    private static let methodsByLowercasedName = Dictionary(uniqueKeysWithValues: methods.map { ($0.key.lowercased(), $0.value) })
+
     var endpoints: [Endpoint] {
         [Endpoint(.post, "api/v1/Agents/Batch/:method", call)]
     }
 
     @Sendable func call(_ request: Request, context: EmulatorRequestContext) async throws -> Response {
         let name = context.parameters.get("method") ?? ""
-        // Case-insensitive like every other route.
-        guard let method = Self.methods.first(where: { $0.key.lowercased() == name.lowercased() })?.value else {
+        guard let method = Self.methodsByLowercasedName[name.lowercased()] else {
             throw APIError(status: .notFound, type: "SoNotFoundException", message: "the Batch agent has no method \(name.prefix(60))")
         }
         let renderer = try BatchTaskController.renderer(for: request)

@@ -46,8 +46,6 @@ struct LoginSigner: Sendable {
 
 /// The claims of a system-user JWT, named as the reference's token shows them.
 struct SystemUserClaims: JWTPayload {
-    static let scheme = "http://schemes.superoffice.net/identity/"
-
     var ticket: String
     var contextIdentifier: String
     var serial: String

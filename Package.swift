@@ -47,6 +47,8 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         // Plans: a pure function of desired tasks, state and live tasks; drift; saved plan files.
         .target(name: "Planning", dependencies: [
@@ -71,6 +73,7 @@ let package = Package(
         .executableTarget(name: "batchctl", dependencies: [
             "Diagnostics", "JSON", "BatchTask", "Manifest", "Emulator", "State", "Planning", "APIClient", "Reconcile",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Measures the YAML loader on a file, for benchmarks/run.sh.

@@ -6,6 +6,9 @@ public struct ClientConfiguration: Sendable {
     /// A trailing slash or an `/api/v1` suffix is tolerated.
     public var baseURL: String
     public var credentials: Credentials?
+    /// A SuperOffice Online sign-in, instead of `credentials`: the client takes its Authorization header from it and
+    /// signs in again when a call gets 401.
+    public var session: OnlineSession?
     /// Sent as `SO-AppToken` when set.
     public var appToken: String?
     /// Sent as both `Accept-Language` and `SO-Language` (which overrides it on the server).
@@ -60,6 +63,9 @@ public struct ClientConfiguration: Sendable {
     /// so checking early only moves the message to where the user can act on it.
     public func validate() throws(ClientError) {
         _ = try Endpoint(baseURL)
+        if credentials != nil && session != nil {
+            throw .configuration("credentials and a SuperOffice Online sign-in are both given; keep one")
+        }
         guard concurrency >= 1 else { throw .configuration("the concurrency (parallelism) must be at least 1") }
         guard timeout > .zero else { throw .configuration("the timeout must be positive") }
         if let rateLimit, !(rateLimit > 0 && rateLimit.isFinite) {

@@ -13,6 +13,11 @@ public enum ClientError: UserFacingError, CustomStringConvertible {
     case invalidResponse(String)
     /// The client was set up wrongly (endpoint, credentials in the environment, limits).
     case configuration(String)
+    /// A sign-in was refused, or the API refused what a fresh sign-in gave; the message names the credential by
+    /// its variable. Every further call would fail the same way.
+    case authentication(String)
+    /// The SuperOffice Online tenant is not running (maintenance, backup, offline): nothing more is sent.
+    case tenantUnavailable(String)
 
     /// Whether the same call may succeed when made again later (after the client's own retries ran out).
     public var isRetryable: Bool {
@@ -21,7 +26,16 @@ public enum ClientError: UserFacingError, CustomStringConvertible {
         // The caller must find out what happened first; sending again blindly could duplicate the task.
         case .outcomeUnknown: return false
         case .transport: return true
-        case .invalidResponse, .configuration: return false
+        case .invalidResponse, .configuration, .authentication, .tenantUnavailable: return false
+        }
+    }
+
+    /// Whether every further request of the run would fail the same way, so a run should stop sending rather
+    /// than fail each action in turn.
+    public var stopsRun: Bool {
+        switch self {
+        case .authentication, .tenantUnavailable: return true
+        case .http, .outcomeUnknown, .transport, .invalidResponse, .configuration: return false
         }
     }
 
@@ -39,7 +53,7 @@ public enum ClientError: UserFacingError, CustomStringConvertible {
             return "cannot reach the API: \(message)"
         case .invalidResponse(let message):
             return "unexpected answer from the API: \(message)"
-        case .configuration(let message):
+        case .configuration(let message), .authentication(let message), .tenantUnavailable(let message):
             return message
         }
     }

@@ -8,10 +8,13 @@ struct Redactor: Sendable {
 
     /// Longest first, so the Authorization value goes before the password inside it.
     private let secrets: [String]
+    /// Tickets and tokens a sign-in obtains during the run.
+    private let session: OnlineSession?
 
-    init(credentials: Credentials?, appToken: String?) {
+    init(credentials: Credentials?, appToken: String?, session: OnlineSession? = nil) {
         let all = (credentials?.secrets ?? []) + [appToken].compactMap { $0 }
         secrets = Array(Set(all.filter { !$0.isEmpty })).sorted { $0.count > $1.count }
+        self.session = session
     }
 
     func callAsFunction(_ text: String) -> String {
@@ -19,6 +22,6 @@ struct Redactor: Sendable {
         for secret in secrets where text.contains(secret) {
             text = text.replacingOccurrences(of: secret, with: Self.marker)
         }
-        return text
+        return session?.redact(text) ?? text
     }
 }

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// Sends one API request through the rate limit and the retry loop, and decides after every attempt whether it
 /// is done, may be tried again, or must stop, from the answer or from how the connection failed.
@@ -30,8 +31,14 @@ final class RequestSender: Sendable {
     /// Enough for `GET /BatchTask/All` on a database of a few hundred thousand tasks.
     static let maximumAnswerBytes = 256 << 20
 
-    let endpoint: Endpoint
+    /// Where the API is: fixed, unless a SuperOffice Online tenant moves (a 421 answer).
+    var endpoint: Endpoint { currentEndpoint.withLock { $0 } }
+    private let currentEndpoint: Mutex<Endpoint>
+    /// The roots a moved tenant was served from before, for requests made before it moved.
+    private let formerRoots = Mutex<[String]>([])
     let redactor: Redactor
+    /// The SuperOffice Online sign-in the Authorization header comes from, when there is one.
+    private let session: OnlineSession?
     private let http: HTTPClient
     /// Built once and copied into each request; the copy is cheap (copy-on-write) and never modified.
     private let plainHeaders: HTTPHeaders
@@ -43,8 +50,9 @@ final class RequestSender: Sendable {
 
     init(http: HTTPClient, endpoint: Endpoint, configuration: ClientConfiguration) {
         self.http = http
-        self.endpoint = endpoint
-        redactor = Redactor(credentials: configuration.credentials, appToken: configuration.appToken)
+        currentEndpoint = Mutex(endpoint)
+        session = configuration.session
+        redactor = Redactor(credentials: configuration.credentials, appToken: configuration.appToken, session: configuration.session)
         timeout = Self.timeAmount(configuration.timeout)
         retry = configuration.retry
         limiter = configuration.rateLimit.map { RateLimiter(requestsPerSecond: $0) }
@@ -90,6 +98,7 @@ final class RequestSender: Sendable {
         }
         let attempts = max(1, retry.maxAttempts)
         var attempt = 0
+        var online = OnlineRetries()
         while true {
             attempt += 1
             if let limiter {
@@ -99,9 +108,32 @@ final class RequestSender: Sendable {
                     throw .transport("cancelled before the request was sent")
                 }
             }
+            var generation = 0
+            if let session {
+                request.url = onCurrentEndpoint(request.url)
+                let authorization = try await session.authorization()
+                request.headers.replaceOrAdd(name: "Authorization", value: authorization.header)
+                generation = authorization.generation
+            }
             let started = ContinuousClock.now
+            let result = await perform(request)
+            if let session, case .success(let answer) = result {
+                let sent = request
+                let again: Bool
+                do {
+                    again = try await online.handle(answer.status, session: session, generation: generation, request: &request, sender: self)
+                } catch {
+                    log(sent, attempt, started, "\(answer.status.code); \(error.description)")
+                    throw error
+                }
+                if again {
+                    log(sent, attempt, started, "\(answer.status.code); " + online.lastAction)
+                    attempt -= 1  // not processed, and not the server's fault: the retry is not counted
+                    continue
+                }
+            }
             let verdict: Verdict
-            switch await perform(request) {
+            switch result {
             case .success(let answer): verdict = judge(answer, repeatability, notFoundIsAnswer: notFoundIsAnswer)
             case .failure(let failure): verdict = judge(failure, repeatability)
             }
@@ -126,6 +158,83 @@ final class RequestSender: Sendable {
                 }
             }
         }
+    }
+
+    /// What a SuperOffice Online run does with the answers that speak of the sign-in or the tenant rather than of the
+    /// request: 401 (sign in again, once per request, and retry: a 401 was never processed, so even a create is
+    /// sent again), 421 (the tenant moved: look up its API root and retry there) and 503 (stop when the tenant is
+    /// not running).
+    private struct OnlineRetries {
+        var renewedTo: Int?
+        var relocations = 0
+        var lastAction = ""
+        /// A run is not meant to sign in without end: a server that refuses every ticket is reported.
+        static let maximumRenewals = 3
+        /// Retries of one request for the sign-in's or the tenant's sake, all reasons together.
+        static let maximumHandled = 10
+
+        private var renewals = 0
+        private var handled = 0
+
+        /// True when the request should be sent again now; throws when the run cannot go on.
+        mutating func handle(_ status: HTTPResponseStatus, session: OnlineSession, generation: Int,
+                             request: inout HTTPClientRequest, sender: RequestSender) async throws(ClientError) -> Bool {
+            guard [401, 421].contains(status.code) || status.code == 503 else { return false }
+            handled += 1
+            guard handled <= Self.maximumHandled else {
+                throw .http(status: Int(status.code), errorType: nil,
+                            message: "the API kept answering \(status.code) \(status.reasonPhrase) after \(Self.maximumHandled) sign-ins and lookups")
+            }
+            switch status.code {
+            case 401:
+                if session.generation > generation {
+                    lastAction = "another request has signed in since: retrying"
+                    return true
+                }
+                guard renewedTo != generation, renewals < Self.maximumRenewals else {
+                    throw session.refusal("401 \(status.reasonPhrase)")
+                }
+                renewals += 1
+                renewedTo = try await session.renew(after: generation).generation
+                lastAction = "signed in again: retrying"
+                return true
+            case 421:
+                guard relocations < 2 else {
+                    throw .http(status: 421, errorType: nil, message: "the API keeps answering 421 Misdirected Request after the tenant was looked up")
+                }
+                relocations += 1
+                let moved = try Endpoint(try await session.relocated())
+                sender.move(to: moved)
+                request.url = sender.onCurrentEndpoint(request.url)
+                lastAction = "the tenant is served elsewhere now: retrying at \(moved.root)"
+                return true
+            case 503:
+                if let stopped = await session.tenantStopped() { throw stopped }
+                return false
+            default:
+                return false
+            }
+        }
+    }
+
+    /// Serves the tenant's API from `endpoint` from now on.
+    private func move(to endpoint: Endpoint) {
+        currentEndpoint.withLock { current in
+            guard current.root != endpoint.root else { return }
+            formerRoots.withLock { $0.append(current.root) }
+            current = endpoint
+        }
+    }
+
+    /// `url` moved to the current endpoint when it was made for one the tenant has left.
+    private func onCurrentEndpoint(_ url: String) -> String {
+        let former = formerRoots.withLock { $0 }
+        guard !former.isEmpty else { return url }
+        let root = endpoint.root
+        for old in former.reversed() where url.hasPrefix(old) && !url.hasPrefix(root) {
+            return root + url.dropFirst(old.count)
+        }
+        return url
     }
 
     private struct AttemptFailure: Error {

@@ -48,6 +48,8 @@ public protocol ApplyObserver: Sendable {
 public struct ApplyReport: Sendable {
     public var outcomes: [ActionOutcome]
     public var interrupted: Bool
+    /// Set when the run stopped sending by itself (the tenant went into maintenance, a sign-in was refused).
+    public var stoppedBecause: String?
 
     public init(outcomes: [ActionOutcome], interrupted: Bool) {
         self.outcomes = outcomes
@@ -79,6 +81,14 @@ public struct Executor: Sendable {
     let options: ApplyOptions
     let observer: (any ApplyObserver)?
     let cancellation: CancellationFlag
+    /// Why the run stopped sending by itself, when it did.
+    private let stopReason = StopReason()
+
+    private final class StopReason: Sendable {
+        private let reason = Mutex<String?>(nil)
+
+        func withLock<T>(_ body: (inout String?) -> T) -> T { reason.withLock { body(&$0) } }
+    }
 
     public init(client: BatchTaskClient, recorder: StateRecorder, desired: [String: DesiredTask], options: ApplyOptions,
                 observer: (any ApplyObserver)?, cancellation: CancellationFlag) {
@@ -143,7 +153,9 @@ public struct Executor: Sendable {
         }
         observer?.ended()
         outcomes += unreached
-        return ApplyReport(outcomes: outcomes, interrupted: !unreached.isEmpty || cancellation.isCancelled)
+        var report = ApplyReport(outcomes: outcomes, interrupted: !unreached.isEmpty || cancellation.isCancelled)
+        report.stoppedBecause = stopReason.withLock { $0 }
+        return report
     }
 
     // MARK: - Actions
@@ -195,6 +207,11 @@ public struct Executor: Sendable {
             }
             return outcome(.succeeded, id: id, detail: detail)
         } catch let error as ClientError {
+            // A refused sign-in or a tenant gone into maintenance fails every request after it the same way.
+            if error.stopsRun {
+                stopReason.withLock { $0 = $0 ?? error.description }
+                cancellation.cancel()
+            }
             return outcome(.failed(error.description), id: action.id)
         } catch {
             cancellation.cancel()  // the journal or state cannot be written: stop sending

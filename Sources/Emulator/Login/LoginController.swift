@@ -84,7 +84,7 @@ struct LoginController: Sendable {
             throw SignedSystemToken.Refusal(message: "this login service has no system user for the application")
         }
         let signed = try SignedSystemToken(parsing: try field("SignedSystemToken"))
-        try signed.verify(systemUserToken: expected, partnerKey: partnerKey, now: Date())
+        try signed.verify(systemUserToken: expected, partnerKey: partnerKey, now: Date().addingTimeInterval(configuration.clockOffsetSeconds))
         let ticket = IssuedCredentials.make(prefix: "7T:")
         issued.issue(ticket, lifetime: configuration.ticketLifetimeSeconds)
         return ticket

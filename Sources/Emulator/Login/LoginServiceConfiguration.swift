@@ -21,6 +21,9 @@ public struct LoginServiceConfiguration: Sendable {
     /// Our choice: the refresh tokens the token endpoint accepts are the configured ones, since the emulator plays
     /// no authorization-code flow that would hand them out.
     public var refreshTokens: [String]
+    /// Fault: the login service's clock is this many seconds ahead when it checks a signed token's time, so a
+    /// correctly signed token looks stale (or, negative, from the future).
+    public var clockOffsetSeconds: Double = 0
 
     public init(
         partnerKeyPEM: String? = nil, clientSecret: String? = nil, systemUserToken: String? = nil,
@@ -69,6 +72,9 @@ public struct LoginServiceConfiguration: Sendable {
         for (name, seconds) in [("ticket lifetime", ticketLifetimeSeconds), ("access-token lifetime", accessTokenLifetimeSeconds)]
         where !(seconds > 0 && seconds <= 366 * 86_400) {
             problems.append("the \(name) must be more than 0 and at most 31622400 seconds")
+        }
+        if !(abs(clockOffsetSeconds) <= 366 * 86_400) {
+            problems.append("the login clock offset must be at most 31622400 seconds either way")
         }
         return problems
     }

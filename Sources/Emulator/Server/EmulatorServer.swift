@@ -149,7 +149,7 @@ public final class EmulatorServer: Sendable {
         router.add(endpoints)
         return RouteNormalizer(
             inner: router.buildResponder(), endpoints: loginEndpoints + endpoints,
-            contextIdentifier: configuration.login?.contextIdentifier)
+            contextIdentifier: configuration.login?.contextIdentifier, tenant: tenant)
     }
 
     private static func loginService(_ login: LoginServiceConfiguration, issued: IssuedCredentials) async throws -> LoginController {

@@ -11,14 +11,27 @@ struct RouteNormalizer<Inner: HTTPResponder>: HTTPResponder where Inner.Context 
     /// With the login service on, `/<ctx>/api/...` is `/api/...`: the JWT's `webapi_url` names the tenant's API
     /// under its context identifier, and batchctl's endpoint is that URL without `api/`.
     var contextIdentifier: String? = nil
+    /// Where the tenant is served now (see `TenantStatus.host`).
+    var tenant: TenantStatus? = nil
 
     func respond(to request: Request, context: Context) async throws -> Response {
         var head = request.head
         let isHead = head.method == .head
         if isHead { head.method = .get }
         if let path = head.path, path.contains("%") { head.path = Self.decoded(path) }
-        if let contextIdentifier, let path = head.path, let rest = Self.strippingContext(contextIdentifier, from: path) {
-            head.path = rest
+        if let contextIdentifier, let path = head.path {
+            let root = tenant?.rootPath(contextIdentifier) ?? "/" + contextIdentifier
+            if let rest = Self.stripping(root, from: path) {
+                head.path = rest
+            } else if Self.stripping("/" + contextIdentifier, from: path) != nil
+                        || Self.stripping("/" + (path.split(separator: "/").first.map(String.init) ?? "") + "/" + contextIdentifier, from: path) != nil {
+                // The reference: 421 Misdirected Request when a call reaches a host that does not serve the tenant.
+                let error = APIError(
+                    status: .misdirectedRequest, type: "SoMisdirectedRequestException",
+                    message: "this host does not serve \(contextIdentifier) any more; look its API up in the tenant status")
+                let response = ErrorMiddleware.response(error, for: request)
+                return isHead ? response.createHeadResponse() : response
+            }
         }
 
         let segments = (head.path ?? "").split(separator: "?", maxSplits: 1).first?.split(separator: "/") ?? []
@@ -39,11 +52,11 @@ struct RouteNormalizer<Inner: HTTPResponder>: HTTPResponder where Inner.Context 
         return isHead ? response.createHeadResponse() : response
     }
 
-    /// `/<ctx>/api...` without its first segment (the context identifier in any case); nil for any other path.
-    static func strippingContext(_ contextIdentifier: String, from path: String) -> String? {
-        let prefix = "/" + contextIdentifier.lowercased() + "/api"
+    /// `<root>/api...` without `root` (in any case); nil for any other path.
+    static func stripping(_ root: String, from path: String) -> String? {
+        let prefix = root.lowercased() + "/api"
         guard path.lowercased().hasPrefix(prefix) else { return nil }
-        let rest = path.dropFirst(contextIdentifier.count + 1)
+        let rest = path.dropFirst(root.count)
         let after = rest.dropFirst(4).first
         guard after == nil || after == "/" || after == "?" else { return nil }
         return String(rest)

@@ -47,15 +47,24 @@ struct TenantController: Sendable {
             xml: { _ throws(APIError) in throw .unsupportedMediaType("the tenant-state body is JSON") },
             form: { _ throws(APIError) in throw .unsupportedMediaType("the tenant-state body is JSON") })
         let names = TenantState.allCases.map(\.rawValue).joined(separator: ", ")
-        guard let name = json.objectValue?.first(where: { $0.key.lowercased() == "state" })?.value.stringValue,
-              let state = TenantState(name: name)
-        else { throw APIError.badRequest("the body must be {\"State\": NAME}, NAME one of \(names)") }
+        func member(_ name: String) -> JSONValue? { json.objectValue?.first(where: { $0.key.lowercased() == name })?.value }
+        guard let name = member("state")?.stringValue, let state = TenantState(name: name) else {
+            throw APIError.badRequest("the body must be {\"State\": NAME}, NAME one of \(names), and may add \"MoveTo\": HOST")
+        }
+        // Our choice: `"MoveTo": "eu2"` moves the tenant's API to `/eu2/<ctx>/api` (another host, played by a path),
+        // and `"MoveTo": null` back to `/<ctx>/api`.
+        if let move = member("moveto") {
+            guard move.isNull || (move.stringValue.map { !$0.isEmpty && $0.count <= 32 && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } } ?? false) else {
+                throw APIError.badRequest("MoveTo must be a host name of letters and digits, or null")
+            }
+            status.host = move.stringValue
+        }
         status.current = state
         return LoginController.json(try body(request, state: state))
     }
 
     private func body(_ request: Request, state: TenantState) throws -> JSONValue {
-        let endpoint = try LoginController.baseURL(request) + "/\(contextIdentifier)"
+        let endpoint = try LoginController.baseURL(request) + status.rootPath(contextIdentifier)
         return [
             "ContextIdentifier": .string(contextIdentifier), "Endpoint": .string(endpoint), "State": .string(state.rawValue),
             "IsRunning": .bool(state.isRunning), "ValidUntil": .string(validUntil()), "Api": .string(endpoint + "/api"),

@@ -24,9 +24,10 @@ public enum TenantState: String, Sendable, CaseIterable {
     }
 }
 
-/// The emulated tenant's current state, switched at run time by the control path.
+/// The emulated tenant's current state and where its API is, switched at run time by the control path.
 final class TenantStatus: Sendable {
     private let state: Mutex<TenantState>
+    private let movedTo = Mutex<String?>(nil)
 
     init(_ initial: TenantState = .running) {
         state = Mutex(initial)
@@ -35,5 +36,17 @@ final class TenantStatus: Sendable {
     var current: TenantState {
         get { state.withLock { $0 } }
         set { state.withLock { $0 = newValue } }
+    }
+
+    /// Our choice for playing a tenant that moved to another API host: its API is then served under
+    /// `/<host>/<ctx>/api`, and `/<ctx>/api` answers 421. nil: under `/<ctx>/api`.
+    var host: String? {
+        get { movedTo.withLock { $0 } }
+        set { movedTo.withLock { $0 = newValue } }
+    }
+
+    /// The path the tenant's API root is served under: `/<ctx>` or `/<host>/<ctx>`.
+    func rootPath(_ contextIdentifier: String) -> String {
+        (host.map { "/" + $0 } ?? "") + "/" + contextIdentifier
     }
 }

@@ -16,6 +16,7 @@ struct ApplyCommand: ReportingCommand {
     @OptionGroup var stateOptions: StateOptions
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var parallelism: ParallelismOption
+    @OptionGroup var tenant: TenantWaitOption
 
     @Argument(help: ArgumentHelp("A plan saved by `batchctl plan --out FILE`.", valueName: "PLANFILE"))
     var planFile: String?
@@ -39,7 +40,7 @@ struct ApplyCommand: ReportingCommand {
         let parallelism = parallelism.resolve(project)
         let name = try endpoint.name(project: project)
         let backend = try stateOptions.backend(project: project)
-        let report = try await endpoint.withConnection(project: project, parallelism: parallelism) { connection in
+        let report = try await endpoint.withConnection(project: project, parallelism: parallelism, tenantWait: tenant.duration) { connection in
             var session = try await StateSession.open(stateOptions.write("apply"), backend: backend, endpoint: name,
                                                       client: connection.client, desired: desired, observer: NoticePrinter())
             defer { session.release() }

@@ -20,6 +20,7 @@ struct DestroyCommand: ReportingCommand {
     @OptionGroup var endpoint: EndpointOptions
     @OptionGroup var stateOptions: StateOptions
     @OptionGroup var parallelism: ParallelismOption
+    @OptionGroup var tenant: TenantWaitOption
 
     @Flag(name: .customLong("auto-approve"), help: "Destroy without asking.")
     var autoApprove = false
@@ -31,7 +32,7 @@ struct DestroyCommand: ReportingCommand {
         let parallelism = parallelism.resolve(project)
         let name = try endpoint.name(project: project)
         let backend = try stateOptions.backend(project: project)
-        let report = try await endpoint.withConnection(project: project, parallelism: parallelism) { connection in
+        let report = try await endpoint.withConnection(project: project, parallelism: parallelism, tenantWait: tenant.duration) { connection in
             var session = try await StateSession.open(stateOptions.write("destroy"), backend: backend, endpoint: name,
                                                       client: connection.client, desired: [:], observer: NoticePrinter())
             defer { session.release() }

@@ -93,6 +93,9 @@ struct ServeCommand: ReportingCommand {
     @Option(name: .customLong("admin-key"), help: ArgumentHelp("Serve POST /_emulator/tenant-state ({\"State\": \"OfflineMaintenance\"}) to requests whose X-Emulator-Admin-Key header is this key. Or BATCHCTL_SERVE_ADMIN_KEY.", valueName: "KEY"))
     var adminKey: String?
 
+    @Option(name: .customLong("login-clock-offset"), help: ArgumentHelp("Fault: the login service checks a signed token's time against a clock this many seconds ahead.", valueName: "SECONDS"))
+    var loginClockOffset = 0.0
+
     @Flag(help: "Log every request (method, path, status, time) on standard error.")
     var verbose = false
 
@@ -150,6 +153,7 @@ struct ServeCommand: ReportingCommand {
             contextIdentifier: contextIdentifier, ticketLifetimeSeconds: ticketLifetime, accessTokenLifetimeSeconds: accessTokenLifetime,
             signingKeyPEM: try read(signingKey, "--signing-key"), adminKey: adminKey, refreshTokens: refreshTokens)
         login.addEnvironment(ProcessInfo.processInfo.environment)
+        login.clockOffsetSeconds = loginClockOffset
         let asked = login.partnerKeyPEM != nil || login.clientSecret != nil || login.systemUserToken != nil
             || login.signingKeyPEM != nil || login.adminKey != nil || !login.refreshTokens.isEmpty
         return asked ? login : nil

@@ -3,6 +3,7 @@ import ArgumentParser
 import Diagnostics
 import Emulator
 import Foundation
+import Logging
 import Manifest
 import Reconcile
 import State
@@ -25,14 +26,24 @@ struct EndpointOptions: ParsableArguments {
         if let rateLimit, rateLimit <= 0 { throw ValidationError("--rate-limit must be more than 0") }
     }
 
-    /// The endpoint the state is bound to: the URL as given, or `embedded`.
+    /// The endpoint the state is bound to: the URL as given, `embedded`, or for a SuperOffice Online tenant signed in
+    /// to by the system-user flow, the tenant (`tenant:Cust12345@online.superoffice.com`).
     func name(project: Project) throws -> String {
-        // An empty BATCHCTL_ENDPOINT counts as unset, as an empty BATCHCTL_STATE does.
-        let fromEnvironment = ProcessInfo.processInfo.environment["BATCHCTL_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
-        let given = endpoint ?? fromEnvironment ?? project.endpoint
-        guard let name = given, !name.isEmpty else {
+        let given = try givenEndpoint(project: project)
+        if let online = try onlineCredentials(endpoint: given), let binding = OnlineSession.binding(for: online) {
+            return binding
+        }
+        guard let given else {
             throw CommandFailure("no endpoint: give --endpoint URL (or --endpoint embedded for the built-in emulator), set BATCHCTL_ENDPOINT, or set endpoint in batchctl.yaml")
         }
+        return given
+    }
+
+    /// The endpoint from --endpoint, BATCHCTL_ENDPOINT or the project file, checked; nil when none names one.
+    private func givenEndpoint(project: Project) throws -> String? {
+        // An empty BATCHCTL_ENDPOINT counts as unset, as an empty BATCHCTL_STATE does.
+        let fromEnvironment = ProcessInfo.processInfo.environment["BATCHCTL_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let name = endpoint ?? fromEnvironment ?? project.endpoint, !name.isEmpty else { return nil }
         // A bad endpoint from the project file is reported where it is written.
         let fromProject = endpoint == nil && fromEnvironment == nil
         let location = fromProject ? project.endpointLocation : nil
@@ -53,10 +64,31 @@ struct EndpointOptions: ParsableArguments {
         return name
     }
 
-    /// Connects, runs `body`, and closes the connection (and any embedded emulator) whatever happens.
-    func withConnection<T>(project: Project, parallelism: Int, _ body: (Connection) async throws -> T) async throws -> T {
+    /// SuperOffice Online credentials from the environment, refused beside other credentials or the embedded
+    /// emulator.
+    private func onlineCredentials(endpoint: String?) throws -> OnlineCredentials? {
+        let environment = ProcessInfo.processInfo.environment
+        guard let online = try OnlineCredentials.fromEnvironment(environment, endpoint: endpoint == "embedded" ? nil : endpoint) else {
+            return nil
+        }
+        if endpoint == "embedded" {
+            throw CommandFailure("the embedded emulator takes no SuperOffice Online credentials: unset \(OnlineCredentials.Variable.systemUserToken) and \(OnlineCredentials.Variable.refreshToken), or give --endpoint URL")
+        }
+        if let other = try Credentials.fromEnvironment(environment) {
+            throw CommandFailure("credentials are ambiguous: \(online) and \(other) are both set in the environment; keep one kind")
+        }
+        return online
+    }
+
+    /// Connects, runs `body`, and closes the connection (and any embedded emulator) whatever happens. With
+    /// `tenantWait`, a SuperOffice Online tenant must be running before `body` runs (waiting up to that long).
+    func withConnection<T>(project: Project, parallelism: Int, tenantWait: Duration? = nil,
+                           _ body: (Connection) async throws -> T) async throws -> T {
         let connection = try await connect(project: project, parallelism: parallelism)
         do {
+            if let tenantWait, let session = connection.session, session.contextIdentifier != nil {
+                try await session.waitForTenant(timeout: tenantWait)
+            }
             let result = try await body(connection)
             await connection.close()
             return result
@@ -66,48 +98,112 @@ struct EndpointOptions: ParsableArguments {
         }
     }
 
-    /// Connects to the endpoint: the embedded emulator is started here and stopped by `Connection.close()`.
+    /// Connects to the endpoint: the embedded emulator is started here and stopped by `Connection.close()`; a
+    /// SuperOffice Online tenant is signed in to here.
     private func connect(project: Project, parallelism: Int) async throws -> Connection {
-        let name = try name(project: project)
+        let given = try givenEndpoint(project: project)
         let environment = ProcessInfo.processInfo.environment
+        let debug = environment["BATCHCTL_LOG"] == "debug"
+        let timeout = Duration.milliseconds(Int64((timeout ?? project.timeout ?? 30) * 1000))
         var embedded: EmbeddedEmulator?
+        var session: OnlineSession?
         var configuration: ClientConfiguration
-        if name == "embedded" {
+        if let online = try onlineCredentials(endpoint: given) {
+            var logger = Logger(label: "batchctl.login") { _ in NoteLogHandler() }
+            logger.logLevel = debug ? .debug : .info
+            let signIn = OnlineSession(credentials: online, timeout: timeout, logger: logger)
+            do {
+                try await signIn.signIn()
+            } catch {
+                await signIn.shutdown()
+                throw error
+            }
+            guard let root = given ?? signIn.endpoint else {
+                await signIn.shutdown()
+                throw CommandFailure("no endpoint: a refresh token does not say where the tenant's API is; give --endpoint URL, set BATCHCTL_ENDPOINT, or set endpoint in batchctl.yaml")
+            }
+            session = signIn
+            configuration = ClientConfiguration(baseURL: root)
+            configuration.session = signIn
+            // SuperOffice Online wants the client secret as SO-AppToken on every call.
+            configuration.appToken = signIn.appToken
+        } else if given == "embedded" {
             let emulator = try await EmbeddedEmulator.start(databasePath: ".batchctl/embedded.sqlite")
             embedded = emulator
             configuration = ClientConfiguration(baseURL: emulator.baseURL)
             configuration.credentials = .basic(user: emulator.credential.user, password: emulator.credential.password)
         } else {
-            configuration = ClientConfiguration(baseURL: name)
+            guard let given else {
+                throw CommandFailure("no endpoint: give --endpoint URL (or --endpoint embedded for the built-in emulator), set BATCHCTL_ENDPOINT, or set endpoint in batchctl.yaml")
+            }
+            configuration = ClientConfiguration(baseURL: given)
             configuration.credentials = try Credentials.fromEnvironment(environment)
         }
-        if let variable = project.appTokenVariable {
+        if session == nil, let variable = project.appTokenVariable {
             guard let token = environment[variable], !token.isEmpty else {
+                await session?.shutdown()
                 throw CommandFailure("batchctl.yaml takes the SO-AppToken from \(variable), which is not set")
             }
             configuration.appToken = token
-        } else if let token = environment["BATCHCTL_APP_TOKEN"], !token.isEmpty {
+        } else if session == nil, let token = environment["BATCHCTL_APP_TOKEN"], !token.isEmpty {
             configuration.appToken = token
         }
         configuration.language = project.language
         configuration.culture = project.culture
         configuration.timeZone = project.timeZone
-        configuration.timeout = .milliseconds(Int64((timeout ?? project.timeout ?? 30) * 1000))
+        configuration.timeout = timeout
         configuration.concurrency = parallelism
         configuration.rateLimit = rateLimit
-        if environment["BATCHCTL_LOG"] == "debug" { configuration.logRequestsToStandardError() }
-        return Connection(client: BatchTaskClient(configuration: configuration), embedded: embedded)
+        if debug { configuration.logRequestsToStandardError() }
+        return Connection(client: BatchTaskClient(configuration: configuration), embedded: embedded, session: session)
     }
 }
 
-/// An open connection to the API, and the embedded emulator behind it if there is one.
+/// An open connection to the API, and the embedded emulator or the Online sign-in behind it if there is one.
 struct Connection {
     let client: BatchTaskClient
     let embedded: EmbeddedEmulator?
+    let session: OnlineSession?
 
     func close() async {
         await client.shutdown()
         await embedded?.stop()
+        if let session {
+            let count = session.signIns
+            if count > 1 {
+                Terminal.err("note: signed in to \(session.contextIdentifier ?? "SuperOffice Online") \(count) times: the ticket or access token expired during the run\n")
+            }
+            await session.shutdown()
+        }
+    }
+}
+
+/// `--wait-for-tenant`: how long a run that writes waits for a SuperOffice Online tenant in maintenance.
+struct TenantWaitOption: ParsableArguments {
+    @Option(name: .customLong("wait-for-tenant"), help: ArgumentHelp(
+        "SuperOffice Online: when the tenant is in maintenance, backup or offline, wait this long for it (30s, 10m, 1h; default: do not wait).",
+        valueName: "DURATION"))
+    var wait: String?
+
+    func validate() throws {
+        if let wait, Self.duration(wait) == nil {
+            throw ValidationError("--wait-for-tenant must be a duration such as 90s, 10m or 1h, not '\(wait)'")
+        }
+    }
+
+    var duration: Duration { wait.flatMap(Self.duration) ?? .zero }
+
+    /// `90`, `90s`, `10m`, `1h`: seconds, minutes or hours, up to a day.
+    static func duration(_ text: String) -> Duration? {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
+        var number = Substring(text.trimmingCharacters(in: .whitespaces))
+        var scale = 1.0
+        if let last = number.last, let unit = units[last] {
+            scale = unit
+            number = number.dropLast()
+        }
+        guard let value = Double(number), value >= 0, value.isFinite, value * scale <= 86_400 else { return nil }
+        return .milliseconds(Int64((value * scale * 1000).rounded()))
     }
 }
 
@@ -158,4 +254,19 @@ struct CommandFailure: UserFacingError, CustomStringConvertible {
     let message: String
     init(_ message: String) { self.message = message }
     var description: String { message }
+}
+
+/// The sign-in's log on standard error: its news as `note: ...` lines, and with BATCHCTL_LOG=debug its timings.
+struct NoteLogHandler: LogHandler {
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        Terminal.err("\(event.level <= .debug ? "debug" : "note"): \(event.message)\n")
+    }
 }

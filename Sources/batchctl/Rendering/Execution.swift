@@ -45,7 +45,11 @@ enum Execution {
         let failed = report.failed, skipped = report.skipped
         for outcome in failed + skipped { text += "  " + ApplyProgress.line(outcome, style: style) + "\n" }
         text += style.bold("Done: \(report.succeeded) succeeded, \(failed.count) failed, \(skipped.count) skipped.")
-        if report.interrupted { text += " Interrupted: what was sent is recorded; run apply again to finish." }
+        if let reason = report.stoppedBecause {
+            text += " Stopped: \(reason). What was sent is recorded; run apply again to finish."
+        } else if report.interrupted {
+            text += " Interrupted: what was sent is recorded; run apply again to finish."
+        }
         Terminal.out(text + "\n")
         if !failed.isEmpty || report.interrupted { throw ExitCode.failure }
     }

@@ -85,7 +85,9 @@ let package = Package(
         .testTarget(name: "BatchTaskTests", dependencies: ["BatchTask", "JSON"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest", "YAML", "JSON", "BatchTask", "Diagnostics"]),
         .testTarget(name: "StateTests", dependencies: ["State", "JSON", "BatchTask"]),
-        .testTarget(name: "APIClientTests", dependencies: ["APIClient", "Emulator", "BatchTask", "JSON"]),
+        .testTarget(name: "APIClientTests", dependencies: [
+            "APIClient", "Emulator", "BatchTask", "JSON", .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Manifest", "State", "BatchTask", "JSON"]),
         .testTarget(name: "EmulatorTests", dependencies: [
             "Emulator", "BatchTask", "JSON",
@@ -98,7 +100,7 @@ let package = Package(
         .testTarget(name: "ReconcileTests", dependencies: [
             "Reconcile", "Planning", "State", "Manifest", "APIClient", "Emulator", "BatchTask", "Diagnostics", "JSON",
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["JSON"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["JSON", .product(name: "_CryptoExtras", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v6]
 )

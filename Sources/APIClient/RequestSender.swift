@@ -121,7 +121,8 @@ final class RequestSender: Sendable {
                 let sent = request
                 let again: Bool
                 do {
-                    again = try await online.handle(answer.status, session: session, generation: generation, request: &request, sender: self)
+                    again = try await online.handle(answer.status, session: session, generation: generation, sent: started,
+                                                    request: &request, sender: self)
                 } catch {
                     log(sent, attempt, started, "\(answer.status.code); \(error.description)")
                     throw error
@@ -177,7 +178,7 @@ final class RequestSender: Sendable {
         private var handled = 0
 
         /// True when the request should be sent again now; throws when the run cannot go on.
-        mutating func handle(_ status: HTTPResponseStatus, session: OnlineSession, generation: Int,
+        mutating func handle(_ status: HTTPResponseStatus, session: OnlineSession, generation: Int, sent: ContinuousClock.Instant,
                              request: inout HTTPClientRequest, sender: RequestSender) async throws(ClientError) -> Bool {
             guard [401, 421].contains(status.code) || status.code == 503 else { return false }
             handled += 1
@@ -209,7 +210,7 @@ final class RequestSender: Sendable {
                 lastAction = "the tenant is served elsewhere now: retrying at \(moved.root)"
                 return true
             case 503:
-                if let stopped = await session.tenantStopped() { throw stopped }
+                if let stopped = await session.tenantStopped(since: sent) { throw stopped }
                 return false
             default:
                 return false

@@ -83,9 +83,10 @@ public enum OnlineCredentials: Sendable, CustomStringConvertible, CustomDebugStr
         guard let contextIdentifier = value(Variable.contextIdentifier) else {
             throw .configuration("\(Variable.systemUserToken) is set but \(Variable.contextIdentifier) is not: name the tenant (Cust12345)")
         }
+        let context = try checkedContext(contextIdentifier)
         return .systemUser(SystemUser(
             systemUserToken: systemUserToken, privateKey: try readPrivateKey(keyFile), clientSecret: clientSecret,
-            contextIdentifier: try checkedContext(contextIdentifier), loginURL: loginURL))
+            contextIdentifier: context, loginURL: loginURL))
     }
 
     /// The tenant named by these credentials, when they name one.

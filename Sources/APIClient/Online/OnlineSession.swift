@@ -24,13 +24,11 @@ public final class OnlineSession: Sendable {
         /// Every secret this session has held, for the redactor; old tickets may still be echoed back.
         var secrets: [String] = []
         var status: (checked: ContinuousClock.Instant, status: LoginService.TenantStatus)?
-        var statusCheck: Task<LoginService.TenantStatus, any Error>?
+        var statusCheck: (started: ContinuousClock.Instant, task: Task<LoginService.TenantStatus, any Error>)?
     }
 
     /// An access token is renewed this long before it expires (or at nine tenths of its life, if that is sooner).
     static let renewalMargin: Duration = .seconds(60)
-    /// How long a tenant status is trusted when requests fail with 503.
-    static let statusMaxAge: Duration = .seconds(2)
     /// Secrets kept for redaction: enough for every ticket of a long run, bounded for a controller that runs for weeks.
     static let maximumSecrets = 64
 
@@ -154,35 +152,42 @@ public final class OnlineSession: Sendable {
 
     // MARK: - Tenant status
 
-    /// The tenant's status from the login host, at most `maxAge` old; one lookup serves concurrent askers.
-    public func tenantStatus(maxAge: Duration = .zero) async throws(ClientError) -> (state: String, isRunning: Bool, endpoint: String?) {
+    /// The tenant's status from the login host, as looked up now or, when `since` is given, by any lookup that
+    /// started after that moment; one lookup serves concurrent askers.
+    public func tenantStatus(since: ContinuousClock.Instant? = nil) async throws(ClientError) -> (state: String, isRunning: Bool, endpoint: String?) {
         guard let context = credentials.contextIdentifier else {
             throw .configuration("the tenant status needs \(OnlineCredentials.Variable.contextIdentifier)")
         }
-        let task: Task<LoginService.TenantStatus, any Error>
-        let cached: LoginService.TenantStatus? = state.withLock { current in
-            if let status = current.status, ContinuousClock.now - status.checked <= maxAge { return status.status }
-            return nil
+        let asked = ContinuousClock.now
+        let since = since ?? asked
+        enum Step {
+            case known(LoginService.TenantStatus)
+            case wait(Task<LoginService.TenantStatus, any Error>)
         }
-        if let cached { return (cached.state, cached.isRunning, cached.endpoint) }
-        task = state.withLock { current in
-            if let check = current.statusCheck { return check }
-            let check = Task { [login] in try await login.tenantStatus(context) }
-            current.statusCheck = check
-            return check
+        let step: Step = state.withLock { current in
+            if let status = current.status, status.checked >= since { return .known(status.status) }
+            if let check = current.statusCheck, check.started >= since { return .wait(check.task) }
+            let task = Task { [login] in try await login.tenantStatus(context) }
+            current.statusCheck = (asked, task)
+            return .wait(task)
+        }
+        let task: Task<LoginService.TenantStatus, any Error>
+        switch step {
+        case .known(let status): return (status.state, status.isRunning, status.endpoint)
+        case .wait(let check): task = check
         }
         let status: LoginService.TenantStatus
         do {
             status = try await task.value
         } catch {
-            state.withLock { if $0.statusCheck == task { $0.statusCheck = nil } }
+            state.withLock { if $0.statusCheck?.task == task { $0.statusCheck = nil } }
             if let error = error as? ClientError { throw error }
             throw .transport("the tenant status lookup was cancelled")
         }
         state.withLock { current in
-            if current.statusCheck == task {
+            if let check = current.statusCheck, check.task == task {
                 current.statusCheck = nil
-                current.status = (ContinuousClock.now, status)
+                current.status = (check.started, status)
             }
         }
         return (status.state, status.isRunning, status.endpoint)
@@ -210,10 +215,11 @@ public final class OnlineSession: Sendable {
         }
     }
 
-    /// Called when a request met 503: `.tenantUnavailable` when the tenant is not running, nil when it is (the
-    /// 503 was something else, and the usual retry rules apply).
-    func tenantStopped() async -> ClientError? {
-        guard credentials.contextIdentifier != nil, let status = try? await tenantStatus(maxAge: Self.statusMaxAge),
+    /// Called when a request sent at `sent` met 503: `.tenantUnavailable` when the tenant is not running, nil when
+    /// it is (the 503 was something else, and the usual retry rules apply). A lookup that began after the request
+    /// was sent answers for every request that failed with it.
+    func tenantStopped(since sent: ContinuousClock.Instant) async -> ClientError? {
+        guard credentials.contextIdentifier != nil, let status = try? await tenantStatus(since: sent),
               !status.isRunning
         else { return nil }
         return .tenantUnavailable("the tenant \(credentials.contextIdentifier ?? "") is \(status.state): its API is not available")

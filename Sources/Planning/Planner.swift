@@ -120,7 +120,7 @@ public enum Planner {
 
     /// The task set an address belongs to: the part before the first `/`.
     static func setName(of address: String) -> String {
-        address.firstIndex(of: "/").map { String(address[..<$0]) } ?? address
+        StateAddress.setName(of: address)
     }
 }
 

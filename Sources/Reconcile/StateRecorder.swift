@@ -11,31 +11,34 @@ import State
 public actor StateRecorder {
     public private(set) var state: State
     private let backend: any StateBackend
-    private let journal: JournalWriter
+    private let journal: any StateJournal
     private var sequence = 0
+    private let lock: any StateLock
     /// How often a long run rewrites the state file.
     public nonisolated let checkpointInterval: Duration
 
-    public init(state: State, backend: any StateBackend, journal: JournalWriter, checkpointInterval: Duration = .seconds(10)) {
+    public init(state: State, backend: any StateBackend, journal: any StateJournal, lock: any StateLock, checkpointInterval: Duration = .seconds(10)) {
         self.state = state
         self.backend = backend
         self.journal = journal
+        self.lock = lock
         self.checkpointInterval = checkpointInterval
         // A journal left by a killed run keeps its numbers; new records follow them.
         self.sequence = journal.existingHighestSequence
     }
 
     /// Writes the intent of an action before its request goes out; returns its sequence number.
-    public func intent(_ action: JournalAction, address: String, id: Int32?, fingerprint: String?) throws(StateError) -> Int {
+    public func intent(_ action: JournalAction, address: String, id: Int32?, fingerprint: String?) async throws(StateError) -> Int {
         sequence += 1
-        try journal.append(.intent(sequence: sequence, action: action, address: address, id: id, fingerprint: fingerprint,
+        let sequence = self.sequence
+        try await journal.append(.intent(sequence: sequence, action: action, address: address, id: id, fingerprint: fingerprint,
                                    at: Timestamp.now()))
         return sequence
     }
 
     /// Records an outcome in the journal, then in the state.
-    public func outcome(_ sequence: Int, address: String, _ result: JournalResult) throws(StateError) {
-        try journal.append(.outcome(sequence: sequence, address: address, result: result))
+    public func outcome(_ sequence: Int, address: String, _ result: JournalResult) async throws(StateError) {
+        try await journal.append(.outcome(sequence: sequence, address: address, result: result))
         state.record(result, at: address)
     }
 
@@ -49,17 +52,20 @@ public actor StateRecorder {
     }
 
     /// Rewrites the state file now. The journal stays until `finish()`: replaying it over a newer state is harmless.
-    public func checkpoint() throws(StateError) {
-        try journal.sync()
-        state = try backend.save(state)
+    public func checkpoint() async throws(StateError) {
+        try await journal.sync()
+        // Outcomes recorded while the save is under way stay in `state`; they are in the journal already.
+        let saved = try await backend.save(state)
+        state.serial = saved.serial
     }
 
     /// Writes the final state and removes the journal: the run is complete.
-    public func finish() throws(StateError) -> State {
-        try journal.sync()
-        state = try backend.save(state)
-        try journal.close()
-        try backend.removeJournal()
+    public func finish() async throws(StateError) -> State {
+        try await journal.sync()
+        let saved = try await backend.save(state)
+        state.serial = saved.serial
+        try await journal.close()
+        try await backend.removeJournal(for: lock)
         return state
     }
 }

@@ -71,8 +71,9 @@ public struct StateSession: Sendable {
         /// The state as it is stored, with no lock check and no journal (`state list`, `state show`).
         case inspect
         /// The exclusive lock for a run that sends requests: a leftover journal is folded in and its unanswered
-        /// requests resolved against the API before anything new is sent.
-        case write(operation: String, lockTimeout: Duration)
+        /// requests resolved against the API before anything new is sent. `sets` names the task sets the run may
+        /// change (nil: all of them); a backend with per-set locks lets runs on other sets proceed at once.
+        case write(operation: String, lockTimeout: Duration, sets: [String]? = nil)
         /// The exclusive lock for an edit of the state alone (`state rm`, `state mv`): refused while an interrupted
         /// run's journal waits for recovery, which needs the API.
         case edit(operation: String, lockTimeout: Duration)
@@ -84,7 +85,7 @@ public struct StateSession: Sendable {
     public private(set) var state: State
     /// False when there was no state yet (the state is new and empty).
     public private(set) var existed: Bool
-    private let lock: StateLockHandle?
+    private let lock: (any StateLock)?
     private let observer: (any SessionObserver)?
 
     /// The state as a plan records it: nil before the first apply, so a saved plan can tell.
@@ -94,13 +95,13 @@ public struct StateSession: Sendable {
 
     /// Opens a session that sends no request while opening: `.read`, `.inspect` or `.edit`. For `.write`, use
     /// `open(_:backend:endpoint:client:desired:observer:)`, which needs the API to resolve a leftover journal.
-    public static func open(_ access: Access, backend: any StateBackend, endpoint: String,
-                            observer: (any SessionObserver)?) throws -> StateSession {
+    public static func open(_ access: Access, backend: any StateBackend, endpoint: String, sets: [String]? = nil,
+                            observer: (any SessionObserver)?) async throws -> StateSession {
         switch access {
         case .read:
-            try backend.checkUnlocked()
-            var (state, existed) = try load(backend: backend, endpoint: endpoint, create: true)
-            let records = try backend.readJournal()
+            try await backend.checkUnlocked(sets: sets)
+            var (state, existed) = try await load(backend: backend, endpoint: endpoint, create: true)
+            let records = try await backend.readJournal(for: nil)
             if !records.isEmpty {
                 let unresolved = JournalReplay.apply(records, to: &state)
                 let check = unresolved.isEmpty ? "" : ", and the next apply checks its \(unresolved.count) unanswered request\(unresolved.count == 1 ? "" : "s") against the API"
@@ -109,18 +110,18 @@ public struct StateSession: Sendable {
             }
             return StateSession(backend: backend, endpoint: endpoint, state: state, existed: existed, lock: nil, observer: observer)
         case .inspect:
-            let (state, existed) = try load(backend: backend, endpoint: nil, create: false)
+            let (state, existed) = try await load(backend: backend, endpoint: nil, create: false)
             return StateSession(backend: backend, endpoint: state.endpoint, state: state, existed: existed, lock: nil, observer: observer)
         case .edit(let operation, let lockTimeout):
-            let lock = try takeLock(backend: backend, operation: operation, timeout: lockTimeout, observer: observer)
+            let lock = try await takeLock(backend: backend, sets: nil, operation: operation, timeout: lockTimeout, observer: observer)
             do {
-                if !(try backend.readJournal()).isEmpty {
+                if !(try await backend.readJournal(for: lock)).isEmpty {
                     throw SessionError("an interrupted run left \(backend.description).journal; run `batchctl apply` (or plan) to recover it first")
                 }
-                let (state, existed) = try load(backend: backend, endpoint: nil, create: false)
+                let (state, existed) = try await load(backend: backend, endpoint: nil, create: false)
                 return StateSession(backend: backend, endpoint: state.endpoint, state: state, existed: existed, lock: lock, observer: observer)
             } catch {
-                lock.release()
+                await lock.release()
                 throw error
             }
         case .write:
@@ -133,17 +134,17 @@ public struct StateSession: Sendable {
     /// compares the server's tasks with.
     public static func open(_ access: Access, backend: any StateBackend, endpoint: String, client: BatchTaskClient,
                             desired: [String: DesiredTask], observer: (any SessionObserver)?) async throws -> StateSession {
-        guard case .write(let operation, let lockTimeout) = access else {
-            return try open(access, backend: backend, endpoint: endpoint, observer: observer)
+        guard case .write(let operation, let lockTimeout, let sets) = access else {
+            return try await open(access, backend: backend, endpoint: endpoint, observer: observer)
         }
-        let lock = try takeLock(backend: backend, operation: operation, timeout: lockTimeout, observer: observer)
+        let lock = try await takeLock(backend: backend, sets: sets, operation: operation, timeout: lockTimeout, observer: observer)
         do {
-            var (state, existed) = try load(backend: backend, endpoint: endpoint, create: true)
-            let records = try backend.readJournal()
+            var (state, existed) = try await load(backend: backend, endpoint: endpoint, create: true)
+            let records = try await backend.readJournal(for: lock)
             if !records.isEmpty {
                 existed = true
                 let unresolved = JournalReplay.apply(records, to: &state)
-                let recorder = StateRecorder(state: state, backend: backend, journal: try backend.openJournal())
+                let recorder = StateRecorder(state: state, backend: backend, journal: try await backend.openJournal(for: lock), lock: lock)
                 if !unresolved.isEmpty {
                     let notes = try await Recovery.resolve(unresolved, desired: desired, recorder: recorder, client: client)
                     for note in notes { observer?.notice(note) }
@@ -154,14 +155,14 @@ public struct StateSession: Sendable {
             }
             return StateSession(backend: backend, endpoint: endpoint, state: state, existed: existed, lock: lock, observer: observer)
         } catch {
-            lock.release()
+            await lock.release()
             throw error
         }
     }
 
-    private static func takeLock(backend: any StateBackend, operation: String, timeout: Duration,
-                                 observer: (any SessionObserver)?) throws(StateError) -> StateLockHandle {
-        let lock = try backend.lock(operation: operation, timeout: timeout)
+    private static func takeLock(backend: any StateBackend, sets: [String]?, operation: String, timeout: Duration,
+                                 observer: (any SessionObserver)?) async throws(StateError) -> any StateLock {
+        let lock = try await backend.lock(sets: sets, operation: operation, timeout: timeout)
         if let stale = lock.replacedStale {
             observer?.notice(SessionNotice(.note, .staleLockTakenOver,
                 "took over the lock of a run that no longer exists (pid \(stale.pid) on \(stale.host), \(stale.operation) since \(stale.created))"))
@@ -170,8 +171,8 @@ public struct StateSession: Sendable {
     }
 
     /// The stored state, bound to `endpoint` when one is given; a new empty state when there is none and `create`.
-    private static func load(backend: any StateBackend, endpoint: String?, create: Bool) throws -> (State, existed: Bool) {
-        guard let state = try backend.load() else {
+    private static func load(backend: any StateBackend, endpoint: String?, create: Bool) async throws -> (State, existed: Bool) {
+        guard let state = try await backend.load() else {
             guard create, let endpoint else {
                 throw SessionError("there is no state at \(backend.description) yet")
             }
@@ -182,13 +183,25 @@ public struct StateSession: Sendable {
     }
 
     /// Lets go of the lock, if this session holds one. Safe to call more than once.
-    public func release() {
-        lock?.release()
+    public func release() async {
+        await lock?.release()
+    }
+
+    /// Runs `body` with the session, and lets go of its lock afterwards whatever happens.
+    public mutating func whileOpen<T>(_ body: (inout StateSession) async throws -> T) async throws -> T {
+        do {
+            let result = try await body(&self)
+            await release()
+            return result
+        } catch {
+            await release()
+            throw error
+        }
     }
 
     /// `batchctl state unlock LOCK_ID`: removes the lock on `backend` only when `id` is its id.
-    public static func unlock(backend: any StateBackend, id: String) throws(StateError) {
-        try backend.unlock(id: id)
+    public static func unlock(backend: any StateBackend, id: String) async throws(StateError) {
+        try await backend.unlock(id: id)
     }
 
     // MARK: - Planning
@@ -241,8 +254,8 @@ public struct StateSession: Sendable {
     /// `cancellation` stops new requests (the front end sets it on Ctrl-C); what was sent is recorded either way.
     public mutating func apply(_ plan: Plan, desired: [String: DesiredTask], client: BatchTaskClient, options: ApplyOptions,
                                observer: (any ApplyObserver)?, cancellation: CancellationFlag) async throws -> ApplyReport {
-        try requireLock("apply a plan")
-        let recorder = StateRecorder(state: state, backend: backend, journal: try backend.openJournal())
+        let lock = try requireLock("apply a plan")
+        let recorder = StateRecorder(state: state, backend: backend, journal: try await backend.openJournal(for: lock), lock: lock)
         let executor = Executor(client: client, recorder: recorder, desired: desired, options: options,
                                 observer: observer, cancellation: cancellation)
         let report = await executor.run(plan)
@@ -253,7 +266,7 @@ public struct StateSession: Sendable {
 
     /// Adopts task `id`, which the API already holds, at `task`'s address; journaled like a create.
     public mutating func importTask(_ task: DesiredTask, id: Int32, client: BatchTaskClient) async throws -> StateEntry {
-        try requireLock("import a task")
+        let lock = try requireLock("import a task")
         if let existing = state.tasks[task.address] {
             throw SessionError("\(task.address) is already in the state as task \(existing.id); `batchctl state rm \(task.address)` first to import another")
         }
@@ -262,7 +275,7 @@ public struct StateSession: Sendable {
         }
         guard let live = try await client.get(id) else { throw SessionError("the API has no task \(id)") }
         let entry = Import.entry(for: task, id: id, live: live, at: Timestamp.now())
-        let recorder = StateRecorder(state: state, backend: backend, journal: try backend.openJournal())
+        let recorder = StateRecorder(state: state, backend: backend, journal: try await backend.openJournal(for: lock), lock: lock)
         let sequence = try await recorder.intent(.import, address: task.address, id: id, fingerprint: nil)
         try await recorder.outcome(sequence, address: task.address, .created(entry))
         state = try await recorder.finish()
@@ -271,15 +284,17 @@ public struct StateSession: Sendable {
     }
 
     /// Edits the state alone (`state rm`, `state mv`) and saves it; returns what was saved.
-    public mutating func edit(_ change: (inout State) throws -> Void) throws -> State {
+    public mutating func edit(_ change: (inout State) throws -> Void) async throws -> State {
         try requireLock("edit the state")
         var edited = state
         try change(&edited)
-        state = try backend.save(edited)
+        state = try await backend.save(edited)
         return state
     }
 
-    private func requireLock(_ what: String) throws(SessionError) {
-        guard lock != nil else { throw SessionError("cannot \(what) in a session opened without the lock") }
+    @discardableResult
+    private func requireLock(_ what: String) throws(SessionError) -> any StateLock {
+        guard let lock else { throw SessionError("cannot \(what) in a session opened without the lock") }
+        return lock
     }
 }

@@ -16,7 +16,7 @@ import Darwin
 /// two fsyncs when an fsync takes longer than the interval (5 ms; an fsync took 0.2 to 9 ms on the shared
 /// build machine). `sync()` makes everything appended so far durable before it returns. Appends never wait
 /// for an fsync: about 170,000-230,000 records/s from 10 tasks there, against 400-5,000 with an fsync each.
-public final class JournalWriter: Sendable {
+public final class JournalWriter: StateJournal {
     /// The journal file, for messages.
     public let path: String
     /// The highest sequence already in the journal when it was opened (0 for a new one). New intents should

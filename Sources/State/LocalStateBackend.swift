@@ -105,39 +105,78 @@ public final class LocalStateBackend: StateBackend {
 
     // MARK: Lock
 
+    /// The one lock of the file, whatever `sets` asks for: a file is written whole.
+    public func lock(sets: [String]?, operation: String, timeout: Duration) async throws(StateError) -> any StateLock {
+        var attempt = LockAttempt(info: LockInfo.current(operation: operation), deadline: ContinuousClock.now.advanced(by: timeout))
+        while true {
+            switch try attemptLock(&attempt, timeout: timeout) {
+            case .taken(let handle): return handle
+            case .wait(let pause):
+                do {
+                    try await Task.sleep(for: pause)
+                } catch {
+                    throw StateError(.locked, "cancelled while waiting for the lock on \(path)")
+                }
+            }
+        }
+    }
+
+    /// `lock(sets:operation:timeout:)` for a caller that may block its thread.
     public func lock(operation: String, timeout: Duration) throws(StateError) -> StateLockHandle {
-        try FileSystem.createDirectory(of: lockPath)
-        var info = LockInfo.current(operation: operation)
+        var attempt = LockAttempt(info: LockInfo.current(operation: operation), deadline: ContinuousClock.now.advanced(by: timeout))
+        while true {
+            switch try attemptLock(&attempt, timeout: timeout) {
+            case .taken(let handle): return handle
+            case .wait(let pause): Thread.sleep(forTimeInterval: pause.seconds)
+            }
+        }
+    }
+
+    private struct LockAttempt {
+        var info: LockInfo
+        var deadline: ContinuousClock.Instant
         var replacedStale: LockInfo?
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
+    }
+
+    private enum LockStep {
+        case taken(StateLockHandle)
+        case wait(Duration)
+    }
+
+    /// One try at the lock file: taken, or how long to wait before the next try; throws once the deadline passed.
+    private func attemptLock(_ attempt: inout LockAttempt, timeout: Duration) throws(StateError) -> LockStep {
+        try FileSystem.createDirectory(of: lockPath)
         while true {
             // "since when" is when the lock was taken, not when this run began to wait for it.
-            info.created = Timestamp.now()
-            if try LockFile.create(lockPath, info: info) {
-                return StateLockHandle(info: info, lockPath: lockPath, replacedStale: replacedStale)
+            attempt.info.created = Timestamp.now()
+            if try LockFile.create(lockPath, info: attempt.info) {
+                return .taken(StateLockHandle(info: attempt.info, lockPath: lockPath, replacedStale: attempt.replacedStale))
             }
             if case .held(let holder) = LockFile.read(lockPath), holder.isStale, LockFile.removeStale(lockPath, holder: holder) {
                 // A run killed on this host cannot release its lock; the next run takes it over, and says so.
-                replacedStale = holder
+                attempt.replacedStale = holder
                 continue
             }
-            let now = clock.now
-            if now >= deadline {
+            let now = ContinuousClock.now
+            if now >= attempt.deadline {
                 // Read the holder only to report it; between a failed create and this read it may have let go,
                 // in which case one more attempt is due.
                 switch LockFile.read(lockPath) {
                 case .free:
-                    if try LockFile.create(lockPath, info: info) {
-                        return StateLockHandle(info: info, lockPath: lockPath, replacedStale: replacedStale)
+                    if try LockFile.create(lockPath, info: attempt.info) {
+                        return .taken(StateLockHandle(info: attempt.info, lockPath: lockPath, replacedStale: attempt.replacedStale))
                     }
                     throw lockedError(waited: timeout)
                 case .held, .unreadable:
                     throw lockedError(waited: timeout)
                 }
             }
-            Thread.sleep(forTimeInterval: min(lockPollInterval, now.duration(to: deadline)).seconds)
+            return .wait(min(lockPollInterval, now.duration(to: attempt.deadline)))
         }
+    }
+
+    public func checkUnlocked(sets: [String]?) throws(StateError) {
+        try checkUnlocked()
     }
 
     public func checkUnlocked() throws(StateError) {
@@ -202,6 +241,18 @@ public final class LocalStateBackend: StateBackend {
             throw error
         }
         return JournalWriter(fd: fd, path: journalPath, existingHighestSequence: highest, syncInterval: journalSyncInterval)
+    }
+
+    public func openJournal(for lock: any StateLock) throws(StateError) -> any StateJournal {
+        try openJournal()
+    }
+
+    public func readJournal(for lock: (any StateLock)?) throws(StateError) -> [JournalRecord] {
+        try readJournal()
+    }
+
+    public func removeJournal(for lock: any StateLock) throws(StateError) {
+        try removeJournal()
     }
 
     public func readJournal() throws(StateError) -> [JournalRecord] {

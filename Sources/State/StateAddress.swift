@@ -16,4 +16,9 @@ public enum StateAddress {
     }
 
     public static func isDeposed(_ address: String) -> Bool { parseDeposed(address) != nil }
+
+    /// The task set an address belongs to: the part before its first `/` (a deposed entry's too).
+    public static func setName(of address: String) -> String {
+        address.firstIndex(of: "/").map { String(address[..<$0]) } ?? address
+    }
 }

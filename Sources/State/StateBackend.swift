@@ -1,21 +1,49 @@
-/// Where the state lives, behind the few operations the commands need, so a shared backend (PostgreSQL with
-/// advisory locks) can sit beside the local file without the planner or executor knowing which one it is.
+/// Where the state lives, behind the few operations the commands need, so that a shared backend (PostgreSQL) sits
+/// beside the local file without the planner or executor knowing which one it is.
+///
+/// Locks are per task set where the backend can tell sets apart (PostgreSQL); the file has one lock for all.
 public protocol StateBackend: Sendable {
-    /// Names the state in messages: `batchctl.state.json`.
+    /// Names the state in messages: `batchctl.state.json`, or a URL without its password.
     var description: String { get }
     /// nil when there is no state yet; a state that exists but cannot be read is an error, never nil.
-    func load() throws(StateError) -> State?
+    func load() async throws(StateError) -> State?
     /// Bumps the serial, writes atomically and returns what was written; pass that (or what is derived from
-    /// it) to the next save.
-    func save(_ state: State) throws(StateError) -> State
-    /// Takes the exclusive lock, waiting up to `timeout` for a holder to let go.
-    func lock(operation: String, timeout: Duration) throws(StateError) -> StateLockHandle
-    /// For commands that only read (plan): fails naming the holder while an exclusive lock is held.
-    func checkUnlocked() throws(StateError)
+    /// it) to the next save. A backend with per-set locks writes only the entries of the sets it holds, and
+    /// refuses a save that changed another set's entries.
+    func save(_ state: State) async throws(StateError) -> State
+    /// Takes the exclusive lock of these task sets (nil: of the whole state), waiting up to `timeout` for holders
+    /// to let go.
+    func lock(sets: [String]?, operation: String, timeout: Duration) async throws(StateError) -> any StateLock
+    /// For commands that only read (plan): fails naming the holder while one of these sets (nil: any) is locked.
+    func checkUnlocked(sets: [String]?) async throws(StateError)
     /// `batchctl state unlock LOCK_ID`: removes the lock only when `id` is its id.
-    func unlock(id: String) throws(StateError)
-    func openJournal() throws(StateError) -> JournalWriter
-    /// A torn last line (a crash mid-write) is left out; any other malformed line is an error.
-    func readJournal() throws(StateError) -> [JournalRecord]
-    func removeJournal() throws(StateError)
+    func unlock(id: String) async throws(StateError)
+    /// The journal of the run that holds `lock`.
+    func openJournal(for lock: any StateLock) async throws(StateError) -> any StateJournal
+    /// What interrupted runs left: with `lock`, of the sets it holds; without, of every set. A torn last record (a
+    /// crash mid-write) is left out; any other malformed record is an error.
+    func readJournal(for lock: (any StateLock)?) async throws(StateError) -> [JournalRecord]
+    /// Removes the journal of `lock`'s run, and what `readJournal(for:)` returned to it: all of it is in the state now.
+    func removeJournal(for lock: any StateLock) async throws(StateError)
+}
+
+/// A held state lock. Not released on deinit: dropping the handle by mistake must not unlock a running apply.
+public protocol StateLock: Sendable {
+    var info: LockInfo { get }
+    /// The lock of a run that died, which this one took over.
+    var replacedStale: LockInfo? { get }
+    /// Lets go, once; later calls do nothing.
+    func release() async
+}
+
+/// Where a run writes its intents and outcomes: before each request, and after its answer.
+public protocol StateJournal: Sendable {
+    /// The highest sequence already in the journal when it was opened (0 for a new one); new intents follow it.
+    var existingHighestSequence: Int { get }
+    /// The record survives a kill of this process once this returns.
+    func append(_ record: JournalRecord) async throws(StateError)
+    /// Everything appended before the call survives a machine crash once this returns.
+    func sync() async throws(StateError)
+    /// Syncs the rest and closes; later calls do nothing.
+    func close() async throws(StateError)
 }

@@ -7,8 +7,8 @@ import Darwin
 #endif
 import Synchronization
 
-/// A held state lock. Not released on deinit: dropping the handle by mistake must not unlock a running apply.
-public final class StateLockHandle: Sendable {
+/// A held lock file. Not released on deinit: dropping the handle by mistake must not unlock a running apply.
+public final class StateLockHandle: StateLock {
     public let info: LockInfo
     /// The lock of a run that died on this host, which this one took over.
     public let replacedStale: LockInfo?

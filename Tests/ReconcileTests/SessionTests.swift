@@ -19,7 +19,7 @@ import Testing
             let tasks = (1...3).map { world.task("t\($0)") }
             let report = try await world.apply(tasks)
             #expect(report.succeeded == 3)
-            let session = try world.read()
+            let session = try await world.read()
             #expect(session.state.tasks.count == 3)
             for task in tasks {
                 let entry = try #require(session.state.tasks[task.address])
@@ -36,7 +36,7 @@ import Testing
                 var task = world.task("job")
                 task.lifecycle.createBeforeDestroy = createBeforeDestroy
                 _ = try await world.apply([task])
-                let old = try #require(try world.read().state.tasks[task.address]?.id)
+                let old = try #require(try await world.read().state.tasks[task.address]?.id)
 
                 task.info.parameterObject = ["changed": "yes"]
                 let plan = try await world.plan([task])
@@ -45,7 +45,7 @@ import Testing
                 let report = try await world.apply([task])
                 #expect(report.succeeded == 1, "\(report.outcomes)")
 
-                let state = try world.read().state
+                let state = try await world.read().state
                 let new = try #require(state.tasks[task.address]?.id)
                 #expect(new != old)
                 #expect(state.tasks.count == 1, "no deposed entry is left: \(state.tasks.keys.sorted())")
@@ -62,7 +62,7 @@ import Testing
             // A create-before-destroy replace killed after the new task was made and before the old one was
             // deleted leaves the old task at the deposed address.
             let stray = try await world.client.create(world.task("job").info)
-            var state = try world.read().state
+            var state = try await world.read().state
             let deposed = StateAddress.deposed(task.address, id: stray)
             state.tasks[deposed] = try #require(state.tasks[task.address]).with(id: stray)
             _ = try world.backend.save(state)
@@ -71,7 +71,7 @@ import Testing
             #expect(plan.actions.filter { $0.kind != .noop }.map(\.address) == [deposed])
             #expect(plan.actions.first { $0.address == deposed }?.kind == .delete)
             _ = try await world.apply([task])
-            #expect(try world.read().state.tasks.keys.sorted() == [task.address])
+            #expect(try await world.read().state.tasks.keys.sorted() == [task.address])
             #expect(try await world.client.get(stray) == nil)
         }
     }
@@ -82,7 +82,7 @@ import Testing
             task.info.parameterObject = ["n": "1", "full": "true"]
             _ = try await world.apply([task])
             // A state written before ParameterObject was a string dictionary recorded the number and the boolean.
-            var state = try world.read().state
+            var state = try await world.read().state
             let entry = try #require(state.tasks[task.address])
             var applied = try #require(entry.applied.objectValue)
             applied["ParameterObject"] = ["n": 1, "full": true]
@@ -90,7 +90,7 @@ import Testing
                                                    appliedAt: entry.appliedAt, source: entry.source)
             _ = try world.backend.save(state)
 
-            let session = try world.read()
+            let session = try await world.read()
             let plan = try session.plan(ExpansionResult(tasks: [task]), live: nil, options: PlanOptions(endpoint: world.endpoint))
             #expect(plan.actions.map(\.kind) == [.replace], "ParameterObject is not updatable: the task is made again")
             let change = try #require(plan.actions.first?.changes.first)
@@ -112,7 +112,6 @@ import Testing
             let notices = NoticeLog()
             var session = try await StateSession.open(world.write, backend: world.backend, endpoint: world.endpoint,
                                                       client: world.client, desired: [task.address: task], observer: notices)
-            defer { session.release() }
             #expect(session.state.tasks[task.address]?.id == made)
             #expect(notices.kinds.contains(.requestResolved))
             #expect(notices.kinds.contains(.journalRecovered))
@@ -124,6 +123,7 @@ import Testing
                                                  observer: nil, cancellation: CancellationFlag())
             #expect(report.outcomes.isEmpty)
             #expect(try await world.client.queryAll(filter: nil).count == 1)
+            await session.release()
         }
     }
 
@@ -137,16 +137,16 @@ import Testing
             try journal.close()
 
             let notices = NoticeLog()
-            let session = try StateSession.open(.read, backend: world.backend, endpoint: world.endpoint, observer: notices)
+            let session = try await StateSession.open(.read, backend: world.backend, endpoint: world.endpoint, observer: notices)
             #expect(session.state.tasks[task.address]?.id == 41)
             #expect(notices.messages == ["an interrupted run left \(world.backend.description).journal; it is replayed here, and the next apply checks its 1 unanswered request against the API"])
             #expect(FileManager.default.fileExists(atPath: world.backend.journalPath))
             #expect(try world.backend.load() == nil, "a reading session writes nothing")
 
             // An edit of the state alone needs that recovery first.
-            #expect(throws: SessionError.self) {
-                _ = try StateSession.open(.edit(operation: "state rm", lockTimeout: .zero), backend: world.backend,
-                                          endpoint: world.endpoint, observer: nil)
+            await #expect(throws: SessionError.self) {
+                _ = try await StateSession.open(.edit(operation: "state rm", lockTimeout: .zero), backend: world.backend,
+                                                endpoint: world.endpoint, observer: nil)
             }
         }
     }
@@ -154,12 +154,12 @@ import Testing
     @Test func aStateBoundToAnotherEndpointIsRefused() async throws {
         try await withWorld { world in
             _ = try await world.apply([world.task("job")])
-            let error = #expect(throws: StateError.self) {
-                _ = try StateSession.open(.read, backend: world.backend, endpoint: "https://elsewhere.example/api/v1", observer: nil)
+            let error = await #expect(throws: StateError.self) {
+                _ = try await StateSession.open(.read, backend: world.backend, endpoint: "https://elsewhere.example/api/v1", observer: nil)
             }
             #expect(error?.kind == .endpointMismatch)
             // A trailing slash is not another endpoint.
-            _ = try StateSession.open(.read, backend: world.backend, endpoint: world.endpoint + "/", observer: nil)
+            _ = try await StateSession.open(.read, backend: world.backend, endpoint: world.endpoint + "/", observer: nil)
         }
     }
 
@@ -167,12 +167,12 @@ import Testing
         try await withWorld { world in
             let writer = try await StateSession.open(world.write, backend: world.backend, endpoint: world.endpoint,
                                                      client: world.client, desired: [:], observer: nil)
-            let error = #expect(throws: StateError.self) {
-                _ = try StateSession.open(.read, backend: world.backend, endpoint: world.endpoint, observer: nil)
+            let error = await #expect(throws: StateError.self) {
+                _ = try await StateSession.open(.read, backend: world.backend, endpoint: world.endpoint, observer: nil)
             }
             #expect(error?.kind == .locked)
-            writer.release()
-            _ = try StateSession.open(.read, backend: world.backend, endpoint: world.endpoint, observer: nil)
+            await writer.release()
+            _ = try await StateSession.open(.read, backend: world.backend, endpoint: world.endpoint, observer: nil)
         }
     }
 
@@ -183,7 +183,6 @@ import Testing
             task.info.description = "the manifest says otherwise"
             var session = try await StateSession.open(world.write, backend: world.backend, endpoint: world.endpoint,
                                                       client: world.client, desired: [task.address: task], observer: nil)
-            defer { session.release() }
             let entry = try await session.importTask(task, id: id, client: world.client)
             #expect(entry.id == id)
             #expect(entry.applied["Description"] == .string("Task job"))
@@ -192,6 +191,7 @@ import Testing
             await #expect(throws: SessionError.self) { _ = try await session.importTask(task, id: id, client: world.client) }
             let plan = try session.plan(ExpansionResult(tasks: [task]), live: nil, options: PlanOptions(endpoint: world.endpoint))
             #expect(plan.actions.map(\.kind) == [.update], "the next plan shows how the manifest differs")
+            await session.release()
         }
     }
 
@@ -201,7 +201,6 @@ import Testing
             _ = try await world.apply(tasks)
             var session = try await StateSession.open(world.write, backend: world.backend, endpoint: world.endpoint,
                                                       client: world.client, desired: [:], observer: nil)
-            defer { session.release() }
             let plan = try session.destroyPlan(targets: try TaskSelection(targets: ["*/a*"], excludes: ["set/a2"]), sets: ["set"])
             let typo = #expect(throws: SessionError.self) {
                 _ = try session.destroyPlan(targets: try TaskSelection(targets: ["set/a1", "set/zz*"]), sets: nil)
@@ -218,6 +217,7 @@ import Testing
                                                  observer: nil, cancellation: CancellationFlag())
             #expect(report.succeeded == 1)
             #expect(session.state.tasks.keys.sorted() == ["other/b1", "set/a2"])
+            await session.release()
         }
     }
 }
@@ -242,12 +242,12 @@ struct World: Sendable {
                            info: info)
     }
 
-    func read() throws -> StateSession {
-        try StateSession.open(.read, backend: backend, endpoint: endpoint, observer: nil)
+    func read() async throws -> StateSession {
+        try await StateSession.open(.read, backend: backend, endpoint: endpoint, observer: nil)
     }
 
     func plan(_ tasks: [DesiredTask]) async throws -> Plan {
-        let session = try read()
+        let session = try await read()
         let live = try await session.refresh(client: client, concurrency: 4)
         return try session.plan(ExpansionResult(tasks: tasks), live: live, options: PlanOptions(endpoint: endpoint))
     }
@@ -257,11 +257,12 @@ struct World: Sendable {
         let desired = Dictionary(uniqueKeysWithValues: tasks.map { ($0.address, $0) })
         var session = try await StateSession.open(write, backend: backend, endpoint: endpoint, client: client,
                                                   desired: desired, observer: nil)
-        defer { session.release() }
-        let live = try await session.refresh(client: client, concurrency: 4)
-        let plan = try session.plan(ExpansionResult(tasks: tasks), live: live, options: PlanOptions(endpoint: endpoint))
-        return try await session.apply(plan, desired: desired, client: client, options: ApplyOptions(), observer: nil,
-                                       cancellation: CancellationFlag())
+        return try await session.whileOpen { session in
+            let live = try await session.refresh(client: client, concurrency: 4)
+            let plan = try session.plan(ExpansionResult(tasks: tasks), live: live, options: PlanOptions(endpoint: endpoint))
+            return try await session.apply(plan, desired: desired, client: client, options: ApplyOptions(), observer: nil,
+                                           cancellation: CancellationFlag())
+        }
     }
 }
 

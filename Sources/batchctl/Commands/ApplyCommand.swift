@@ -2,6 +2,7 @@ import ArgumentParser
 import Manifest
 import Planning
 import Reconcile
+import State
 
 /// `batchctl apply [PLANFILE]`: carry out a saved plan, or a fresh one after showing it and asking.
 struct ApplyCommand: ReportingCommand {
@@ -41,23 +42,39 @@ struct ApplyCommand: ReportingCommand {
         let name = try endpoint.name(project: project)
         let backend = try stateOptions.backend(project: project)
         let report = try await endpoint.withConnection(project: project, parallelism: parallelism, tenantWait: tenant.duration) { connection in
-            var session = try await StateSession.open(stateOptions.write("apply"), backend: backend, endpoint: name,
-                                                      client: connection.client, desired: desired, observer: NoticePrinter())
-            defer { session.release() }
-            let plan: Plan
-            if let planFile {
-                plan = try session.savedPlan(at: planFile, desired: result.tasks)
-            } else {
-                let live = planning.refresh ? try await session.refresh(client: connection.client, concurrency: parallelism) : nil
-                plan = try session.plan(result, live: live, options: planning.options(endpoint: name, selection: targeting.selection(input)))
+            var session = try await StateSession.open(stateOptions.write("apply", sets: lockedSets(result)), backend: backend,
+                                                      endpoint: name, client: connection.client, desired: desired, observer: NoticePrinter())
+            return try await session.whileOpen { session in
+                try await apply(result, session: &session, connection: connection, parallelism: parallelism)
             }
-            Terminal.out(PlanRendering.text(plan, style: Style(enabled: Terminal.usesColor(1)),
-                                            showFieldsOfCreates: plan.count(.create) <= 50))
-            guard plan.hasChanges else { return ApplyReport(outcomes: [], interrupted: false) }
-            if planFile == nil && !autoApprove { try Confirmation.ask("Apply these changes?") }
-            return try await Execution.run(plan, desired: desired, session: &session, client: connection.client,
-                                           parallelism: parallelism, wait: wait, verb: "apply")
         }
         try Execution.finish(report)
+    }
+
+    /// The task sets this apply may change: those of the manifests and of the moves out of others; every set with
+    /// `--prune` (which deletes what left the manifests) or with a saved plan (which may name any).
+    private func lockedSets(_ result: ExpansionResult) -> [String]? {
+        guard planFile == nil, !planning.prune else { return nil }
+        let names = result.sets.map(\.name) + result.moves.map { StateAddress.setName(of: $0.from) }
+        return Array(Set(names)).sorted()
+    }
+
+    private func apply(_ result: ExpansionResult, session: inout StateSession, connection: Connection,
+                       parallelism: Int) async throws -> ApplyReport {
+        let desired = result.tasksByAddress
+        let name = session.endpoint
+        let plan: Plan
+        if let planFile {
+            plan = try session.savedPlan(at: planFile, desired: result.tasks)
+        } else {
+            let live = planning.refresh ? try await session.refresh(client: connection.client, concurrency: parallelism) : nil
+            plan = try session.plan(result, live: live, options: planning.options(endpoint: name, selection: targeting.selection(input)))
+        }
+        Terminal.out(PlanRendering.text(plan, style: Style(enabled: Terminal.usesColor(1)),
+                                        showFieldsOfCreates: plan.count(.create) <= 50))
+        guard plan.hasChanges else { return ApplyReport(outcomes: [], interrupted: false) }
+        if planFile == nil && !autoApprove { try Confirmation.ask("Apply these changes?") }
+        return try await Execution.run(plan, desired: desired, session: &session, client: connection.client,
+                                       parallelism: parallelism, wait: wait, verb: "apply")
     }
 }

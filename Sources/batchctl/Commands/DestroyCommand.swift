@@ -35,14 +35,15 @@ struct DestroyCommand: ReportingCommand {
         let report = try await endpoint.withConnection(project: project, parallelism: parallelism, tenantWait: tenant.duration) { connection in
             var session = try await StateSession.open(stateOptions.write("destroy"), backend: backend, endpoint: name,
                                                       client: connection.client, desired: [:], observer: NoticePrinter())
-            defer { session.release() }
-            let plan = try session.destroyPlan(targets: targets, sets: sets)
-            Terminal.out(PlanRendering.text(plan, style: Style(enabled: Terminal.usesColor(1))))
-            guard plan.hasChanges else { return ApplyReport(outcomes: [], interrupted: false) }
-            let count = plan.count(.delete)
-            if !autoApprove { try Confirmation.ask("Destroy \(count) task\(count == 1 ? "" : "s")?") }
-            return try await Execution.run(plan, desired: [:], session: &session, client: connection.client,
-                                           parallelism: parallelism, wait: false, verb: "destroy")
+            return try await session.whileOpen { session in
+                let plan = try session.destroyPlan(targets: targets, sets: sets)
+                Terminal.out(PlanRendering.text(plan, style: Style(enabled: Terminal.usesColor(1))))
+                guard plan.hasChanges else { return ApplyReport(outcomes: [], interrupted: false) }
+                let count = plan.count(.delete)
+                if !autoApprove { try Confirmation.ask("Destroy \(count) task\(count == 1 ? "" : "s")?") }
+                return try await Execution.run(plan, desired: [:], session: &session, client: connection.client,
+                                               parallelism: parallelism, wait: false, verb: "destroy")
+            }
         }
         try Execution.finish(report)
     }

@@ -25,7 +25,7 @@ struct DriftCommand: ReportingCommand {
         // The manifests say which fields lifecycle.ignoreChanges leaves alone.
         let result = try input.expand(project: project)
         let name = try endpoint.name(project: project)
-        let session = try StateSession.open(.read, backend: stateOptions.backend(project: project), endpoint: name,
+        let session = try await StateSession.open(.read, backend: stateOptions.backend(project: project), endpoint: name,
                                             observer: NoticePrinter())
         let parallelism = parallelism.resolve(project)
         let live = try await endpoint.withConnection(project: project, parallelism: parallelism) { connection in

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Diagnostics
 import Reconcile
+import State
 
 /// `batchctl import ADDR ID`: adopt a task that already exists on the server.
 struct ImportCommand: ReportingCommand {
@@ -28,10 +29,9 @@ struct ImportCommand: ReportingCommand {
         let name = try endpoint.name(project: project)
         let backend = try stateOptions.backend(project: project)
         try await endpoint.withConnection(project: project, parallelism: 1) { connection in
-            var session = try await StateSession.open(stateOptions.write("import"), backend: backend, endpoint: name,
+            var session = try await StateSession.open(stateOptions.write("import", sets: [StateAddress.setName(of: address)]), backend: backend, endpoint: name,
                                                       client: connection.client, desired: [address: task], observer: NoticePrinter())
-            defer { session.release() }
-            _ = try await session.importTask(task, id: id, client: connection.client)
+            _ = try await session.whileOpen { session in try await session.importTask(task, id: id, client: connection.client) }
         }
         Terminal.out("Imported task \(id) as \(address). Run `batchctl plan` to see how it differs from the manifest.\n")
     }

@@ -36,7 +36,7 @@ struct PlanCommand: ReportingCommand {
         let selection = try targeting.selection(input)
         // The state is read while the manifests expand: both take a while at 100,000 tasks.
         let backend = try stateOptions.backend(project: project)
-        let reading = Task.detached { try StateSession.open(.read, backend: backend, endpoint: name, observer: NoticePrinter()) }
+        let reading = Task.detached { try await StateSession.open(.read, backend: backend, endpoint: name, observer: NoticePrinter()) }
         let result: ExpansionResult
         do {
             result = try input.expand(project: project)

@@ -21,16 +21,15 @@ struct StateCommand: AsyncParsableCommand {
         }
 
         /// The state as stored, without a lock (a running apply may be writing it).
-        func inspect() throws -> State {
-            try StateSession.open(.inspect, backend: backend(), endpoint: "", observer: NoticePrinter()).state
+        func inspect() async throws -> State {
+            try await StateSession.open(.inspect, backend: backend(), endpoint: "", observer: NoticePrinter()).state
         }
 
         /// Locks, lets `change` edit the state, saves, and prints `message` with the new serial.
-        func edit(_ operation: String, _ change: (inout State) throws -> String) throws {
-            var session = try StateSession.open(stateOptions.edit(operation), backend: backend(), endpoint: "", observer: NoticePrinter())
-            defer { session.release() }
+        func edit(_ operation: String, _ change: (inout State) throws -> String) async throws {
+            var session = try await StateSession.open(stateOptions.edit(operation), backend: backend(), endpoint: "", observer: NoticePrinter())
             var message = ""
-            let saved = try session.edit { state in message = try change(&state) }
+            let saved = try await session.whileOpen { session in try await session.edit { state in message = try change(&state) } }
             Terminal.out(message + " (state serial \(saved.serial))\n")
         }
     }
@@ -40,7 +39,7 @@ struct StateCommand: AsyncParsableCommand {
         @OptionGroup var location: Location
 
         func execute() async throws {
-            let state = try location.inspect()
+            let state = try await location.inspect()
             // The addresses alone are sorted: sorting (address, entry) pairs copies every entry.
             let rows = state.tasks.keys.sorted().compactMap { address in
                 state.tasks[address].map { [address, String($0.id), $0.appliedAt] }
@@ -55,7 +54,7 @@ struct StateCommand: AsyncParsableCommand {
         @Argument(help: "The address.") var address: String
 
         func execute() async throws {
-            let state = try location.inspect()
+            let state = try await location.inspect()
             guard let entry = state.tasks[address] else { throw CommandFailure("the state has no \(address)") }
             let json: JSONValue = .object([
                 "address": .string(address), "id": .int(Int64(entry.id)), "fingerprint": .string(entry.fingerprint),
@@ -71,7 +70,7 @@ struct StateCommand: AsyncParsableCommand {
         @Argument(help: "The address.") var address: String
 
         func execute() async throws {
-            try location.edit("state rm") { state in
+            try await location.edit("state rm") { state in
                 guard let entry = state.tasks.removeValue(forKey: address) else { throw CommandFailure("the state has no \(address)") }
                 return "Removed \(address) (task \(entry.id) stays on the server, unmanaged)"
             }
@@ -89,7 +88,7 @@ struct StateCommand: AsyncParsableCommand {
         }
 
         func execute() async throws {
-            try location.edit("state mv") { state in
+            try await location.edit("state mv") { state in
                 guard state.tasks[to] == nil else { throw CommandFailure("the state already has \(to)") }
                 guard let entry = state.tasks.removeValue(forKey: from) else { throw CommandFailure("the state has no \(from)") }
                 state.tasks[to] = entry
@@ -104,7 +103,7 @@ struct StateCommand: AsyncParsableCommand {
         @Argument(help: "The lock id, as the lock error printed it.") var lockID: String
 
         func execute() async throws {
-            try StateSession.unlock(backend: location.backend(), id: lockID)
+            try await StateSession.unlock(backend: location.backend(), id: lockID)
             Terminal.out("Removed lock \(lockID).\n")
         }
     }

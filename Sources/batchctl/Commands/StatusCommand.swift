@@ -20,7 +20,7 @@ struct StatusCommand: ReportingCommand {
     func execute() async throws {
         let project = try global.enterProject()
         let name = try endpoint.name(project: project)
-        let session = try StateSession.open(.read, backend: stateOptions.backend(project: project), endpoint: name,
+        let session = try await StateSession.open(.read, backend: stateOptions.backend(project: project), endpoint: name,
                                             observer: NoticePrinter())
         let selection = try targeting.selection()
         try session.checkPatterns(selection)

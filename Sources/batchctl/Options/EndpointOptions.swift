@@ -225,9 +225,9 @@ struct StateOptions: ParsableArguments {
         return try StateLocation.backend(for: given ?? project.state ?? "batchctl.state.json")
     }
 
-    /// Write access for `operation`, waiting `--lock-timeout` for the lock.
-    func write(_ operation: String) -> StateSession.Access {
-        .write(operation: operation, lockTimeout: .milliseconds(Int64(lockTimeout * 1000)))
+    /// Write access for `operation` to `sets` (nil: every task set), waiting `--lock-timeout` for the lock.
+    func write(_ operation: String, sets: [String]? = nil) -> StateSession.Access {
+        .write(operation: operation, lockTimeout: .milliseconds(Int64(lockTimeout * 1000)), sets: sets)
     }
 
     func edit(_ operation: String) -> StateSession.Access {

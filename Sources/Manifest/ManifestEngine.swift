@@ -8,6 +8,11 @@ import YAML
 public struct ManifestOptions: Sendable {
     /// Manifest files and directories.
     public var paths: [String]
+    /// The var files the project file names, weakest first: its own `varFiles`, then the chosen environment's
+    /// (with that environment's name).
+    public var projectVarFiles: [(path: String, environment: String?)] = []
+    /// The chosen environment's `vars`: stronger than every var file the project names, weaker than `varFiles`.
+    public var projectVars: [VarOverride] = []
     /// `--var-file` paths, weakest first.
     public var varFiles: [String] = []
     /// `--var name=value`, in the order given.
@@ -26,6 +31,17 @@ public struct ManifestOptions: Sendable {
 
     public init(paths: [String]) {
         self.paths = paths
+    }
+
+    /// What the project file says: its manifests, and the var files and vars of the project and its environment.
+    public init(project: Project) {
+        self.init(paths: project.manifests)
+        projectVarFiles = project.varFiles.map { ($0, nil) }
+        if let environment = project.environment {
+            projectVarFiles += environment.varFiles.map { ($0, environment.name) }
+            projectVars = environment.vars
+        }
+        projectFile = project.file
     }
 }
 
@@ -60,7 +76,7 @@ public enum ManifestEngine {
         let loader = Loader(options: LoaderOptions(root: options.root, allowIncludeOutside: options.allowIncludeOutside))
         let overrides = loadOverrides(options, loader: loader, diagnostics: diagnostics)
         let sources = ManifestSources.load(
-            paths: options.paths, skipping: Set(options.varFiles), projectFile: options.projectFile,
+            paths: options.paths, skipping: Set(options.projectVarFiles.map(\.path) + options.varFiles), projectFile: options.projectFile,
             loader: loader, diagnostics: diagnostics)
 
         var result = ExpansionResult()
@@ -88,9 +104,8 @@ public enum ManifestEngine {
         }
         // After an error a set may not have been read, so "nobody declares it" could be wrong.
         for override in overrides where !declaredVars.contains(override.name) && !diagnostics.hasErrors {
-            let location: SourceLocation? = if case .varFile(let l) = override.source { l } else { nil }
             let hint = Suggestion.hint(for: override.name, in: declaredVars)
-            diagnostics.warning(location, "a value is given for var '\(override.name)' (\(override.source)), but no task set declares it\(hint)")
+            diagnostics.warning(override.source.location, "a value is given for var '\(override.name)' (\(override.source)), but no task set declares it\(hint)")
         }
         if !diagnostics.hasErrors {
             DependencyResolver.resolve(&result.tasks, references: dependsOn, diagnostics: diagnostics)
@@ -104,10 +119,11 @@ public enum ManifestEngine {
         return result
     }
 
-    /// `--var-file`, `BATCHCTL_VAR_*` and `--var` values, weakest first.
+    /// Values from outside the sets, weakest first: the project's var files (its own, then its environment's), the
+    /// environment's vars, `--var-file`, `BATCHCTL_VAR_*` and `--var`.
     private static func loadOverrides(_ options: ManifestOptions, loader: Loader, diagnostics: DiagnosticCollector) -> [VarOverride] {
         var overrides: [VarOverride] = []
-        for path in options.varFiles {
+        func readVarFile(_ path: String, source: (SourceLocation) -> VarSource) {
             do {
                 let file = try loader.load(file: path)
                 for document in file.documents {
@@ -117,12 +133,19 @@ public enum ManifestEngine {
                     }
                     for pair in pairs {
                         guard let name = pair.key.scalar?.text else { continue }
-                        overrides.append(VarOverride(name: name, node: pair.value, source: .varFile(pair.key.location)))
+                        overrides.append(VarOverride(name: name, node: pair.value, source: source(pair.key.location)))
                     }
                 }
             } catch {
                 diagnostics.add(error)
             }
+        }
+        for (path, environment) in options.projectVarFiles {
+            readVarFile(path) { .projectVarFile($0, environment: environment) }
+        }
+        overrides += options.projectVars
+        for path in options.varFiles {
+            readVarFile(path) { .varFile($0) }
         }
         for (key, value) in options.environment.sorted(by: { $0.key < $1.key }) where key.hasPrefix("BATCHCTL_VAR_") {
             let name = String(key.dropFirst("BATCHCTL_VAR_".count))

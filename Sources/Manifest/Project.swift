@@ -20,11 +20,19 @@ public struct Project: Sendable {
     public var timeZone: String?
     /// The name of the environment variable that holds the SO-AppToken (the token itself never sits in a file).
     public var appTokenVariable: String?
+    /// The `environments`, in the order written.
+    public var environments: [ProjectEnvironment] = []
+    /// Where `environments` is written.
+    public var environmentsLocation: SourceLocation?
+    /// The environment this run works in (`--env`); where it sets an endpoint or parallelism, `endpoint`,
+    /// `endpointLocation` and `parallelism` already hold its values.
+    public private(set) var environment: ProjectEnvironment?
 
     public init() {}
 
-    private static let keys = ["apiVersion", "kind", "endpoint", "state", "manifests", "varFiles", "parallelism", "headers", "timeout"]
+    private static let keys = ["apiVersion", "kind", "endpoint", "state", "manifests", "varFiles", "parallelism", "headers", "timeout", "environments"]
     private static let headerKeys = ["language", "culture", "timeZone", "appToken"]
+    private static let environmentKeys = ["varFiles", "vars", "endpoint", "parallelism"]
 
     /// Reads `batchctl.yaml` from the working directory; a missing file gives the defaults.
     public static func load(directory: String = ".") throws(DiagnosticList) -> Project {
@@ -71,6 +79,52 @@ public struct Project: Sendable {
                 return nil
             }
         }
+        func parallelism(_ node: Node) -> Int? {
+            guard let n = number(node, "parallelism") else { return nil }
+            guard n >= 1 && n <= 1024 && n == n.rounded() else {
+                errors.append(.error(node.location, "parallelism must be a whole number from 1 to 1024"))
+                return nil
+            }
+            return Int(n)
+        }
+        func readEnvironment(_ pair: Node.Pair) -> ProjectEnvironment? {
+            guard let name = text(pair.key, "an environment name") else { return nil }
+            if let problem = environmentNameProblem(name) {
+                errors.append(.error(pair.key.location, problem))
+                return nil
+            }
+            var environment = ProjectEnvironment(name: name, location: pair.key.location)
+            if pair.value.isNull { return environment }
+            guard let settings = pair.value.mappingPairs else {
+                errors.append(.error(pair.value.location, "environment \(name) is a mapping of \(environmentKeys.joined(separator: ", ")), not \(pair.value.kindName)"))
+                return nil
+            }
+            for setting in settings {
+                let key = setting.key.scalar?.text ?? ""
+                switch key {
+                case "varFiles": environment.varFiles = texts(setting.value, key)
+                case "endpoint":
+                    environment.endpoint = text(setting.value, key)
+                    environment.endpointLocation = setting.value.location
+                case "parallelism": environment.parallelism = parallelism(setting.value)
+                case "vars":
+                    guard let vars = setting.value.mappingPairs else {
+                        errors.append(.error(setting.value.location, "vars is a mapping of var names to values, not \(setting.value.kindName)"))
+                        continue
+                    }
+                    for variable in vars {
+                        guard let varName = text(variable.key, "a var name") else { continue }
+                        environment.vars.append(VarOverride(
+                            name: varName, node: variable.value, source: .environmentVars(name, variable.key.location)))
+                    }
+                case "state":
+                    errors.append(.error(setting.key.location, "state is a project setting: each environment keeps its own state, its workspace, beside the project's state file and named after the environment"))
+                default:
+                    errors.append(.error(setting.key.location, "unknown setting '\(key)' in environment \(name)\(Suggestion.hint(for: key, in: environmentKeys)) (known: \(environmentKeys.joined(separator: ", ")))"))
+                }
+            }
+            return environment
+        }
         for pair in pairs {
             let key = pair.key.scalar?.text ?? ""
             switch key {
@@ -81,12 +135,14 @@ public struct Project: Sendable {
             case "state": project.state = text(pair.value, key)
             case "manifests": project.manifests = texts(pair.value, key)
             case "varFiles": project.varFiles = texts(pair.value, key)
-            case "parallelism":
-                if let n = number(pair.value, key) {
-                    if n >= 1 && n <= 1024 && n == n.rounded() { project.parallelism = Int(n) } else {
-                        errors.append(.error(pair.value.location, "parallelism must be a whole number from 1 to 1024"))
-                    }
+            case "parallelism": project.parallelism = parallelism(pair.value)
+            case "environments":
+                guard let environments = pair.value.mappingPairs, !environments.isEmpty else {
+                    errors.append(.error(pair.value.location, "environments is a mapping of environment names to their settings (\(environmentKeys.joined(separator: ", "))), as in environments: {dev: {varFiles: [env/dev.yaml]}}"))
+                    continue
                 }
+                project.environmentsLocation = pair.key.location
+                project.environments = environments.compactMap(readEnvironment)
             case "timeout":
                 if let n = number(pair.value, key) {
                     if n > 0 { project.timeout = n } else { errors.append(.error(pair.value.location, "timeout is in seconds and must be more than 0")) }
@@ -121,6 +177,58 @@ public struct Project: Sendable {
         return project
     }
 
+    /// The project as a run in the environment `name` sees it, or as a run without one (`name` nil); `given` says
+    /// where the name came from (`--env`, or `BATCHCTL_ENV`), for the messages.
+    ///
+    /// A project that declares environments refuses a run without one, so that nothing is planned or applied
+    /// against a state that belongs to no environment, or with another environment's settings left out.
+    public func choosing(environment name: String?, given: String = "--env") throws(DiagnosticList) -> Project {
+        let names = environments.map(\.name)
+        let file = self.file ?? Self.fileName
+        let flag = name.map { "\(given)\(given.hasPrefix("-") ? " " : "=")\($0)" } ?? given
+        guard let name else {
+            guard !environments.isEmpty else { return self }
+            throw DiagnosticList([.error(environmentsLocation,
+                "\(file) declares the environments \(names.joined(separator: ", ")): choose one with --env NAME (or BATCHCTL_ENV); each has its own settings and state")])
+        }
+        guard !environments.isEmpty else {
+            let reason = self.file == nil ? "there is no \(Self.fileName) here to declare environments" : "\(file) declares no environments"
+            throw DiagnosticList([.error(nil, "\(flag): \(reason)")])
+        }
+        guard let chosen = environments.first(where: { $0.name == name }) else {
+            throw DiagnosticList([.error(nil,
+                "\(flag): no such environment\(Suggestion.hint(for: name, in: names)) (\(file) declares \(names.joined(separator: ", ")))",
+                notes: environmentsLocation.map { ["the environments are declared at \($0)"] } ?? [])])
+        }
+        var project = self
+        project.environment = chosen
+        if let endpoint = chosen.endpoint {
+            project.endpoint = endpoint
+            project.endpointLocation = chosen.endpointLocation
+        }
+        project.parallelism = chosen.parallelism ?? parallelism
+        return project
+    }
+
+    /// Why `name` cannot name an environment, or nil. The name becomes part of a state file's name, so it is kept
+    /// to characters that are safe in one on every system, in one case only (macOS file names ignore case).
+    static func environmentNameProblem(_ name: String) -> String? {
+        let allowed = name.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+        }
+        guard allowed, name.utf8.count <= 63, let first = name.utf8.first, first != UInt8(ascii: "-"), first != UInt8(ascii: "_") else {
+            let lowered = name.lowercased()
+            let hint = lowered != name && environmentNameProblem(lowered) == nil ? "; did you mean \(lowered)?" : ""
+            return "environment name '\(name)' must be 1 to 63 lowercase letters, digits, '-' and '_', starting with a letter or digit\(hint) (it names the environment's state file)"
+        }
+        // The workspace of a run without --env (state.md).
+        if name == "default" {
+            return "'default' is the workspace of a run without --env; give the environment another name"
+        }
+        return nil
+    }
+
     /// `NAME` from `${env.NAME}`, or nil.
     static func environmentReference(_ text: String) -> String? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
@@ -128,5 +236,25 @@ public struct Project: Sendable {
         let name = trimmed.dropFirst(6).dropLast()
         guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return nil }
         return String(name)
+    }
+}
+
+/// One of the project's `environments`: the var files, vars, endpoint and parallelism a run with `--env` takes,
+/// and the name of its own state (its workspace).
+public struct ProjectEnvironment: Sendable {
+    public var name: String
+    /// Where the name is written.
+    public var location: SourceLocation
+    /// Var files, weakest first; they beat the project's own `varFiles`.
+    public var varFiles: [String] = []
+    /// Values for vars, as a var file would give them; they beat every var file the project names.
+    public var vars: [VarOverride] = []
+    public var endpoint: String?
+    public var endpointLocation: SourceLocation?
+    public var parallelism: Int?
+
+    public init(name: String, location: SourceLocation) {
+        self.name = name
+        self.location = location
     }
 }

@@ -4,6 +4,10 @@ import YAML
 /// Where a var's value was set, from weakest to strongest.
 public enum VarSource: Hashable, Sendable, CustomStringConvertible {
     case set(SourceLocation)
+    /// A var file the project file names: its own `varFiles` (environment nil), or the chosen environment's.
+    case projectVarFile(SourceLocation, environment: String?)
+    /// The chosen environment's `vars` in the project file: the environment's name, and where the var is written.
+    case environmentVars(String, SourceLocation)
     case varFile(SourceLocation)
     case environment(String)
     case flag(String)
@@ -11,14 +15,26 @@ public enum VarSource: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .set(let l): return "the set's vars at \(l)"
+        case .projectVarFile(let l, nil): return "the project's var file at \(l)"
+        case .projectVarFile(let l, let environment?): return "environment \(environment)'s var file at \(l)"
+        case .environmentVars(let environment, let l): return "environment \(environment)'s vars at \(l)"
         case .varFile(let l): return "--var-file at \(l)"
         case .environment(let name): return "environment variable \(name)"
         case .flag(let name): return "--var \(name)"
         }
     }
+
+    /// Where the value is written, when it is written in a file.
+    public var location: SourceLocation? {
+        switch self {
+        case .set(let l), .projectVarFile(let l, _), .environmentVars(_, let l), .varFile(let l): return l
+        case .environment, .flag: return nil
+        }
+    }
 }
 
-/// A value given from outside the manifests: `--var-file`, `BATCHCTL_VAR_*`, `--var`.
+/// A value given from outside the manifests: the project's var files and its environment's vars, `--var-file`,
+/// `BATCHCTL_VAR_*`, `--var`.
 public struct VarOverride: Sendable {
     public var name: String
     public var node: Node

@@ -7,14 +7,14 @@ import Testing
     let examples = BinaryRunner.repositoryRoot + "/examples"
 
     @Test func validatesTheExamples() throws {
-        let outcome = try BinaryRunner.run(["-C", examples, "validate", "--var-file", "env/prod.yaml"])
+        let outcome = try BinaryRunner.run(["-C", examples, "validate", "--env", "prod"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdout == "Valid: 2 task sets, 18 tasks from 2 files.\n")
         #expect(outcome.stderr == "")
     }
 
     @Test func rendersJSONInTheDocumentedShape() throws {
-        let outcome = try BinaryRunner.run(["-C", examples, "render", "--output", "json", "--var-file", "env/prod.yaml"])
+        let outcome = try BinaryRunner.run(["-C", examples, "render", "--output", "json", "--env", "prod"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let array = try #require(JSONValue.parse(outcome.stdout).arrayValue)
         #expect(array.count == 18)
@@ -36,19 +36,19 @@ import Testing
         let secret = "s3cret-\(UUID().uuidString)"
         let environment = ["MAINTENANCE_DB_PASSWORD": secret]
         for format in ["json", "yaml", "table"] {
-            let outcome = try BinaryRunner.run(["-C", examples, "render", "-o", format], environment: environment)
+            let outcome = try BinaryRunner.run(["-C", examples, "render", "-o", format, "--env", "dev"], environment: environment)
             #expect(outcome.status == 0)
             #expect(!outcome.stdout.contains(secret) && !outcome.stderr.contains(secret))
         }
-        let json = try BinaryRunner.run(["-C", examples, "render", "-o", "json", "--target", "maintenance/purge-sale"], environment: environment)
+        let json = try BinaryRunner.run(["-C", examples, "render", "-o", "json", "--target", "maintenance/purge-sale", "--env", "dev"], environment: environment)
         #expect(json.stdout.contains("\"dbPassword\": \"(sensitive)\""))
-        let explain = try BinaryRunner.run(["-C", examples, "explain", "maintenance/purge-sale"], environment: environment)
+        let explain = try BinaryRunner.run(["-C", examples, "explain", "maintenance/purge-sale", "--env", "dev"], environment: environment)
         #expect(explain.status == 0)
         #expect(!explain.stdout.contains(secret))
     }
 
     @Test func whenDropsTheReportOutsideProduction() throws {
-        let outcome = try BinaryRunner.run(["-C", examples, "render", "-o", "json", "--var-file", "env/dev.yaml"])
+        let outcome = try BinaryRunner.run(["-C", examples, "render", "-o", "json", "--env", "dev"])
         #expect(outcome.status == 0)
         let addresses = try JSONValue.parse(outcome.stdout).arrayValue?.compactMap { $0["address"]?.stringValue } ?? []
         #expect(!addresses.contains("nightly/report"))
@@ -57,21 +57,21 @@ import Testing
     }
 
     @Test func targetsSelectorsAndExcludes() throws {
-        let crm = try BinaryRunner.run(["-C", examples, "render", "-o", "json", "--selector", "team=ops", "--exclude", "*/reindex"])
+        let crm = try BinaryRunner.run(["-C", examples, "render", "-o", "json", "--selector", "team=ops", "--exclude", "*/reindex", "--env", "dev"])
         let addresses = try JSONValue.parse(crm.stdout).arrayValue?.compactMap { $0["address"]?.stringValue } ?? []
         #expect(addresses == ["maintenance/purge-contact", "maintenance/purge-person", "maintenance/purge-sale", "maintenance/purge-project"])
-        let missing = try BinaryRunner.run(["-C", examples, "render", "--target", "nightly/nope"])
+        let missing = try BinaryRunner.run(["-C", examples, "render", "--target", "nightly/nope", "--env", "dev"])
         #expect(missing.stderr.contains("warning: --target nightly/nope matches no task"))
     }
 
     @Test func explainsWhereFieldsCameFrom() throws {
-        let outcome = try BinaryRunner.run(["-C", examples, "explain", "nightly/import-us-03", "--var-file", "env/prod.yaml"])
+        let outcome = try BinaryRunner.run(["-C", examples, "explain", "nightly/import-us-03", "--env", "prod"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdout.contains("nightly/import-us-03  (task entry at sets/nightly.yaml:18:5)"))
         #expect(outcome.stdout.contains("Name = \"Import us shard 3\"\n      from template import at fragments/templates.yaml:10:9"))
-        #expect(outcome.stdout.contains("env_name = \"prod\"  var, set by --var-file at env/prod.yaml:1:1 (overriding the set's vars at sets/nightly.yaml:8:3)"))
+        #expect(outcome.stdout.contains("env_name = \"prod\"  var, set by environment prod's var file at env/prod.yaml:1:1 (overriding the set's vars at sets/nightly.yaml:8:3)"))
         #expect(outcome.stdout.contains("region = \"us\"  matrix axis at sets/nightly.yaml:21:7"))
-        let unknown = try BinaryRunner.run(["-C", examples, "explain", "nightly/import-us-3"])
+        let unknown = try BinaryRunner.run(["-C", examples, "explain", "nightly/import-us-3", "--env", "prod"])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("error: no task has the address 'nightly/import-us-3'; did you mean nightly/import-us-03?"))
     }

@@ -29,6 +29,14 @@ final class ManifestFixture {
         configure(&options)
         return ManifestEngine.expand(options)
     }
+
+    /// Reads the fixture's `batchctl.yaml`; paths in diagnostics are relative to the fixture directory.
+    func project() throws(DiagnosticList) -> Project {
+        let previous = FileManager.default.currentDirectoryPath
+        _ = FileManager.default.changeCurrentDirectoryPath(directory)
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
+        return try Project.load()
+    }
 }
 
 /// The only manifest, `set.yaml`, with a TaskSet header around `body`.

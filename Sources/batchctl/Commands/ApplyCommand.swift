@@ -11,6 +11,7 @@ struct ApplyCommand: ReportingCommand {
         abstract: "Make the API hold what the manifests say: carry out a saved plan, or a fresh one after confirmation.")
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var environment: EnvironmentOption
     @OptionGroup var input: ManifestInput
     @OptionGroup var targeting: TargetOptions
     @OptionGroup var endpoint: EndpointOptions
@@ -35,7 +36,7 @@ struct ApplyCommand: ReportingCommand {
     }
 
     func execute() async throws {
-        let project = try global.enterProject()
+        let project = try global.enterProject(environment)
         let result = try input.expand(project: project)
         let desired = result.tasksByAddress
         let parallelism = parallelism.resolve(project)

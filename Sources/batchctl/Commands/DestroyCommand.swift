@@ -15,6 +15,7 @@ struct DestroyCommand: ReportingCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var environment: EnvironmentOption
     @OptionGroup var input: ManifestInput
     @OptionGroup var targeting: TargetOptions
     @OptionGroup var endpoint: EndpointOptions
@@ -26,7 +27,7 @@ struct DestroyCommand: ReportingCommand {
     var autoApprove = false
 
     func execute() async throws {
-        let project = try global.enterProject()
+        let project = try global.enterProject(environment)
         let sets = input.isGiven ? try selectedSets(project: project) : nil
         let targets = try targeting.selection()
         let parallelism = parallelism.resolve(project)

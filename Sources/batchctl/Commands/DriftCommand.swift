@@ -11,6 +11,7 @@ struct DriftCommand: ReportingCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var environment: EnvironmentOption
     @OptionGroup var input: ManifestInput
     @OptionGroup var targeting: TargetOptions
     @OptionGroup var endpoint: EndpointOptions
@@ -21,7 +22,7 @@ struct DriftCommand: ReportingCommand {
     var format: Format = .text
 
     func execute() async throws {
-        let project = try global.enterProject()
+        let project = try global.enterProject(environment)
         // The manifests say which fields lifecycle.ignoreChanges leaves alone.
         let result = try input.expand(project: project)
         let name = try endpoint.name(project: project)

@@ -9,13 +9,14 @@ struct ExplainCommand: ReportingCommand {
         abstract: "Show where each field of one task came from: defaults, templates, the task, matrix values, vars.")
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var environment: EnvironmentOption
     @OptionGroup var input: ManifestInput
 
     @Argument(help: "The task's address, <set>/<key>.")
     var address: String
 
     func execute() async throws {
-        let project = try global.enterProject()
+        let project = try global.enterProject(environment)
         let result = try input.expand(project: project, explain: address)
         guard let explanation = result.explanation else { throw ExitCode.failure }
         let style = Style(enabled: Terminal.usesColor(1))

@@ -10,6 +10,7 @@ struct ImportCommand: ReportingCommand {
         abstract: "Adopt an existing task into the state at an address the manifests define.")
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var environment: EnvironmentOption
     @OptionGroup var input: ManifestInput
     @OptionGroup var endpoint: EndpointOptions
     @OptionGroup var stateOptions: StateOptions
@@ -21,7 +22,7 @@ struct ImportCommand: ReportingCommand {
     var id: Int32
 
     func execute() async throws {
-        let project = try global.enterProject()
+        let project = try global.enterProject(environment)
         let result = try input.expand(project: project)
         guard let task = result.tasks.first(where: { $0.address == address }) else {
             throw CommandFailure("no task in the manifests has the address \(address)\(Suggestion.hint(for: address, in: result.tasks.map(\.address))); import needs the task defined first")

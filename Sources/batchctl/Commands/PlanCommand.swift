@@ -14,6 +14,7 @@ struct PlanCommand: ReportingCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var environment: EnvironmentOption
     @OptionGroup var input: ManifestInput
     @OptionGroup var targeting: TargetOptions
     @OptionGroup var endpoint: EndpointOptions
@@ -31,7 +32,7 @@ struct PlanCommand: ReportingCommand {
     var format: Format = .text
 
     func execute() async throws {
-        let project = try global.enterProject()
+        let project = try global.enterProject(environment)
         let name = try endpoint.name(project: project)
         let selection = try targeting.selection(input)
         // The state is read while the manifests expand: both take a while at 100,000 tasks.

@@ -13,6 +13,7 @@ struct RenderCommand: ReportingCommand {
     }
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var environment: EnvironmentOption
     @OptionGroup var input: ManifestInput
     @OptionGroup var targeting: TargetOptions
 
@@ -20,7 +21,7 @@ struct RenderCommand: ReportingCommand {
     var format: Format = .table
 
     func execute() async throws {
-        let project = try global.enterProject()
+        let project = try global.enterProject(environment)
         let result = try input.expand(project: project)
         let tasks = try targeting.select(from: result, input: input)
         switch format {

@@ -14,10 +14,11 @@ struct StateCommand: AsyncParsableCommand {
     /// Options every state subcommand takes.
     struct Location: ParsableArguments {
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var environment: EnvironmentOption
         @OptionGroup var stateOptions: StateOptions
 
         func backend() throws -> any StateBackend {
-            try stateOptions.backend(project: global.enterProject())
+            try stateOptions.backend(project: global.enterProject(environment))
         }
 
         /// The state as stored, without a lock (a running apply may be writing it).

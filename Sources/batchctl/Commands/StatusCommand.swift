@@ -9,6 +9,7 @@ struct StatusCommand: ReportingCommand {
         abstract: "Show the live State, ProgressPercent and ProgressDescription of the managed tasks.")
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var environment: EnvironmentOption
     @OptionGroup var targeting: TargetOptions
     @OptionGroup var endpoint: EndpointOptions
     @OptionGroup var stateOptions: StateOptions
@@ -18,7 +19,7 @@ struct StatusCommand: ReportingCommand {
     var watch = false
 
     func execute() async throws {
-        let project = try global.enterProject()
+        let project = try global.enterProject(environment)
         let name = try endpoint.name(project: project)
         let session = try await StateSession.open(.read, backend: stateOptions.backend(project: project), endpoint: name,
                                             observer: NoticePrinter())

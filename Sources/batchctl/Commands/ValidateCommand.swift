@@ -7,10 +7,11 @@ struct ValidateCommand: ReportingCommand {
         abstract: "Load, expand and type-check the manifests, and print every error.")
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var environment: EnvironmentOption
     @OptionGroup var input: ManifestInput
 
     func execute() async throws {
-        let project = try global.enterProject()
+        let project = try global.enterProject(environment)
         let result = try input.expand(project: project)
         let sets = result.sets.count
         Terminal.out("Valid: \(sets) task set\(sets == 1 ? "" : "s"), \(result.tasks.count) task\(result.tasks.count == 1 ? "" : "s") from \(result.filesRead) file\(result.filesRead == 1 ? "" : "s").\n")

@@ -11,7 +11,7 @@ import State
 /// Where the API is, and how to talk to it.
 struct EndpointOptions: ParsableArguments {
     @Option(name: .customLong("endpoint"), help: ArgumentHelp(
-        "The API's root URL, or 'embedded' for the emulator inside this process (env BATCHCTL_ENDPOINT; default: the project's endpoint).",
+        "The API's root URL, or 'embedded' for the emulator inside this process (env BATCHCTL_ENDPOINT; default: the environment's endpoint, else the project's).",
         valueName: "URL|embedded"))
     var endpoint: String?
 
@@ -210,7 +210,7 @@ struct TenantWaitOption: ParsableArguments {
 /// Where the state lives, and how long to wait for another run's lock on it.
 struct StateOptions: ParsableArguments {
     @Option(name: .customLong("state"), help: ArgumentHelp(
-        "The state file (env BATCHCTL_STATE; default: the project's state, else batchctl.state.json).", valueName: "PATH"))
+        "The state file (env BATCHCTL_STATE; default: the project's state, else batchctl.state.json); with --env, the environment's state beside it, batchctl.state.<env>.json.", valueName: "PATH"))
     var location: String?
 
     @Option(name: .customLong("lock-timeout"), help: ArgumentHelp("Seconds to wait for another run's state lock (default 0: fail at once).", valueName: "SECONDS"))
@@ -220,9 +220,12 @@ struct StateOptions: ParsableArguments {
         if lockTimeout < 0 { throw ValidationError("--lock-timeout must not be negative") }
     }
 
+    /// The state of the project's workspace: the location names the default workspace's file, and an environment's
+    /// is beside it, named after the environment (`batchctl.state.prod.json`).
     func backend(project: Project) throws -> any StateBackend {
         let given = location ?? ProcessInfo.processInfo.environment["BATCHCTL_STATE"].flatMap { $0.isEmpty ? nil : $0 }
-        return try StateLocation.backend(for: given ?? project.state ?? "batchctl.state.json")
+        return try StateLocation.backend(for: given ?? project.state ?? "batchctl.state.json",
+                                         workspace: project.environment?.name ?? StateLocation.defaultWorkspace)
     }
 
     /// Write access for `operation` to `sets` (nil: every task set), waiting `--lock-timeout` for the lock.
@@ -239,7 +242,7 @@ struct StateOptions: ParsableArguments {
 struct ParallelismOption: ParsableArguments {
     static let defaultValue = 10
 
-    @Option(name: .customLong("parallelism"), help: "Requests in flight at once (default: the project's parallelism, else 10).")
+    @Option(name: .customLong("parallelism"), help: "Requests in flight at once (default: the environment's parallelism, else the project's, else 10).")
     var value: Int?
 
     func validate() throws {

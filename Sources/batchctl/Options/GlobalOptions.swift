@@ -8,13 +8,26 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: [.customShort("C"), .customLong("chdir")], help: ArgumentHelp("Work as if started in DIR.", valueName: "DIR"))
     var chdir: String?
 
-    /// Changes directory, then reads `batchctl.yaml` there.
-    func enterProject() throws -> Project {
+    /// Changes directory, then reads `batchctl.yaml` there, as the environment `--env` (or `BATCHCTL_ENV`) names sees it.
+    func enterProject(_ environment: EnvironmentOption) throws -> Project {
         if let chdir, !FileManager.default.changeCurrentDirectoryPath(chdir) {
             throw ValidationError("cannot change to directory '\(chdir)'")
         }
-        return try Project.load()
+        let project = try Project.load()
+        if let name = environment.name { return try project.choosing(environment: name) }
+        // An empty BATCHCTL_ENV counts as unset, as an empty BATCHCTL_STATE does.
+        let fromEnvironment = ProcessInfo.processInfo.environment["BATCHCTL_ENV"].flatMap { $0.isEmpty ? nil : $0 }
+        return try project.choosing(environment: fromEnvironment, given: "BATCHCTL_ENV")
     }
+}
+
+/// `--env`: which of the project's environments a command works in, for every command that reads manifests or
+/// the state.
+struct EnvironmentOption: ParsableArguments {
+    @Option(name: .customLong("env"), help: ArgumentHelp(
+        "One of the project's environments: its var files, vars, endpoint and parallelism, and its own state (env BATCHCTL_ENV).",
+        valueName: "NAME"))
+    var name: String?
 }
 
 /// Where manifests come from, the values given for their vars, and which task sets to read them for.
@@ -53,8 +66,9 @@ struct ManifestInput: ParsableArguments {
     var isGiven: Bool { !files.isEmpty || !selectors.isEmpty }
 
     func options(project: Project, explain: String? = nil) -> ManifestOptions {
-        var options = ManifestOptions(paths: files.isEmpty ? project.manifests : files)
-        options.varFiles = project.varFiles + varFiles
+        var options = ManifestOptions(project: project)
+        if !files.isEmpty { options.paths = files }
+        options.varFiles = varFiles
         options.vars = vars.map { assignment in
             let parts = assignment.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
@@ -62,7 +76,6 @@ struct ManifestInput: ParsableArguments {
         options.environment = ProcessInfo.processInfo.environment
         options.allowIncludeOutside = allowIncludeOutside
         options.maxTasks = maxTasks
-        options.projectFile = project.file
         options.explain = explain
         return options
     }

@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -38,6 +39,12 @@ let package = Package(
         ]),
         // The state file, its journal and lock, behind a small backend interface.
         .target(name: "State", dependencies: ["Diagnostics", "JSON"]),
+        // The shared state in PostgreSQL: rows, per-set leased locks, journal rows, history.
+        .target(name: "PostgresState", dependencies: [
+            "State", "JSON",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The client of the BatchTask Web API: auth, retries, rate limits, lost answers.
         .target(name: "APIClient", dependencies: [
             "Diagnostics", "BatchTask", "JSON",
@@ -71,7 +78,7 @@ let package = Package(
         ]),
         // The command line: commands and terminal rendering only.
         .executableTarget(name: "batchctl", dependencies: [
-            "Diagnostics", "JSON", "BatchTask", "Manifest", "Emulator", "State", "Planning", "APIClient", "Reconcile",
+            "Diagnostics", "JSON", "BatchTask", "Manifest", "Emulator", "State", "PostgresState", "Planning", "APIClient", "Reconcile",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -103,6 +103,16 @@ public final class LocalStateBackend: StateBackend {
         }
     }
 
+    public func copyIn(_ state: State) throws(StateError) {
+        guard try load() == nil else {
+            throw StateError(.conflict, "\(path) already holds a state; migrate copies only into an empty location, and nothing was changed")
+        }
+        // save writes the serial after the one it is given.
+        var copy = state
+        copy.serial = max(0, state.serial - 1)
+        _ = try save(copy)
+    }
+
     // MARK: Lock
 
     /// The one lock of the file, whatever `sets` asks for: a file is written whole.
@@ -237,7 +247,7 @@ public final class LocalStateBackend: StateBackend {
             // A new journal's directory entry must survive a crash as much as its records.
             if existing == nil { try FileSystem.syncDirectory(of: journalPath) }
         } catch {
-            close(fd)
+            FileSystem.closeDescriptor(fd)
             throw error
         }
         return JournalWriter(fd: fd, path: journalPath, existingHighestSequence: highest, syncInterval: journalSyncInterval)

@@ -72,7 +72,7 @@ extension LockInfo {
     }
 
     /// Everything a user needs to find the holder, or to decide that it is gone and remove the lock.
-    func heldMessage(statePath: String, waited: Duration?) -> String {
+    public func heldMessage(statePath: String, waited: Duration?) -> String {
         var text = "\(statePath) is locked by \(user) on \(host) (pid \(pid), \(operation)) since \(created), lock id \(id)"
         if let waited, waited > .zero { text += "; still locked after waiting \(waited)" }
         if isStale {

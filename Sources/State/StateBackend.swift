@@ -25,6 +25,15 @@ public protocol StateBackend: Sendable {
     func readJournal(for lock: (any StateLock)?) async throws(StateError) -> [JournalRecord]
     /// Removes the journal of `lock`'s run, and what `readJournal(for:)` returned to it: all of it is in the state now.
     func removeJournal(for lock: any StateLock) async throws(StateError)
+    /// Writes `state` as it is (lineage, serial, entries) where there is no state yet: `batchctl state migrate`.
+    /// A location that holds a state is refused and left as it is.
+    func copyIn(_ state: State) async throws(StateError)
+    /// Lets go of connections and locks; the backend is not used afterwards.
+    func close() async
+}
+
+extension StateBackend {
+    public func close() async {}
 }
 
 /// A held state lock. Not released on deinit: dropping the handle by mistake must not unlock a running apply.

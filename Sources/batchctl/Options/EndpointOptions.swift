@@ -5,6 +5,7 @@ import Emulator
 import Foundation
 import Logging
 import Manifest
+import PostgresState
 import Reconcile
 import State
 
@@ -224,8 +225,17 @@ struct StateOptions: ParsableArguments {
     /// is beside it, named after the environment (`batchctl.state.prod.json`).
     func backend(project: Project) throws -> any StateBackend {
         let given = location ?? ProcessInfo.processInfo.environment["BATCHCTL_STATE"].flatMap { $0.isEmpty ? nil : $0 }
-        return try StateLocation.backend(for: given ?? project.state ?? "batchctl.state.json",
-                                         workspace: project.environment?.name ?? StateLocation.defaultWorkspace)
+        return try Self.backend(at: given ?? project.state ?? "batchctl.state.json",
+                                workspace: project.environment?.name ?? StateLocation.defaultWorkspace)
+    }
+
+    /// A file path, or a `postgres://` URL (its password from the URL, `BATCHCTL_STATE_PASSWORD` or `PGPASSWORD`).
+    static func backend(at location: String, workspace: String) throws -> any StateBackend {
+        if PostgresLocation.matches(location) {
+            let url = try PostgresLocation(location, environment: ProcessInfo.processInfo.environment)
+            return PostgresStateBackend(location: url, workspace: workspace)
+        }
+        return try StateLocation.backend(for: location, workspace: workspace)
     }
 
     /// Write access for `operation` to `sets` (nil: every task set), waiting `--lock-timeout` for the lock.

@@ -1,0 +1,426 @@
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+import State
+import Synchronization
+
+/// A state shared by a team, in PostgreSQL: a row per workspace, a row per task entry, a serial per task set, journal
+/// rows, a history of every change, and locks per (workspace, task set) held as leased rows.
+///
+/// Two runs on different task sets of one workspace proceed at once: each locks only its sets, and each save writes
+/// only the entries of the sets it holds, after checking that each set's serial is still the one it read (a lost
+/// update is impossible even when a lease ran out). Nothing depends on a session-level lock or setting, so a pooler
+/// in transaction mode works: advisory locks are transaction-scoped, and leases are rows.
+public final class PostgresStateBackend: StateBackend {
+    public let location: PostgresLocation
+    public let workspace: String
+    public var description: String { location.description + (workspace == StateLocation.defaultWorkspace ? "" : " (workspace \(workspace))") }
+
+    let client: PostgresClient
+    private let running: Task<Void, Never>
+    let logger: Logger
+    /// postgres-nio's own log is not batchctl's: failures reach the user as state errors instead.
+    static let quiet: Logger = {
+        var logger = Logger(label: "batchctl.postgres")
+        logger.logLevel = .critical
+        return logger
+    }()
+    private let ready = Mutex<Task<Void, any Error>?>(nil)
+    /// What this backend last read or wrote: the base of the next save's difference.
+    private let snapshot = Mutex<Snapshot?>(nil)
+    /// The lock this process holds, whose sets a save may write.
+    let held = Mutex<PostgresLock?>(nil)
+    /// Runs whose journal rows `readJournal` handed to the held lock, removed with its own.
+    private let replayed = Mutex<[String]>([])
+
+    /// How long a lock lives without renewal; a run renews it every third of that.
+    let lease: Duration
+    static let lockPollInterval: Duration = .milliseconds(200)
+    /// Rows per statement when a save writes many entries.
+    static let batchRows = 5000
+
+    struct Snapshot {
+        var lineage: String
+        var entries: [String: StateEntry]
+        var setSerials: [String: Int64]
+    }
+
+    public init(location: PostgresLocation, workspace: String = StateLocation.defaultWorkspace, lease: Duration = .seconds(30)) {
+        self.location = location
+        self.workspace = workspace
+        self.lease = lease
+        var configuration = PostgresClient.Configuration(
+            host: location.host, port: location.port, username: location.user, password: location.password,
+            database: location.database, tls: location.requireTLS ? .require(.makeClientConfiguration()) : .disable)
+        configuration.options.connectTimeout = .seconds(10)
+        configuration.options.maximumConnections = 8
+        logger = Self.quiet
+        let client = PostgresClient(configuration: configuration, backgroundLogger: Self.quiet)
+        self.client = client
+        running = Task { await client.run() }
+    }
+
+    /// Closes the connections.
+    public func close() async {
+        await held.withLock { $0 }?.release()
+        running.cancel()
+    }
+
+    // MARK: - Connecting
+
+    /// The schema is made or migrated on first use, once per process.
+    func prepared() async throws(StateError) {
+        let task = ready.withLock { ready in
+            if let ready { return ready }
+            let task = Task { [client, location, logger] in
+                try await PostgresSchema.migrate(client, schema: location.schema, logger: logger)
+            }
+            ready = task
+            return task
+        }
+        do {
+            try await task.value
+        } catch {
+            ready.withLock { $0 = nil }
+            throw describe(error, doing: "prepare the schema")
+        }
+    }
+
+    /// Runs `body` in a transaction, with database errors told as state errors that name this state.
+    func transaction<T: Sendable>(_ doing: String, _ body: @Sendable (PostgresConnection) async throws -> T) async throws(StateError) -> T {
+        try await prepared()
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch {
+            throw describe(error, doing: doing)
+        }
+    }
+
+    /// A database failure in words, without the password (which no error carries) or the query text.
+    func describe(_ error: any Error, doing: String) -> StateError {
+        if let error = error as? StateError { return error }
+        if let error = error as? PostgresTransactionError {
+            return describe(error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error, doing: doing)
+        }
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] {
+                return StateError(.io, "cannot \(doing) in \(description): PostgreSQL says \(message)")
+            }
+            let reason: String
+            switch error.code {
+            case .connectionError, .serverClosedConnection, .uncleanShutdown: reason = "the connection failed or closed"
+            case .clientClosedConnection: reason = "the connection was closed"
+            default: reason = "\(error.code)"
+            }
+            let underlying = error.underlying.map { ": \(String(describing: $0).prefix(120))" } ?? ""
+            return StateError(.io, "cannot \(doing) in \(description): \(reason)\(underlying)")
+        }
+        return StateError(.io, "cannot \(doing) in \(description): \(String(describing: error).prefix(200))")
+    }
+
+    // MARK: - Reading
+
+    public func load() async throws(StateError) -> State? {
+        let workspace = self.workspace
+        let schema = location.schema
+        let place = description
+        let loaded: (header: (String, String, Int64, Int)?, entries: [(String, String)], sets: [(String, Int64)])
+        loaded = try await transaction("read the state") { connection in
+            // One snapshot for the header, the entries and the serials.
+            try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            var header: (String, String, Int64, Int)?
+            for try await row in try await connection.run(
+                "SELECT lineage, endpoint, serial, format_version FROM \(unescaped: schema).workspaces WHERE name = \(workspace)"
+            ).decode((String, String, Int64, Int).self) {
+                header = row
+            }
+            guard header != nil else { return (nil, [], []) }
+            var entries: [(String, String)] = []
+            for try await row in try await connection.run(
+                "SELECT address, entry FROM \(unescaped: schema).entries WHERE workspace = \(workspace)"
+            ).decode((String, String).self) {
+                entries.append(row)
+            }
+            var sets: [(String, Int64)] = []
+            for try await row in try await connection.run(
+                "SELECT name, serial FROM \(unescaped: schema).task_sets WHERE workspace = \(workspace)"
+            ).decode((String, Int64).self) {
+                sets.append(row)
+            }
+            return (header, entries, sets)
+        }
+        guard let (lineage, endpoint, serial, version) = loaded.header else {
+            snapshot.withLock { $0 = nil }
+            return nil
+        }
+        guard version <= State.formatVersion else {
+            throw StateError(.newerFormat,
+                "\(place) was written by a newer batchctl (formatVersion \(version)); this one reads \(State.formatVersion). Use a newer batchctl; nothing was changed")
+        }
+        var tasks: [String: StateEntry] = [:]
+        tasks.reserveCapacity(loaded.entries.count)
+        var owners: [Int32: String] = [:]
+        for (address, text) in loaded.entries {
+            let entry = try StateEntry.decode(Array(text.utf8), place: "\(place): the entry \(address)")
+            if let other = owners.updateValue(address, forKey: entry.id) {
+                throw StateError(.corrupt, "\(place): \(min(other, address)) and \(max(other, address)) both own task id \(entry.id); remove one with `batchctl state rm`")
+            }
+            tasks[address] = entry
+        }
+        let state = State(lineage: lineage, serial: Int(serial), endpoint: endpoint, tasks: tasks)
+        snapshot.withLock {
+            $0 = Snapshot(lineage: lineage, entries: tasks, setSerials: Dictionary(loaded.sets, uniquingKeysWith: { a, _ in a }))
+        }
+        return state
+    }
+
+    // MARK: - Writing
+
+    /// Writes what changed since the last load or save, in one transaction: only entries of the sets the held lock
+    /// covers, each set's serial checked against the one read and bumped, a history row per change.
+    public func save(_ state: State) async throws(StateError) -> State {
+        guard let lock = held.withLock({ $0 }) else {
+            throw StateError(.locked, "\(description): a save needs the lock of the sets it writes")
+        }
+        let base = snapshot.withLock { $0 } ?? Snapshot(lineage: state.lineage, entries: [:], setSerials: [:])
+        guard base.lineage == state.lineage else {
+            throw StateError(.conflict, "\(description) holds another state (lineage \(base.lineage)) than this run's (\(state.lineage)); nothing was written")
+        }
+        var upserts: [(address: String, set: String, id: Int32, text: String, change: String)] = []
+        var removals: [(address: String, set: String, id: Int32)] = []
+        for (address, entry) in state.tasks where base.entries[address] != entry {
+            upserts.append((address, StateAddress.setName(of: address), entry.id,
+                            String(decoding: entry.encoded(), as: UTF8.self), base.entries[address] == nil ? "created" : "updated"))
+        }
+        for (address, entry) in base.entries where state.tasks[address] == nil {
+            removals.append((address, StateAddress.setName(of: address), entry.id))
+        }
+        let touched = Set(upserts.map(\.set) + removals.map(\.set))
+        let changes = (upserts: upserts, removals: removals)
+        if let sets = lock.sets {
+            let outside = touched.subtracting(sets).sorted()
+            guard outside.isEmpty else {
+                throw StateError(.locked, "\(description): this run holds the lock of \(sets.sorted().joined(separator: ", ")) but changed \(outside.joined(separator: ", ")); nothing was written")
+            }
+        }
+        let workspace = self.workspace
+        let schema = location.schema
+        let lockID = lock.info.id
+        let expectedRows = lock.rowCount
+        let user = lock.info.user, host = lock.info.host
+        let place = description
+        let serials = base.setSerials
+        let newSerials: (workspace: Int64, sets: [String: Int64])
+        newSerials = try await transaction("save the state") { connection in
+            // A lease that ran out may have been taken over: writing then could lose the other run's work.
+            var live = 0
+            for try await count in try await connection.run(
+                "SELECT count(*)::int FROM \(unescaped: schema).locks WHERE lock_id = \(lockID) AND expires_at > now()"
+            ).decode(Int.self) {
+                live = count
+            }
+            guard live == expectedRows else {
+                throw StateError(.locked, "\(place): this run's lock (\(lockID)) ran out or was removed before it saved; nothing was written, and the journal keeps what was sent. Run apply again")
+            }
+            try await connection.run("""
+                INSERT INTO \(unescaped: schema).workspaces (name, lineage, endpoint, serial, format_version)
+                VALUES (\(workspace), \(state.lineage), \(state.endpoint), 0, \(State.formatVersion))
+                ON CONFLICT (name) DO NOTHING
+                """)
+            var workspaceSerial: Int64 = 0
+            var lineage = ""
+            for try await (serial, storedLineage) in try await connection.run(
+                "UPDATE \(unescaped: schema).workspaces SET serial = serial + 1 WHERE name = \(workspace) RETURNING serial, lineage"
+            ).decode((Int64, String).self) {
+                workspaceSerial = serial
+                lineage = storedLineage
+            }
+            guard lineage == state.lineage else {
+                throw StateError(.conflict, "\(place) was made anew by another run (lineage \(lineage)); nothing was written")
+            }
+            var setSerials: [String: Int64] = [:]
+            for set in touched.sorted() {
+                let expected = serials[set] ?? 0
+                var updated: Int64?
+                if expected == 0 {
+                    for try await serial in try await connection.run("""
+                        INSERT INTO \(unescaped: schema).task_sets (workspace, name, serial) VALUES (\(workspace), \(set), 1)
+                        ON CONFLICT (workspace, name) DO NOTHING RETURNING serial
+                        """).decode(Int64.self) {
+                        updated = serial
+                    }
+                } else {
+                    for try await serial in try await connection.run("""
+                        UPDATE \(unescaped: schema).task_sets SET serial = serial + 1
+                        WHERE workspace = \(workspace) AND name = \(set) AND serial = \(expected) RETURNING serial
+                        """).decode(Int64.self) {
+                        updated = serial
+                    }
+                }
+                guard let updated else {
+                    throw StateError(.conflict, "\(place): the task set \(set) was changed by another run after this one read it; nothing was written. Run the command again")
+                }
+                setSerials[set] = updated
+            }
+            let (upserts, removals) = changes
+            for start in stride(from: 0, to: upserts.count, by: Self.batchRows) {
+                let rows = upserts[start..<min(start + Self.batchRows, upserts.count)]
+                let addresses = rows.map(\.address), sets = rows.map(\.set), ids = rows.map { Int32($0.id) }, texts = rows.map(\.text)
+                try await connection.run("""
+                    INSERT INTO \(unescaped: schema).entries (workspace, address, task_set, task_id, entry)
+                    SELECT \(workspace), * FROM unnest(\(addresses)::text[], \(sets)::text[], \(ids)::integer[], \(texts)::text[])
+                    ON CONFLICT (workspace, address) DO UPDATE
+                    SET task_set = excluded.task_set, task_id = excluded.task_id, entry = excluded.entry, updated_at = now()
+                    """)
+                let changes = rows.map(\.change)
+                try await connection.run("""
+                    INSERT INTO \(unescaped: schema).history (workspace, address, task_id, change, run_id, by_user, by_host)
+                    SELECT \(workspace), a, i, c, \(lockID), \(user), \(host)
+                    FROM unnest(\(addresses)::text[], \(ids)::integer[], \(changes)::text[]) AS t(a, i, c)
+                    """)
+            }
+            for start in stride(from: 0, to: removals.count, by: Self.batchRows) {
+                let rows = removals[start..<min(start + Self.batchRows, removals.count)]
+                let addresses = rows.map(\.address), ids = rows.map { Int32($0.id) }
+                try await connection.run(
+                    "DELETE FROM \(unescaped: schema).entries WHERE workspace = \(workspace) AND address = ANY(\(addresses)::text[])")
+                try await connection.run("""
+                    INSERT INTO \(unescaped: schema).history (workspace, address, task_id, change, run_id, by_user, by_host)
+                    SELECT \(workspace), a, i, 'removed', \(lockID), \(user), \(host)
+                    FROM unnest(\(addresses)::text[], \(ids)::integer[]) AS t(a, i)
+                    """)
+            }
+            return (workspaceSerial, setSerials)
+        }
+        var saved = state
+        saved.serial = Int(newSerials.workspace)
+        snapshot.withLock { snapshot in
+            var serials = base.setSerials
+            for (set, serial) in newSerials.sets { serials[set] = serial }
+            snapshot = Snapshot(lineage: state.lineage, entries: state.tasks, setSerials: serials)
+        }
+        return saved
+    }
+
+    /// Writes `state` as it is (lineage, serial, entries) into a workspace that holds none: `state migrate`.
+    public func copyIn(_ state: State) async throws(StateError) {
+        let workspace = self.workspace
+        let schema = location.schema
+        let place = description
+        let rows = state.tasks.map { (address: $0.key, set: StateAddress.setName(of: $0.key), id: $0.value.id,
+                                      text: String(decoding: $0.value.encoded(), as: UTF8.self)) }
+        try await transaction("copy the state in") { connection in
+            var exists = false
+            for try await _ in try await connection.run(
+                "SELECT 1 FROM \(unescaped: schema).workspaces WHERE name = \(workspace) FOR UPDATE"
+            ).decode(Int.self) {
+                exists = true
+            }
+            guard !exists else {
+                throw StateError(.conflict, "\(place) already holds a state; migrate copies only into an empty one, and nothing was changed")
+            }
+            try await connection.run("""
+                INSERT INTO \(unescaped: schema).workspaces (name, lineage, endpoint, serial, format_version)
+                VALUES (\(workspace), \(state.lineage), \(state.endpoint), \(Int64(state.serial)), \(State.formatVersion))
+                """)
+            let sets = Array(Set(rows.map(\.set))).sorted()
+            try await connection.run("""
+                INSERT INTO \(unescaped: schema).task_sets (workspace, name, serial) SELECT \(workspace), unnest(\(sets)::text[]), 1
+                """)
+            for start in stride(from: 0, to: rows.count, by: Self.batchRows) {
+                let batch = rows[start..<min(start + Self.batchRows, rows.count)]
+                try await connection.run("""
+                    INSERT INTO \(unescaped: schema).entries (workspace, address, task_set, task_id, entry)
+                    SELECT \(workspace), * FROM unnest(\(batch.map(\.address))::text[], \(batch.map(\.set))::text[],
+                                                      \(batch.map { Int32($0.id) })::integer[], \(batch.map(\.text))::text[])
+                    """)
+            }
+        }
+    }
+
+    // MARK: - Journal
+
+    public func openJournal(for lock: any StateLock) async throws(StateError) -> any StateJournal {
+        try await prepared()
+        return PostgresJournal(backend: self, runID: lock.info.id)
+    }
+
+    /// The rows of runs that hold no live lock (they were killed or lost their connection), for the sets `lock`
+    /// holds, in the order they were written; their sequences are renumbered run after run, so two runs' records
+    /// never pair up.
+    public func readJournal(for lock: (any StateLock)?) async throws(StateError) -> [JournalRecord] {
+        let workspace = self.workspace
+        let schema = location.schema
+        let own = lock?.info.id ?? ""
+        let sets = (lock as? PostgresLock)?.sets.map { Array($0) }
+        let rows: [(String, String)] = try await transaction("read the journal") { connection in
+            var rows: [(String, String)] = []
+            let query: PostgresQuery
+            if let sets {
+                query = """
+                    SELECT run_id, record FROM \(unescaped: schema).journal j
+                    WHERE workspace = \(workspace) AND run_id <> \(own) AND task_set = ANY(\(sets)::text[])
+                      AND NOT EXISTS (SELECT 1 FROM \(unescaped: schema).locks l WHERE l.lock_id = j.run_id AND l.expires_at > now())
+                    ORDER BY id
+                    """
+            } else {
+                query = """
+                    SELECT run_id, record FROM \(unescaped: schema).journal j
+                    WHERE workspace = \(workspace) AND run_id <> \(own)
+                      AND NOT EXISTS (SELECT 1 FROM \(unescaped: schema).locks l WHERE l.lock_id = j.run_id AND l.expires_at > now())
+                    ORDER BY id
+                    """
+            }
+            for try await row in try await connection.run(query).decode((String, String).self) { rows.append(row) }
+            return rows
+        }
+        var records: [JournalRecord] = []
+        var offsets: [String: Int] = [:]
+        var highest = 0
+        var runs: [String] = []
+        for (run, text) in rows {
+            let record = try JournalRecord.decode(Array(text.utf8), place: "\(description): a journal row of run \(run)")
+            if offsets[run] == nil {
+                offsets[run] = highest
+                runs.append(run)
+            }
+            let renumbered = record.renumbered(record.sequence + (offsets[run] ?? 0))
+            highest = max(highest, renumbered.sequence)
+            records.append(renumbered)
+        }
+        if lock != nil { replayed.withLock { $0 = runs } }
+        return records
+    }
+
+    public func removeJournal(for lock: any StateLock) async throws(StateError) {
+        let workspace = self.workspace
+        let schema = location.schema
+        let runs = replayed.withLock { runs in defer { runs = [] }; return runs } + [lock.info.id]
+        let sets = (lock as? PostgresLock)?.sets.map { Array($0) }
+        _ = try await transaction("remove the journal") { connection in
+            try await connection.run(
+                "DELETE FROM \(unescaped: schema).journal WHERE workspace = \(workspace) AND run_id = \(lock.info.id)")
+            let others = runs.filter { $0 != lock.info.id }
+            guard !others.isEmpty else { return 0 }
+            if let sets {
+                try await connection.run("""
+                    DELETE FROM \(unescaped: schema).journal
+                    WHERE workspace = \(workspace) AND run_id = ANY(\(others)::text[]) AND task_set = ANY(\(sets)::text[])
+                    """)
+            } else {
+                try await connection.run(
+                    "DELETE FROM \(unescaped: schema).journal WHERE workspace = \(workspace) AND run_id = ANY(\(others)::text[])")
+            }
+            return 0
+        }
+    }
+}
+
+extension PostgresConnection {
+    /// A query on this connection, with the backend's quiet logger.
+    @discardableResult
+    func run(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+        try await self.query(query, logger: PostgresStateBackend.quiet)
+    }
+}

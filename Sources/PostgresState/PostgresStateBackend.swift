@@ -183,7 +183,8 @@ public final class PostgresStateBackend: StateBackend {
         guard let lock = held.withLock({ $0 }) else {
             throw StateError(.locked, "\(description): a save needs the lock of the sets it writes")
         }
-        let base = snapshot.withLock { $0 } ?? Snapshot(lineage: state.lineage, entries: [:], setSerials: [:])
+        let loaded = snapshot.withLock { $0 }
+        let base = loaded ?? Snapshot(lineage: state.lineage, entries: [:], setSerials: [:])
         guard base.lineage == state.lineage else {
             throw StateError(.conflict, "\(description) holds another state (lineage \(base.lineage)) than this run's (\(state.lineage)); nothing was written")
         }
@@ -211,7 +212,8 @@ public final class PostgresStateBackend: StateBackend {
         let user = lock.info.user, host = lock.info.host
         let place = description
         let serials = base.setSerials
-        let newSerials: (workspace: Int64, sets: [String: Int64])
+        let startedEmpty = loaded == nil
+        let newSerials: (workspace: Int64, lineage: String, sets: [String: Int64])
         newSerials = try await transaction("save the state") { connection in
             // A lease that ran out may have been taken over: writing then could lose the other run's work.
             var live = 0
@@ -230,14 +232,18 @@ public final class PostgresStateBackend: StateBackend {
                 """)
             var workspaceSerial: Int64 = 0
             var lineage = ""
-            for try await (serial, storedLineage) in try await connection.run(
-                "UPDATE \(unescaped: schema).workspaces SET serial = serial + 1 WHERE name = \(workspace) RETURNING serial, lineage"
-            ).decode((Int64, String).self) {
+            var endpoint = ""
+            for try await (serial, storedLineage, storedEndpoint) in try await connection.run(
+                "UPDATE \(unescaped: schema).workspaces SET serial = serial + 1 WHERE name = \(workspace) RETURNING serial, lineage, endpoint"
+            ).decode((Int64, String, String).self) {
                 workspaceSerial = serial
                 lineage = storedLineage
+                endpoint = storedEndpoint
             }
-            guard lineage == state.lineage else {
-                throw StateError(.conflict, "\(place) was made anew by another run (lineage \(lineage)); nothing was written")
+            // Two first runs on different sets of a new workspace each made a lineage; the first to save made the
+            // workspace, and the other joins it: it read no state, and writes only the sets it holds.
+            guard lineage == state.lineage || (startedEmpty && endpoint == state.endpoint) else {
+                throw StateError(.conflict, "\(place) holds another state (lineage \(lineage), endpoint \(endpoint)) than this run's; nothing was written")
             }
             var setSerials: [String: Int64] = [:]
             for set in touched.sorted() {
@@ -291,14 +297,15 @@ public final class PostgresStateBackend: StateBackend {
                     FROM unnest(\(addresses)::text[], \(ids)::integer[]) AS t(a, i)
                     """)
             }
-            return (workspaceSerial, setSerials)
+            return (workspaceSerial, lineage, setSerials)
         }
         var saved = state
         saved.serial = Int(newSerials.workspace)
+        saved.lineage = newSerials.lineage
         snapshot.withLock { snapshot in
             var serials = base.setSerials
             for (set, serial) in newSerials.sets { serials[set] = serial }
-            snapshot = Snapshot(lineage: state.lineage, entries: state.tasks, setSerials: serials)
+            snapshot = Snapshot(lineage: newSerials.lineage, entries: state.tasks, setSerials: serials)
         }
         return saved
     }

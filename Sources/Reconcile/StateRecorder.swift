@@ -57,6 +57,7 @@ public actor StateRecorder {
         // Outcomes recorded while the save is under way stay in `state`; they are in the journal already.
         let saved = try await backend.save(state)
         state.serial = saved.serial
+        state.lineage = saved.lineage
     }
 
     /// Writes the final state and removes the journal: the run is complete.
@@ -64,6 +65,7 @@ public actor StateRecorder {
         try await journal.sync()
         let saved = try await backend.save(state)
         state.serial = saved.serial
+        state.lineage = saved.lineage
         try await journal.close()
         try await backend.removeJournal(for: lock)
         return state

@@ -45,23 +45,24 @@ struct ManifestSources {
             for document in yaml.documents {
                 guard let apiVersion = document["apiVersion"] else { continue }
                 declared = true
-                guard case .scalar(let version) = apiVersion.content, version.text == "batchctl/v1" else {
-                    diagnostics.error(apiVersion.location, "unsupported apiVersion \((apiVersion.scalar?.text).map { "'\($0)'" } ?? "value"); this batchctl reads apiVersion: batchctl/v1")
+                guard case .scalar(let version) = apiVersion.content, version.text == DocumentKind.apiVersion else {
+                    diagnostics.error(apiVersion.location, "unsupported apiVersion \((apiVersion.scalar?.text).map { "'\($0)'" } ?? "value"); this batchctl reads apiVersion: \(DocumentKind.apiVersion)")
                     continue
                 }
                 guard let kind = document["kind"] else {
                     diagnostics.error(document.location, "the document has no kind; add kind: TaskSet (or kind: Project in batchctl.yaml)")
                     continue
                 }
-                switch kind.scalar?.text {
-                case "TaskSet":
+                switch kind.scalar.flatMap({ DocumentKind(rawValue: $0.text) }) {
+                case .taskSet:
                     sources.taskSets.append(TaskSetDocument(file: yaml.path, root: document))
-                case "Project":
+                case .project:
                     if let projectFile, normalize(projectFile) == normalize(file) { continue }
                     diagnostics.warning(kind.location, "a Project document is read only from batchctl.yaml in the working directory; this one is ignored")
-                default:
+                case nil:
                     let text = kind.scalar?.text ?? ""
-                    diagnostics.error(kind.location, "unknown kind '\(text)'\(Suggestion.hint(for: text, in: ["TaskSet", "Project"])) (known kinds: TaskSet, Project)")
+                    let kinds = DocumentKind.allCases.map(\.rawValue)
+                    diagnostics.error(kind.location, "unknown kind '\(text)'\(Suggestion.hint(for: text, in: kinds)) (known kinds: \(kinds.joined(separator: ", ")))")
                 }
             }
             if !declared {

@@ -206,7 +206,7 @@ final class SetExpander {
 
     // MARK: - Name rules
 
-    // The rules below as regular expressions, for `ManifestSchema`; NameRuleTests checks that the two agree.
+    // The rules below as regular expressions, for `ManifestSchema`; SchemaTableTests checks that the two agree.
     static let setNamePattern = "^[a-z0-9][a-z0-9._-]{0,62}$"
     static let keyPattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$"
     static let identifierPattern = "^[A-Za-z_][A-Za-z0-9_]*$"

@@ -36,6 +36,7 @@ let package = Package(
         .target(name: "Manifest", dependencies: [
             "Diagnostics", "YAML", "JSON", "BatchTask",
             .product(name: "OrderedCollections", package: "swift-collections"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The state file, its journal and lock, behind a small backend interface.
         .target(name: "State", dependencies: ["Diagnostics", "JSON"]),

@@ -65,6 +65,34 @@ public enum BatchTaskField: String, CaseIterable, Sendable, Hashable {
         }
     }
 
+    /// What the property holds, in a line of api.md's table, for `batchctl schema`.
+    public var summary: String {
+        switch self {
+        case .id: return "assigned by the server; a manifest cannot set it (the task's key is its identity in batchctl)"
+        case .name: return "the task's name; a create whose answer was lost is looked up by it"
+        case .associateId: return "the task owner; 0 for a system task"
+        case .detailsTable: return "table holding more detail"
+        case .detailsRecord: return "row in DetailsTable"
+        case .isSystemTask: return "not started by an associate"
+        case .isInternalTask: return "adds no trace to the database"
+        case .parameterObject: return "the job's parameters, a string dictionary in the API: a number or boolean is sent as text, null stays null, a list or mapping must be made text with json(...)"
+        case .lastStarted: return "server-managed while the job runs"
+        case .created: return "creation time; the server sets it when absent"
+        case .startCount: return "server-managed"
+        case .databaseSerialNumber: return "database the task runs on"
+        case .context: return "the task's context, as text"
+        case .result: return "server-managed"
+        case .state: return "a BatchTaskState"
+        case .description: return "updatable in place"
+        case .response: return "updatable in place"
+        case .request: return "updatable in place"
+        case .progressDescription: return "server-managed"
+        case .progressPercent: return "server-managed, 0..100 in practice"
+        case .fileName: return "the file the job reads or writes"
+        case .cancellationBehaviour: return "what Stop may do: CanCancel, CancelWithWarning or CannotCancel (Stop stops only a task that is not CannotCancel)"
+        }
+    }
+
     /// The field with exactly this API name (`Name`, not `name`); suggestions for near misses belong to the caller.
     public static func named(_ name: String) -> BatchTaskField? {
         BatchTaskField(rawValue: name)

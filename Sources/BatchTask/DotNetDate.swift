@@ -28,6 +28,10 @@ public struct DotNetDate: Hashable, Sendable {
     /// A convenience view of `ticksSince1970`; a Double cannot hold every tick of today's dates.
     public var secondsSince1970: Double { Double(ticksSince1970) / Double(Self.ticksPerSecond) }
 
+    /// The shape `init?(_:)` reads, as a regular expression, for schemas; `init?` also checks the ranges of the
+    /// numbers (months, days, hours, the offset), which a pattern does not.
+    public static let shapePattern = #"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,7})?(Z|[+-][0-9]{2}:[0-9]{2})$"#
+
     public static func isValid(_ text: String) -> Bool {
         DotNetDate(text) != nil
     }

@@ -33,10 +33,9 @@ enum FieldTyping {
         if field == .parameterObject, case .map = value.revealed.value {
             value = try stringDictionary(value, at: location, tree: tree)
         }
-        if field == .cancellationBehaviour, case .string(let name) = value.revealed.value,
-           CancellationBehaviour(rawValue: name) == nil {
-            let names = CancellationBehaviour.allCases.map(\.rawValue)
-            throw Diagnostic.error(location, "CancellationBehaviour '\(name)' is not one the API knows\(Suggestion.hint(for: name, in: names)) (one of \(names.joined(separator: ", ")))")
+        if let names = allowedNames(of: field), case .string(let name) = value.revealed.value, !names.contains(name) {
+            let what = field == .state ? "is not a BatchTaskState" : "is not one the API knows"
+            throw Diagnostic.error(location, "\(field.rawValue) '\(name)' \(what)\(Suggestion.hint(for: name, in: names)) (one of \(names.joined(separator: ", ")))")
         }
         let plain = value.revealed.value
         var json: JSONValue
@@ -46,12 +45,7 @@ enum FieldTyping {
         case (.string, .bool(let b)):
             json = .string(b ? "true" : "false")
         case (.state, .string(let name)):
-            let state = BatchTaskState(rawValue: name)
-            guard state.isKnown, state != .all else {
-                let names = BatchTaskState.taskStates.map(\.rawValue)
-                throw Diagnostic.error(location, "State '\(name)' is not a BatchTaskState\(Suggestion.hint(for: name, in: names)) (one of \(names.joined(separator: ", ")))")
-            }
-            json = .string(name)
+            json = .string(name)  // one of allowedNames(of: .state), checked above
         case (.object, .map):
             json = value.unwrapped
         case (.object, _):

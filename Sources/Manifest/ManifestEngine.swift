@@ -184,8 +184,8 @@ public enum ManifestEngine {
                 continue
             }
             if let pairs = node.mappingPairs {
-                for pair in pairs where pair.key.scalar?.text != "from" && pair.key.scalar?.text != "to" {
-                    diagnostics.error(pair.key.location, "unknown key '\(pair.key.scalar?.text ?? "")' in a moved entry (known: from, to)")
+                for pair in pairs where MoveKey(rawValue: pair.key.scalar?.text ?? "") == nil {
+                    diagnostics.error(pair.key.location, "unknown key '\(pair.key.scalar?.text ?? "")' in a moved entry (known: \(MoveKey.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
             }
             let fromAddress = from.contains("/") ? from : "\(set)/\(from)"

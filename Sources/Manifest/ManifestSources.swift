@@ -45,23 +45,24 @@ struct ManifestSources {
             for document in yaml.documents {
                 guard let apiVersion = document["apiVersion"] else { continue }
                 declared = true
-                guard case .scalar(let version) = apiVersion.content, version.text == "batchctl/v1" else {
-                    diagnostics.error(apiVersion.location, "unsupported apiVersion \((apiVersion.scalar?.text).map { "'\($0)'" } ?? "value"); this batchctl reads apiVersion: batchctl/v1")
+                guard case .scalar(let version) = apiVersion.content, version.text == DocumentKind.apiVersion else {
+                    diagnostics.error(apiVersion.location, "unsupported apiVersion \((apiVersion.scalar?.text).map { "'\($0)'" } ?? "value"); this batchctl reads apiVersion: \(DocumentKind.apiVersion)")
                     continue
                 }
                 guard let kind = document["kind"] else {
                     diagnostics.error(document.location, "the document has no kind; add kind: TaskSet (or kind: Project in batchctl.yaml)")
                     continue
                 }
-                switch kind.scalar?.text {
-                case "TaskSet":
+                switch kind.scalar.flatMap({ DocumentKind(rawValue: $0.text) }) {
+                case .taskSet:
                     sources.taskSets.append(TaskSetDocument(file: yaml.path, root: document))
-                case "Project":
+                case .project:
                     if let projectFile, normalize(projectFile) == normalize(file) { continue }
                     diagnostics.warning(kind.location, "a Project document is read only from batchctl.yaml in the working directory; this one is ignored")
-                default:
+                case nil:
                     let text = kind.scalar?.text ?? ""
-                    diagnostics.error(kind.location, "unknown kind '\(text)'\(Suggestion.hint(for: text, in: ["TaskSet", "Project"])) (known kinds: TaskSet, Project)")
+                    let kinds = DocumentKind.allCases.map(\.rawValue)
+                    diagnostics.error(kind.location, "unknown kind '\(text)'\(Suggestion.hint(for: text, in: kinds)) (known kinds: \(kinds.joined(separator: ", ")))")
                 }
             }
             if !declared {
@@ -98,8 +99,8 @@ struct ManifestSources {
     }
 
     /// Two libyaml errors that `${...}` causes in plain scalars get a note: "mapping values are not allowed" is almost
-    /// always the `: ` of a conditional expression, and a flow-collection error is a `{` or `}` of `${...}` inside
-    /// `[...]` or `{...}`.
+    /// always the `: ` of a conditional expression or a map literal, and a flow-collection error is a `{` or `}` of
+    /// `${...}` inside `[...]` or `{...}`.
     static func hinted(_ error: Diagnostic) -> Diagnostic {
         if error.message.contains("flow"), let location = error.location,
            let text = try? String(contentsOfFile: location.file, encoding: .utf8) {
@@ -115,9 +116,26 @@ struct ManifestSources {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard location.line >= 1, location.line <= lines.count else { return error }
         let before = lines[location.line - 1].prefix(max(0, location.column - 1))
-        guard let open = before.range(of: "${", options: .backwards), !before[open.upperBound...].contains("}") else { return error }
+        guard isInsideExpression(before) else { return error }
         var hinted = error
-        hinted.notes.append("a ': ' inside ${...} ends a plain YAML scalar: write the conditional as `c ? a :b` (no space after ':'), or quote the whole scalar (which makes it text)")
+        hinted.notes.append("a ': ' inside ${...} ends a plain YAML scalar: write a conditional as `c ? a :b` and a map as `{\"k\":v}` (no space after ':'), or quote the whole scalar (which makes it text)")
         return hinted
+    }
+
+    /// Whether the end of `text` is inside a `${...}` that is still open, counting the braces of map literals.
+    private static func isInsideExpression(_ text: Substring) -> Bool {
+        var depth = 0
+        var previous: Character?, beforePrevious: Character?
+        for c in text {
+            if depth == 0 {
+                if c == "{" && previous == "$" && beforePrevious != "$" { depth = 1 }  // `$${` is a literal `${`
+            } else if c == "{" {
+                depth += 1
+            } else if c == "}" {
+                depth -= 1
+            }
+            (beforePrevious, previous) = (previous, c)
+        }
+        return depth > 0
     }
 }

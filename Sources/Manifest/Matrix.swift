@@ -52,16 +52,19 @@ struct Matrix: Sendable {
         var includeNodes: [Node] = []
         for pair in pairs {
             guard let name = pair.key.scalar?.text else { continue }
-            switch name {
-            case "exclude", "include":
+            switch MatrixKey(rawValue: name) {
+            case let key?:
                 guard case .sequence(let items) = pair.value.content else {
                     diagnostics.error(pair.value.location, "\(name) is a list of mappings of axis values")
                     failed = true
                     continue
                 }
-                if name == "exclude" { excludeNodes = items } else { includeNodes = items }
-            default:
-                guard SetExpander.isIdentifier(name), !["env", "set", "task"].contains(name) else {
+                switch key {
+                case .exclude: excludeNodes = items
+                case .include: includeNodes = items
+                }
+            case nil:
+                guard SetExpander.isIdentifier(name), !SetExpander.reservedAxisNames.contains(name) else {
                     diagnostics.error(pair.key.location, "'\(name)' cannot be a matrix axis name: use letters, digits and '_', not starting with a digit, and none of env, set, task")
                     failed = true
                     continue

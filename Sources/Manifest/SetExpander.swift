@@ -12,9 +12,10 @@ struct DependencyReference: Sendable {
 
 /// Expands one TaskSet document into desired tasks.
 final class SetExpander {
-    private static let topLevelKeys = ["apiVersion", "kind", "metadata", "vars", "defaults", "templates", "tasks", "moved"]
-    static let controlKeys = ["key", "extends", "matrix", "dependsOn", "when", "lifecycle"]
-    private static let reservedNames: Set<String> = ["env", "set", "task", "true", "false", "null"]
+    private static let topLevelKeys = TaskSetKey.allCases.map(\.rawValue)
+    /// Names a var cannot have; a matrix axis cannot have the first three (`reservedAxisNames`).
+    static let reservedNames = ["env", "set", "task", "true", "false", "null"]
+    static let reservedAxisNames = ["env", "set", "task"]
 
     let document: Node
     let options: ManifestOptions
@@ -53,12 +54,17 @@ final class SetExpander {
         guard let pairs = document.mappingPairs else { return }
         for pair in pairs {
             guard let key = pair.key.scalar?.text else { continue }
-            switch key {
-            case "apiVersion", "kind", "tasks", "defaults":
+            guard let known = TaskSetKey(rawValue: key) else {
+                let hint = Suggestion.hint(for: key, in: SetExpander.topLevelKeys)
+                diagnostics.error(pair.key.location, "unknown key '\(key)' in a TaskSet\(hint) (known: \(SetExpander.topLevelKeys.joined(separator: ", ")))")
+                continue
+            }
+            switch known {
+            case .apiVersion, .kind, .tasks, .defaults:
                 break
-            case "metadata":
+            case .metadata:
                 readMetadata(pair.value)
-            case "vars":
+            case .vars:
                 guard let entries = mapping(pair.value, what: "vars") else { continue }
                 for entry in entries {
                     guard let varName = entry.key.scalar?.text else { continue }
@@ -69,21 +75,18 @@ final class SetExpander {
                     declaredVars.insert(varName)
                     vars.define(varName, node: entry.value, source: .set(entry.key.location))
                 }
-            case "templates":
+            case .templates:
                 guard let entries = mapping(pair.value, what: "templates") else { continue }
                 for entry in entries {
                     guard let templateName = entry.key.scalar?.text else { continue }
                     templates[templateName] = entry.value
                 }
-            case "moved":
+            case .moved:
                 guard case .sequence(let items) = pair.value.content else {
                     diagnostics.error(pair.value.location, "moved is a list of {from, to} entries")
                     continue
                 }
                 moveNodes = items
-            default:
-                let hint = Suggestion.hint(for: key, in: SetExpander.topLevelKeys)
-                diagnostics.error(pair.key.location, "unknown key '\(key)' in a TaskSet\(hint) (known: \(SetExpander.topLevelKeys.joined(separator: ", ")))")
             }
         }
         for override in overrides where declaredVars.contains(override.name) {
@@ -96,11 +99,17 @@ final class SetExpander {
 
     private func readMetadata(_ node: Node) {
         guard let entries = mapping(node, what: "metadata") else { return }
+        let names = MetadataKey.allCases.map(\.rawValue)
         for entry in entries {
-            switch entry.key.scalar?.text {
-            case "name":
+            let key = entry.key.scalar?.text ?? ""
+            guard let known = MetadataKey(rawValue: key) else {
+                diagnostics.error(entry.key.location, "unknown key '\(key)' in metadata\(Suggestion.hint(for: key, in: names)) (known: \(names.joined(separator: ", ")))")
+                continue
+            }
+            switch known {
+            case .name:
                 break
-            case "labels":
+            case .labels:
                 guard let labelPairs = mapping(entry.value, what: "labels") else { continue }
                 for label in labelPairs {
                     guard let key = label.key.scalar?.text, case .scalar(let value) = label.value.content else {
@@ -109,9 +118,6 @@ final class SetExpander {
                     }
                     labels[key] = value.text
                 }
-            default:
-                let key = entry.key.scalar?.text ?? ""
-                diagnostics.error(entry.key.location, "unknown key '\(key)' in metadata\(Suggestion.hint(for: key, in: ["name", "labels"])) (known: name, labels)")
             }
         }
     }
@@ -199,6 +205,11 @@ final class SetExpander {
     var varDefinitions: [String: VarTable.Definition] { vars.definitions }
 
     // MARK: - Name rules
+
+    // The rules below as regular expressions, for `ManifestSchema`; SchemaTableTests checks that the two agree.
+    static let setNamePattern = "^[a-z0-9][a-z0-9._-]{0,62}$"
+    static let keyPattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$"
+    static let identifierPattern = "^[A-Za-z_][A-Za-z0-9_]*$"
 
     static func isValidSetName(_ text: String) -> Bool {
         let bytes = Array(text.utf8)

@@ -120,17 +120,19 @@ struct TaskEntryExpander {
                 diagnostics.error(pair.key.location, "field names are text")
                 continue
             }
-            switch name {
-            case "key": keyNode = pair.value
-            case "when": whenNode = pair.value
-            case "extends": extendsNode = pair.value
-            case "matrix": matrixNode = pair.value
-            case "dependsOn": dependsOnNode = pair.value
-            case "lifecycle": taskLifecycle.append((.task, pair.value))
-            default:
-                if let field = FieldTyping.field(named: name, at: pair.key.location, allowed: SetExpander.controlKeys, diagnostics: diagnostics) {
+            guard let control = ControlKey(rawValue: name) else {
+                if let field = FieldTyping.field(named: name, at: pair.key.location, allowed: ControlKey.names, diagnostics: diagnostics) {
                     ownFields.append((field, pair.value))
                 }
+                continue
+            }
+            switch control {
+            case .key: keyNode = pair.value
+            case .when: whenNode = pair.value
+            case .extends: extendsNode = pair.value
+            case .matrix: matrixNode = pair.value
+            case .dependsOn: dependsOnNode = pair.value
+            case .lifecycle: taskLifecycle.append((.task, pair.value))
             }
         }
         guard let keyNode else {
@@ -183,15 +185,17 @@ struct TaskEntryExpander {
                 }
                 for pair in templatePairs {
                     guard let name = pair.key.scalar?.text else { continue }
-                    switch name {
-                    case "extends": continue
-                    case "lifecycle": templateLifecycles.append((.template(templateName), pair.value))
-                    case "key", "matrix", "when", "dependsOn":
-                        diagnostics.error(pair.key.location, "'\(name)' belongs on a task, not in template '\(templateName)'")
-                    default:
-                        if let field = FieldTyping.field(named: name, at: pair.key.location, allowed: ["extends", "lifecycle"], diagnostics: diagnostics) {
+                    guard let control = ControlKey(rawValue: name) else {
+                        if let field = FieldTyping.field(named: name, at: pair.key.location, allowed: ControlKey.templateNames, diagnostics: diagnostics) {
                             add(field, pair.value, layer: .template(templateName))
                         }
+                        continue
+                    }
+                    switch control {
+                    case .extends: continue
+                    case .lifecycle: templateLifecycles.append((.template(templateName), pair.value))
+                    case .key, .matrix, .when, .dependsOn:
+                        diagnostics.error(pair.key.location, "'\(name)' belongs on a task, not in template '\(templateName)'")
                     }
                 }
             }

@@ -108,11 +108,7 @@ enum PythonEnvironment {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         }
-        let venvPython = root + "/bin/python"
-        if !FileManager.default.isExecutableFile(atPath: venvPython) {
-            let created = try run(python, ["-m", "venv", root])
-            guard created.status == 0 else { throw PythonError("python3 -m venv failed: \(created.output)") }
-        }
+        let venvPython = try virtualEnvironment("python-sdk-venv", python: python)
         let probe = ["-c", "import superofficesdk.rest, requests"]
         if try run(venvPython, probe, environment: ["PYTHONPATH": stubs]).status != 0 {
             // --no-deps: the SDK's declared suds-jurko no longer installs on Python 3; requests is all rest.py needs.
@@ -122,6 +118,17 @@ enum PythonEnvironment {
             guard requests.status == 0 else { throw PythonError("pip install requests failed: \(requests.output)") }
         }
         return Venv(python: venvPython, stubs: stubs)
+    }
+
+    /// The python of the virtual environment `.build/<name>`, created when missing.
+    static func virtualEnvironment(_ name: String, python: String) throws -> String {
+        let root = BinaryRunner.repositoryRoot + "/.build/" + name
+        let venvPython = root + "/bin/python"
+        if !FileManager.default.isExecutableFile(atPath: venvPython) {
+            let created = try run(python, ["-m", "venv", root])
+            guard created.status == 0 else { throw PythonError("python3 -m venv failed: \(created.output)") }
+        }
+        return venvPython
     }
 
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {

@@ -6,6 +6,10 @@ indirect enum Compiled: Sendable {
     case constant(Value)
     /// A value that is absent (an unset environment variable): an error, unless `default()` supplies a fallback.
     case missing(ExpressionError)
+    /// A list literal some of whose items are known only per task.
+    case list([Compiled])
+    /// A map literal some of whose keys or values are known only per task; each key has its own offset.
+    case map([(key: Compiled, value: Compiled, offset: Int)])
     case slot(Int, name: String, offset: Int)
     case taskKey
     case taskAddress
@@ -19,32 +23,6 @@ indirect enum Compiled: Sendable {
     var constantValue: Value? {
         if case .constant(let v) = self { return v }
         return nil
-    }
-}
-
-/// The built-in functions.
-enum Function: String, CaseIterable, Sendable {
-    case upper, lower, pad, range, join, `default`, json, len, sensitive
-
-    var arity: Int {
-        switch self {
-        case .upper, .lower, .json, .len, .sensitive: return 1
-        case .pad, .range, .join, .default: return 2
-        }
-    }
-
-    var signature: String {
-        switch self {
-        case .upper: return "upper(s)"
-        case .lower: return "lower(s)"
-        case .pad: return "pad(n, width)"
-        case .range: return "range(a, b)"
-        case .join: return "join(list, sep)"
-        case .default: return "default(x, fallback)"
-        case .json: return "json(v)"
-        case .len: return "len(x)"
-        case .sensitive: return "sensitive(x)"
-        }
     }
 }
 

@@ -20,6 +20,18 @@ enum Compiler {
         switch syntax {
         case .literal(let value, _):
             return .constant(value)
+        case .list(let items, _):
+            var compiled: [Compiled] = []
+            compiled.reserveCapacity(items.count)
+            for item in items { compiled.append(try compile(item, in: scope)) }
+            return fold(.list(compiled))
+        case .map(let entries, _):
+            var compiled: [(key: Compiled, value: Compiled, offset: Int)] = []
+            compiled.reserveCapacity(entries.count)
+            for entry in entries {
+                compiled.append((try compile(entry.key, in: scope), try compile(entry.value, in: scope), entry.key.offset))
+            }
+            return fold(.map(compiled))
         case .name(let name, let offset):
             return try resolve(name, offset: offset, in: scope)
         case .member(.name("env", _), let variable, let offset):
@@ -52,8 +64,8 @@ enum Compiler {
                 let hint = Suggestion.hint(for: name, in: Function.allCases.map(\.rawValue))
                 throw ExpressionError(offset: offset, message: "unknown function '\(name)'\(hint)")
             }
-            guard arguments.count == function.arity else {
-                throw ExpressionError(offset: offset, message: "\(function.rawValue) takes \(function.arity) argument\(function.arity == 1 ? "" : "s"): \(function.signature)")
+            guard function.accepts(argumentCount: arguments.count) else {
+                throw ExpressionError(offset: offset, message: "\(function.rawValue) \(function.arityDescription)")
             }
             var compiled: [Compiled] = []
             for argument in arguments { compiled.append(try compile(argument, in: scope)) }
@@ -90,6 +102,8 @@ enum Compiler {
     private static func fold(_ node: Compiled) -> Compiled {
         let operandsConstant: Bool
         switch node {
+        case .list(let items): operandsConstant = items.allSatisfy { $0.constantValue != nil }
+        case .map(let entries): operandsConstant = entries.allSatisfy { $0.key.constantValue != nil && $0.value.constantValue != nil }
         case .member(let base, _, _): operandsConstant = base.constantValue != nil
         case .index(let base, let index, _): operandsConstant = base.constantValue != nil && index.constantValue != nil
         case .call(_, let arguments, _):

@@ -3,8 +3,9 @@ import OrderedCollections
 
 /// Evaluates compiled expressions for one expanded task.
 enum Evaluator {
-    /// The largest list `range()` builds; anything bigger is surely a mistake and would exhaust memory.
-    static let maxRangeLength: Int64 = 10_000_000
+    /// The longest list, and the longest text in bytes, a function builds (`range`, `split`, `concat`, `format`,
+    /// `replace`, `base64`); anything bigger is surely a mistake and would exhaust memory.
+    static let maxLength = 10_000_000
 
     static func evaluate(_ node: Compiled, _ context: EvaluationContext) throws(ExpressionError) -> Value {
         switch node {
@@ -12,6 +13,13 @@ enum Evaluator {
             return value
         case .missing(let error):
             throw error
+        case .list(let items):
+            var values: [Value] = []
+            values.reserveCapacity(items.count)
+            for item in items { values.append(try evaluate(item, context)) }
+            return .list(values)
+        case .map(let entries):
+            return try map(entries, context)
         case .slot(let index, let name, let offset):
             guard index < context.slots.count, let value = context.slots[index] else {
                 throw ExpressionError(offset: offset, message: "matrix value '\(name)' is not defined for this task (an include entry leaves it out)")
@@ -154,7 +162,8 @@ enum Evaluator {
     private static func call(
         _ function: Function, _ arguments: [Compiled], offset: Int, _ context: EvaluationContext
     ) throws(ExpressionError) -> Value {
-        if function == .default {
+        switch function {
+        case .default:
             do {
                 let value = try evaluate(arguments[0], context)
                 if case .null = value.revealed.value { return try evaluate(arguments[1], context) }
@@ -162,6 +171,10 @@ enum Evaluator {
             } catch where error.isMissingValue {
                 return try evaluate(arguments[1], context)
             }
+        case .coalesce:
+            return try coalesce(arguments, context)
+        default:
+            break
         }
         var values: [Value] = []
         values.reserveCapacity(arguments.count)
@@ -244,14 +257,54 @@ enum Evaluator {
             }
             if high < low { return .list([]) }
             let (span, overflow) = high.subtractingReportingOverflow(low)
-            guard !overflow, span < maxRangeLength else {
-                throw ExpressionError(offset: offset, message: "range(\(low), \(high)) is longer than \(maxRangeLength) values")
+            guard !overflow, span < Int64(maxLength) else {
+                throw ExpressionError(offset: offset, message: "range(\(low), \(high)) is longer than \(maxLength) values")
             }
             let result = Value.list((low...high).map { .int($0) })
             return secret1 || secret2 ? .secret(result) : result
-        case .default:
+        case .format, .replace, .split, .trim, .contains, .startsWith, .endsWith, .keys, .values, .merge, .concat,
+             .min, .max, .int, .string, .sha256, .base64, .lookup:
+            return try function.apply(values, offset: offset)
+        case .default, .coalesce:
             return .null  // handled above
         }
+    }
+
+    /// The first argument that is not null; like `default`, an absent value (an unset environment variable, a
+    /// missing key) counts as null. Sensitive when any argument it looked at is.
+    private static func coalesce(_ arguments: [Compiled], _ context: EvaluationContext) throws(ExpressionError) -> Value {
+        var secret = false
+        for argument in arguments {
+            let value: Value
+            do {
+                value = try evaluate(argument, context)
+            } catch where error.isMissingValue {
+                continue
+            }
+            let (inner, isSecret) = value.revealed
+            secret = secret || isSecret
+            if case .null = inner { continue }
+            return secret ? .secret(value) : value
+        }
+        return secret ? .secret(.null) : .null
+    }
+
+    /// A map literal: every key must give text, and no key may come twice.
+    private static func map(_ entries: [(key: Compiled, value: Compiled, offset: Int)], _ context: EvaluationContext) throws(ExpressionError) -> Value {
+        var result = OrderedDictionary<String, Value>(minimumCapacity: entries.count)
+        var secret = false
+        for entry in entries {
+            let (key, keySecret) = try evaluate(entry.key, context).revealed
+            guard case .string(let text) = key else {
+                throw ExpressionError(offset: entry.offset, message: "a map key must be text, not \(Function.described(key)); write \"key\":value")
+            }
+            secret = secret || keySecret
+            guard result.updateValue(try evaluate(entry.value, context), forKey: text) == nil else {
+                throw ExpressionError(offset: entry.offset, message: keySecret ? "a sensitive key comes twice in the map" : "key '\(text)' comes twice in the map")
+            }
+        }
+        // A key cannot carry a marker of its own, so a sensitive key makes the whole map sensitive.
+        return secret ? .secret(.map(result)) : .map(result)
     }
 }
 

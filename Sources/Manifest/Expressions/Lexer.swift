@@ -5,7 +5,7 @@ struct Lexer {
         case string(String)
         case identifier(String)
         case symbol(String)
-        case end  // the closing `}`
+        case end  // a `}`: the one that closes the expression, or a map literal's
     }
 
     struct Token: Sendable {
@@ -22,7 +22,7 @@ struct Lexer {
     }
 
     private static let twoCharacterSymbols: Set<String> = ["==", "!=", "<=", ">=", "&&", "||"]
-    private static let oneCharacterSymbols: Set<Unicode.Scalar> = ["+", "-", "*", "/", "%", "<", ">", "!", "?", ":", "(", ")", "[", "]", ",", "."]
+    private static let oneCharacterSymbols: Set<Unicode.Scalar> = ["+", "-", "*", "/", "%", "<", ">", "!", "?", ":", "(", ")", "[", "]", "{", ",", "."]
 
     mutating func next() throws(ExpressionError) -> Token {
         while position < scalars.count, scalars[position] == " " || scalars[position] == "\t" || scalars[position] == "\n" {

@@ -1,5 +1,6 @@
 /// Recursive-descent parser for one expression; precedence from loosest to tightest:
 /// `?:`, `||`, `&&`, `== !=`, `< <= > >=`, `+ -`, `* / %`, unary `! -`, then `.name`, `[index]`, `f(args)`.
+/// Literals include lists `[a, b]` and maps `{"k": v}`; a map's closing `}` is the same token as the expression's.
 struct Parser {
     private var lexer: Lexer
     private var current: Lexer.Token
@@ -145,6 +146,37 @@ struct Parser {
             let inner = try expression()
             try expect(")")
             return inner
+        case .symbol("["):
+            try advance()
+            var items: [Syntax] = []
+            while !isSymbol("]") {
+                items.append(try expression())
+                guard isSymbol(",") else { break }
+                try advance()
+            }
+            guard isSymbol("]") else {
+                throw ExpressionError(offset: current.offset, message: "expected ',' or ']' in the list, found \(Parser.describe(current.kind))")
+            }
+            try advance()
+            return .list(items, offset: token.offset)
+        case .symbol("{"):
+            try advance()
+            var entries: [(key: Syntax, value: Syntax)] = []
+            while current.kind != .end {
+                let key = try expression()
+                guard isSymbol(":") else {
+                    throw ExpressionError(offset: current.offset, message: "expected ':' after the map key, found \(Parser.describe(current.kind)); a map is written {\"key\":value}")
+                }
+                try advance()
+                entries.append((key, try expression()))
+                guard isSymbol(",") else { break }
+                try advance()
+            }
+            guard current.kind == .end else {
+                throw ExpressionError(offset: current.offset, message: "expected ',' or '}' in the map, found \(Parser.describe(current.kind))")
+            }
+            try advance()
+            return .map(entries, offset: token.offset)
         case .end:
             throw ExpressionError(offset: token.offset, message: "expression ends too early: expected a value before '}'")
         case .symbol(let s):

@@ -102,6 +102,9 @@ struct ScalarTemplate: Sendable {
     static func collectReferences(_ syntax: Syntax, into names: inout [String]) {
         switch syntax {
         case .literal: break
+        case .list(let items, _): for item in items { collectReferences(item, into: &names) }
+        case .map(let entries, _):
+            for entry in entries { collectReferences(entry.key, into: &names); collectReferences(entry.value, into: &names) }
         case .name(let n, _): if !names.contains(n) { names.append(n) }
         case .member(.name(let root, _), let member, _) where root == "env" || root == "set" || root == "task":
             let n = "\(root).\(member)"

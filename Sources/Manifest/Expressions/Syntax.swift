@@ -4,6 +4,10 @@
 /// can name the column within the scalar.
 indirect enum Syntax: Sendable {
     case literal(Value, offset: Int)
+    /// `[a, b]`
+    case list([Syntax], offset: Int)
+    /// `{"k": v}`: keys are expressions that must give text.
+    case map([(key: Syntax, value: Syntax)], offset: Int)
     case name(String, offset: Int)
     case member(Syntax, String, offset: Int)
     case index(Syntax, Syntax, offset: Int)
@@ -14,7 +18,7 @@ indirect enum Syntax: Sendable {
 
     var offset: Int {
         switch self {
-        case .literal(_, let o), .name(_, let o), .member(_, _, let o), .index(_, _, let o), .call(_, _, let o),
+        case .literal(_, let o), .list(_, let o), .map(_, let o), .name(_, let o), .member(_, _, let o), .index(_, _, let o), .call(_, _, let o),
              .unary(_, _, let o), .binary(_, _, _, let o), .conditional(_, _, _, let o):
             return o
         }

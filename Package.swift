@@ -108,7 +108,12 @@ let package = Package(
         .testTarget(name: "ReconcileTests", dependencies: [
             "Reconcile", "Planning", "State", "Manifest", "APIClient", "Emulator", "BatchTask", "Diagnostics", "JSON",
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["JSON", .product(name: "_CryptoExtras", package: "swift-crypto")]),
+        .testTarget(name: "EndToEndTests", dependencies: [
+            "JSON", "PostgresTestSupport", .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
+        // Starts a PostgreSQL server of the tests' own (initdb, pg_ctl) and stops it by its pid.
+        .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
+        .testTarget(name: "PostgresStateTests", dependencies: ["State", "PostgresState", "PostgresTestSupport", "JSON"]),
     ],
     swiftLanguageModes: [.v6]
 )

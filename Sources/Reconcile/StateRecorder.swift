@@ -13,6 +13,8 @@ public actor StateRecorder {
     private let backend: any StateBackend
     private let journal: any StateJournal
     private var sequence = 0
+    /// A record could not be written; the journal must outlive this run.
+    private var journalFailed = false
     private let lock: any StateLock
     /// How often a long run rewrites the state file.
     public nonisolated let checkpointInterval: Duration
@@ -31,14 +33,28 @@ public actor StateRecorder {
     public func intent(_ action: JournalAction, address: String, id: Int32?, fingerprint: String?) async throws(StateError) -> Int {
         sequence += 1
         let sequence = self.sequence
-        try await journal.append(.intent(sequence: sequence, action: action, address: address, id: id, fingerprint: fingerprint,
-                                   at: Timestamp.now()))
+        do {
+            try await journal.append(.intent(sequence: sequence, action: action, address: address, id: id, fingerprint: fingerprint,
+                                             at: Timestamp.now()))
+        } catch {
+            journalFailed = true
+            throw error
+        }
         return sequence
     }
 
     /// Records an outcome in the journal, then in the state.
+    ///
+    /// When the journal cannot take the outcome (its disk or database went away), the state still records it, so a
+    /// save at the end keeps what the server answered; the journal then stays for the next run to check.
     public func outcome(_ sequence: Int, address: String, _ result: JournalResult) async throws(StateError) {
-        try await journal.append(.outcome(sequence: sequence, address: address, result: result))
+        do {
+            try await journal.append(.outcome(sequence: sequence, address: address, result: result))
+        } catch {
+            journalFailed = true
+            state.record(result, at: address)
+            throw error
+        }
         state.record(result, at: address)
     }
 
@@ -60,8 +76,17 @@ public actor StateRecorder {
         state.lineage = saved.lineage
     }
 
-    /// Writes the final state and removes the journal: the run is complete.
+    /// Writes the final state and removes the journal: the run is complete. After a journal write failed, the
+    /// journal is kept: it may hold an intent whose request went out, which the next run looks up before sending.
     public func finish() async throws(StateError) -> State {
+        if journalFailed {
+            try? await journal.sync()
+            let saved = try await backend.save(state)
+            state.serial = saved.serial
+            state.lineage = saved.lineage
+            try? await journal.close()
+            return state
+        }
         try await journal.sync()
         let saved = try await backend.save(state)
         state.serial = saved.serial

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import JSON
 import Manifest
 import Reconcile
@@ -9,7 +10,7 @@ struct StateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "state",
         abstract: "Inspect and mend the state.",
-        subcommands: [List.self, Show.self, Remove.self, Move.self, Unlock.self])
+        subcommands: [List.self, Show.self, Remove.self, Move.self, Unlock.self, Migrate.self])
 
     /// Options every state subcommand takes.
     struct Location: ParsableArguments {
@@ -108,4 +109,78 @@ struct StateCommand: AsyncParsableCommand {
             Terminal.out("Removed lock \(lockID).\n")
         }
     }
+
+    struct Migrate: ReportingCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "migrate",
+            abstract: "Copy the state to another location (a file or postgres://...), keeping lineage, serial and entries.",
+            discussion: """
+                The source is --state (or BATCHCTL_STATE, or the project's state) in the workspace --env names; \
+                with --all-environments, the default workspace and every environment the project declares. The \
+                source is locked while it is copied; a target that already holds a state is refused, and every copy \
+                is read back and compared before the command reports it.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var environment: EnvironmentOption
+        @OptionGroup var stateOptions: StateOptions
+
+        @Option(name: .customLong("to"), help: ArgumentHelp("Where to copy the state: a file path or postgres://USER@HOST:PORT/DB?schema=NAME.", valueName: "LOCATION"))
+        var target: String
+
+        @Flag(name: .customLong("all-environments"), help: "Copy the default workspace and every environment's.")
+        var allEnvironments = false
+
+        func validate() throws {
+            if allEnvironments && environment.name != nil {
+                throw ValidationError("--all-environments copies every workspace; leave out --env")
+            }
+        }
+
+        func execute() async throws {
+            let workspaces: [String]
+            let project: Project
+            if allEnvironments {
+                if let chdir = global.chdir, !FileManager.default.changeCurrentDirectoryPath(chdir) {
+                    throw ValidationError("cannot change to directory '\(chdir)'")
+                }
+                project = try Project.load()
+                workspaces = [StateLocation.defaultWorkspace] + project.environments.map(\.name)
+            } else {
+                project = try global.enterProject(environment)
+                workspaces = [project.environment?.name ?? StateLocation.defaultWorkspace]
+            }
+            var copied = 0
+            for workspace in workspaces {
+                let source = try stateOptions.backend(project: project, workspace: workspace)
+                let target = try StateOptions.backend(at: self.target, workspace: workspace)
+                defer { Task { await source.close(); await target.close() } }
+                guard let count = try await Self.copy(from: source, to: target, lockTimeout: stateOptions.lockDuration) else {
+                    Terminal.err("note: \(source.description) holds no state; nothing to copy\n")
+                    continue
+                }
+                copied += 1
+                Terminal.out("Copied \(count) entr\(count == 1 ? "y" : "ies") from \(source.description) to \(target.description); read back and verified.\n")
+            }
+            if copied == 0 { throw CommandFailure("there was no state to copy") }
+        }
+
+        /// Copies under the source's lock and reads the copy back; nil when the source holds no state.
+        static func copy(from source: any StateBackend, to target: any StateBackend, lockTimeout: Duration) async throws -> Int? {
+            var session = try await StateSession.open(.edit(operation: "state migrate", lockTimeout: lockTimeout), backend: source,
+                                                      endpoint: "", observer: NoticePrinter())
+            return try await session.whileOpen { session in
+                guard session.existed else { return nil }
+                let state = session.state
+                try await target.copyIn(state)
+                guard let copy = try await target.load(), copy.lineage == state.lineage, copy.serial == state.serial,
+                      copy.endpoint == state.endpoint, copy.tasks == state.tasks
+                else {
+                    throw CommandFailure("the copy in \(target.description) does not read back as the state it was made from; keep using \(source.description)")
+                }
+                return state.tasks.count
+            }
+        }
+    }
 }
+

@@ -223,11 +223,13 @@ struct StateOptions: ParsableArguments {
 
     /// The state of the project's workspace: the location names the default workspace's file, and an environment's
     /// is beside it, named after the environment (`batchctl.state.prod.json`).
-    func backend(project: Project) throws -> any StateBackend {
+    func backend(project: Project, workspace: String? = nil) throws -> any StateBackend {
         let given = location ?? ProcessInfo.processInfo.environment["BATCHCTL_STATE"].flatMap { $0.isEmpty ? nil : $0 }
         return try Self.backend(at: given ?? project.state ?? "batchctl.state.json",
-                                workspace: project.environment?.name ?? StateLocation.defaultWorkspace)
+                                workspace: workspace ?? project.environment?.name ?? StateLocation.defaultWorkspace)
     }
+
+    var lockDuration: Duration { .milliseconds(Int64(lockTimeout * 1000)) }
 
     /// A file path, or a `postgres://` URL (its password from the URL, `BATCHCTL_STATE_PASSWORD` or `PGPASSWORD`).
     static func backend(at location: String, workspace: String) throws -> any StateBackend {

@@ -36,6 +36,8 @@ public final class PostgresStateBackend: StateBackend {
 
     /// How long a lock lives without renewal; a run renews it every third of that.
     let lease: Duration
+    /// The longest one transaction may take, waiting for a connection included.
+    let operationTimeout: Duration = .seconds(15)
     static let lockPollInterval: Duration = .milliseconds(200)
     /// Rows per statement when a save writes many entries.
     static let batchRows = 5000
@@ -88,12 +90,64 @@ public final class PostgresStateBackend: StateBackend {
     }
 
     /// Runs `body` in a transaction, with database errors told as state errors that name this state.
-    func transaction<T: Sendable>(_ doing: String, _ body: @Sendable (PostgresConnection) async throws -> T) async throws(StateError) -> T {
+    func transaction<T: Sendable>(_ doing: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws(StateError) -> T {
         try await prepared()
+        let client = self.client
+        let logger = self.logger
         do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            return try await Self.within(operationTimeout, doing: doing, place: description) {
+                try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            }
         } catch {
             throw describe(error, doing: doing)
+        }
+    }
+
+    /// `operation`'s result, or a state error once `timeout` has passed: a database that went away makes the pool
+    /// wait for a connection without end, and a run must stop sending instead. The operation is cancelled and left
+    /// behind, never waited for.
+    static func within<T: Sendable>(_ timeout: Duration, doing: String, place: String,
+                                    _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let race = Race<T>()
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            race.begin(continuation)
+            race.start(work: Task {
+                do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
+            }, timer: Task {
+                guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                race.finish(.failure(StateError(.io, "cannot \(doing) in \(place): PostgreSQL did not answer within \(timeout)")))
+            })
+        }
+    }
+
+    /// The first of an operation and its timer to finish resumes the caller; the other is cancelled.
+    private final class Race<T: Sendable>: Sendable {
+        private let state = Mutex<(continuation: CheckedContinuation<T, any Error>?, tasks: [Task<Void, Never>])>((nil, []))
+
+        func begin(_ continuation: CheckedContinuation<T, any Error>) {
+            state.withLock { $0.continuation = continuation }
+        }
+
+        func start(work: Task<Void, Never>, timer: Task<Void, Never>) {
+            let done = state.withLock { state -> Bool in
+                guard state.continuation != nil else { return true }
+                state.tasks = [work, timer]
+                return false
+            }
+            if done {
+                work.cancel()
+                timer.cancel()
+            }
+        }
+
+        func finish(_ result: Result<T, any Error>) {
+            let (continuation, tasks) = state.withLock { state in
+                defer { state = (nil, []) }
+                return (state.continuation, state.tasks)
+            }
+            guard let continuation else { return }
+            for task in tasks { task.cancel() }
+            continuation.resume(with: result)
         }
     }
 

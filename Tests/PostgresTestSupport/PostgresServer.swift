@@ -88,7 +88,11 @@ public final class PostgresServer: @unchecked Sendable {
         defer { lock.unlock() }
         guard let pid else { return }
         kill(pid, SIGINT)
-        for _ in 0..<600 where kill(pid, 0) == 0 { usleep(50_000) }
+        var waited = 0
+        while kill(pid, 0) == 0, waited < 600 {
+            usleep(50_000)
+            waited += 1
+        }
         if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
     }
 

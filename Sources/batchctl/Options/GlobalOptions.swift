@@ -81,9 +81,9 @@ struct ManifestInput: ParsableArguments {
     }
 
     /// Loads and expands the manifests; prints the diagnostics; fails with exit code 1 on any error.
-    func expand(project: Project, explain: String? = nil) throws -> ExpansionResult {
+    func expand(project: Project, explain: String? = nil, format: DiagnosticFormat = .text) throws -> ExpansionResult {
         let result = ManifestEngine.expand(options(project: project, explain: explain))
-        DiagnosticPrinter.print(result.diagnostics)
+        DiagnosticPrinter.print(result.diagnostics, format: format)
         if result.hasErrors { throw ExitCode.failure }
         return result
     }

@@ -51,9 +51,4 @@ struct WorkflowCommand: Equatable {
         }
         return out
     }
-
-    /// True when the text has a character the runner would misread: a raw CR or LF, or in a property `:` or `,`.
-    static func needsEscape(_ raw: String, property: Bool) -> Bool {
-        raw.contains("\r") || raw.contains("\n") || (property && (raw.contains(":") || raw.contains(",")))
-    }
 }

@@ -91,10 +91,12 @@ struct ManifestInput: ParsableArguments {
 
 /// `--target` and `--exclude`: which addresses a command works on.
 struct TargetOptions: ParsableArguments {
-    @Option(name: .customLong("target"), help: ArgumentHelp("Work only on these addresses; globs such as nightly/import-eu-* (repeatable).", valueName: "ADDR"))
+    @Option(name: .customLong("target"), help: ArgumentHelp("Work only on these addresses; globs such as nightly/import-eu-* (repeatable).", valueName: "ADDR"),
+            completion: AddressCompletion.kind)
     var targets: [String] = []
 
-    @Option(name: .customLong("exclude"), help: ArgumentHelp("Leave these addresses or globs out (repeatable).", valueName: "ADDR"))
+    @Option(name: .customLong("exclude"), help: ArgumentHelp("Leave these addresses or globs out (repeatable).", valueName: "ADDR"),
+            completion: AddressCompletion.kind)
     var excludes: [String] = []
 
     /// The selection, with the manifest group's `--selector` labels when given.

@@ -10,7 +10,7 @@ struct Batchctl: AsyncParsableCommand {
         subcommands: [
             ValidateCommand.self, RenderCommand.self, ExplainCommand.self, PlanCommand.self, ApplyCommand.self,
             DriftCommand.self, StatusCommand.self, ImportCommand.self, StateCommand.self, DestroyCommand.self,
-            ServeCommand.self, SchemaCommand.self,
+            ServeCommand.self, SchemaCommand.self, GraphCommand.self, CompletionCommand.self,
         ])
 
     // Declared here too so that `batchctl -C DIR validate` parses; the subcommand's own copy does the work.

@@ -8,8 +8,6 @@ struct DriftCommand: ReportingCommand {
         commandName: "drift",
         abstract: "Read every managed task from the API and report what differs from what was applied (exit 2 if anything does).")
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
-
     @OptionGroup var global: GlobalOptions
     @OptionGroup var environment: EnvironmentOption
     @OptionGroup var input: ManifestInput
@@ -18,13 +16,17 @@ struct DriftCommand: ReportingCommand {
     @OptionGroup var stateOptions: StateOptions
     @OptionGroup var parallelism: ParallelismOption
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: "text or json.")
-    var format: Format = .text
+    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp(
+        "text, json, markdown (a pull-request comment of at most 65,536 characters) or github (workflow commands, and the markdown report in $GITHUB_STEP_SUMMARY).",
+        valueName: "FORMAT"))
+    var format: ReportFormat = .text
+
+    var diagnosticFormat: DiagnosticFormat { format.diagnostics }
 
     func execute() async throws {
         let project = try global.enterProject(environment)
         // The manifests say which fields lifecycle.ignoreChanges leaves alone.
-        let result = try input.expand(project: project)
+        let result = try input.expand(project: project, format: format.diagnostics)
         let name = try endpoint.name(project: project)
         let session = try await StateSession.open(.read, backend: stateOptions.backend(project: project), endpoint: name,
                                             observer: NoticePrinter())
@@ -38,13 +40,12 @@ struct DriftCommand: ReportingCommand {
             Terminal.write(DriftDocument.json(report).serializedBytes(pretty: true) + [10], to: 1)
         case .text:
             let style = Style(enabled: Terminal.usesColor(1))
-            let managed = report.managed
-            if report.items.isEmpty {
-                Terminal.out("No drift: the \(managed) managed task\(managed == 1 ? "" : "s") match what was applied.\n")
-            } else {
-                Terminal.out(DriftRendering.text(report.items, style: style) + "\n"
-                    + style.bold("Drift: \(report.modified) modified, \(report.missing) missing, of \(managed) managed tasks.") + "\n")
-            }
+            let summary = ReportOutput.driftSummary(report)
+            Terminal.out(report.items.isEmpty ? summary + "\n" : DriftRendering.text(report.items, style: style) + "\n" + style.bold(summary) + "\n")
+        case .markdown:
+            Terminal.out(ReportOutput.markdown(report, desired: result.tasks, stateSerial: session.planningState?.serial))
+        case .github:
+            try ReportOutput.github(report, desired: result.tasks, stateSerial: session.planningState?.serial)
         }
         if !report.items.isEmpty { throw ExitCode(2) }
     }

@@ -12,7 +12,7 @@ struct ExplainCommand: ReportingCommand {
     @OptionGroup var environment: EnvironmentOption
     @OptionGroup var input: ManifestInput
 
-    @Argument(help: "The task's address, <set>/<key>.")
+    @Argument(help: "The task's address, <set>/<key>.", completion: AddressCompletion.kind)
     var address: String
 
     func execute() async throws {

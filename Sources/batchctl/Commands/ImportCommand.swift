@@ -15,7 +15,7 @@ struct ImportCommand: ReportingCommand {
     @OptionGroup var endpoint: EndpointOptions
     @OptionGroup var stateOptions: StateOptions
 
-    @Argument(help: "The address in the manifests, <set>/<key>.")
+    @Argument(help: "The address in the manifests, <set>/<key>.", completion: AddressCompletion.kind)
     var address: String
 
     @Argument(help: "The task's id on the server.")

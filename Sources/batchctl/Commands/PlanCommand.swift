@@ -11,8 +11,6 @@ struct PlanCommand: ReportingCommand {
         commandName: "plan",
         abstract: "Show what apply would change: creates, updates, replaces, deletes and moves.")
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
-
     @OptionGroup var global: GlobalOptions
     @OptionGroup var environment: EnvironmentOption
     @OptionGroup var input: ManifestInput
@@ -28,8 +26,12 @@ struct PlanCommand: ReportingCommand {
     @Flag(name: .customLong("detailed-exitcode"), help: "Exit 0 for no changes, 2 when there are changes, 1 on errors.")
     var detailedExitCode = false
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: "text or json.")
-    var format: Format = .text
+    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp(
+        "text, json, markdown (a pull-request comment of at most 65,536 characters) or github (workflow commands, and the markdown plan in $GITHUB_STEP_SUMMARY).",
+        valueName: "FORMAT"))
+    var format: ReportFormat = .text
+
+    var diagnosticFormat: DiagnosticFormat { format.diagnostics }
 
     func execute() async throws {
         let project = try global.enterProject(environment)
@@ -40,7 +42,7 @@ struct PlanCommand: ReportingCommand {
         let reading = Task.detached { try await StateSession.open(.read, backend: backend, endpoint: name, observer: NoticePrinter()) }
         let result: ExpansionResult
         do {
-            result = try input.expand(project: project)
+            result = try input.expand(project: project, format: format.diagnostics)
         } catch {
             _ = try? await reading.value
             throw error
@@ -68,6 +70,10 @@ struct PlanCommand: ReportingCommand {
             output.append(PlanRendering.text(plan, style: Style(enabled: Terminal.usesColor(1))))
             if let out { output.append("Saved the plan to \(out); apply it with: batchctl apply \(out)\n") }
             output.flush()
+        case .markdown:
+            Terminal.out(ReportOutput.markdown(plan, desired: result.tasks))
+        case .github:
+            try ReportOutput.github(plan, desired: result.tasks)
         }
         exitAfterOutput(detailedExitCode && plan.hasChanges ? 2 : 0)
     }

@@ -221,6 +221,11 @@ struct StateOptions: ParsableArguments {
         if lockTimeout < 0 { throw ValidationError("--lock-timeout must not be negative") }
     }
 
+    /// True when `--state` or `BATCHCTL_STATE` names a state, rather than the project's default standing in.
+    var isGiven: Bool {
+        location != nil || !(ProcessInfo.processInfo.environment["BATCHCTL_STATE"] ?? "").isEmpty
+    }
+
     /// The state of the project's workspace: the location names the default workspace's file, and an environment's
     /// is beside it, named after the environment (`batchctl.state.prod.json`).
     func backend(project: Project, workspace: String? = nil) throws -> any StateBackend {

@@ -81,9 +81,9 @@ struct ManifestInput: ParsableArguments {
     }
 
     /// Loads and expands the manifests; prints the diagnostics; fails with exit code 1 on any error.
-    func expand(project: Project, explain: String? = nil) throws -> ExpansionResult {
+    func expand(project: Project, explain: String? = nil, format: DiagnosticFormat = .text) throws -> ExpansionResult {
         let result = ManifestEngine.expand(options(project: project, explain: explain))
-        DiagnosticPrinter.print(result.diagnostics)
+        DiagnosticPrinter.print(result.diagnostics, format: format)
         if result.hasErrors { throw ExitCode.failure }
         return result
     }
@@ -91,10 +91,12 @@ struct ManifestInput: ParsableArguments {
 
 /// `--target` and `--exclude`: which addresses a command works on.
 struct TargetOptions: ParsableArguments {
-    @Option(name: .customLong("target"), help: ArgumentHelp("Work only on these addresses; globs such as nightly/import-eu-* (repeatable).", valueName: "ADDR"))
+    @Option(name: .customLong("target"), help: ArgumentHelp("Work only on these addresses; globs such as nightly/import-eu-* (repeatable).", valueName: "ADDR"),
+            completion: AddressCompletion.kind)
     var targets: [String] = []
 
-    @Option(name: .customLong("exclude"), help: ArgumentHelp("Leave these addresses or globs out (repeatable).", valueName: "ADDR"))
+    @Option(name: .customLong("exclude"), help: ArgumentHelp("Leave these addresses or globs out (repeatable).", valueName: "ADDR"),
+            completion: AddressCompletion.kind)
     var excludes: [String] = []
 
     /// The selection, with the manifest group's `--selector` labels when given.

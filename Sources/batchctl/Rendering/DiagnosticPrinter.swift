@@ -1,9 +1,17 @@
 import Diagnostics
 
+/// How diagnostics are shown besides the compiler-style lines on standard error.
+enum DiagnosticFormat {
+    case text
+    /// Also as GitHub Actions workflow commands on standard output, which the runner turns into annotations.
+    case github
+}
+
 /// Prints diagnostics to standard error the way compilers do, in colour on a terminal.
 enum DiagnosticPrinter {
-    static func print(_ diagnostics: [Diagnostic]) {
+    static func print(_ diagnostics: [Diagnostic], format: DiagnosticFormat = .text) {
         guard !diagnostics.isEmpty else { return }
+        if format == .github { Terminal.out(GitHubRendering.diagnostics(diagnostics)) }
         let style = Style(enabled: Terminal.usesColor(2))
         var text = ""
         for d in diagnostics {
@@ -21,7 +29,10 @@ enum DiagnosticPrinter {
     }
 
     /// One `error: message` line (and a `hint:` line), for failures that are not about a position in a manifest.
-    static func printError(_ message: String, hint: String? = nil) {
+    static func printError(_ message: String, hint: String? = nil, format: DiagnosticFormat = .text) {
+        if format == .github {
+            Terminal.out(GitHubRendering.command(.error, [], message + (hint.map { "\nhint: " + $0 } ?? "")))
+        }
         let style = Style(enabled: Terminal.usesColor(2))
         var text = style.red(style.bold("error: ")) + message + "\n"
         if let hint { text += "    " + style.dim("hint: ") + hint + "\n" }

@@ -6,35 +6,39 @@ import Reconcile
 /// turns any `UserFacingError` into `error: ...` lines and its exit code.
 protocol ReportingCommand: AsyncParsableCommand {
     func execute() async throws
+    /// How this run's failures are shown: `--output github` shows them as annotations too.
+    var diagnosticFormat: DiagnosticFormat { get }
 }
 
 extension ReportingCommand {
+    var diagnosticFormat: DiagnosticFormat { .text }
+
     func run() async throws {
         do {
             try await execute()
         } catch {
-            throw reported(error)
+            throw reported(error, format: diagnosticFormat)
         }
     }
 }
 
 /// Prints a `UserFacingError` (manifest diagnostics as compilers print them) and returns its exit code.
 /// ArgumentParser's own errors and exit codes pass through; anything else is printed as `error: ...`, exit 1.
-func reported(_ error: any Error) -> any Error {
+func reported(_ error: any Error, format: DiagnosticFormat = .text) -> any Error {
     switch error {
     case let list as DiagnosticList:
-        DiagnosticPrinter.print(list.diagnostics)
+        DiagnosticPrinter.print(list.diagnostics, format: format)
         return ExitCode(list.exitCode)
     case let diagnostic as Diagnostic:
-        DiagnosticPrinter.print([diagnostic])
+        DiagnosticPrinter.print([diagnostic], format: format)
         return ExitCode(diagnostic.exitCode)
     case let error as any UserFacingError:
-        DiagnosticPrinter.printError(error.message, hint: error.hint)
+        DiagnosticPrinter.printError(error.message, hint: error.hint, format: format)
         return ExitCode(error.exitCode)
     case is ExitCode, is CleanExit, is ValidationError:
         return error
     default:
-        DiagnosticPrinter.printError("\(error)")
+        DiagnosticPrinter.printError("\(error)", format: format)
         return ExitCode.failure
     }
 }

@@ -77,6 +77,7 @@ mkdir -p "$bench/plan"
 python3 benchmarks/generate.py manifest --tasks "$plan_tasks" "$bench/plan/manifest.yaml"
 (cd "$bench/plan" && "$batchctl" render -o json -f manifest.yaml >render.json)
 python3 benchmarks/generate.py state --render "$bench/plan/render.json" "$bench/plan/batchctl.state.json"
+state_endpoint=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["endpoint"])' "$bench/plan/batchctl.state.json")
 start=$(now)
 (cd "$bench/plan" && "$batchctl" state migrate --to "$(pg plan)" >"$bench/migrate.log")
 migrate_seconds=$(since "$start")
@@ -87,7 +88,7 @@ for backend in file postgres; do
     times=""
     for run in warmup $(seq "$runs"); do
         start=$(now)
-        (cd "$bench/plan" && "$batchctl" plan --refresh=false --endpoint embedded --state "$state" -f manifest.yaml >"$bench/plan-$backend-$run.out")
+        (cd "$bench/plan" && "$batchctl" plan --refresh=false --endpoint "$state_endpoint" --state "$state" -f manifest.yaml >"$bench/plan-$backend-$run.out")
         [[ $run == warmup ]] || times+=" $(since "$start")"
     done
     plan_median[$backend]=$(echo "$times" | median)

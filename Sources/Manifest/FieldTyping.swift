@@ -35,6 +35,10 @@ enum FieldTyping {
         }
         if let names = allowedNames(of: field), case .string(let name) = value.revealed.value, !names.contains(name) {
             let what = field == .state ? "is not a BatchTaskState" : "is not one the API knows"
+            // A sensitive value is never quoted, nor hinted at by a suggestion.
+            guard !value.containsSensitive else {
+                throw Diagnostic.error(location, "\(field.rawValue): the (sensitive) value \(what) (one of \(names.joined(separator: ", ")))")
+            }
             throw Diagnostic.error(location, "\(field.rawValue) '\(name)' \(what)\(Suggestion.hint(for: name, in: names)) (one of \(names.joined(separator: ", ")))")
         }
         let plain = value.revealed.value
@@ -59,7 +63,13 @@ enum FieldTyping {
         do {
             try info.set(field, json)
         } catch {
-            throw Diagnostic.error(location, "\(field.rawValue): \(error.message)")
+            // The API's message quotes the value it got; a sensitive one is named by its type alone.
+            var message = error.message
+            if value.containsSensitive {
+                let expected = message.range(of: ", got ").map { String(message[..<$0.lowerBound]) } ?? "the value does not fit"
+                message = expected + ", got a (sensitive) \(plain.typeName)"
+            }
+            throw Diagnostic.error(location, "\(field.rawValue): \(message)")
         }
         if value.containsSensitive {
             redactions[field] = value.redacted

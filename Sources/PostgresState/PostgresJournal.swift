@@ -2,18 +2,21 @@ import PostgresNIO
 import State
 import Synchronization
 
-/// A run's journal as rows: each append is committed before it returns, and appends made while a commit is under
+/// A run's journal as rows: each append is committed before it returns, and appends made while commits are under
 /// way go together in the next one (group commit), so many requests in flight cost one round trip per batch, not
-/// one each.
+/// one each. A few batches are committed at once, on connections of their own, so a batch never waits for the
+/// one before it; the records of one action are never in two batches at once, since each waits for the last.
 final class PostgresJournal: StateJournal {
     let existingHighestSequence = 0
     private let backend: PostgresStateBackend
     private let runID: String
     private let queue = Mutex(Queue())
+    /// Batches committed at once.
+    static let concurrentCommits = 4
 
     private struct Queue {
         var pending: [(set: String, text: String, done: CheckedContinuation<Void, any Error>)] = []
-        var flushing = false
+        var flushing = 0
         var closed = false
     }
 
@@ -33,8 +36,8 @@ final class PostgresJournal: StateJournal {
                         return false
                     }
                     queue.pending.append((set, text, continuation))
-                    guard !queue.flushing else { return false }
-                    queue.flushing = true
+                    guard queue.flushing < Self.concurrentCommits else { return false }
+                    queue.flushing += 1
                     return true
                 }
                 if startFlush { Task { await self.flush() } }
@@ -52,7 +55,7 @@ final class PostgresJournal: StateJournal {
             let batch = queue.withLock { queue -> [(set: String, text: String, done: CheckedContinuation<Void, any Error>)] in
                 let batch = queue.pending
                 queue.pending = []
-                if batch.isEmpty { queue.flushing = false }
+                if batch.isEmpty { queue.flushing -= 1 }
                 return batch
             }
             guard !batch.isEmpty else { return }

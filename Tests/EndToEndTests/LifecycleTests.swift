@@ -94,6 +94,19 @@ import Testing
         #expect(try stateJSON(directory)["tasks"]?.objectValue?.count == 1)
     }
 
+    @Test func destroyHonoursPreventDestroyAndSaysHowToLeaveTheTaskOut() throws {
+        let directory = try project("tasks:\n  - {key: a, Name: A}\n  - key: keep\n    Name: Keep\n    lifecycle: {preventDestroy: true}\n")
+        #expect(try BinaryRunner.run(["apply", "--endpoint", "embedded", "--auto-approve"], in: directory.path).status == 0)
+        let refused = try BinaryRunner.run(["destroy", "--endpoint", "embedded", "--auto-approve"], in: directory.path)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("lifecycle.preventDestroy:\n  s/keep (") && refused.stderr.contains("--exclude s/keep"),
+                "\(refused.stderr)")
+        #expect(try stateJSON(directory)["tasks"]?.objectValue?.count == 2, "nothing was deleted")
+        let rest = try BinaryRunner.run(["destroy", "--endpoint", "embedded", "--auto-approve", "--exclude", "s/keep"], in: directory.path)
+        #expect(rest.status == 0, "\(rest.stderr)")
+        #expect(try stateJSON(directory)["tasks"]?.objectValue?.keys.sorted() == ["s/keep"])
+    }
+
     @Test func aTargetThatMatchesNothingIsAnErrorNotNoChanges() throws {
         let directory = try project("tasks:\n  - {key: a, Name: A}\n")
         #expect(try BinaryRunner.run(["apply", "--endpoint", "embedded", "--auto-approve"], in: directory.path).status == 0)

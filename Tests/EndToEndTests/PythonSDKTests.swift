@@ -98,6 +98,10 @@ enum PythonEnvironment {
     }
 
     static func prepare(python: String) throws -> Venv {
+        try whilePreparing { try prepareSDK(python: python) }
+    }
+
+    private static func prepareSDK(python: String) throws -> Venv {
         let root = BinaryRunner.repositoryRoot + "/.build/python-sdk-venv"
         let stubs = root + "/stubs"
         let files = [
@@ -120,11 +124,23 @@ enum PythonEnvironment {
         return Venv(python: venvPython, stubs: stubs)
     }
 
-    /// The python of the virtual environment `.build/<name>`, created when missing.
+    /// Tests that prepare a virtual environment take turns: two at once would each find the other's half-made one.
+    static let preparing = NSLock()
+
+    /// Runs `body` while no other test prepares a virtual environment.
+    static func whilePreparing<T>(_ body: () throws -> T) rethrows -> T {
+        preparing.lock()
+        defer { preparing.unlock() }
+        return try body()
+    }
+
+    /// The python of the virtual environment `.build/<name>`, created when missing. Its pip is the sign that it is
+    /// complete: `python3 -m venv` writes the python first and pip last.
     static func virtualEnvironment(_ name: String, python: String) throws -> String {
         let root = BinaryRunner.repositoryRoot + "/.build/" + name
         let venvPython = root + "/bin/python"
-        if !FileManager.default.isExecutableFile(atPath: venvPython) {
+        if !FileManager.default.isExecutableFile(atPath: root + "/bin/pip") {
+            try? FileManager.default.removeItem(atPath: root)
             let created = try run(python, ["-m", "venv", root])
             guard created.status == 0 else { throw PythonError("python3 -m venv failed: \(created.output)") }
         }

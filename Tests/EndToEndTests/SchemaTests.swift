@@ -95,6 +95,10 @@ struct JSONSchemaChecker {
 
     /// `.build/jsonschema-venv` with check-jsonschema installed, reused when present; its python.
     static func prepare(python: String) throws -> String {
+        try PythonEnvironment.whilePreparing { try prepareChecker(python: python) }
+    }
+
+    private static func prepareChecker(python: String) throws -> String {
         let venvPython = try PythonEnvironment.virtualEnvironment("jsonschema-venv", python: python)
         let bin = (venvPython as NSString).deletingLastPathComponent
         if !FileManager.default.isExecutableFile(atPath: bin + "/check-jsonschema") {

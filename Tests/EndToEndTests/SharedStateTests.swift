@@ -43,14 +43,16 @@ import Testing
             schema = "e2e_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         }
 
-        func count(_ table: String) -> Int {
-            Int(((try? server.psql("SELECT count(*) FROM \(schema).\(table)")) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        func count(_ table: String, where condition: String = "true") -> Int {
+            let sql = "SELECT count(*) FROM \(schema).\(table) WHERE \(condition)"
+            return Int(((try? server.psql(sql)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         }
 
-        /// Waits until the running apply has journaled more than `rows` records.
-        func waitForJournal(_ rows: Int) async throws {
+        /// Waits until the running applies have journaled more than `rows` records (of `set`, when given).
+        func waitForJournal(_ rows: Int, of set: String? = nil) async throws {
+            let condition = set.map { "task_set = '\($0)'" } ?? "true"
             let deadline = ContinuousClock.now + .seconds(60)
-            while count("journal") <= rows, ContinuousClock.now < deadline {
+            while count("journal", where: condition) <= rows, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
             }
         }
@@ -81,7 +83,7 @@ import Testing
         let beta = try BinaryRunner.start(["apply", "--auto-approve", "-f", "sets/beta.yaml", "--parallelism", "2"],
                                           in: directory.path, environment: environment, output: betaOutput)
         // Each set takes several seconds (400 tasks, two at a time, 30 ms each): the third run meets alpha's lock.
-        try await shared.waitForJournal(20)
+        try await shared.waitForJournal(20, of: "alpha")
         let third = try BinaryRunner.run(["apply", "--auto-approve", "-f", "sets/alpha.yaml"], in: directory.path, environment: environment)
         alpha.waitUntilExit()
         beta.waitUntilExit()

@@ -172,4 +172,30 @@ extension ManifestEngineTests {
         #expect(result.errors.count == 3)
         #expect(result.errors.map { String($0.prefix(6)) } == ["a.yaml", "a.yaml", "b.yaml"])
     }
+
+    @Test func aTypeErrorNeverQuotesASensitiveValue() throws {
+        let result = try expand("""
+            vars:
+              pin: ${sensitive("hunter2-secret")}
+            tasks:
+              - key: a
+                Name: A
+                ProgressPercent: ${pin}
+              - key: b
+                Name: B
+                State: ${pin}
+              - key: c
+                Name: C
+                ProgressPercent: ${sensitive("12")}x
+            """)
+        #expect(result.errors.count == 3, "\(result.errors)")
+        for error in result.errors {
+            #expect(!error.contains("hunter2") && !error.contains("12x"), "\(error)")
+            #expect(error.contains("(sensitive)"), "\(error)")
+        }
+        // A value that is not sensitive is still quoted, to help find it.
+        let plain = try expand("tasks:\n  - {key: a, Name: A, ProgressPercent: \"many\"}\n")
+        #expect(plain.errors.first?.contains("\"many\"") == true, "\(plain.errors)")
+    }
 }
+

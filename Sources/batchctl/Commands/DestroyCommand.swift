@@ -2,6 +2,7 @@ import ArgumentParser
 import Manifest
 import Planning
 import Reconcile
+import State
 
 /// `batchctl destroy`: stop (where it can) and delete every managed task, or those the flags select.
 struct DestroyCommand: ReportingCommand {
@@ -28,7 +29,10 @@ struct DestroyCommand: ReportingCommand {
 
     func execute() async throws {
         let project = try global.enterProject(environment)
-        let sets = input.isGiven ? try selectedSets(project: project) : nil
+        // The manifests are read even without -f: their lifecycle.preventDestroy protects tasks from destroy too.
+        let expansion = try input.expand(project: project)
+        let sets = input.isGiven ? selectedSets(expansion) : nil
+        let protected = expansion.tasks.filter(\.lifecycle.preventDestroy)
         let targets = try targeting.selection()
         let parallelism = parallelism.resolve(project)
         let name = try endpoint.name(project: project)
@@ -38,6 +42,7 @@ struct DestroyCommand: ReportingCommand {
                                                       client: connection.client, desired: [:], observer: NoticePrinter())
             return try await session.whileOpen { session in
                 let plan = try session.destroyPlan(targets: targets, sets: sets)
+                try Self.refuseProtected(plan, protected)
                 Terminal.out(PlanRendering.text(plan, style: Style(enabled: Terminal.usesColor(1))))
                 guard plan.hasChanges else { return ApplyReport(outcomes: [], interrupted: false) }
                 let count = plan.count(.delete)
@@ -50,9 +55,21 @@ struct DestroyCommand: ReportingCommand {
     }
 
     /// The task sets the manifest flags name: those the manifests define, narrowed by `--selector`.
-    private func selectedSets(project: Project) throws -> Set<String> {
-        let result = try input.expand(project: project)
-        let selection = try TaskSelection(selectors: input.selectors)
+    private func selectedSets(_ result: ExpansionResult) -> Set<String> {
+        let selection = (try? TaskSelection(selectors: input.selectors)) ?? .everything
         return Set(result.sets.filter { selection.includes(address: "", labels: $0.labels) }.map(\.name))
+    }
+
+    /// A plan that would delete a task whose manifest says `lifecycle.preventDestroy` is refused, naming each one
+    /// with its position, and how to leave them out.
+    static func refuseProtected(_ plan: Plan, _ protected: [DesiredTask]) throws {
+        // A deposed entry is the old copy a create-before-destroy replace left: deleting it is what protection wants.
+        let doomed = Set(plan.actions.filter { $0.kind == .delete && !StateAddress.isDeposed($0.address) }.map(\.address))
+        let hits = protected.filter { doomed.contains($0.address) }
+        guard !hits.isEmpty else { return }
+        let lines = hits.map { "  \($0.address) (\($0.source))" }.joined(separator: "\n")
+        let excludes = hits.map { "--exclude \($0.address)" }.joined(separator: " ")
+        throw CommandFailure("destroy would delete task\(hits.count == 1 ? "" : "s") whose manifest says lifecycle.preventDestroy:\n\(lines)\n"
+            + "leave \(hits.count == 1 ? "it" : "them") out with \(excludes), or remove preventDestroy from the manifest first; nothing was deleted")
     }
 }

@@ -104,6 +104,7 @@ enum PythonEnvironment {
     private static func prepareSDK(python: String) throws -> Venv {
         let root = BinaryRunner.repositoryRoot + "/.build/python-sdk-venv"
         let stubs = root + "/stubs"
+        let venvPython = try virtualEnvironment("python-sdk-venv", python: python)
         let files = [
             "OpenSSL/__init__.py": "crypto = None\n", "suds/__init__.py": "", "suds/client.py": "Client = None\n",
         ]
@@ -112,7 +113,6 @@ enum PythonEnvironment {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         }
-        let venvPython = try virtualEnvironment("python-sdk-venv", python: python)
         let probe = ["-c", "import superofficesdk.rest, requests"]
         if try run(venvPython, probe, environment: ["PYTHONPATH": stubs]).status != 0 {
             // --no-deps: the SDK's declared suds-jurko no longer installs on Python 3; requests is all rest.py needs.

@@ -114,7 +114,9 @@ public final class PostgresServer: @unchecked Sendable {
     private func run(_ program: String, _ arguments: [String], asPostgres: Bool = true) throws -> String {
         let path = binaries + "/" + program
         let argv = asPostgres && geteuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--", path] + arguments : [path] + arguments
-        let outputPath = directory + "/\(program).out"
+        // One file per call: tests run psql at the same time.
+        let outputPath = directory + "/\(program)-\(UUID().uuidString).out"
+        defer { unlink(outputPath) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

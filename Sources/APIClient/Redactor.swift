@@ -18,10 +18,18 @@ struct Redactor: Sendable {
     }
 
     func callAsFunction(_ text: String) -> String {
-        var text = text
-        for secret in secrets where text.contains(secret) {
-            text = text.replacingOccurrences(of: secret, with: Self.marker)
-        }
+        let text = Redactor.remove(secrets, from: text)
         return session?.redact(text) ?? text
+    }
+}
+
+extension Redactor {
+    /// `text` without any of `secrets`, longest first, each replaced by the marker.
+    static func remove(_ secrets: [String], from text: String) -> String {
+        var text = text
+        for secret in secrets.sorted(by: { $0.count > $1.count }) where !secret.isEmpty && text.contains(secret) {
+            text = text.replacingOccurrences(of: secret, with: marker)
+        }
+        return text
     }
 }

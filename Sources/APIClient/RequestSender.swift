@@ -180,7 +180,7 @@ final class RequestSender: Sendable {
         /// True when the request should be sent again now; throws when the run cannot go on.
         mutating func handle(_ status: HTTPResponseStatus, session: OnlineSession, generation: Int, sent: ContinuousClock.Instant,
                              request: inout HTTPClientRequest, sender: RequestSender) async throws(ClientError) -> Bool {
-            guard [401, 421].contains(status.code) || status.code == 503 else { return false }
+            guard [401, 421, 503].contains(status.code) else { return false }
             handled += 1
             guard handled <= Self.maximumHandled else {
                 throw .http(status: Int(status.code), errorType: nil,

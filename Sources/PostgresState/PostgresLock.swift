@@ -59,13 +59,12 @@ extension PostgresStateBackend {
         let wanted = sets.map { Set($0) }
         var info = LockInfo.current(operation: operation)
         let deadline = ContinuousClock.now + timeout
-        var replacedStale: LockInfo?
         while true {
             info.created = Timestamp.now()
             let attempt = try await attemptLock(info: info, sets: wanted)
             switch attempt {
             case .taken(let stale):
-                let lock = PostgresLock(info: info, replacedStale: stale ?? replacedStale, sets: wanted, backend: self)
+                let lock = PostgresLock(info: info, replacedStale: stale, sets: wanted, backend: self)
                 held.withLock { $0 = lock }
                 lock.startRenewing()
                 return lock
@@ -73,7 +72,6 @@ extension PostgresStateBackend {
                 if ContinuousClock.now + Self.lockPollInterval > deadline {
                     throw lockedError(holder: holder, set: set, waited: timeout > .zero ? timeout : nil)
                 }
-                replacedStale = replacedStale ?? nil
                 do {
                     try await Task.sleep(for: Self.lockPollInterval)
                 } catch {
@@ -95,7 +93,7 @@ extension PostgresStateBackend {
         let schema = location.schema
         let place = description
         let rows = sets.map { Array($0).sorted() } ?? [PostgresLock.everySet]
-        let leaseSeconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) * 1e-18
+        let leaseSeconds = self.leaseSeconds
         let holderText = String(decoding: info.encoded(), as: UTF8.self)
         return try await transaction("take the lock") { connection in
             let key = "batchctl lock \(schema) \(workspace)"
@@ -188,7 +186,7 @@ extension PostgresStateBackend {
     /// Pushes the lease of `lockID` forward; false when its rows are gone.
     func renew(lockID: String) async throws(StateError) -> Bool {
         let schema = location.schema
-        let leaseSeconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) * 1e-18
+        let leaseSeconds = self.leaseSeconds
         return try await transaction("renew the lock") { connection in
             var renewed = 0
             for try await _ in try await connection.run("""

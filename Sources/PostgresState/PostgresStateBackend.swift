@@ -36,6 +36,8 @@ public final class PostgresStateBackend: StateBackend {
 
     /// How long a lock lives without renewal; a run renews it every third of that.
     let lease: Duration
+    /// `lease` as SQL's `make_interval(secs => ...)` takes it.
+    var leaseSeconds: Double { Double(lease.components.seconds) + Double(lease.components.attoseconds) * 1e-18 }
     /// The longest one transaction may take, waiting for a connection included.
     let operationTimeout: Duration = .seconds(15)
     static let lockPollInterval: Duration = .milliseconds(200)
@@ -417,22 +419,14 @@ public final class PostgresStateBackend: StateBackend {
         let sets = (lock as? PostgresLock)?.sets.map { Array($0) }
         let rows: [(String, String)] = try await transaction("read the journal") { connection in
             var rows: [(String, String)] = []
-            let query: PostgresQuery
-            if let sets {
-                query = """
-                    SELECT run_id, record FROM \(unescaped: schema).journal j
-                    WHERE workspace = \(workspace) AND run_id <> \(own) AND task_set = ANY(\(sets)::text[])
-                      AND NOT EXISTS (SELECT 1 FROM \(unescaped: schema).locks l WHERE l.lock_id = j.run_id AND l.expires_at > now())
-                    ORDER BY id
-                    """
-            } else {
-                query = """
-                    SELECT run_id, record FROM \(unescaped: schema).journal j
-                    WHERE workspace = \(workspace) AND run_id <> \(own)
-                      AND NOT EXISTS (SELECT 1 FROM \(unescaped: schema).locks l WHERE l.lock_id = j.run_id AND l.expires_at > now())
-                    ORDER BY id
-                    """
-            }
+            // Without sets (a reader), the rows of every set.
+            let query: PostgresQuery = """
+                SELECT run_id, record FROM \(unescaped: schema).journal j
+                WHERE workspace = \(workspace) AND run_id <> \(own)
+                  AND (\(sets)::text[] IS NULL OR task_set = ANY(\(sets)::text[]))
+                  AND NOT EXISTS (SELECT 1 FROM \(unescaped: schema).locks l WHERE l.lock_id = j.run_id AND l.expires_at > now())
+                ORDER BY id
+                """
             for try await row in try await connection.run(query).decode((String, String).self) { rows.append(row) }
             return rows
         }
@@ -464,15 +458,11 @@ public final class PostgresStateBackend: StateBackend {
                 "DELETE FROM \(unescaped: schema).journal WHERE workspace = \(workspace) AND run_id = \(lock.info.id)")
             let others = runs.filter { $0 != lock.info.id }
             guard !others.isEmpty else { return 0 }
-            if let sets {
-                try await connection.run("""
-                    DELETE FROM \(unescaped: schema).journal
-                    WHERE workspace = \(workspace) AND run_id = ANY(\(others)::text[]) AND task_set = ANY(\(sets)::text[])
-                    """)
-            } else {
-                try await connection.run(
-                    "DELETE FROM \(unescaped: schema).journal WHERE workspace = \(workspace) AND run_id = ANY(\(others)::text[])")
-            }
+            try await connection.run("""
+                DELETE FROM \(unescaped: schema).journal
+                WHERE workspace = \(workspace) AND run_id = ANY(\(others)::text[])
+                  AND (\(sets)::text[] IS NULL OR task_set = ANY(\(sets)::text[]))
+                """)
             return 0
         }
     }

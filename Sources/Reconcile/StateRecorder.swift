@@ -70,7 +70,12 @@ public actor StateRecorder {
     /// Rewrites the state file now. The journal stays until `finish()`: replaying it over a newer state is harmless.
     public func checkpoint() async throws(StateError) {
         try await journal.sync()
-        // Outcomes recorded while the save is under way stay in `state`; they are in the journal already.
+        try await save()
+    }
+
+    /// Saves the state and takes the serial and lineage the backend gave it. Outcomes recorded while the save is
+    /// under way stay in `state`; they are in the journal already.
+    private func save() async throws(StateError) {
         let saved = try await backend.save(state)
         state.serial = saved.serial
         state.lineage = saved.lineage
@@ -81,16 +86,12 @@ public actor StateRecorder {
     public func finish() async throws(StateError) -> State {
         if journalFailed {
             try? await journal.sync()
-            let saved = try await backend.save(state)
-            state.serial = saved.serial
-            state.lineage = saved.lineage
+            try await save()
             try? await journal.close()
             return state
         }
         try await journal.sync()
-        let saved = try await backend.save(state)
-        state.serial = saved.serial
-        state.lineage = saved.lineage
+        try await save()
         try await journal.close()
         try await backend.removeJournal(for: lock)
         return state

@@ -84,7 +84,7 @@ final class LoginService: Sendable {
         }
         func member(_ name: String) -> JSONValue? { object.first { $0.key.lowercased() == name.lowercased() }?.value }
         guard member("IsSuccessful")?.boolValue == true, let jwt = member("Token")?.stringValue, !jwt.isEmpty else {
-            let reason = member("ErrorMessage")?.stringValue.map { Redacting.remove(secrets, from: $0) } ?? "no reason given"
+            let reason = member("ErrorMessage")?.stringValue.map { Redactor.remove(secrets, from: $0) } ?? "no reason given"
             throw .authentication("the login service refused the system-user sign-in for \(user.contextIdentifier): \(reason); "
                 + Self.culprit(reason))
         }
@@ -220,8 +220,8 @@ final class LoginService: Sendable {
                                     contentType: "application/x-www-form-urlencoded", secrets: secrets)
         let object = (try? JSONValue.parse(answer.body.readableBytesView))?.objectValue
         guard answer.status == .ok else {
-            let code = object?["error"]?.stringValue.map { Redacting.remove(secrets, from: $0) }
-            let description = object?["error_description"]?.stringValue.map { Redacting.remove(secrets, from: $0) }
+            let code = object?["error"]?.stringValue.map { Redactor.remove(secrets, from: $0) }
+            let description = object?["error_description"]?.stringValue.map { Redactor.remove(secrets, from: $0) }
             let which = code == "invalid_client"
                 ? "\(OnlineCredentials.Variable.clientID) and \(OnlineCredentials.Variable.clientSecret)"
                 : OnlineCredentials.Variable.refreshToken
@@ -289,7 +289,7 @@ final class LoginService: Sendable {
                 let reason = Self.describe(transport: error)
                 guard attempt < 3, !Task.isCancelled else {
                     throw .authentication("cannot reach the login service at \(host) (\(OnlineCredentials.Variable.loginURL)): "
-                        + Redacting.remove(secrets, from: reason))
+                        + Redactor.remove(secrets, from: reason))
                 }
                 try? await Task.sleep(for: .milliseconds(500 * attempt))
             }
@@ -314,7 +314,7 @@ final class LoginService: Sendable {
 
     private static func errorText(_ body: ByteBuffer, secrets: [String]) -> String {
         let text = String(decoding: body.readableBytesView.prefix(200), as: UTF8.self)
-        return text.isEmpty ? "" : ": " + Redacting.remove(secrets, from: text)
+        return text.isEmpty ? "" : ": " + Redactor.remove(secrets, from: text)
     }
 
     /// The tenant's root from the `webapi_url` claim (`https://sod.superoffice.com/Cust26759/api/`).
@@ -354,16 +354,5 @@ final class LoginService: Sendable {
             }
         }
         return result
-    }
-}
-
-/// Removing known secrets from text that came from elsewhere.
-enum Redacting {
-    static func remove(_ secrets: [String], from text: String) -> String {
-        var text = text
-        for secret in secrets.sorted(by: { $0.count > $1.count }) where !secret.isEmpty && text.contains(secret) {
-            text = text.replacingOccurrences(of: secret, with: Redactor.marker)
-        }
-        return text
     }
 }

@@ -147,7 +147,7 @@ public final class OnlineSession: Sendable {
 
     /// Removes every secret this session has held from `text`.
     func redact(_ text: String) -> String {
-        Redacting.remove(state.withLock { $0.secrets }, from: text)
+        Redactor.remove(state.withLock { $0.secrets }, from: text)
     }
 
     // MARK: - Tenant status

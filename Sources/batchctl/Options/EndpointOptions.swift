@@ -11,6 +11,8 @@ import State
 
 /// Where the API is, and how to talk to it.
 struct EndpointOptions: ParsableArguments {
+    static let noEndpoint = "no endpoint: give --endpoint URL (or --endpoint embedded for the built-in emulator), set BATCHCTL_ENDPOINT, or set endpoint in batchctl.yaml"
+
     @Option(name: .customLong("endpoint"), help: ArgumentHelp(
         "The API's root URL, or 'embedded' for the emulator inside this process (env BATCHCTL_ENDPOINT; default: the environment's endpoint, else the project's).",
         valueName: "URL|embedded"))
@@ -35,7 +37,7 @@ struct EndpointOptions: ParsableArguments {
             return binding
         }
         guard let given else {
-            throw CommandFailure("no endpoint: give --endpoint URL (or --endpoint embedded for the built-in emulator), set BATCHCTL_ENDPOINT, or set endpoint in batchctl.yaml")
+            throw CommandFailure(Self.noEndpoint)
         }
         return given
     }
@@ -135,7 +137,7 @@ struct EndpointOptions: ParsableArguments {
             configuration.credentials = .basic(user: emulator.credential.user, password: emulator.credential.password)
         } else {
             guard let given else {
-                throw CommandFailure("no endpoint: give --endpoint URL (or --endpoint embedded for the built-in emulator), set BATCHCTL_ENDPOINT, or set endpoint in batchctl.yaml")
+                throw CommandFailure(Self.noEndpoint)
             }
             configuration = ClientConfiguration(baseURL: given)
             configuration.credentials = try Credentials.fromEnvironment(environment)

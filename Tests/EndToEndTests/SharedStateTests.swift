@@ -72,7 +72,7 @@ import Testing
     @Test(.disabled(if: skip != nil, Comment(rawValue: skip ?? "")))
     func appliesOnTwoSetsOfOneWorkspaceRunAtOnceAndASecondOnAHeldSetNamesItsHolder() async throws {
         let directory = try project(tasksPerSet: 400)
-        let server = try EmulatorProcess(database: directory.path + "/server.sqlite", arguments: ["--latency", "30", "--job-duration", "0"])
+        let server = try EmulatorProcess(database: directory.path + "/server.sqlite", arguments: ["--latency", "100", "--job-duration", "0"])
         defer { server.stop() }
         let shared = try Shared()
         let environment = server.environment.merging(["BATCHCTL_STATE": shared.url]) { $1 }
@@ -82,7 +82,7 @@ import Testing
                                            in: directory.path, environment: environment, output: alphaOutput)
         let beta = try BinaryRunner.start(["apply", "--auto-approve", "-f", "sets/beta.yaml", "--parallelism", "2"],
                                           in: directory.path, environment: environment, output: betaOutput)
-        // Each set takes several seconds (400 tasks, two at a time, 30 ms each): the third run meets alpha's lock.
+        // Each set takes several seconds (400 tasks, two at a time, 100 ms each): the third run meets alpha's lock.
         try await shared.waitForJournal(20, of: "alpha")
         let third = try BinaryRunner.run(["apply", "--auto-approve", "-f", "sets/alpha.yaml"], in: directory.path, environment: environment)
         alpha.waitUntilExit()

@@ -38,6 +38,8 @@ let package = Package(
             .product(name: "OrderedCollections", package: "swift-collections"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Cron schedules in a time zone: next due times and missed runs.
+        .target(name: "Schedule"),
         // The state file, its journal and lock, behind a small backend interface.
         .target(name: "State", dependencies: ["Diagnostics", "JSON"]),
         // The shared state in PostgreSQL: rows, per-set leased locks, journal rows, history.
@@ -92,6 +94,7 @@ let package = Package(
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSON"]),
         .testTarget(name: "BatchTaskTests", dependencies: ["BatchTask", "JSON"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest", "YAML", "JSON", "BatchTask", "Diagnostics"]),
+        .testTarget(name: "ScheduleTests", dependencies: ["Schedule"]),
         .testTarget(name: "StateTests", dependencies: ["State", "JSON", "BatchTask"]),
         .testTarget(name: "APIClientTests", dependencies: [
             "APIClient", "Emulator", "BatchTask", "JSON", .product(name: "_CryptoExtras", package: "swift-crypto"),

@@ -191,7 +191,8 @@ struct CronParser {
         }
         let word = String(text[start..<index])
         if word.allSatisfy(\.isNumber) {
-            guard word.count <= 4, let number = Int(word), kind.bounds.contains(number) else {
+            let significant = word.drop { $0 == "0" }
+            guard significant.count <= 2, let number = Int(word), kind.bounds.contains(number) else {
                 throw CronError(message: "\(kind.name) \(word) is out of range \(kind.accepted)", offset: start)
             }
             return number
@@ -235,7 +236,7 @@ struct CronParser {
             throw CronError(message: "a step is a whole number, e.g. */5", offset: start)
         }
         let word = String(text[start..<index])
-        guard word.count <= 4, let step = Int(word) else {
+        guard word.drop(while: { $0 == "0" }).count <= 4, let step = Int(word) else {
             throw CronError(message: "step \(word) is longer than the \(kind.name) field's range \(kind.bounds.lowerBound)-\(kind.bounds.upperBound)", offset: start)
         }
         guard step > 0 else {

@@ -17,6 +17,7 @@ import Testing
         #expect(try minutes("*") == Array(0...59))
         #expect(try minutes("5") == [5])
         #expect(try minutes("05") == [5])
+        #expect(try minutes("000059") == [59])
         #expect(try minutes("1-5") == [1, 2, 3, 4, 5])
         #expect(try minutes("7-7") == [7])
         #expect(try minutes("*/15") == [0, 15, 30, 45])
@@ -106,6 +107,8 @@ import Testing
         ("0 0 * 0 *", "month 0 is out of range 1-12 or JAN-DEC", 6),
         ("0 0 * * 8", "day-of-week 8 is out of range 0-7 (0 and 7 are Sunday) or SUN-SAT", 8),
         ("99999999999 * * * *", "minute 99999999999 is out of range 0-59", 0),
+        ("0060 * * * *", "minute 0060 is out of range 0-59", 0),
+        ("*/99999999999999999999 * * * *", "step 99999999999999999999 is longer than the minute field's range 0-59", 2),
         ("  0 61 * * *", "hour 61 is out of range 0-23", 4),
         ("\t61 0 * * *", "minute 61 is out of range 0-59", 1),
         ("0 1-61 * * *", "hour 61 is out of range 0-23", 4),

@@ -22,7 +22,9 @@ import Foundation
 /// - **Clocks go forward** (e.g. Europe/Oslo on 2026-03-29, 02:00 → 03:00): a matching wall time that does not
 ///   occur that day (02:30) fires once, at the first instant after the gap (03:00 local). Several such times, and a
 ///   match at 03:00 itself, all fire that one instant once. So `30 2 * * *` runs at 03:00 that day, and
-///   `*/15 * * * *` runs at 01:45 and then at 03:00: every 15 minutes of elapsed time.
+///   `*/15 * * * *` runs at 01:45 and then at 03:00: every 15 minutes of elapsed time. This holds for every
+///   expression, also one whose hours are all 24: `30 * * * *` runs at 01:30, 03:00 and 03:30 that day (cronie would
+///   not run such a "wildcard" job for the skipped 02:30).
 /// - **Clocks go back** (e.g. Europe/Oslo on 2026-10-25, 03:00 → 02:00, so 02:00-02:59 occurs twice): an
 ///   expression whose hours are not all 24 fires only at the first occurrence of a repeated wall time (`30 2 * * *`
 ///   runs once, at 02:30 summer time; so does every minute of `*/15 2 * * *`). An expression whose hour field covers

@@ -101,6 +101,9 @@ import Testing
         // 02:00, 02:30 and 03:00 all fall on 03:00 CEST: one run, then 03:30.
         #expect(try slots("0,30 2,3 * * *", after: "2026-03-29T00:00:00Z", in: "Europe/Oslo", count: 2)
             == ["2026-03-29T01:00:00Z", "2026-03-29T01:30:00Z"])
+        // The gap rule holds for an expression over all hours too: 02:30 is run at 03:00 CEST, before 03:30.
+        #expect(try slots("30 * * * *", after: "2026-03-29T00:00:00Z", in: "Europe/Oslo", count: 3)
+            == ["2026-03-29T00:30:00Z", "2026-03-29T01:00:00Z", "2026-03-29T01:30:00Z"])
         // Just before and just after the jump.
         #expect(try slots("30 2 * * *", after: "2026-03-29T00:59:59Z", in: "Europe/Oslo") == ["2026-03-29T01:00:00Z"])
         #expect(try slots("30 2 * * *", after: "2026-03-29T01:00:00Z", in: "Europe/Oslo") == ["2026-03-30T00:30:00Z"])

@@ -81,7 +81,7 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     /// The Gregorian calendar repeats every 400 years, so a search that finds nothing in that long never will.
     private static let searchYears = 400
 
-    private var coversAllHours: Bool { hours.values.count == 24 }
+    private var coversAllHours: Bool { hours.bits.nonzeroBitCount == 24 }
 
     /// The earliest slot after `instant` from a matching wall time's first (or only) occurrence, or from its gap.
     private func firstOccurrence(after instant: Int, on clock: WallClock) -> Int? {
@@ -109,7 +109,7 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
 
     /// The first wall time at or after `start` (a whole minute, in wall seconds) that the fields match, skipping
     /// whole months, days and hours that cannot match.
-    func nextWallTime(atOrAfter start: Int) -> Int? {
+    private func nextWallTime(atOrAfter start: Int) -> Int? {
         let startDay = Gregorian.floorDivide(start, 86_400)
         let minuteOfDay = (start - startDay * 86_400) / 60
         var date = Gregorian.day(startDay)

@@ -17,6 +17,8 @@ struct CombinationEvaluator: Sendable {
     let entryLocation: SourceLocation
     /// The lifecycle when no setting depends on the task (the usual case): evaluated once.
     let constantLifecycle: Lifecycle?
+    /// The run policy when no setting depends on the task: evaluated once.
+    let constantRun: RunPolicy?
 
     init(compiled: TaskEntryExpander.Compiled, setName: String, addressPrefix: String, entryLocation: SourceLocation) {
         self.compiled = compiled
@@ -32,6 +34,11 @@ struct CombinationEvaluator: Sendable {
             }
         }
         self.constantLifecycle = isConstant ? constant : nil
+        var constantRun: RunPolicy?
+        if compiled.run.allSatisfy({ $0.tree.constantValue != nil }) {
+            constantRun = try? Self.runPolicy(compiled.run, entryLocation: entryLocation) { $0.constantValue ?? .null }
+        }
+        self.constantRun = constantRun
     }
 
     func evaluate(_ slots: [Value?]) -> Outcome {
@@ -61,8 +68,16 @@ struct CombinationEvaluator: Sendable {
             }
             let lifecycle: Lifecycle
             if let constantLifecycle { lifecycle = constantLifecycle } else { lifecycle = try evaluateLifecycle(context) }
+            let run: RunPolicy
+            if let constantRun {
+                run = constantRun
+            } else {
+                run = try Self.runPolicy(compiled.run, entryLocation: entryLocation) { tree throws(Diagnostic) in
+                    try tree.evaluate(context)
+                }
+            }
             let task = DesiredTask(setName: setName, key: key, address: address, source: entryLocation, info: info,
-                                   redactions: redactions, dependsOn: [], lifecycle: lifecycle)
+                                   redactions: redactions, dependsOn: [], lifecycle: lifecycle, run: run)
             return .task(task, references)
         } catch {
             return .failed([error])
@@ -112,6 +127,18 @@ struct CombinationEvaluator: Sendable {
             try Self.apply(key, value, to: &lifecycle, at: tree.origin?.location ?? entryLocation)
         }
         return lifecycle
+    }
+
+    /// The run policy from the compiled settings, each evaluated by `value`.
+    private static func runPolicy(_ settings: [TaskEntryExpander.RunSetting], entryLocation: SourceLocation,
+                                  value: (FieldTree) throws(Diagnostic) -> Value) throws(Diagnostic) -> RunPolicy {
+        var reader = RunPolicyReader()
+        for setting in settings {
+            let location = setting.tree.origin?.location ?? entryLocation
+            try reader.read(RunPolicyReader.Setting(key: setting.key, value: try value(setting.tree), location: location,
+                                                    textShift: setting.tree.constantValue == nil ? nil : setting.textShift))
+        }
+        return try reader.finish()
     }
 
     /// Sets one lifecycle setting from its value, checking its type.

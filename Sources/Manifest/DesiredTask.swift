@@ -17,9 +17,12 @@ public struct DesiredTask: Sendable {
     /// Addresses this task waits for.
     public var dependsOn: [String]
     public var lifecycle: Lifecycle
+    /// When new runs start, and how many finished ones are kept.
+    public var run: RunPolicy
 
     public init(setName: String, key: String, address: String, source: SourceLocation, info: BatchTaskInfo,
-                redactions: [BatchTaskField: JSONValue] = [:], dependsOn: [String] = [], lifecycle: Lifecycle = Lifecycle()) {
+                redactions: [BatchTaskField: JSONValue] = [:], dependsOn: [String] = [], lifecycle: Lifecycle = Lifecycle(),
+                run: RunPolicy = RunPolicy()) {
         self.setName = setName
         self.key = key
         self.address = address
@@ -28,6 +31,7 @@ public struct DesiredTask: Sendable {
         self.redactions = redactions
         self.dependsOn = dependsOn
         self.lifecycle = lifecycle
+        self.run = run
     }
 
     /// The fields as every output shows them: the BatchTaskInfo JSON with secrets redacted.

@@ -52,12 +52,12 @@ public enum MetadataKey: String, CaseIterable, Sendable {
 
 /// A lowercase key of a task entry that is not a BatchTaskInfo field.
 public enum ControlKey: String, CaseIterable, Sendable {
-    case key, extends, matrix, dependsOn, when, lifecycle
+    case key, extends, matrix, dependsOn, when, lifecycle, run
 
     /// Whether a template may carry the key; the others belong on tasks.
     public var isAllowedInTemplates: Bool {
         switch self {
-        case .extends, .lifecycle: return true
+        case .extends, .lifecycle, .run: return true
         case .key, .matrix, .dependsOn, .when: return false
         }
     }
@@ -70,6 +70,7 @@ public enum ControlKey: String, CaseIterable, Sendable {
         case .dependsOn: return "keys of the same set or addresses of another set (globs allowed) that apply submits first"
         case .when: return "an expression that must give a boolean; false drops the expanded task"
         case .lifecycle: return "preventDestroy, ignoreChanges and createBeforeDestroy"
+        case .run: return "when a new run of the task starts (once, onChange, schedule), its schedule and time zone, the finished runs kept, and concurrency"
         }
     }
 
@@ -107,6 +108,19 @@ extension Lifecycle.Key {
         case .preventDestroy: return "a plan that would delete or replace this task is an error"
         case .ignoreChanges: return "fields whose changes (in manifests or live) plan and drift leave alone"
         case .createBeforeDestroy: return "on replace, create the new task before deleting the old one"
+        }
+    }
+}
+
+extension RunPolicy.Key {
+    public var summary: String {
+        switch self {
+        case .when: return "once (the default: created once, updated in place), onChange (any change starts a new run), or schedule"
+        case .schedule: return "five-field cron (minute hour day-of-month month day-of-week) or @daily-style macro; with when: schedule"
+        case .timeZone: return "the IANA time zone of the schedule's wall clock (default UTC)"
+        case .history: return "finished runs kept on the server and in the state besides the current one, 0 to 100 (default 5); older ones are deleted"
+        case .concurrency: return "what a due run does while the current one is still running: forbid (default), allow, or replace"
+        case .startingDeadline: return "a scheduled run missed by more than this (90s, 30m, 1h, 2d) is skipped and reported"
         }
     }
 }

@@ -178,6 +178,24 @@ public enum ManifestSchema {
                 properties[setting.rawValue] = described(value, setting.summary)
             }
             return ["type": "object", "properties": .object(properties), "additionalProperties": false]
+        case .run:
+            var properties: JSONValue.Object = [:]
+            func names(_ all: [String]) -> JSONValue { anyOf(["enum": .array(all.map { .string($0) })], expression) }
+            for setting in RunPolicy.Key.allCases {
+                let value: JSONValue
+                switch setting {
+                case .when: value = names(RunPolicy.When.allCases.map(\.rawValue))
+                case .concurrency: value = names(RunPolicy.Concurrency.allCases.map(\.rawValue))
+                case .schedule, .timeZone: value = ["$ref": "#/$defs/text"]
+                case .history:
+                    value = anyOf(["type": "integer", "minimum": .int(Int64(RunPolicy.historyRange.lowerBound)),
+                                   "maximum": .int(Int64(RunPolicy.historyRange.upperBound))], expression)
+                case .startingDeadline:
+                    value = anyOf(["type": "string", "pattern": "^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"], expression)
+                }
+                properties[setting.rawValue] = described(value, setting.summary)
+            }
+            return ["type": "object", "properties": .object(properties), "additionalProperties": false]
         }
     }
 

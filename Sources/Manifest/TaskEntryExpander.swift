@@ -29,7 +29,15 @@ struct TaskEntryExpander {
         var layers: [BatchTaskField: [Origin]]
         var dependsOn: [FieldTree]
         var lifecycle: [(key: Lifecycle.Key, tree: FieldTree)]
+        var run: [RunSetting]
         var matrix: Matrix
+    }
+
+    /// One setting of a `run` block, compiled; `textShift` as in `RunPolicyReader.Setting`.
+    struct RunSetting: Sendable {
+        var key: RunPolicy.Key
+        var tree: FieldTree
+        var textShift: Int?
     }
 
     func expand(into tasks: inout [DesiredTask], dependencies: inout [[DependencyReference]],
@@ -114,6 +122,8 @@ struct TaskEntryExpander {
         var dependsOnNode: Node?
         var taskLifecycle: [(Layer, Node)] = []
         var templateLifecycles: [(Layer, Node)] = []
+        var taskRun: [(Layer, Node)] = []
+        var templateRuns: [(Layer, Node)] = []
         var ownFields: [(BatchTaskField, Node)] = []
         for pair in pairs {
             guard let name = pair.key.scalar?.text else {
@@ -133,6 +143,7 @@ struct TaskEntryExpander {
             case .matrix: matrixNode = pair.value
             case .dependsOn: dependsOnNode = pair.value
             case .lifecycle: taskLifecycle.append((.task, pair.value))
+            case .run: taskRun.append((.task, pair.value))
             }
         }
         guard let keyNode else {
@@ -194,6 +205,7 @@ struct TaskEntryExpander {
                     switch control {
                     case .extends: continue
                     case .lifecycle: templateLifecycles.append((.template(templateName), pair.value))
+                    case .run: templateRuns.append((.template(templateName), pair.value))
                     case .key, .matrix, .when, .dependsOn:
                         diagnostics.error(pair.key.location, "'\(name)' belongs on a task, not in template '\(templateName)'")
                     }
@@ -230,11 +242,42 @@ struct TaskEntryExpander {
                 }
             }
         }
+        var run: [RunSetting] = []
+        for (layer, node) in templateRuns + taskRun {
+            guard let entries = node.mappingPairs else {
+                diagnostics.error(node.location, "run is a mapping: {\(RunPolicy.keyNames.joined(separator: ", "))}")
+                continue
+            }
+            for pair in entries {
+                let name = pair.key.scalar?.text ?? ""
+                guard let key = RunPolicy.Key(rawValue: name) else {
+                    diagnostics.error(pair.key.location, "unknown run setting '\(name)'\(Suggestion.hint(for: name, in: RunPolicy.keyNames)) (known: \(RunPolicy.keyNames.joined(separator: ", ")))")
+                    continue
+                }
+                if let tree = compiler(layer, fieldScope).compile(pair.value) {
+                    run.removeAll { $0.key == key }
+                    run.append(RunSetting(key: key, tree: tree, textShift: Self.textShift(of: pair.value)))
+                }
+            }
+        }
         return Compiled(
             key: key, when: when, fields: fields.sorted { $0.key.order < $1.key.order }.map { ($0.key, $0.value) },
-            layers: layers, dependsOn: dependsOn, lifecycle: lifecycle, matrix: matrix)
+            layers: layers, dependsOn: dependsOn, lifecycle: lifecycle, run: run, matrix: matrix)
     }
 
+}
+
+extension TaskEntryExpander {
+    /// How many columns after a scalar node its text starts, for a scalar on one line without expressions (0 plain,
+    /// 1 quoted); nil where a position inside the text cannot be told from the node's.
+    static func textShift(of node: Node) -> Int? {
+        guard let scalar = node.scalar, !scalar.text.contains("${"), !scalar.text.contains("\n") else { return nil }
+        switch scalar.style {
+        case .plain: return 0
+        case .singleQuoted, .doubleQuoted: return scalar.text.contains(where: { $0 == "\\" || $0 == "'" || $0 == "\t" }) ? nil : 1
+        case .literal, .folded: return nil
+        }
+    }
 }
 
 extension Lifecycle {

@@ -20,7 +20,7 @@ extension ManifestEngineTests {
         #expect(found == [
             "set.yaml:7:5: error: unknown field 'Descripton'; did you mean Description?",
             "set.yaml:8:5: error: unknown field 'name'; did you mean Name?",
-            "set.yaml:9:5: error: unknown field 'Colour': BatchTaskInfo fields are spelled as the API spells them (Name, Description, ParameterObject, ...), and the control keys are key, extends, matrix, dependsOn, when, lifecycle",
+            "set.yaml:9:5: error: unknown field 'Colour': BatchTaskInfo fields are spelled as the API spells them (Name, Description, ParameterObject, ...), and the control keys are key, extends, matrix, dependsOn, when, lifecycle, run",
         ])
     }
 

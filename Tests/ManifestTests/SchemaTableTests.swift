@@ -25,8 +25,8 @@ import Testing
 
     @Test func entriesHoldEveryFieldAndTheControlKeysAllowedThere() throws {
         let fields = BatchTaskField.allCases.map(\.rawValue)
-        #expect(propertyNames(try definition("task")) == fields + ["key", "extends", "matrix", "dependsOn", "when", "lifecycle"])
-        #expect(propertyNames(try definition("template")) == fields + ["extends", "lifecycle"])
+        #expect(propertyNames(try definition("task")) == fields + ["key", "extends", "matrix", "dependsOn", "when", "lifecycle", "run"])
+        #expect(propertyNames(try definition("template")) == fields + ["extends", "lifecycle", "run"])
         #expect(propertyNames(try definition("defaults")) == fields)
         #expect(try definition("task")["required"] == ["key"])
         for name in ["task", "template", "defaults"] {

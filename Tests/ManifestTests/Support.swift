@@ -20,8 +20,13 @@ final class ManifestFixture {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
+    /// The working directory is the process's: tests that run at once take turns in it.
+    private static let workingDirectory = NSLock()
+
     /// Expands the fixture's manifests; paths in diagnostics are relative to the fixture directory.
     func expand(paths: [String] = ["."], configure: (inout ManifestOptions) -> Void = { _ in }) -> ExpansionResult {
+        Self.workingDirectory.lock()
+        defer { Self.workingDirectory.unlock() }
         let previous = FileManager.default.currentDirectoryPath
         _ = FileManager.default.changeCurrentDirectoryPath(directory)
         defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
@@ -32,6 +37,8 @@ final class ManifestFixture {
 
     /// Reads the fixture's `batchctl.yaml`; paths in diagnostics are relative to the fixture directory.
     func project() throws(DiagnosticList) -> Project {
+        Self.workingDirectory.lock()
+        defer { Self.workingDirectory.unlock() }
         let previous = FileManager.default.currentDirectoryPath
         _ = FileManager.default.changeCurrentDirectoryPath(directory)
         defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }

@@ -78,6 +78,17 @@ enum PostgresSchema {
                 CREATE INDEX history_by_address ON \(s).history (workspace, address, at)
                 """,
             ],
+            [
+                // Scheduled tasks that have not run yet: since when they are scheduled (state format 2).
+                """
+                CREATE TABLE \(s).schedules (
+                    workspace text NOT NULL REFERENCES \(s).workspaces (name) ON DELETE CASCADE,
+                    address text NOT NULL,
+                    task_set text NOT NULL,
+                    since text NOT NULL,
+                    PRIMARY KEY (workspace, address))
+                """,
+            ],
         ]
     }
 

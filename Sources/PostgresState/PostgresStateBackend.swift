@@ -47,6 +47,7 @@ public final class PostgresStateBackend: StateBackend {
     struct Snapshot {
         var lineage: String
         var entries: [String: StateEntry]
+        var scheduled: [String: String] = [:]
         var setSerials: [String: Int64]
     }
 
@@ -181,7 +182,8 @@ public final class PostgresStateBackend: StateBackend {
         let workspace = self.workspace
         let schema = location.schema
         let place = description
-        let loaded: (header: (String, String, Int64, Int)?, entries: [(String, String)], sets: [(String, Int64)])
+        let loaded: (header: (String, String, Int64, Int)?, entries: [(String, String)], sets: [(String, Int64)],
+                     scheduled: [(String, String)])
         loaded = try await transaction("read the state") { connection in
             // One snapshot for the header, the entries and the serials.
             try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -191,7 +193,7 @@ public final class PostgresStateBackend: StateBackend {
             ).decode((String, String, Int64, Int).self) {
                 header = row
             }
-            guard header != nil else { return (nil, [], []) }
+            guard header != nil else { return (nil, [], [], []) }
             var entries: [(String, String)] = []
             for try await row in try await connection.run(
                 "SELECT address, entry FROM \(unescaped: schema).entries WHERE workspace = \(workspace)"
@@ -204,7 +206,13 @@ public final class PostgresStateBackend: StateBackend {
             ).decode((String, Int64).self) {
                 sets.append(row)
             }
-            return (header, entries, sets)
+            var scheduled: [(String, String)] = []
+            for try await row in try await connection.run(
+                "SELECT address, since FROM \(unescaped: schema).schedules WHERE workspace = \(workspace)"
+            ).decode((String, String).self) {
+                scheduled.append(row)
+            }
+            return (header, entries, sets, scheduled)
         }
         guard let (lineage, endpoint, serial, version) = loaded.header else {
             snapshot.withLock { $0 = nil }
@@ -216,17 +224,15 @@ public final class PostgresStateBackend: StateBackend {
         }
         var tasks: [String: StateEntry] = [:]
         tasks.reserveCapacity(loaded.entries.count)
-        var owners: [Int32: String] = [:]
         for (address, text) in loaded.entries {
-            let entry = try StateEntry.decode(Array(text.utf8), place: "\(place): the entry \(address)")
-            if let other = owners.updateValue(address, forKey: entry.id) {
-                throw StateError(.corrupt, "\(place): \(min(other, address)) and \(max(other, address)) both own task id \(entry.id); remove one with `batchctl state rm`")
-            }
-            tasks[address] = entry
+            tasks[address] = try StateEntry.decode(Array(text.utf8), place: "\(place): the entry \(address)")
         }
-        let state = State(lineage: lineage, serial: Int(serial), endpoint: endpoint, tasks: tasks)
+        if let problem = State.sharedOwnership(tasks) { throw StateError(.corrupt, "\(place): \(problem)") }
+        let scheduled = Dictionary(loaded.scheduled, uniquingKeysWith: { a, _ in a })
+        let state = State(lineage: lineage, serial: Int(serial), endpoint: endpoint, tasks: tasks, scheduled: scheduled)
         snapshot.withLock {
-            $0 = Snapshot(lineage: lineage, entries: tasks, setSerials: Dictionary(loaded.sets, uniquingKeysWith: { a, _ in a }))
+            $0 = Snapshot(lineage: lineage, entries: tasks, scheduled: scheduled,
+                          setSerials: Dictionary(loaded.sets, uniquingKeysWith: { a, _ in a }))
         }
         return state
     }
@@ -253,8 +259,16 @@ public final class PostgresStateBackend: StateBackend {
         for (address, entry) in base.entries where state.tasks[address] == nil {
             removals.append((address, StateAddress.setName(of: address), entry.id))
         }
-        let touched = Set(upserts.map(\.set) + removals.map(\.set))
+        var scheduledUpserts: [(address: String, set: String, since: String)] = []
+        var scheduledRemovals: [String] = []
+        for (address, since) in state.scheduled where base.scheduled[address] != since {
+            scheduledUpserts.append((address, StateAddress.setName(of: address), since))
+        }
+        for address in base.scheduled.keys where state.scheduled[address] == nil { scheduledRemovals.append(address) }
+        let touched = Set(upserts.map(\.set) + removals.map(\.set) + scheduledUpserts.map(\.set)
+                          + scheduledRemovals.map(StateAddress.setName(of:)))
         let changes = (upserts: upserts, removals: removals)
+        let scheduleChanges = (upserts: scheduledUpserts, removals: scheduledRemovals)
         if let sets = lock.sets {
             let outside = touched.subtracting(sets).sorted()
             guard outside.isEmpty else {
@@ -353,6 +367,8 @@ public final class PostgresStateBackend: StateBackend {
                     FROM unnest(\(addresses)::text[], \(ids)::integer[]) AS t(a, i)
                     """)
             }
+            try await Self.writeSchedules(scheduleChanges.upserts, removing: scheduleChanges.removals, connection: connection,
+                                          schema: schema, workspace: workspace)
             return (workspaceSerial, lineage, setSerials)
         }
         var saved = state
@@ -361,9 +377,27 @@ public final class PostgresStateBackend: StateBackend {
         snapshot.withLock { snapshot in
             var serials = base.setSerials
             for (set, serial) in newSerials.sets { serials[set] = serial }
-            snapshot = Snapshot(lineage: newSerials.lineage, entries: state.tasks, setSerials: serials)
+            snapshot = Snapshot(lineage: newSerials.lineage, entries: state.tasks, scheduled: state.scheduled, setSerials: serials)
         }
         return saved
+    }
+
+    /// Upserts and removes rows of `schedules`, in batches.
+    private static func writeSchedules(_ upserts: [(address: String, set: String, since: String)], removing removals: [String],
+                                       connection: PostgresConnection, schema: String, workspace: String) async throws {
+        for start in stride(from: 0, to: upserts.count, by: batchRows) {
+            let rows = upserts[start..<min(start + batchRows, upserts.count)]
+            try await connection.run("""
+                INSERT INTO \(unescaped: schema).schedules (workspace, address, task_set, since)
+                SELECT \(workspace), * FROM unnest(\(rows.map(\.address))::text[], \(rows.map(\.set))::text[], \(rows.map(\.since))::text[])
+                ON CONFLICT (workspace, address) DO UPDATE SET task_set = excluded.task_set, since = excluded.since
+                """)
+        }
+        for start in stride(from: 0, to: removals.count, by: batchRows) {
+            let rows = Array(removals[start..<min(start + batchRows, removals.count)])
+            try await connection.run(
+                "DELETE FROM \(unescaped: schema).schedules WHERE workspace = \(workspace) AND address = ANY(\(rows)::text[])")
+        }
     }
 
     /// Writes `state` as it is (lineage, serial, entries) into a workspace that holds none: `state migrate`.
@@ -387,7 +421,7 @@ public final class PostgresStateBackend: StateBackend {
                 INSERT INTO \(unescaped: schema).workspaces (name, lineage, endpoint, serial, format_version)
                 VALUES (\(workspace), \(state.lineage), \(state.endpoint), \(Int64(state.serial)), \(State.formatVersion))
                 """)
-            let sets = Array(Set(rows.map(\.set))).sorted()
+            let sets = Array(Set(rows.map(\.set) + state.scheduled.keys.map(StateAddress.setName(of:)))).sorted()
             try await connection.run("""
                 INSERT INTO \(unescaped: schema).task_sets (workspace, name, serial) SELECT \(workspace), unnest(\(sets)::text[]), 1
                 """)
@@ -399,6 +433,8 @@ public final class PostgresStateBackend: StateBackend {
                                                       \(batch.map { Int32($0.id) })::integer[], \(batch.map(\.text))::text[])
                     """)
             }
+            let scheduled = state.scheduled.map { (address: $0.key, set: StateAddress.setName(of: $0.key), since: $0.value) }
+            try await Self.writeSchedules(scheduled, removing: [], connection: connection, schema: schema, workspace: workspace)
         }
     }
 

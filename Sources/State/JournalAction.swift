@@ -1,4 +1,8 @@
 /// What an intent is about to do to a task.
 public enum JournalAction: String, Sendable, Hashable, CaseIterable {
     case create, update, delete, move, `import`
+    /// A new run of a task: a create whose entry takes the current run into its history.
+    case run
+    /// The deletion of a finished run from a task's history.
+    case deleteRun = "delete-run"
 }

@@ -37,6 +37,7 @@ extension State {
         switch result {
         case .created(let entry), .updated(let entry):
             tasks[address] = entry
+            if scheduled[address] != nil { scheduled[address] = nil }
         case .deleted:
             tasks[address] = nil
         case .moved(let destination):

@@ -3,8 +3,9 @@ import JSON
 
 /// The whole state: every managed task by address, versioned, and bound to one endpoint.
 public struct State: Hashable, Sendable {
-    /// The file format this version writes and the newest it reads.
-    public static let formatVersion = 1
+    /// The file format this version writes and the newest it reads. Version 2 added the runs of a task
+    /// (`history`, `lastState`, `slot`) and `scheduled`; a version 1 file reads as it is.
+    public static let formatVersion = 2
 
     /// Made once when the state is created; a file with another lineage is another state.
     public var lineage: String
@@ -14,12 +15,27 @@ public struct State: Hashable, Sendable {
     public var endpoint: String
     /// By address, `set/key`.
     public var tasks: [String: StateEntry]
+    /// Scheduled tasks that have not run yet, by address: since when (ISO 8601 UTC) they are scheduled, the time
+    /// their first due slot is counted from. An address leaves when its first run starts.
+    public var scheduled: [String: String]
 
-    public init(lineage: String, serial: Int, endpoint: String, tasks: [String: StateEntry] = [:]) {
+    public init(lineage: String, serial: Int, endpoint: String, tasks: [String: StateEntry] = [:],
+                scheduled: [String: String] = [:]) {
         self.lineage = lineage
         self.serial = serial
         self.endpoint = endpoint
         self.tasks = tasks
+        self.scheduled = scheduled
+    }
+
+    /// Every task id the state owns, current runs and their history: recovery never adopts one of them.
+    public var ownedIds: Set<Int32> {
+        var ids = Set<Int32>(minimumCapacity: tasks.count)
+        for entry in tasks.values {
+            ids.insert(entry.id)
+            for run in entry.history { ids.insert(run.id) }
+        }
+        return ids
     }
 
     /// An empty state with a fresh lineage; serial 0, so the first save writes serial 1.
@@ -42,7 +58,7 @@ public struct State: Hashable, Sendable {
 }
 
 extension State {
-    static let memberNames: Set<String> = ["endpoint", "formatVersion", "lineage", "serial", "tasks"]
+    static let memberNames: Set<String> = ["endpoint", "formatVersion", "lineage", "scheduled", "serial", "tasks"]
 
     /// Pretty JSON with keys sorted at every level and a trailing newline, so a state kept in git diffs cleanly.
     public func encoded() -> [UInt8] {
@@ -55,6 +71,15 @@ extension State {
         writer.writeInt(Int64(Self.formatVersion))
         writer.writeKey("lineage")
         writer.writeString(lineage)
+        if !scheduled.isEmpty {
+            writer.writeKey("scheduled")
+            writer.beginObject()
+            for address in scheduled.keys.sorted(by: utf8Precedes) {
+                writer.writeKey(address)
+                writer.writeString(scheduled[address] ?? "")
+            }
+            writer.endObject()
+        }
         writer.writeKey("serial")
         writer.writeInt(Int64(serial))
         writer.writeKey("tasks")
@@ -128,15 +153,36 @@ extension State {
                 }
             }
         }
-        // Two entries owning one task would let a replace of one delete the other's task.
+        var scheduled: [String: String] = [:]
+        if let members = reader.value["scheduled"] {
+            guard case .object(let pairs) = members else {
+                throw FormatError(path: ["scheduled"], detail: "expected an object, got \(members.typeName)")
+            }
+            for (address, since) in pairs {
+                guard case .string(let text) = since else {
+                    throw FormatError(path: ["scheduled", address], detail: "expected a string, got \(since.typeName)")
+                }
+                scheduled[address] = text
+            }
+        }
+        if let problem = Self.sharedOwnership(tasks) { throw FormatError(path: ["tasks"], detail: problem) }
+        self.init(lineage: lineage, serial: serialNumber, endpoint: endpoint, tasks: tasks, scheduled: scheduled)
+    }
+
+    /// Two entries owning one task would let a replace of one delete the other's task: the message naming such a
+    /// pair, or nil.
+    public static func sharedOwnership(_ tasks: [String: StateEntry]) -> String? {
         var owners: [Int32: String] = [:]
         owners.reserveCapacity(tasks.count)
         for (address, entry) in tasks {
-            if let other = owners.updateValue(address, forKey: entry.id) {
-                let pair = [other, address].sorted()
-                throw FormatError(path: ["tasks"], detail: "\(pair[0]) and \(pair[1]) both own task id \(entry.id); remove one with `batchctl state rm` after restoring a good copy, or edit the file")
+            for id in entry.ownedIds {
+                if let other = owners.updateValue(address, forKey: id) {
+                    let pair = [other, address].sorted()
+                    let whose = other == address ? "\(address) lists task id \(id) twice" : "\(pair[0]) and \(pair[1]) both own task id \(id)"
+                    return whose + "; remove one with `batchctl state rm` after restoring a good copy, or edit the file"
+                }
             }
         }
-        self.init(lineage: lineage, serial: serialNumber, endpoint: endpoint, tasks: tasks)
+        return nil
     }
 }

@@ -10,6 +10,12 @@ public struct StateEntry: Hashable, Sendable {
     public var appliedAt: String
     /// Where the task is declared: `tasks/nightly.yaml:12:5`.
     public var source: String
+    /// The last State batchctl saw the current run in (`Succeeded`), or nil when it has not looked since starting it.
+    public var lastState: String?
+    /// For a scheduled run: the slot it was started for (ISO 8601 UTC), from which the next due time is counted.
+    public var slot: String?
+    /// The runs before the current one, oldest first: ids the state still owns on the server.
+    public var history: [PastRun] = []
     private var fields: Fields
 
     /// Entries read from a state file keep their fields as the compact JSON text they were checked as: built
@@ -69,12 +75,58 @@ public struct StateEntry: Hashable, Sendable {
 
     public static func == (a: StateEntry, b: StateEntry) -> Bool {
         a.id == b.id && a.fingerprint == b.fingerprint && a.appliedAt == b.appliedAt && a.source == b.source
-            && a.applied == b.applied
+            && a.lastState == b.lastState && a.slot == b.slot && a.history == b.history && a.applied == b.applied
+    }
+
+    /// Every task id the entry owns: the current run's and its history's.
+    public var ownedIds: [Int32] {
+        history.isEmpty ? [id] : history.map(\.id) + [id]
+    }
+
+    /// The entry of a new run of this task, `next`, with this one's current run moved into the history.
+    public func startingRun(_ next: StateEntry) -> StateEntry {
+        var entry = next
+        entry.history = history + [PastRun(id: id, startedAt: appliedAt, state: lastState, slot: slot)]
+        return entry
     }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(id)
         hasher.combine(fingerprint)
+    }
+}
+
+/// A run of a task before its current one.
+public struct PastRun: Hashable, Sendable {
+    public var id: Int32
+    /// When batchctl started it (ISO 8601 UTC).
+    public var startedAt: String
+    /// The last State batchctl saw it in.
+    public var state: String?
+    /// The schedule slot it was started for.
+    public var slot: String?
+
+    public init(id: Int32, startedAt: String, state: String? = nil, slot: String? = nil) {
+        self.id = id
+        self.startedAt = startedAt
+        self.state = state
+        self.slot = slot
+    }
+
+    /// One line per run in the state file, as `applied` is one line per entry.
+    func write(to writer: inout JSONWriter) {
+        var members: JSONValue.Object = ["id": .int(Int64(id))]
+        if let slot { members["slot"] = .string(slot) }
+        members["startedAt"] = .string(startedAt)
+        if let state { members["state"] = .string(state) }
+        writer.writeInline(.object(members))
+    }
+
+    init(json: JSONValue) throws(FormatError) {
+        let reader = try FieldReader(json)
+        try reader.rejectUnknown(["id", "slot", "startedAt", "state"])
+        self.init(id: try reader.int32("id"), startedAt: try reader.string("startedAt"),
+                  state: try reader.optionalString("state"), slot: try reader.optionalString("slot"))
     }
 }
 
@@ -91,8 +143,22 @@ extension StateEntry {
         writer.writeString(appliedAt)
         writer.writeKey("fingerprint")
         writer.writeString(fingerprint)
+        if !history.isEmpty {
+            writer.writeKey("history")
+            writer.beginArray()
+            for run in history { run.write(to: &writer) }
+            writer.endArray()
+        }
         writer.writeKey("id")
         writer.writeInt(Int64(id))
+        if let lastState {
+            writer.writeKey("lastState")
+            writer.writeString(lastState)
+        }
+        if let slot {
+            writer.writeKey("slot")
+            writer.writeString(slot)
+        }
         writer.writeKey("source")
         writer.writeString(source)
         writer.endObject()
@@ -112,6 +178,9 @@ extension StateEntry {
         var appliedText: [UInt8]?
         var appliedAt: String?
         var source: String?
+        var lastState: String?
+        var slot: String?
+        var history: [PastRun] = []
         for (key, value) in members {
             switch (key, value) {
             case ("id", .int(let n)):
@@ -131,6 +200,19 @@ extension StateEntry {
                 appliedText = text
             case ("appliedAt", .string(let s)): appliedAt = s
             case ("source", .string(let s)): source = s
+            case ("lastState", .string(let s)): lastState = s
+            case ("slot", .string(let s)): slot = s
+            case ("history", .array(let runs)):
+                history.reserveCapacity(runs.count)
+                for (index, run) in runs.enumerated() {
+                    do throws(FormatError) {
+                        history.append(try PastRun(json: run))
+                    } catch {
+                        throw error.inside(key, "\(index)")
+                    }
+                }
+            case ("history", _): throw Self.mismatch(key, "an array", value)
+            case ("lastState", _), ("slot", _): throw Self.mismatch(key, "a string", value)
             case ("id", _): throw Self.mismatch(key, "an integer", value)
             case ("applied", _): throw Self.mismatch(key, "an object", value)
             case ("fingerprint", _), ("appliedAt", _), ("source", _): throw Self.mismatch(key, "a string", value)
@@ -144,10 +226,13 @@ extension StateEntry {
         guard let source else { throw Self.missing("source") }
         if let appliedText {
             self.init(id: id, fingerprint: fingerprint, appliedText: appliedText, appliedAt: appliedAt, source: source)
-            return
+        } else {
+            guard let applied else { throw Self.missing("applied") }
+            self.init(id: id, fingerprint: fingerprint, applied: applied, appliedAt: appliedAt, source: source)
         }
-        guard let applied else { throw Self.missing("applied") }
-        self.init(id: id, fingerprint: fingerprint, applied: applied, appliedAt: appliedAt, source: source)
+        self.lastState = lastState
+        self.slot = slot
+        self.history = history
     }
 
     private static func mismatch(_ key: String, _ expected: String, _ value: JSONValue) -> FormatError {

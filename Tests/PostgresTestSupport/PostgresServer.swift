@@ -113,7 +113,10 @@ public final class PostgresServer: @unchecked Sendable {
     @discardableResult
     private func run(_ program: String, _ arguments: [String], asPostgres: Bool = true) throws -> String {
         let path = binaries + "/" + program
-        let argv = asPostgres && geteuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--", path] + arguments : [path] + arguments
+        // Started in / by env(1): another test may have changed this process's working directory to a folder it
+        // then removed, and initdb refuses to start where it cannot tell where it is.
+        let command = asPostgres && geteuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--", path] + arguments : [path] + arguments
+        let argv = ["/usr/bin/env", "-C", "/"] + command
         // One file per call: tests run psql at the same time.
         let outputPath = directory + "/\(program)-\(UUID().uuidString).out"
         defer { unlink(outputPath) }

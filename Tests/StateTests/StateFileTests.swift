@@ -28,7 +28,7 @@ import Testing
         let expected = """
             {
               "endpoint": "https://host/crm/api/v1",
-              "formatVersion": 1,
+              "formatVersion": 2,
               "lineage": "6f1c",
               "serial": 42,
               "tasks": {
@@ -210,11 +210,11 @@ import Testing
     @Test func aNewerFormatIsRefused() throws {
         try withTemporaryDirectory { directory in
             let backend = LocalStateBackend(path: directory + "/batchctl.state.json")
-            let text = #"{"formatVersion": 2, "somethingNew": true}"#
+            let text = #"{"formatVersion": 3, "somethingNew": true}"#
             try write(text, to: backend.path)
             let error = stateError { try backend.load() }
             #expect(error?.kind == .newerFormat)
-            #expect(error?.message.contains("written by a newer batchctl (formatVersion 2); this one reads 1") == true)
+            #expect(error?.message.contains("written by a newer batchctl (formatVersion 3); this one reads 2") == true)
             #expect(stateError { try backend.save(sampleState()) }?.kind == .newerFormat)
             #expect(bytes(of: backend.path) == Array(text.utf8))
         }

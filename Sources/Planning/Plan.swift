@@ -1,9 +1,16 @@
 import BatchTask
+import Foundation
 import JSON
+import Schedule
+import State
 
 /// What a plan does to one address.
 public enum ActionKind: String, Sendable, CaseIterable {
     case create, update, replace, delete, move
+    /// A new run of the task: the same fields started again; the current run joins the history.
+    case run
+    /// A scheduled task the state starts counting its schedule for; it runs when due.
+    case schedule
     case noop = "no-op"
 
     /// The terraform-style symbol shown before the address.
@@ -14,6 +21,8 @@ public enum ActionKind: String, Sendable, CaseIterable {
         case .replace: return "-/+"
         case .delete: return "-"
         case .move: return "->"
+        case .run: return ">"
+        case .schedule: return "@"
         case .noop: return " "
         }
     }
@@ -45,9 +54,11 @@ public struct PlannedAction: Hashable, Sendable {
     public var movedFrom: String?
     /// For a replace: create the new task before deleting the old one.
     public var createBeforeDestroy: Bool
+    /// For a scheduled run: the slot it is started for (ISO 8601 UTC); for a `schedule` action: since when.
+    public var slot: String?
 
     public init(address: String, kind: ActionKind, id: Int32? = nil, changes: [FieldChange] = [], reason: String? = nil,
-                movedFrom: String? = nil, createBeforeDestroy: Bool = false) {
+                movedFrom: String? = nil, createBeforeDestroy: Bool = false, slot: String? = nil) {
         self.address = address
         self.kind = kind
         self.id = id
@@ -55,6 +66,7 @@ public struct PlannedAction: Hashable, Sendable {
         self.reason = reason
         self.movedFrom = movedFrom
         self.createBeforeDestroy = createBeforeDestroy
+        self.slot = slot
     }
 }
 
@@ -89,6 +101,53 @@ public struct DriftItem: Hashable, Sendable {
     }
 }
 
+/// Where a scheduled task stands: when it is next due and what it missed.
+public struct ScheduledTask: Hashable, Sendable {
+    public var address: String
+    /// The schedule as written and its time zone's IANA name.
+    public var cron: String
+    public var timeZone: String
+    /// The slot the last run was started for (or the time the task has been scheduled since), ISO 8601 UTC.
+    public var since: String?
+    /// The slot a run starts for now (`run --due`), if one is due.
+    public var dueSlot: String?
+    /// The first slot after now.
+    public var next: String?
+    /// Slots since the last run that will not run: all but the latest, and the latest when it is past
+    /// `startingDeadline`.
+    public var missed: Int
+    /// True when counting stopped at the limit: at least `missed` slots were missed.
+    public var missedIsLowerBound: Bool
+    /// The latest missed slot.
+    public var lastMissed: String?
+
+    public init(address: String, cron: String, timeZone: String, since: String?, dueSlot: String?, next: String?,
+                missed: Int, missedIsLowerBound: Bool, lastMissed: String?) {
+        self.address = address
+        self.cron = cron
+        self.timeZone = timeZone
+        self.since = since
+        self.dueSlot = dueSlot
+        self.next = next
+        self.missed = missed
+        self.missedIsLowerBound = missedIsLowerBound
+        self.lastMissed = lastMissed
+    }
+}
+
+extension ScheduledTask {
+    /// A time as the schedule's wall clock reads it, with its offset: `2026-12-02T02:00:00+01:00`.
+    public static func wallClock(_ date: Date, in timeZoneName: String) -> String {
+        guard let zone = TimeZoneName.zone(timeZoneName) ?? TimeZone(identifier: timeZoneName) else { return date.ISO8601Format() }
+        return date.ISO8601Format(Date.ISO8601FormatStyle(timeZoneSeparator: .colon, timeZone: zone))
+    }
+
+    /// `wallClock` of a time the plan holds as ISO 8601 UTC text.
+    public func wallClock(_ utc: String?) -> String? {
+        utc.map { text in Timestamp.date(text).map { Self.wallClock($0, in: timeZone) } ?? text }
+    }
+}
+
 /// A plan: a value that can be shown, saved, and applied later exactly as it is.
 public struct Plan: Sendable {
     public static let formatVersion = 1
@@ -104,6 +163,8 @@ public struct Plan: Sendable {
     public var manifestDigest: String?
     public var endpoint: String
     public var refreshed: Bool
+    /// Every scheduled task in scope, by address.
+    public var schedules: [ScheduledTask] = []
 
     public init(actions: [PlannedAction], orphans: [Orphan], drift: [DriftItem], stateLineage: String?, stateSerial: Int?,
                 manifestDigest: String? = nil, endpoint: String, refreshed: Bool) {
@@ -124,10 +185,15 @@ public struct Plan: Sendable {
 
     public func count(_ kind: ActionKind) -> Int { actions.count { $0.kind == kind } }
 
-    /// `Plan: 3 to create, 1 to update, 1 to replace, 0 to delete, 0 to move.` or `No changes.`
+    /// `Plan: 3 to create, 1 to update, 1 to replace, 0 to delete, 0 to move.` or `No changes.`; runs and
+    /// schedules are counted after the moves when there are any.
     public var summaryLine: String {
         guard hasChanges else { return "No changes." }
-        return "Plan: \(count(.create)) to create, \(count(.update)) to update, \(count(.replace)) to replace, "
-            + "\(count(.delete)) to delete, \(count(.move)) to move."
+        var line = "Plan: \(count(.create)) to create, \(count(.update)) to update, \(count(.replace)) to replace, "
+            + "\(count(.delete)) to delete, \(count(.move)) to move"
+        let runs = count(.run), schedules = count(.schedule)
+        if runs > 0 { line += ", \(runs) to run" }
+        if schedules > 0 { line += ", \(schedules) to schedule" }
+        return line + "."
     }
 }

@@ -7,7 +7,10 @@ public enum PlanDocument {
     /// they were made from.
     public static func json(_ plan: Plan, saved: Bool = false) -> JSONValue {
         var summary = JSONValue.Object()
-        for kind in ActionKind.allCases where kind != .noop { summary[kind.rawValue] = .int(Int64(plan.count(kind))) }
+        // Runs and schedules are counted when a plan has them, so plans without any read as they always did.
+        for kind in ActionKind.allCases where kind != .noop && (plan.count(kind) > 0 || ![.run, .schedule].contains(kind)) {
+            summary[kind.rawValue] = .int(Int64(plan.count(kind)))
+        }
         summary["noop"] = .int(Int64(plan.count(.noop)))
         var root = JSONValue.Object()
         root["formatVersion"] = .int(Int64(Plan.formatVersion))
@@ -15,6 +18,7 @@ public enum PlanDocument {
         root["actions"] = .array(plan.actions.filter { saved || $0.kind != .noop }.map(action))
         root["orphans"] = .array(plan.orphans.map { .object(["address": .string($0.address), "id": .int(Int64($0.id))]) })
         root["drift"] = .array(plan.drift.map(DriftDocument.item))
+        if !plan.schedules.isEmpty { root["schedules"] = .array(plan.schedules.map(scheduled)) }
         if saved {
             root["stateLineage"] = plan.stateLineage.map(JSONValue.string) ?? .null
             root["stateSerial"] = plan.stateSerial.map { .int(Int64($0)) } ?? .null
@@ -35,6 +39,23 @@ public enum PlanDocument {
         ]
         if let from = action.movedFrom { object["movedFrom"] = .string(from) }
         if action.createBeforeDestroy { object["createBeforeDestroy"] = .bool(true) }
+        if let slot = action.slot { object["slot"] = .string(slot) }
+        return .object(object)
+    }
+
+    /// A scheduled task's standing: `{"address", "schedule", "timeZone", "since", "due", "next", "missed", ...}`.
+    public static func scheduled(_ task: ScheduledTask) -> JSONValue {
+        var object: JSONValue.Object = [
+            "address": .string(task.address),
+            "schedule": .string(task.cron),
+            "timeZone": .string(task.timeZone),
+            "since": task.since.map(JSONValue.string) ?? .null,
+            "due": task.dueSlot.map(JSONValue.string) ?? .null,
+            "next": task.next.map(JSONValue.string) ?? .null,
+            "missed": .int(Int64(task.missed)),
+        ]
+        if task.missedIsLowerBound { object["missedAtLeast"] = .bool(true) }
+        if let last = task.lastMissed { object["lastMissed"] = .string(last) }
         return .object(object)
     }
 
@@ -77,7 +98,8 @@ public enum PlanDocument {
             address: try item.required("address").string(), kind: kind, id: try item.optional("id")?.int32(),
             changes: try changes(item.required("changes")), reason: try item.optional("reason")?.string(),
             movedFrom: try item.optional("movedFrom")?.string(),
-            createBeforeDestroy: try item.optional("createBeforeDestroy")?.bool() ?? false)
+            createBeforeDestroy: try item.optional("createBeforeDestroy")?.bool() ?? false,
+            slot: try item.optional("slot")?.string())
     }
 
     static func changes(_ list: DocumentReader) throws(PlanFileError) -> [FieldChange] {

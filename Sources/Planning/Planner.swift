@@ -1,7 +1,9 @@
 import Crypto
 import BatchTask
+import Foundation
 import JSON
 import Manifest
+import Schedule
 import State
 
 /// How to plan: pruning, guards, and which addresses are in scope.
@@ -10,6 +12,16 @@ public struct PlanOptions: Sendable {
     public var allowMassDelete = false
     public var selection = TaskSelection.everything
     public var endpoint: String
+    /// Tasks that start a new run whatever else changed (`batchctl run ADDR`, `apply --replace ADDR`), as
+    /// patterns like `--target`'s.
+    public var runs: [Glob] = []
+    /// Only runs (and the registration of new scheduled tasks) are planned: `batchctl run`. Other differences
+    /// wait for apply.
+    public var runsOnly = false
+    /// `run --due`: each scheduled task with a slot due at `now` gets a run.
+    public var startsDueRuns = false
+    /// The time schedules are read at, and a new scheduled task is registered at.
+    public var now = Date()
 
     public init(endpoint: String) {
         self.endpoint = endpoint
@@ -37,6 +49,11 @@ public enum Planner {
             }
         }
 
+        for pattern in options.runs where !desired.contains(where: { pattern.matches($0.address) }) {
+            problems.append("\(pattern.pattern) matches no task in the manifests; check its spelling (`batchctl render` lists the addresses)")
+        }
+        let runs = Runs(options: options, scheduled: state?.scheduled ?? [:])
+
         let moved = carryMoves(moves, entries: state?.tasks ?? [:], scope: scope, problems: &problems)
         let entries = moved.entries
         let compared = compareAll(desired, entries)
@@ -45,18 +62,26 @@ public enum Planner {
                       selection: options.selection)
         }
 
-        var actions = moved.actions
+        var actions = options.runsOnly ? [] : moved.actions
         actions.reserveCapacity(moved.actions.count + desired.count)
+        var schedules: [ScheduledTask] = []
         for (index, task) in desired.enumerated() where scope.includes(task) {
-            switch decide(task, comparison: compared[index], entries: entries, refreshed: refreshed, movedInto: moved.into) {
-            case .act(let action): actions.append(action)
+            if let schedule = task.run.schedule, task.run.when == .schedule {
+                schedules.append(runs.standing(of: task, schedule, entry: entries[task.address]))
+            }
+            switch decide(task, comparison: compared[index], entries: entries, refreshed: refreshed, movedInto: moved.into,
+                          runs: runs, standing: schedules.last?.address == task.address ? schedules.last : nil) {
+            case .act(let action):
+                if options.runsOnly && !runs.belongsToRun(action) { continue }
+                actions.append(action)
             case .leave: break
             case .refuse(let problem): problems.append(problem)
             }
         }
 
-        let departures = depart(entries, matched: compared.count { $0 != nil }, desired: desired, scope: scope,
-                                prune: options.prune)
+        let departures = options.runsOnly
+            ? Departures()
+            : depart(entries, matched: compared.count { $0 != nil }, desired: desired, scope: scope, prune: options.prune)
         actions += departures.actions
         if let problem = massDelete(departures.deletes, managed: entries.count - departures.deposed,
                                     allowed: options.allowMassDelete) {
@@ -64,9 +89,11 @@ public enum Planner {
         }
         if !problems.isEmpty { throw PlanningError(messages: problems) }
 
-        return Plan(actions: actions, orphans: departures.orphans, drift: refreshed?.report.items ?? [],
-                    stateLineage: state?.lineage, stateSerial: state?.serial, endpoint: options.endpoint,
-                    refreshed: live != nil)
+        var plan = Plan(actions: actions, orphans: departures.orphans, drift: refreshed?.report.items ?? [],
+                        stateLineage: state?.lineage, stateSerial: state?.serial, endpoint: options.endpoint,
+                        refreshed: live != nil)
+        plan.schedules = schedules
+        return plan
     }
 
     /// A plan that deletes the managed tasks `targets` selects, and with `sets`, only those of these task sets.
@@ -109,6 +136,13 @@ public enum Planner {
                 writer.beginArray()
                 for field in task.lifecycle.ignoreChanges.map(\.rawValue).sorted() { writer.writeString(field) }
                 writer.endArray()
+                if !task.run.isDefault {
+                    let run = task.run
+                    writer.writeString(run.when.rawValue)
+                    writer.writeString(run.schedule.map { "\($0.cron) \($0.timeZone.identifier) \($0.startingDeadline ?? -1)" } ?? "")
+                    writer.writeInt(Int64(run.history))
+                    writer.writeString(run.concurrency.rawValue)
+                }
                 writer.endArray()
                 writer.bytes.append(10)
                 hasher.update(data: writer.bytes)
@@ -221,9 +255,14 @@ extension Planner {
 
     /// `entries` and `movedInto` are looked into only where needed: at 100,000 unchanged tasks every lookup counts.
     static func decide(_ task: DesiredTask, comparison: Comparison?, entries: [String: StateEntry], refreshed: Refreshed?,
-                       movedInto: Set<String>) -> Decision {
+                       movedInto: Set<String>, runs: Runs = Runs(), standing: ScheduledTask? = nil) -> Decision {
+        let asked = runs.asked(task.address)
+        if let standing, !asked {
+            return .act(runs.scheduledAction(task, standing, id: comparison?.id))
+        }
         guard case .some((let id, var changes)) = comparison else {
-            return .act(PlannedAction(address: task.address, kind: .create, changes: creationChanges(task)))
+            return .act(PlannedAction(address: task.address, kind: .create, changes: creationChanges(task),
+                                      reason: asked ? "its first run" : nil))
         }
         var reason: String?
         if let refreshed, let entry = entries[task.address] {
@@ -241,8 +280,16 @@ extension Planner {
                 }
             }
         }
+        if asked {
+            return .act(PlannedAction(address: task.address, kind: .run, id: id, changes: changes,
+                                      reason: reason.map { "a new run asked for; \($0)" } ?? "a new run asked for"))
+        }
         if changes.isEmpty {
             return movedInto.contains(task.address) ? .leave : .act(PlannedAction(address: task.address, kind: .noop, id: id))
+        }
+        if task.run.when == .onChange {
+            return .act(PlannedAction(address: task.address, kind: .run, id: id, changes: changes,
+                                      reason: reason ?? "fields changed, and it runs on change"))
         }
         let needsReplace = changes.filter { $0.field.role != .updatable }.map(\.field)
         if !needsReplace.isEmpty && task.lifecycle.preventDestroy {
@@ -250,6 +297,71 @@ extension Planner {
         }
         return .act(PlannedAction(address: task.address, kind: needsReplace.isEmpty ? .update : .replace, id: id,
                                   changes: changes, reason: reason, createBeforeDestroy: task.lifecycle.createBeforeDestroy))
+    }
+
+    /// What the plan knows of runs: which tasks were asked to run, and the schedules' clock.
+    struct Runs {
+        var patterns: [Glob] = []
+        var startsDueRuns = false
+        var now = Date()
+        var scheduled: [String: String] = [:]
+
+        init() {}
+
+        init(options: PlanOptions, scheduled: [String: String]) {
+            patterns = options.runs
+            startsDueRuns = options.startsDueRuns
+            now = options.now
+            self.scheduled = scheduled
+        }
+
+        func asked(_ address: String) -> Bool {
+            !patterns.isEmpty && patterns.contains { $0.matches(address) }
+        }
+
+        /// Whether `batchctl run` keeps the action: runs, first runs of tasks asked for, and registrations.
+        func belongsToRun(_ action: PlannedAction) -> Bool {
+            switch action.kind {
+            case .run: return true
+            // `run --due` takes up new scheduled tasks; `run ADDR` locks the sets of ADDR only.
+            case .schedule: return startsDueRuns
+            case .create: return asked(action.address)
+            default: return false
+            }
+        }
+
+        /// When a scheduled task was last due: the slot its current run started for, else when it started, else
+        /// since when the state has it scheduled; a task the state has never seen is scheduled from now.
+        func standing(of task: DesiredTask, _ schedule: RunSchedule, entry: StateEntry?) -> ScheduledTask {
+            let since = entry.map { $0.slot ?? $0.appliedAt } ?? scheduled[task.address]
+            let due = schedule.due(since: since.flatMap(Timestamp.date) ?? now, now: now)
+            return ScheduledTask(
+                address: task.address, cron: schedule.cron.description, timeZone: Self.name(of: schedule.timeZone), since: since,
+                dueSlot: due.fire.map(Timestamp.string), next: due.next.map(Timestamp.string), missed: due.missedCount,
+                missedIsLowerBound: due.missedCountIsLowerBound, lastMissed: due.missed.last.map(Timestamp.string))
+        }
+
+        /// The zone's IANA name; Foundation names UTC "GMT" here, which manifests do not accept.
+        static func name(of zone: TimeZone) -> String {
+            zone.identifier == "GMT" ? "UTC" : zone.identifier
+        }
+
+        /// A scheduled task changes nothing when it is applied: it runs when due (with `run --due`), and a task
+        /// the state has not seen yet is registered, so its first slot is counted from now.
+        func scheduledAction(_ task: DesiredTask, _ standing: ScheduledTask, id: Int32?) -> PlannedAction {
+            if startsDueRuns, let slot = standing.dueSlot {
+                let wall = Timestamp.date(slot).map { ScheduledTask.wallClock($0, in: standing.timeZone) } ?? slot
+                return PlannedAction(address: task.address, kind: .run, id: id,
+                                     changes: id == nil ? creationChanges(task) : [], reason: "due at \(wall)", slot: slot)
+            }
+            if id == nil && standing.since == nil {
+                let first = standing.next.flatMap(Timestamp.date).map { ScheduledTask.wallClock($0, in: standing.timeZone) } ?? "never"
+                return PlannedAction(address: task.address, kind: .schedule,
+                                     reason: "runs on schedule \(standing.cron) (\(standing.timeZone)); first due \(first)",
+                                     slot: Timestamp.string(now))
+            }
+            return PlannedAction(address: task.address, kind: .noop, id: id)
+        }
     }
 
     /// What becomes of the entries no desired task matched.

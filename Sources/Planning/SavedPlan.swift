@@ -57,14 +57,14 @@ public enum SavedPlan {
         for (index, action) in ordered {
             let expected: Int32?
             switch action.kind {
-            case .create:
+            case .create, .schedule:
                 expected = nil
             case .move:
                 expected = action.movedFrom.flatMap { entries[$0]?.id }
                 if let from = action.movedFrom, action.id == expected, let entry = entries.removeValue(forKey: from) {
                     entries[action.address] = entry
                 }
-            case .update, .replace, .delete, .noop:
+            case .update, .replace, .delete, .noop, .run:
                 expected = entries[action.address]?.id
             }
             guard action.id != expected else { continue }

@@ -1,0 +1,139 @@
+import BatchTask
+import Foundation
+import Manifest
+import Schedule
+import State
+import Testing
+@testable import Planning
+
+/// How runs are planned: a new run asked for, a change to a task that runs on change, and scheduled tasks, whose
+/// runs start only when due.
+@Suite struct RunPlanningTests: PlanningFixtures {
+    private func withRun(_ task: DesiredTask, _ run: RunPolicy) -> DesiredTask {
+        var task = task
+        task.run = run
+        return task
+    }
+
+    private func nightly(_ key: String, deadline: TimeInterval? = nil) throws -> DesiredTask {
+        let schedule = RunSchedule(cron: try CronExpression(parsing: "0 2 * * *"), timeZone: try #require(TimeZoneName.zone("Europe/Oslo")),
+                                   startingDeadline: deadline)
+        return withRun(task(key, name: key), RunPolicy(when: .schedule, schedule: schedule))
+    }
+
+    /// A time written in the test, as the plan's clock.
+    private static func at(_ text: String) -> Date { Timestamp.date(text) ?? .distantPast }
+
+    @Test func aRunAskedForStartsTheSameFieldsAgainAndAFirstRunIsACreate() throws {
+        let applied = [task("a"), task("b")]
+        let state = state(applied)
+        let plan = try plan(applied + [task("c")], state: state) { $0.runs = [Glob("s/*")] }
+        #expect(plan.actions.map(\.kind) == [.run, .run, .create])
+        #expect(plan.actions.first?.id == 100)
+        #expect(plan.actions.first?.changes.isEmpty == true)
+        #expect(plan.summaryLine == "Plan: 1 to create, 0 to update, 0 to replace, 0 to delete, 0 to move, 2 to run.")
+    }
+
+    @Test func onChangeRunsAgainWhereOnceUpdates() throws {
+        let before = [task("once", description: "a"), withRun(task("changing", description: "a"), RunPolicy(when: .onChange))]
+        let after = [task("once", description: "b"), withRun(task("changing", description: "b"), RunPolicy(when: .onChange))]
+        let plan = try plan(after, state: state(before))
+        #expect(plan.actions.map(\.kind) == [.update, .run])
+        #expect(plan.actions.last?.changes.map(\.field) == [.description])
+        let unchanged = try self.plan(before, state: state(before))
+        #expect(!unchanged.hasChanges)
+    }
+
+    @Test func onlyRunsAreKeptWhenTheRunCommandPlans() throws {
+        let before = [task("a", description: "x"), task("b")]
+        let after = [task("a", description: "changed"), task("b"), task("new")]
+        let plan = try plan(after, state: state(before)) {
+            $0.runs = [Glob("s/b")]
+            $0.runsOnly = true
+        }
+        #expect(plan.actions.map(\.address) == ["s/b"])
+        #expect(plan.actions.map(\.kind) == [.run])
+    }
+
+    @Test func aNewScheduledTaskIsRegisteredNotCreatedAndRunsWhenDue() throws {
+        let tasks = [try nightly("n")]
+        let registered = try plan(tasks, state: nil) { $0.now = Self.at("2026-12-01T12:00:00Z") }
+        #expect(registered.actions.map(\.kind) == [.schedule])
+        #expect(registered.actions.first?.slot == "2026-12-01T12:00:00Z")
+        #expect(registered.schedules.first?.next == "2026-12-02T01:00:00Z")
+        #expect(registered.summaryLine.hasSuffix("1 to schedule."))
+
+        var state = State(lineage: "l", serial: 1, endpoint: "http://x")
+        state.scheduled["s/n"] = "2026-12-01T12:00:00Z"
+        // Registered and not yet due: nothing to do, even with --due.
+        let early = try plan(tasks, state: state) {
+            $0.now = Self.at("2026-12-02T00:59:00Z")
+            $0.startsDueRuns = true
+        }
+        #expect(!early.hasChanges)
+        // Due, but plan and apply do not start it: only `run --due` does.
+        let applyTime = try plan(tasks, state: state) { $0.now = Self.at("2026-12-02T01:05:00Z") }
+        #expect(!applyTime.hasChanges)
+        #expect(applyTime.schedules.first?.dueSlot == "2026-12-02T01:00:00Z")
+        let due = try plan(tasks, state: state) {
+            $0.now = Self.at("2026-12-02T01:05:00Z")
+            $0.startsDueRuns = true
+            $0.runsOnly = true
+        }
+        #expect(due.actions.map(\.kind) == [.run])
+        #expect(due.actions.first?.slot == "2026-12-02T01:00:00Z")
+        #expect(due.actions.first?.id == nil)
+    }
+
+    @Test func aScheduledRunCountsFromTheSlotOfTheLastRunAndSkipsWhatIsPastTheDeadline() throws {
+        let tasks = [try nightly("n", deadline: 3600)]
+        var state = state(tasks)
+        state.tasks["s/n"]?.slot = "2026-12-01T01:00:00Z"
+        let late = try plan(tasks, state: state) {
+            $0.now = Self.at("2026-12-03T03:00:00Z")
+            $0.startsDueRuns = true
+            $0.runsOnly = true
+        }
+        #expect(!late.hasChanges, "the 03 December slot (01:00 UTC) is two hours old: past the deadline")
+        #expect(late.schedules.first?.missed == 2)
+        #expect(late.schedules.first?.lastMissed == "2026-12-03T01:00:00Z")
+        let inTime = try plan(tasks, state: state) {
+            $0.now = Self.at("2026-12-03T01:30:00Z")
+            $0.startsDueRuns = true
+        }
+        #expect(inTime.actions.map(\.kind) == [.run])
+        #expect(inTime.actions.first?.id == 100)
+        #expect(inTime.schedules.first?.missed == 1, "the 02 December slot was missed")
+    }
+
+    @Test func fieldChangesOfAScheduledTaskWaitForItsNextRun() throws {
+        let before = [try nightly("n")]
+        var changed = before
+        changed[0].info.description = "new"
+        let plan = try plan(changed, state: state(before)) { $0.now = Self.at("2026-11-29T08:00:00Z") }
+        #expect(!plan.hasChanges)
+    }
+
+    @Test func theRunPolicyIsPartOfTheManifestDigest() throws {
+        let plain = [task("a")]
+        let scheduled = [withRun(task("a"), RunPolicy(when: .onChange))]
+        let fewer = [withRun(task("a"), RunPolicy(history: 2))]
+        #expect(Planner.digest(plain) != Planner.digest(scheduled))
+        #expect(Planner.digest(plain) != Planner.digest(fewer))
+        #expect(Planner.digest(plain) == Planner.digest([task("a")]))
+    }
+
+    @Test func aSavedPlanKeepsItsRunsAndSlots() throws {
+        let tasks = [try nightly("n")]
+        var state = State(lineage: "l", serial: 1, endpoint: "http://x")
+        state.scheduled["s/n"] = "2026-12-01T12:00:00Z"
+        var plan = try plan(tasks, state: state) {
+            $0.now = Self.at("2026-12-02T01:05:00Z")
+            $0.startsDueRuns = true
+        }
+        plan.manifestDigest = Planner.digest(tasks)
+        let back = try PlanDocument.decode(PlanDocument.json(plan, saved: true))
+        #expect(back.actions.map(\.kind) == [.run])
+        #expect(back.actions.first?.slot == "2026-12-02T01:00:00Z")
+    }
+}

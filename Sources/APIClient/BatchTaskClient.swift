@@ -187,6 +187,21 @@ public final class BatchTaskClient: Sendable {
         return try decoder.tasks(try decoder.json(answer.body, what: "GetAllBatchTaskInfosByName"))
     }
 
+    /// `POST /Agents/Batch/DeleteBatchTasks`: deletes every listed task in one request. Idempotent: a task already
+    /// gone is no error (a retry after a lost answer deletes nothing more).
+    public func delete(ids: [Int32]) async throws(ClientError) {
+        guard !ids.isEmpty else { return }
+        let sender = try sender.get()
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.writeKey("BatchTaskIds")
+        writer.beginArray()
+        for id in ids { writer.writeInt(Int64(id)) }
+        writer.endArray()
+        writer.endObject()
+        _ = try await sender.send(.POST, sender.endpoint.agent("DeleteBatchTasks"), body: ByteBuffer(bytes: writer.bytes), .idempotent)
+    }
+
     /// Reads many tasks at once, `concurrency` requests in flight (for refresh and drift over 10,000+ tasks).
     /// Tasks the server does not have are absent from the result; the first error ends the whole read.
     public func getMany(_ ids: [Int32], concurrency: Int) async throws(ClientError) -> [Int32: BatchTaskInfo] {

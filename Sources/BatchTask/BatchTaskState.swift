@@ -33,5 +33,8 @@ public struct BatchTaskState: RawRepresentable, Hashable, Sendable, CustomString
     /// The job has ended and will not change state on its own.
     public var isFinished: Bool { self == .succeeded || self == .failed || self == .succeededManualCleanup }
 
+    /// The job is waiting or running: New, Aquired or Started.
+    public var isInProgress: Bool { self == .new || self == .aquired || self == .started }
+
     public var description: String { rawValue }
 }

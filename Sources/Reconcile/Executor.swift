@@ -106,6 +106,12 @@ public struct Executor: Sendable {
         for action in plan.actions where action.kind == .move {
             outcomes.append(await move(action))
         }
+        // Registering a scheduled task touches only the state too.
+        for action in plan.actions where action.kind == .schedule {
+            await recorder.schedule(action.address, since: action.slot ?? Timestamp.now())
+            outcomes.append(ActionOutcome(address: action.address, kind: .schedule, id: nil, status: .succeeded,
+                                          detail: action.reason))
+        }
         var schedule = ExecutionSchedule(actions: plan.actions, wait: options.wait, parallelism: options.parallelism) {
             desired[$0]?.dependsOn ?? []
         }
@@ -168,7 +174,7 @@ public struct Executor: Sendable {
         do {
             if step.waitOnly {
                 guard let id = action.id else { return outcome(.succeeded, id: nil) }
-                let (status, detail) = try await waitForJob(id)
+                let (status, detail) = try await waitForJob(id, address: action.address)
                 return outcome(status, id: id, detail: detail)
             }
             guard let task = desired[action.address] ?? deletionTarget(action) else {
@@ -179,6 +185,13 @@ public struct Executor: Sendable {
             switch action.kind {
             case .create:
                 (id, detail) = try await create(task)
+            case .run:
+                switch try await startRun(task, after: action.id, slot: action.slot) {
+                case .started(let newID, let note):
+                    (id, detail) = (newID, note)
+                case .refused(let why):
+                    return outcome(.skipped(why), id: action.id)
+                }
             case .update:
                 guard let existing = action.id else { return outcome(.failed("no id to update"), id: nil) }
                 try await update(task, id: existing)
@@ -198,11 +211,11 @@ public struct Executor: Sendable {
                 guard let existing = action.id else { return outcome(.failed("no id to delete"), id: nil) }
                 try await delete(address: action.address, id: existing)
                 return outcome(.succeeded, id: existing)
-            case .move, .noop:
+            case .move, .noop, .schedule:
                 return outcome(.succeeded, id: id)
             }
             if options.wait, let id {
-                let (status, jobDetail) = try await waitForJob(id)
+                let (status, jobDetail) = try await waitForJob(id, address: action.address)
                 return outcome(status, id: id, detail: [detail, jobDetail].compactMap { $0 }.joined(separator: "; "))
             }
             return outcome(.succeeded, id: id, detail: detail)
@@ -239,21 +252,110 @@ public struct Executor: Sendable {
         }
     }
 
-    /// POSTs the task; when the answer is lost, looks for what the server made before sending again.
-    private func create(_ task: DesiredTask) async throws -> (Int32, String?) {
+    /// How a run that was asked for went.
+    private enum RunStart {
+        case started(Int32, String?)
+        /// Not started: the current run is in progress and the policy forbids another.
+        case refused(String)
+    }
+
+    /// Starts a new run of `task`, honouring its concurrency policy against the current run `current`, then
+    /// deletes the finished runs beyond its history.
+    private func startRun(_ task: DesiredTask, after current: Int32?, slot: String?) async throws -> RunStart {
+        var notes: [String] = []
+        if let current, task.run.concurrency != .allow, let live = try await client.get(current), let state = live.state {
+            await recorder.noteState(state.rawValue, id: current, address: task.address)
+            if state.isInProgress {
+                switch task.run.concurrency {
+                case .forbid:
+                    return .refused("run \(current) is still \(state.rawValue), and concurrency is forbid: it was not started again (concurrency: replace stops the current run first)")
+                case .replace:
+                    let stopped = live.canBeStopped ? (try? await client.stop(current)) ?? false : false
+                    notes.append(stopped ? "stopped run \(current) first" : "run \(current) could not be stopped; started beside it")
+                case .allow:
+                    break
+                }
+            }
+        }
+        let (id, detail) = try await create(task, as: .run, after: current, slot: slot)
+        if let detail { notes.append(detail) }
+        if let trimmed = try await trimHistory(task.address, keep: task.run.history) { notes.append(trimmed) }
+        return .started(id, notes.isEmpty ? nil : notes.joined(separator: "; "))
+    }
+
+    /// Deletes the oldest finished runs beyond `keep`, in one request where there are several; a run still New,
+    /// Aquired or Started (or whose State cannot be read) is kept. Returns a note for the log line.
+    private func trimHistory(_ address: String, keep: Int) async throws -> String? {
+        guard let entry = await recorder.entry(address), entry.history.count > keep else { return nil }
+        var finished: [Int32] = []
+        var kept = 0
+        for run in entry.history.prefix(entry.history.count - keep) {
+            if let known = run.state.map(BatchTaskState.init(rawValue:)), known.isFinished {
+                finished.append(run.id)
+                continue
+            }
+            guard let live = try await client.get(run.id) else {
+                finished.append(run.id)  // already gone: only the state still names it
+                continue
+            }
+            if let state = live.state {
+                await recorder.noteState(state.rawValue, id: run.id, address: address)
+                if state.isFinished {
+                    finished.append(run.id)
+                    continue
+                }
+            }
+            kept += 1
+        }
+        if !finished.isEmpty { try await deleteRuns(finished, of: address) }
+        let deleted = finished.isEmpty ? nil : "deleted \(finished.count) old run\(finished.count == 1 ? "" : "s")"
+        let waiting = kept == 0 ? nil : "kept \(kept) old run\(kept == 1 ? "" : "s") still in progress"
+        let note = [deleted, waiting].compactMap { $0 }.joined(separator: "; ")
+        return note.isEmpty ? nil : note
+    }
+
+    /// Deletes history runs of `address`, each journaled first; one `DeleteBatchTasks` request for several.
+    func deleteRuns(_ ids: [Int32], of address: String) async throws {
+        var sequences: [Int] = []
+        for id in ids { sequences.append(try await recorder.intent(.deleteRun, address: address, id: id, fingerprint: nil)) }
+        do {
+            if ids.count == 1, let id = ids.first {
+                _ = try await client.delete(id)
+            } else {
+                try await client.delete(ids: ids)
+            }
+            try await recorder.removedRuns(sequences, address: address, ids: Set(ids))
+        } catch {
+            for sequence in sequences { try await recorder.outcome(sequence, address: address, .failed("\(error)")) }
+            throw error
+        }
+    }
+
+    /// POSTs the task; when the answer is lost, looks for what the server made before sending again. `as: .run`
+    /// makes the task a new run after `current`, which joins the history.
+    private func create(_ task: DesiredTask, as kind: JournalAction = .create, after current: Int32? = nil,
+                        slot: String? = nil) async throws -> (Int32, String?) {
         let record = task.record
         let fingerprint = record.fingerprint
+        func made(_ sequence: Int, _ id: Int32) async throws {
+            let entry = task.stateEntry(id: id, record: record, slot: slot)
+            if kind == .run {
+                try await recorder.ran(sequence, address: task.address, entry)
+            } else {
+                try await recorder.outcome(sequence, address: task.address, .created(entry))
+            }
+        }
         for attempt in 1...max(1, options.maxCreateAttempts) {
-            let sequence = try await recorder.intent(.create, address: task.address, id: nil, fingerprint: fingerprint)
+            let sequence = try await recorder.intent(kind, address: task.address, id: current, fingerprint: fingerprint)
             let sentAt = Date()
             do {
                 let id = record.isRequestBody ? try await client.create(json: record.text) : try await client.create(task.info)
-                try await recorder.outcome(sequence, address: task.address, .created(task.stateEntry(id: id, record: record)))
+                try await made(sequence, id)
                 return (id, attempt > 1 ? "after \(attempt) attempts" : nil)
             } catch ClientError.outcomeUnknown(let why) {
                 let owned = await recorder.ownedIds()
                 if let id = try await Recovery.findCreated(task, since: sentAt, owned: owned, client: client) {
-                    try await recorder.outcome(sequence, address: task.address, .created(task.stateEntry(id: id, record: record)))
+                    try await made(sequence, id)
                     return (id, "adopted after a lost answer")
                 }
                 if attempt == options.maxCreateAttempts {
@@ -284,6 +386,9 @@ public struct Executor: Sendable {
 
     /// Stops the job where it can be stopped, then deletes the task; a task already gone counts as deleted.
     func delete(address: String, id: Int32) async throws {
+        if let history = await recorder.entry(address)?.history, !history.isEmpty {
+            try await deleteRuns(history.map(\.id), of: address)
+        }
         if let current = try await client.get(id), current.canBeStopped,
            !(current.state?.isFinished ?? true) {
             _ = try? await client.stop(id)
@@ -299,10 +404,11 @@ public struct Executor: Sendable {
     }
 
     /// Polls the task until its job finishes.
-    private func waitForJob(_ id: Int32) async throws -> (ActionOutcome.Status, String?) {
+    private func waitForJob(_ id: Int32, address: String) async throws -> (ActionOutcome.Status, String?) {
         while true {
             guard let current = try await client.get(id) else { return (.failed("task \(id) disappeared while waiting"), nil) }
             if let state = current.state, state.isFinished {
+                await recorder.noteState(state.rawValue, id: id, address: address)
                 if state == .failed {
                     return (.failed("job Failed" + (current.result.map { ": \($0)" } ?? "")), nil)
                 }

@@ -65,6 +65,30 @@ public enum Recovery {
                     notes.append(SessionNotice(.note, .requestResolved,
                         "recovered \(intent.address): the interrupted create had made task \(id); it is in the state now"))
                 }
+            case .run:
+                guard let task = desired[intent.address] else {
+                    notes.append(SessionNotice(.note, .requestUnchecked,
+                        "an interrupted run of \(intent.address) cannot be checked: that address is no longer in the manifests"))
+                    continue
+                }
+                // The run's outcome was recorded when the state's current run is no longer the one it followed.
+                guard await recorder.entry(intent.address)?.id == intent.id else { continue }
+                let unchanged = intent.fingerprint == nil || intent.fingerprint == Fingerprint.of(task: task.info)
+                let owned = await recorder.ownedIds()
+                if let id = try await findCreated(task, since: Timestamp.date(intent.at), owned: owned, client: client,
+                                                  sameNameSuffices: !unchanged) {
+                    let sequence = try await recorder.intent(.run, address: intent.address, id: intent.id, fingerprint: intent.fingerprint)
+                    try await recorder.ran(sequence, address: intent.address, task.stateEntry(id: id))
+                    notes.append(SessionNotice(.note, .requestResolved,
+                        "recovered \(intent.address): the interrupted run had started task \(id); it is the current run now"))
+                }
+            case .deleteRun:
+                guard let id = intent.id, await recorder.entry(intent.address)?.history.contains(where: { $0.id == id }) == true,
+                      try await client.get(id) == nil else { continue }
+                let sequence = try await recorder.intent(.deleteRun, address: intent.address, id: id, fingerprint: nil)
+                try await recorder.removedRuns([sequence], address: intent.address, ids: [id])
+                notes.append(SessionNotice(.note, .requestResolved,
+                    "recovered \(intent.address): the interrupted deletion of old run \(id) had happened"))
             case .delete:
                 guard let id = intent.id else { continue }
                 if try await client.get(id) == nil, await recorder.entry(intent.address)?.id == id {

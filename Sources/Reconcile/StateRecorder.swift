@@ -58,9 +58,45 @@ public actor StateRecorder {
         state.record(result, at: address)
     }
 
+    /// Records the outcome of a run: the new run `entry` becomes the current one, and the run it follows (whatever
+    /// the state holds at `address` now) joins the history.
+    public func ran(_ sequence: Int, address: String, _ entry: StateEntry) async throws(StateError) {
+        let full = state.tasks[address].map { $0.startingRun(entry) } ?? entry
+        try await outcome(sequence, address: address, .created(full))
+    }
+
+    /// Records that the history runs `ids` of `address` are gone from the server; the sequences are those of
+    /// their `delete-run` intents.
+    public func removedRuns(_ sequences: [Int], address: String, ids: Set<Int32>) async throws(StateError) {
+        guard var entry = state.tasks[address] else { return }
+        entry.history.removeAll { ids.contains($0.id) }
+        for sequence in sequences { try await outcome(sequence, address: address, .updated(entry)) }
+    }
+
+    /// Notes the State a run was last seen in. Not journaled: it is a reading, not a change, and the next look
+    /// reads it again.
+    public func noteState(_ state: String, id: Int32, address: String) {
+        guard var entry = self.state.tasks[address] else { return }
+        if entry.id == id {
+            entry.lastState = state
+        } else if let index = entry.history.firstIndex(where: { $0.id == id }) {
+            entry.history[index].state = state
+        } else {
+            return
+        }
+        self.state.tasks[address] = entry
+    }
+
+    /// Registers a scheduled task that has not run yet: its first slot is counted from `since`. Not journaled: a
+    /// lost registration is made again by the next plan, a little later.
+    public func schedule(_ address: String, since: String) {
+        guard state.tasks[address] == nil, state.scheduled[address] == nil else { return }
+        state.scheduled[address] = since
+    }
+
     /// Ids the state owns: a task with one of these is never adopted by recovery.
     public func ownedIds() -> Set<Int32> {
-        Set(state.tasks.values.map(\.id))
+        state.ownedIds
     }
 
     public func entry(_ address: String) -> StateEntry? {
@@ -105,8 +141,10 @@ extension DesiredTask {
     }
 
     /// With the task's `record`, made once for all the attempts of an action.
-    func stateEntry(id: Int32, record: TaskRecord) -> StateEntry {
-        StateEntry(id: id, fingerprint: record.fingerprint, appliedText: record.text, appliedAt: Timestamp.now(),
-                   source: source.description)
+    func stateEntry(id: Int32, record: TaskRecord, slot: String? = nil) -> StateEntry {
+        var entry = StateEntry(id: id, fingerprint: record.fingerprint, appliedText: record.text, appliedAt: Timestamp.now(),
+                               source: source.description)
+        entry.slot = slot
+        return entry
     }
 }

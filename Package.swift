@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "BatchTask", dependencies: ["JSON"]),
         // Manifests to desired tasks: vars, templates, matrix, expressions.
         .target(name: "Manifest", dependencies: [
-            "Diagnostics", "YAML", "JSON", "BatchTask",
+            "Diagnostics", "YAML", "JSON", "BatchTask", "Schedule",
             .product(name: "OrderedCollections", package: "swift-collections"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -62,11 +62,11 @@ let package = Package(
         ]),
         // Plans: a pure function of desired tasks, state and live tasks; drift; saved plan files.
         .target(name: "Planning", dependencies: [
-            "Diagnostics", "Manifest", "State", "BatchTask", "JSON",
+            "Diagnostics", "Manifest", "State", "BatchTask", "JSON", "Schedule",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Carrying out plans against the API: ordering, journaling, recovery of unknown outcomes, waiting.
-        .target(name: "Reconcile", dependencies: ["Diagnostics", "Planning", "State", "APIClient", "Manifest", "BatchTask", "JSON"]),
+        .target(name: "Reconcile", dependencies: ["Diagnostics", "Planning", "State", "APIClient", "Manifest", "BatchTask", "JSON", "Schedule"]),
         // The BatchTask API emulator: `batchctl serve` and `--endpoint embedded`.
         .target(name: "Emulator", dependencies: [
             "Diagnostics", "BatchTask", "JSON",
@@ -81,7 +81,7 @@ let package = Package(
         ]),
         // The command line: commands and terminal rendering only.
         .executableTarget(name: "batchctl", dependencies: [
-            "Diagnostics", "JSON", "BatchTask", "Manifest", "Emulator", "State", "PostgresState", "Planning", "APIClient", "Reconcile",
+            "Diagnostics", "JSON", "BatchTask", "Manifest", "Emulator", "State", "PostgresState", "Planning", "APIClient", "Reconcile", "Schedule",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -47,11 +47,11 @@ import Testing
     @Test(arguments: [false, true])
     func killedTwiceMidApplyThenFinished(systemTasks: Bool) async throws {
         let directory = try ReconcileTests.project(tasks: 2000, systemTasks: systemTasks)
-        let server = try EmulatorProcess(database: directory.path + "/server.sqlite", arguments: ["--latency", "10", "--job-duration", "0"])
+        let server = try EmulatorProcess(database: directory.path + "/server.sqlite", arguments: ["--latency", "25", "--job-duration", "0"])
         defer { server.stop() }
         let journal = directory.path + "/batchctl.state.json.journal"
         for round in 1...2 {
-            // At most 4 requests of 10 ms at once: a run takes several seconds, so the kill lands mid-run.
+            // At most 4 requests of 25 ms at once: a run takes twenty seconds or more, so the kill lands mid-run.
             let process = try BinaryRunner.start(["apply", "--auto-approve", "--parallelism", "4"], in: directory.path,
                                                  environment: server.environment)
             // Kill once the run is well under way: the journal has grown past a few hundred records.

@@ -82,9 +82,18 @@ import Testing
                                            in: directory.path, environment: environment, output: alphaOutput)
         let beta = try BinaryRunner.start(["apply", "--auto-approve", "-f", "sets/beta.yaml", "--parallelism", "2"],
                                           in: directory.path, environment: environment, output: betaOutput)
-        // Each set takes several seconds (400 tasks, two at a time, 100 ms each): the third run meets alpha's lock.
+        // Alpha is paused mid-run while the third run asks for its set, so however slow the machine, the third
+        // run meets alpha's lock (held on a lease far longer than the pause); then alpha goes on.
         try await shared.waitForJournal(20, of: "alpha")
-        let third = try BinaryRunner.run(["apply", "--auto-approve", "-f", "sets/alpha.yaml"], in: directory.path, environment: environment)
+        kill(alpha.processIdentifier, SIGSTOP)
+        let third: BinaryRunner.Outcome
+        do {
+            third = try BinaryRunner.run(["apply", "--auto-approve", "-f", "sets/alpha.yaml"], in: directory.path, environment: environment)
+        } catch {
+            kill(alpha.processIdentifier, SIGCONT)
+            throw error
+        }
+        kill(alpha.processIdentifier, SIGCONT)
         alpha.waitUntilExit()
         beta.waitUntilExit()
         let alphaText = String(decoding: alphaReader.wait(), as: UTF8.self)

@@ -30,8 +30,9 @@ struct ApplyCommand: ReportingCommand {
     var wait = false
 
     func validate() throws {
-        if planFile != nil && (!targeting.targets.isEmpty || !targeting.excludes.isEmpty || !input.selectors.isEmpty || planning.prune) {
-            throw ValidationError("a saved plan is carried out exactly as it was made: give --target, --exclude, --selector and --prune to `batchctl plan --out` instead")
+        if planFile != nil && (!targeting.targets.isEmpty || !targeting.excludes.isEmpty || !input.selectors.isEmpty || planning.prune
+                               || !planning.replace.isEmpty) {
+            throw ValidationError("a saved plan is carried out exactly as it was made: give --target, --exclude, --selector, --prune and --replace to `batchctl plan --out` instead")
         }
     }
 
@@ -69,7 +70,7 @@ struct ApplyCommand: ReportingCommand {
             plan = try session.savedPlan(at: planFile, desired: result.tasks)
         } else {
             let live = planning.refresh ? try await session.refresh(client: connection.client, concurrency: parallelism) : nil
-            plan = try session.plan(result, live: live, options: planning.options(endpoint: name, selection: targeting.selection(input)))
+            plan = try session.plan(result, live: live, options: try planning.options(endpoint: name, selection: targeting.selection(input)))
         }
         Terminal.out(PlanRendering.text(plan, style: Style(enabled: Terminal.usesColor(1)),
                                         showFieldsOfCreates: plan.count(.create) <= 50))

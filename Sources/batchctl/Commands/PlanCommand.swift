@@ -55,7 +55,7 @@ struct PlanCommand: ReportingCommand {
                 try await session.refresh(client: connection.client, concurrency: parallelism)
             }
         }
-        let plan = try session.plan(result, live: live, options: planning.options(endpoint: name, selection: selection))
+        let plan = try session.plan(result, live: live, options: try planning.options(endpoint: name, selection: selection))
         if let out {
             let bytes = SavedPlan.encode(plan, desired: result.tasks)
             guard FileManager.default.createFile(atPath: out, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
@@ -90,11 +90,18 @@ struct PlanningOptions: ParsableArguments {
     @Flag(name: .customLong("allow-mass-delete"), help: "Allow a plan that deletes more than half of the managed tasks.")
     var allowMassDelete = false
 
-    func options(endpoint: String, selection: TaskSelection) -> PlanOptions {
+    @Option(name: .customLong("replace"), help: ArgumentHelp(
+        "Start a new run of this task (address or glob; repeatable): the same fields started again, the current run kept as history.",
+        valueName: "ADDR"))
+    var replace: [String] = []
+
+    func options(endpoint: String, selection: TaskSelection) throws -> PlanOptions {
         var options = PlanOptions(endpoint: endpoint)
         options.prune = prune
         options.allowMassDelete = allowMassDelete
         options.selection = selection
+        options.runs = replace.map(Glob.init)
+        options.now = try RunClock.now()
         return options
     }
 }

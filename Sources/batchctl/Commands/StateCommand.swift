@@ -46,7 +46,13 @@ struct StateCommand: AsyncParsableCommand {
             let rows = state.tasks.keys.sorted().compactMap { address in
                 state.tasks[address].map { [address, String($0.id), $0.appliedAt] }
             }
-            Terminal.out(TableRendering.render(header: ["ADDRESS", "ID", "APPLIED AT"], rows: rows))
+            var text = TableRendering.render(header: ["ADDRESS", "ID", "APPLIED AT"], rows: rows)
+            if !state.scheduled.isEmpty {
+                text += "\nScheduled, not run yet:\n"
+                text += TableRendering.render(header: ["ADDRESS", "SCHEDULED SINCE"],
+                                              rows: state.scheduled.keys.sorted().map { [$0, state.scheduled[$0] ?? ""] })
+            }
+            Terminal.out(text)
         }
     }
 
@@ -57,12 +63,33 @@ struct StateCommand: AsyncParsableCommand {
 
         func execute() async throws {
             let state = try await location.inspect()
-            guard let entry = state.tasks[address] else { throw CommandFailure("the state has no \(address)") }
-            let json: JSONValue = .object([
+            guard let entry = state.tasks[address] else {
+                if let since = state.scheduled[address] {
+                    throw CommandFailure("\(address) is scheduled since \(since) and has not run yet")
+                }
+                throw CommandFailure("the state has no \(address)")
+            }
+            var object: JSONValue.Object = [
                 "address": .string(address), "id": .int(Int64(entry.id)), "fingerprint": .string(entry.fingerprint),
                 "appliedAt": .string(entry.appliedAt), "source": .string(entry.source), "applied": entry.applied,
-            ])
+            ]
+            if let state = entry.lastState { object["lastState"] = .string(state) }
+            if let slot = entry.slot { object["slot"] = .string(slot) }
+            // The runs, newest first: the current one, then its history.
+            var runs: [JSONValue] = [Self.run(id: entry.id, startedAt: entry.appliedAt, state: entry.lastState, slot: entry.slot, current: true)]
+            for run in entry.history.reversed() {
+                runs.append(Self.run(id: run.id, startedAt: run.startedAt, state: run.state, slot: run.slot, current: false))
+            }
+            object["runs"] = .array(runs)
+            let json = JSONValue.object(object)
             Terminal.write(json.serializedBytes(pretty: true) + [10], to: 1)
+        }
+
+        static func run(id: Int32, startedAt: String, state: String?, slot: String?, current: Bool) -> JSONValue {
+            var run: JSONValue.Object = ["id": .int(Int64(id)), "startedAt": .string(startedAt),
+                                         "state": state.map(JSONValue.string) ?? .null, "current": .bool(current)]
+            if let slot { run["slot"] = .string(slot) }
+            return .object(run)
         }
     }
 

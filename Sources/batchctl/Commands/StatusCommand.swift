@@ -1,12 +1,13 @@
 import ArgumentParser
 import BatchTask
 import Reconcile
+import State
 
 /// `batchctl status`: the live state and progress of the managed tasks.
 struct StatusCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show the live State, ProgressPercent and ProgressDescription of the managed tasks.")
+        abstract: "Show the live State, ProgressPercent and ProgressDescription of the managed tasks, and how their last runs ended.")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var environment: EnvironmentOption
@@ -30,23 +31,30 @@ struct StatusCommand: ReportingCommand {
         let interactive = Terminal.isTerminal(1)
         let style = Style(enabled: Terminal.usesColor(1))
         let parallelism = parallelism.resolve(project)
+        // Tasks that were run again show how their last runs ended: read live where the state has no final State.
+        let showsRuns = entries.contains { !$0.value.history.isEmpty }
+        let earlier = entries.flatMap { $0.value.history.suffix(Self.earlierRuns) }
+        let unsettled = earlier.filter { !($0.state.map(BatchTaskState.init(rawValue:))?.isFinished ?? false) }.map(\.id)
         try await endpoint.withConnection(project: project, parallelism: parallelism) { connection in
             var previousLines = 0
+            let earlierLive = try await connection.client.getMany(unsettled, concurrency: parallelism)
             while true {
                 let live = try await connection.client.getMany(entries.map(\.value.id), concurrency: parallelism)
                 var rows: [[String]] = []
                 var running = 0
                 for (address, entry) in entries {
+                    let runs = showsRuns ? [Self.earlier(entry.history, live: earlierLive, style: style)] : []
                     guard let task = live[entry.id] else {
-                        rows.append([address, String(entry.id), "missing", "", ""])
+                        rows.append([address, String(entry.id), "missing", "", ""] + runs)
                         continue
                     }
                     if !(task.state?.isFinished ?? true) { running += 1 }
                     let percent = Int(task.progressPercent ?? 0)
                     let progress = interactive ? bar(percent) + " \(percent)%" : "\(percent)%"
-                    rows.append([address, String(entry.id), colored(task.state, style), progress, task.progressDescription ?? ""])
+                    rows.append([address, String(entry.id), colored(task.state, style), progress, task.progressDescription ?? ""] + runs)
                 }
-                var text = TableRendering.render(header: ["ADDRESS", "ID", "STATE", "PROGRESS", "DESCRIPTION"], rows: rows)
+                let header = ["ADDRESS", "ID", "STATE", "PROGRESS", "DESCRIPTION"] + (showsRuns ? ["EARLIER RUNS"] : [])
+                var text = TableRendering.render(header: header, rows: rows)
                 text += "\(entries.count) managed, \(running) running\n"
                 if watch && interactive && previousLines > 0 { text = "\u{1B}[\(previousLines)A\u{1B}[J" + text }
                 previousLines = text.split(separator: "\n", omittingEmptySubsequences: false).count - 1
@@ -55,6 +63,21 @@ struct StatusCommand: ReportingCommand {
                 try await Task.sleep(for: .seconds(1))
             }
         }
+    }
+
+    /// Earlier runs shown per task, newest first.
+    static let earlierRuns = 3
+
+    /// `Succeeded 2026-12-01T02:00:00Z, Failed 2026-11-30T02:00:00Z`: how the last earlier runs ended, and when
+    /// they started.
+    static func earlier(_ history: [PastRun], live: [Int32: BatchTaskInfo], style: Style) -> String {
+        let shown = history.suffix(earlierRuns).reversed().map { run in
+            let state = run.state.map(BatchTaskState.init(rawValue:)).flatMap { $0.isFinished ? $0 : nil }
+                ?? live[run.id]?.state ?? run.state.map(BatchTaskState.init(rawValue:))
+            return "\(state?.rawValue ?? "?") \(run.startedAt)"
+        }
+        let more = history.count > earlierRuns ? " (+\(history.count - earlierRuns))" : ""
+        return shown.joined(separator: ", ") + more
     }
 
     private func bar(_ percent: Int) -> String {

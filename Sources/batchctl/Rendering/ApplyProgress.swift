@@ -82,6 +82,8 @@ final class ApplyProgress: ApplyObserver {
         case "replace": return "replaced"
         case "delete": return "deleted"
         case "move": return "moved"
+        case "run": return "started a new run of"
+        case "schedule": return "scheduled"
         default: return "waited for"
         }
     }

@@ -79,6 +79,8 @@ enum GraphRendering {
         case .replace: return "#f6c0c0"
         case .delete: return "#e0a0a0"
         case .move: return "#c8dcff"
+        case .run: return "#e0d0ff"
+        case .schedule: return "#d8f0f0"
         case .noop: return "#eeeeee"
         }
     }

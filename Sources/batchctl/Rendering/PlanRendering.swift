@@ -24,6 +24,10 @@ enum PlanRendering {
             out += "\nChanged on the server since it was applied:\n"
             out += DriftRendering.text(plan.drift, style: style)
         }
+        if !plan.schedules.isEmpty {
+            out += "\nScheduled (they run when due, with `batchctl run --due`):\n"
+            out += RunRendering.scheduleLines(plan.schedules, style: style)
+        }
         if !out.isEmpty { out += "\n" }
         out += style.bold(plan.summaryLine) + "\n"
         return out
@@ -46,7 +50,7 @@ enum PlanRendering {
     private static func colored(_ symbol: String, _ kind: ActionKind, _ style: Style) -> String {
         switch kind {
         case .create: return style.green(symbol)
-        case .update, .move: return style.yellow(symbol)
+        case .update, .move, .run, .schedule: return style.yellow(symbol)
         case .replace, .delete: return style.red(symbol)
         case .noop: return symbol
         }

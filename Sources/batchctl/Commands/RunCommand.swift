@@ -1,0 +1,129 @@
+import ArgumentParser
+import JSON
+import Manifest
+import Planning
+import Reconcile
+import State
+
+/// `batchctl run ADDR... | --due`: start new runs of tasks now, or of every scheduled task that is due.
+struct RunCommand: ReportingCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Start a new run of tasks now, or with --due of every scheduled task that is due (for cron or a CI schedule).",
+        discussion: """
+            A batch task is one execution of its job: a run starts the same fields again as a new task, and the \
+            current run joins the task's history (run.history finished runs are kept; older ones are deleted). \
+            A task whose current run is still in progress is not started again unless its run.concurrency is \
+            allow or replace. Nothing else the manifests changed is applied: that is apply's work.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var environment: EnvironmentOption
+    @OptionGroup var input: ManifestInput
+    @OptionGroup var endpoint: EndpointOptions
+    @OptionGroup var stateOptions: StateOptions
+    @OptionGroup var parallelism: ParallelismOption
+    @OptionGroup var tenant: TenantWaitOption
+
+    @Argument(help: ArgumentHelp("The tasks to run: addresses or globs such as nightly/import-*; with --due, only these are considered.",
+                                 valueName: "ADDR"),
+              completion: AddressCompletion.kind)
+    var addresses: [String] = []
+
+    @Flag(name: .customLong("due"), help: "Start every scheduled task (run.when: schedule) whose slot is due now; a slot missed by more than its startingDeadline is skipped and reported.")
+    var due = false
+
+    @Flag(name: .customLong("wait"), help: "Follow the started runs until each job is Succeeded or Failed; dependents wait for Succeeded.")
+    var wait = false
+
+    func validate() throws {
+        guard due || !addresses.isEmpty else {
+            throw ValidationError("name the tasks to run (batchctl run nightly/import), or start those that are due with --due")
+        }
+    }
+
+    func execute() async throws {
+        let project = try global.enterProject(environment)
+        let result = try input.expand(project: project)
+        let parallelism = parallelism.resolve(project)
+        let name = try endpoint.name(project: project)
+        let backend = try stateOptions.backend(project: project)
+        var options = PlanOptions(endpoint: name)
+        options.runsOnly = true
+        options.now = try RunClock.now()
+        if due {
+            options.startsDueRuns = true
+            options.selection = try TaskSelection(targets: addresses, selectors: input.selectors)
+        } else {
+            options.runs = addresses.map(Glob.init)
+            options.selection = try TaskSelection(selectors: input.selectors)
+        }
+        // The sets whose tasks may run: those selected with --due, those of the addresses named otherwise.
+        let runs = options.runs
+        let involved = result.tasks.filter { task in
+            due ? options.selection.includes(address: task.address) : runs.contains { $0.matches(task.address) }
+        }
+        let sets = Array(Set(involved.map(\.setName))).sorted()
+        let (plan, report) = try await endpoint.withConnection(project: project, parallelism: parallelism, tenantWait: tenant.duration) { connection in
+            var session = try await StateSession.open(stateOptions.write("run", sets: sets), backend: backend, endpoint: name,
+                                                      client: connection.client, desired: result.tasksByAddress, observer: NoticePrinter())
+            return try await session.whileOpen { session in
+                let plan = try session.plan(result, live: nil, options: options)
+                Terminal.out(RunRendering.text(plan, due: due, style: Style(enabled: Terminal.usesColor(1))))
+                guard plan.hasChanges else { return (plan, ApplyReport(outcomes: [], interrupted: false)) }
+                let report = try await Execution.run(plan, desired: result.tasksByAddress, session: &session, client: connection.client,
+                                                     parallelism: parallelism, wait: wait, verb: "run")
+                return (plan, report)
+            }
+        }
+        try Execution.finish(report)
+        // A run asked for by name that was not started is an error; a due run skipped is what the policy says.
+        let refused = report.skipped.filter { $0.kind == .run }
+        if !due && !refused.isEmpty && plan.hasChanges { throw ExitCode.failure }
+    }
+}
+
+/// `batchctl schedule`: when each scheduled task is next due, and what it missed.
+struct ScheduleCommand: ReportingCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schedule",
+        abstract: "List the scheduled tasks (run.when: schedule): their schedule, last run, next due time and missed runs.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var environment: EnvironmentOption
+    @OptionGroup var input: ManifestInput
+    @OptionGroup var targeting: TargetOptions
+    @OptionGroup var endpoint: EndpointOptions
+    @OptionGroup var stateOptions: StateOptions
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("text or json.", valueName: "FORMAT"))
+    var format: ListFormat = .text
+
+
+    func execute() async throws {
+        let project = try global.enterProject(environment)
+        let result = try input.expand(project: project)
+        let name = try endpoint.name(project: project)
+        let backend = try stateOptions.backend(project: project)
+        let session = try await StateSession.open(.read, backend: backend, endpoint: name, observer: NoticePrinter())
+        var options = PlanOptions(endpoint: name)
+        options.runsOnly = true
+        options.now = try RunClock.now()
+        options.selection = try targeting.selection(input)
+        let plan = try session.plan(result, live: nil, options: options)
+        switch format {
+        case .json:
+            let document: JSONValue = ["formatVersion": 1, "now": .string(Timestamp.string(options.now)),
+                                       "schedules": .array(plan.schedules.map(PlanDocument.scheduled))]
+            Terminal.write(document.serializedBytes(pretty: true) + [10], to: 1)
+        case .text:
+            Terminal.out(RunRendering.schedules(plan.schedules, now: options.now, style: Style(enabled: Terminal.usesColor(1))))
+        }
+    }
+}
+
+
+/// `text` or `json`, for listings.
+enum ListFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Planning
+import State
+
+/// What `batchctl run` starts, and the scheduled tasks as `schedule` and `plan` list them.
+enum RunRendering {
+    /// The runs a `run` plan starts, then (with `--due`) what was missed and what is next.
+    static func text(_ plan: Plan, due: Bool, style: Style) -> String {
+        var out = ""
+        for action in plan.actions where action.kind == .run || action.kind == .create || action.kind == .schedule {
+            let after = action.id.map { " (after run \($0))" } ?? ""
+            var line = "  \(style.yellow(action.kind.symbol)) \(style.bold(action.address))\(after)"
+            if let reason = action.reason { line += style.dim("  # \(reason)") }
+            out += line + "\n"
+            for change in action.changes where action.kind == .run {
+                out += "      \(change.field.rawValue): " + PlanRendering.describe(change, kind: .update) + "\n"
+            }
+        }
+        if due {
+            let missed = plan.schedules.filter { $0.missed > 0 }
+            if !missed.isEmpty {
+                out += "\nMissed (not run):\n"
+                for task in missed {
+                    out += "  \(task.address): \(missedText(task))\n"
+                }
+            }
+        }
+        let runs = plan.count(.run) + plan.count(.create)
+        if !out.isEmpty { out += "\n" }
+        if runs == 0 {
+            let next = plan.schedules.compactMap { task in task.next.map { (task.address, $0) } }.min { $0.1 < $1.1 }
+            out += style.bold(due ? "No runs are due." : "No runs to start.")
+            if due, let next, let task = plan.schedules.first(where: { $0.address == next.0 }) {
+                out += " Next: \(next.0) at \(task.wallClock(next.1) ?? next.1)."
+            }
+            out += "\n"
+        } else {
+            out += style.bold("Starting \(runs) run\(runs == 1 ? "" : "s").") + "\n"
+        }
+        return out
+    }
+
+    /// `batchctl schedule`: a table of every scheduled task.
+    static func schedules(_ tasks: [ScheduledTask], now: Date, style: Style) -> String {
+        guard !tasks.isEmpty else { return "No scheduled tasks (run.when: schedule) in the manifests.\n" }
+        let rows = tasks.map { task in
+            [task.address, task.cron, task.timeZone, task.wallClock(task.since) ?? "-",
+             task.wallClock(task.dueSlot).map { "due now (\($0))" } ?? task.wallClock(task.next) ?? "never",
+             task.missed == 0 ? "" : missedText(task)]
+        }
+        return TableRendering.render(header: ["ADDRESS", "SCHEDULE", "TIME ZONE", "SINCE", "NEXT", "MISSED"], rows: rows)
+            + "\(tasks.count) scheduled, \(tasks.count { $0.dueSlot != nil }) due at \(Timestamp.string(now))\n"
+    }
+
+    /// One line per scheduled task, for the plan.
+    static func scheduleLines(_ tasks: [ScheduledTask], style: Style) -> String {
+        var out = ""
+        for task in tasks {
+            let when = task.wallClock(task.dueSlot).map { "due now (slot \($0))" } ?? "next due \(task.wallClock(task.next) ?? "never")"
+            var line = "  \(task.address)  \(task.cron) \(task.timeZone): \(when)"
+            if task.missed > 0 { line += style.dim("  # missed \(missedText(task))") }
+            out += line + "\n"
+        }
+        return out
+    }
+
+    static func missedText(_ task: ScheduledTask) -> String {
+        let count = task.missedIsLowerBound ? "at least \(task.missed)" : "\(task.missed)"
+        let last = task.wallClock(task.lastMissed).map { ", the last at \($0)" } ?? ""
+        return "\(count) slot\(task.missed == 1 ? "" : "s")\(last)"
+    }
+}

@@ -109,8 +109,7 @@ public struct Executor: Sendable {
         // Registering a scheduled task touches only the state too.
         for action in plan.actions where action.kind == .schedule {
             await recorder.schedule(action.address, since: action.slot ?? Timestamp.now())
-            outcomes.append(ActionOutcome(address: action.address, kind: .schedule, id: nil, status: .succeeded,
-                                          detail: action.reason))
+            outcomes.append(ActionOutcome(address: action.address, kind: .schedule, id: nil, status: .succeeded))
         }
         var schedule = ExecutionSchedule(actions: plan.actions, wait: options.wait, parallelism: options.parallelism) {
             desired[$0]?.dependsOn ?? []

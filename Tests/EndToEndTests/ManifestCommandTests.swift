@@ -67,10 +67,10 @@ import Testing
     @Test func explainsWhereFieldsCameFrom() throws {
         let outcome = try BinaryRunner.run(["-C", examples, "explain", "nightly/import-us-03", "--env", "prod"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
-        #expect(outcome.stdout.contains("nightly/import-us-03  (task entry at sets/nightly.yaml:18:5)"))
+        #expect(outcome.stdout.contains("nightly/import-us-03  (task entry at sets/nightly.yaml:19:5)"))
         #expect(outcome.stdout.contains("Name = \"Import us shard 3\"\n      from template import at fragments/templates.yaml:10:9"))
-        #expect(outcome.stdout.contains("env_name = \"prod\"  var, set by environment prod's var file at env/prod.yaml:1:1 (overriding the set's vars at sets/nightly.yaml:8:3)"))
-        #expect(outcome.stdout.contains("region = \"us\"  matrix axis at sets/nightly.yaml:21:7"))
+        #expect(outcome.stdout.contains("env_name = \"prod\"  var, set by environment prod's var file at env/prod.yaml:1:1 (overriding the set's vars at sets/nightly.yaml:9:3)"))
+        #expect(outcome.stdout.contains("region = \"us\"  matrix axis at sets/nightly.yaml:22:7"))
         let unknown = try BinaryRunner.run(["-C", examples, "explain", "nightly/import-us-3", "--env", "prod"])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("error: no task has the address 'nightly/import-us-3'; did you mean nightly/import-us-03?"))

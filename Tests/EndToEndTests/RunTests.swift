@@ -64,6 +64,24 @@ import Testing
         #expect(plan.status == 0, "\(plan.stdout)")
         let status = try BinaryRunner.run(["status"], in: directory.path, environment: server.environment)
         #expect(status.stdout.contains("EARLIER RUNS") && status.stdout.contains("Succeeded"), "\(status.stdout)")
+
+        // Destroying the task deletes its history with it.
+        let destroy = try BinaryRunner.run(["destroy", "--auto-approve"], in: directory.path, environment: server.environment)
+        #expect(destroy.status == 0, "\(destroy.stderr)")
+        #expect(try await serverIDs(named: "Import", server).isEmpty, "no run of the task is left on the server")
+    }
+
+    @Test func aRunStillInProgressIsNeverDeletedFromTheHistory() async throws {
+        let directory = try project("  - key: long\n    Name: Long\n    run: {history: 0, concurrency: allow}\n")
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "600"])
+        defer { server.stop() }
+        #expect(try BinaryRunner.run(["apply", "--auto-approve"], in: directory.path, environment: server.environment).status == 0)
+        let first = try #require(try runIDs(directory, "jobs/long").current)
+        let second = try BinaryRunner.run(["run", "jobs/long"], in: directory.path, environment: server.environment)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("kept 1 old run still in progress"), "\(second.stderr)")
+        #expect(try runIDs(directory, "jobs/long").history == [first], "history 0, but the first run is still going")
+        #expect(try await serverIDs(named: "Long", server).count == 2)
     }
 
     @Test func aHistoryRunDeletedOnTheServerIsNotDrift() async throws {

@@ -24,9 +24,12 @@ enum PlanRendering {
             out += "\nChanged on the server since it was applied:\n"
             out += DriftRendering.text(plan.drift, style: style)
         }
-        if !plan.schedules.isEmpty {
+        // The scheduled tasks the actions above do not already name.
+        let named = Set(plan.actions.filter { $0.kind == .schedule || $0.kind == .run }.map(\.address))
+        let scheduled = plan.schedules.filter { !named.contains($0.address) }
+        if !scheduled.isEmpty {
             out += "\nScheduled (they run when due, with `batchctl run --due`):\n"
-            out += RunRendering.scheduleLines(plan.schedules, style: style)
+            out += RunRendering.scheduleLines(scheduled, style: style)
         }
         if !out.isEmpty { out += "\n" }
         out += style.bold(plan.summaryLine) + "\n"

@@ -98,6 +98,26 @@ import Testing
         #expect(drift.stdout.contains("No drift"), "\(drift.stdout)")
     }
 
+    @Test func applyReplaceStartsANewRunBesideTheOtherChanges() async throws {
+        let directory = try project("  - key: import\n    Name: Import\n  - key: other\n    Name: Other\n")
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])
+        defer { server.stop() }
+        #expect(try BinaryRunner.run(["apply", "--auto-approve", "--target", "jobs/import"], in: directory.path,
+                                     environment: server.environment).status == 0)
+        let first = try #require(try runIDs(directory, "jobs/import").current)
+        let plan = try BinaryRunner.run(["plan", "--replace", "jobs/import"], in: directory.path, environment: server.environment)
+        #expect(plan.stdout.contains("Plan: 1 to create, 0 to update, 0 to replace, 0 to delete, 0 to move, 1 to run."), "\(plan.stdout)")
+        let apply = try BinaryRunner.run(["apply", "--auto-approve", "--replace", "jobs/import"], in: directory.path,
+                                         environment: server.environment)
+        #expect(apply.status == 0, "\(apply.stderr)")
+        #expect(apply.stdout.contains("> jobs/import (id \(first))  # a new run asked for"), "\(apply.stdout)")
+        #expect(try runIDs(directory, "jobs/import").history == [first])
+        #expect(try runIDs(directory, "jobs/other").current != nil)
+        let saved = try BinaryRunner.run(["apply", "--auto-approve", "--replace", "jobs/import", "plan.json"], in: directory.path,
+                                         environment: server.environment)
+        #expect(saved.status == 1 && saved.stderr.contains("--replace"), "a saved plan is applied as it was made: \(saved.stderr)")
+    }
+
     @Test func onChangeStartsANewRunWhenAnUpdatableFieldChanges() async throws {
         let directory = try project("  - key: sync\n    Name: Sync\n    Description: first\n    run: {when: onChange}\n")
         let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])

@@ -51,6 +51,11 @@ enum BackendKind: String, CaseIterable, CustomTestStringConvertible {
         state = saved
         state.tasks["a/two"] = nil
         state.tasks["b/two"] = Self.entry(4)
+        // Runs (format 2): a task's history and last State, and scheduled tasks that have not run yet.
+        state.tasks["a/one"] = state.tasks["a/one"]?.startingRun(Self.entry(5, name: "é \"quoted\" \\ ✓"))
+        state.tasks["a/one"]?.lastState = "Started"
+        state.tasks["a/one"]?.slot = "2026-12-02T01:00:00Z"
+        state.scheduled = ["b/later": "2026-12-01T10:00:00Z", "a/later": "2026-12-01T11:00:00Z"]
         let second = try await backend.save(state)
         #expect(second.serial == 2)
         await lock.release()
@@ -63,7 +68,23 @@ enum BackendKind: String, CaseIterable, CustomTestStringConvertible {
         #expect(read.endpoint == "https://crm.example/api")
         #expect(read.tasks == second.tasks)
         #expect(read.tasks["a/one"]?.applied["Name"] == .string("é \"quoted\" \\ ✓"))
+        #expect(read.tasks["a/one"]?.history.map(\.id) == [1])
+        #expect(read.tasks["a/one"]?.lastState == "Started")
+        #expect(read.scheduled == ["b/later": "2026-12-01T10:00:00Z", "a/later": "2026-12-01T11:00:00Z"])
         await reader.close()
+
+        // A registration that ends (its first run started) is removed, and only it.
+        let writer = try Self.backend(kind, place: place)
+        let again = try await writer.load()
+        let lockAgain = try await writer.lock(sets: nil, operation: "test", timeout: .zero)
+        var third = try #require(again)
+        third.scheduled["a/later"] = nil
+        _ = try await writer.save(third)
+        await lockAgain.release()
+        await writer.close()
+        let last = try Self.backend(kind, place: place)
+        #expect(try await last.load()?.scheduled == ["b/later": "2026-12-01T10:00:00Z"])
+        await last.close()
     }
 
     @Test(.disabled(if: skip != nil, Comment(rawValue: skip ?? "")), arguments: BackendKind.allCases)

@@ -127,6 +127,58 @@ import Testing
         }
     }
 
+    @Test func anInterruptedRunIsAdoptedAsTheCurrentRunAndTheOldOneKeptAsHistory() async throws {
+        try await withWorld { world in
+            let task = world.task("job")
+            #expect(try await world.apply([task]).succeeded == 1)
+            let first = try #require(try await world.read().state.tasks[task.address]?.id)
+            // A `run` that wrote its intent, started the new run, and died before the answer was journaled.
+            let journal = try world.backend.openJournal()
+            try journal.append(.intent(sequence: 1, action: .run, address: task.address, id: first,
+                                       fingerprint: Fingerprint.of(task: task.info), at: Timestamp.now()))
+            try journal.close()
+            let made = try await world.client.create(task.info)
+
+            let notices = NoticeLog()
+            let session = try await StateSession.open(world.write, backend: world.backend, endpoint: world.endpoint,
+                                                      client: world.client, desired: [task.address: task], observer: notices)
+            #expect(session.state.tasks[task.address]?.id == made)
+            #expect(session.state.tasks[task.address]?.history.map(\.id) == [first])
+            #expect(notices.messages.contains { $0.contains("the interrupted run had started task \(made)") }, "\(notices.messages)")
+            await session.release()
+            #expect(try await world.client.queryAll(filter: nil).count == 2, "nothing was started again")
+        }
+    }
+
+    @Test func anInterruptedDeletionOfAnOldRunIsRecordedOnceTheServerNoLongerHasIt() async throws {
+        try await withWorld { world in
+            let task = world.task("job")
+            #expect(try await world.apply([task]).succeeded == 1)
+            let old = try #require(try await world.read().state.tasks[task.address]?.id)
+            let current = try await world.client.create(task.info)
+            // The state after a run: the new run current, the old one in the history.
+            var session = try await StateSession.open(world.write, backend: world.backend, endpoint: world.endpoint,
+                                                      client: world.client, desired: [task.address: task], observer: nil)
+            _ = try await session.edit { state in
+                state.tasks[task.address] = state.tasks[task.address]?.startingRun(task.stateEntry(id: current))
+            }
+            await session.release()
+            // A clean-up that wrote its intent, deleted the old run, and died before the answer was journaled.
+            let journal = try world.backend.openJournal()
+            try journal.append(.intent(sequence: 1, action: .deleteRun, address: task.address, id: old, fingerprint: nil, at: Timestamp.now()))
+            try journal.close()
+            #expect(try await world.client.delete(old))
+
+            let notices = NoticeLog()
+            let recovered = try await StateSession.open(world.write, backend: world.backend, endpoint: world.endpoint,
+                                                        client: world.client, desired: [task.address: task], observer: notices)
+            #expect(recovered.state.tasks[task.address]?.id == current)
+            #expect(recovered.state.tasks[task.address]?.history.isEmpty == true)
+            #expect(notices.messages.contains { $0.contains("the interrupted deletion of old run \(old) had happened") }, "\(notices.messages)")
+            await recovered.release()
+        }
+    }
+
     @Test func aReadingSessionReplaysAJournalInMemoryAndLeavesItForTheNextWriter() async throws {
         try await withWorld { world in
             let task = world.task("job")

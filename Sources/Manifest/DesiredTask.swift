@@ -45,6 +45,44 @@ public struct DesiredTask: Sendable {
 
     /// Fields whose value contains a secret.
     public var sensitiveFields: Set<BatchTaskField> { Set(redactions.keys) }
+
+    /// The secret values of the task as text, longest first: the leaves of its sensitive fields that are shown as
+    /// `(sensitive)`. For taking out of text a server sends back (a job's Result may echo its Request).
+    public var secretTexts: [String] {
+        var texts: Set<String> = []
+        func collect(_ clear: JSONValue, _ shown: JSONValue) {
+            switch (clear, shown) {
+            case (.object(let values), .object(let displayed)):
+                for (key, value) in values { if let display = displayed[key] { collect(value, display) } }
+            case (.array(let values), .array(let displayed)):
+                for (value, display) in zip(values, displayed) { collect(value, display) }
+            case (_, .string(let marker)) where marker == Value.sensitiveMarker:
+                switch clear {
+                case .string(let text): texts.insert(text)
+                case .int(let n): texts.insert(String(n))
+                case .double(let d): texts.insert(String(d))
+                case .bool(let b): texts.insert(b ? "True" : "False")
+                case .object, .array: texts.insert(clear.serialized())
+                case .null: break
+                }
+            default: break
+            }
+        }
+        for (field, shown) in redactions {
+            if let clear = info[field] { collect(clear, shown) }
+        }
+        return texts.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
+    }
+
+    /// `text` with every secret of the task replaced by `(sensitive)`.
+    public func redacting(_ text: String) -> String {
+        guard !redactions.isEmpty else { return text }
+        var text = text
+        for secret in secretTexts where text.contains(secret) {
+            text = text.replacingOccurrences(of: secret, with: Value.sensitiveMarker)
+        }
+        return text
+    }
 }
 
 /// A `moved` entry, resolved to addresses: carry the state entry at `from` to `to` without an API call.

@@ -26,6 +26,7 @@ final class PostgresLock: StateLock {
         self.sets = sets
         rowCount = sets?.count ?? 1
         self.backend = backend
+        HeldLocks.add(self)
     }
 
     /// Renews the lease every third of its length until released.
@@ -50,6 +51,7 @@ final class PostgresLock: StateLock {
         guard first else { return }
         renewal.withLock { $0 }?.cancel()
         await backend.release(lockID: info.id)
+        HeldLocks.remove(self)
     }
 }
 

@@ -409,7 +409,9 @@ public struct Executor: Sendable {
             if let state = current.state, state.isFinished {
                 await recorder.noteState(state.rawValue, id: id, address: address)
                 if state == .failed {
-                    return (.failed("job Failed" + (current.result.map { ": \($0)" } ?? "")), nil)
+                    // A job's Result may echo what it was sent, secrets included.
+                    let result = current.result.map { desired[address]?.redacting($0) ?? $0 }
+                    return (.failed("job Failed" + (result.map { ": \($0)" } ?? "")), nil)
                 }
                 return (.succeeded, "job \(state.rawValue)")
             }

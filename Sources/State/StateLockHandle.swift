@@ -19,6 +19,7 @@ public final class StateLockHandle: StateLock {
         self.replacedStale = replacedStale
         self.info = info
         self.lockPath = lockPath
+        HeldLocks.add(self)
     }
 
     /// Removes the lock file, once, and only while it still holds this lock: after a forced `state unlock`
@@ -28,7 +29,9 @@ public final class StateLockHandle: StateLock {
             defer { done = true }
             return !done
         }
-        guard first, case .held(let holder) = LockFile.read(lockPath), holder.id == info.id else { return }
+        guard first else { return }
+        HeldLocks.remove(self)
+        guard case .held(let holder) = LockFile.read(lockPath), holder.id == info.id else { return }
         unlink(lockPath)
     }
 }

@@ -208,6 +208,34 @@ import Testing
         #expect(other.stderr.contains("is bound to endpoint embedded, not http://127.0.0.1:9"), "\(other.stderr)")
     }
 
+    @Test(arguments: [SIGINT, SIGTERM])
+    func aSignalWhileRefreshingLeavesAtOnceAndReleasesTheLock(signal: Int32) async throws {
+        let directory = try ReconcileTests.project(tasks: 200)
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--latency", "100", "--job-duration", "0"])
+        defer { server.stop() }
+        let apply = try BinaryRunner.run(["apply", "--auto-approve", "--parallelism", "40"], in: directory.path, environment: server.environment)
+        #expect(apply.status == 0, "\(apply.stderr.suffix(500))")
+        // The refresh reads 200 tasks one at a time, 100 ms each: twenty seconds in which to be interrupted.
+        let output = Pipe()
+        let process = try BinaryRunner.start(["apply", "--auto-approve", "--parallelism", "1"], in: directory.path,
+                                             environment: server.environment, output: output)
+        let lock = directory.path + "/batchctl.state.json.lock"
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: lock) && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(FileManager.default.fileExists(atPath: lock), "the second apply took the lock")
+        try await Task.sleep(for: .milliseconds(500))
+        let sent = Date()
+        kill(process.processIdentifier, signal)
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(Date().timeIntervalSince(sent) < 10, "it left at once")
+        #expect(process.terminationStatus == 128 + signal, "\(text.suffix(600))")
+        #expect(text.contains("The state's lock was released."), "\(text.suffix(600))")
+        #expect(!FileManager.default.fileExists(atPath: lock), "no lock is left behind")
+        let plan = try BinaryRunner.run(["plan", "--refresh=false", "--detailed-exitcode"], in: directory.path, environment: server.environment)
+        #expect(plan.status == 0, "\(plan.stdout.suffix(300))\(plan.stderr.suffix(300))")
+    }
+
     @Test func interruptStopsSendingAndTheNextApplyFinishes() async throws {
         // Slow enough (about 30 s) that the interrupt surely lands mid-run, even on a busy machine.
         let directory = try ReconcileTests.project(tasks: 600)

@@ -194,6 +194,7 @@ struct StateCommand: AsyncParsableCommand {
 
         /// Copies under the source's lock and reads the copy back; nil when the source holds no state.
         static func copy(from source: any StateBackend, to target: any StateBackend, lockTimeout: Duration) async throws -> Int? {
+            SignalGuard.install()
             var session = try await StateSession.open(.edit(operation: "state migrate", lockTimeout: lockTimeout), backend: source,
                                                       endpoint: "", observer: NoticePrinter())
             return try await session.whileOpen { session in

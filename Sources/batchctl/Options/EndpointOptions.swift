@@ -248,12 +248,15 @@ struct StateOptions: ParsableArguments {
     }
 
     /// Write access for `operation` to `sets` (nil: every task set), waiting `--lock-timeout` for the lock.
+    /// Access that takes the lock; from here on a signal releases it on the way out (`SignalGuard`).
     func write(_ operation: String, sets: [String]? = nil) -> StateSession.Access {
-        .write(operation: operation, lockTimeout: .milliseconds(Int64(lockTimeout * 1000)), sets: sets)
+        SignalGuard.install()
+        return .write(operation: operation, lockTimeout: .milliseconds(Int64(lockTimeout * 1000)), sets: sets)
     }
 
     func edit(_ operation: String) -> StateSession.Access {
-        .edit(operation: operation, lockTimeout: .milliseconds(Int64(lockTimeout * 1000)))
+        SignalGuard.install()
+        return .edit(operation: operation, lockTimeout: .milliseconds(Int64(lockTimeout * 1000)))
     }
 }
 

@@ -9,6 +9,8 @@ import Dispatch
 import Manifest
 import Planning
 import Reconcile
+import State
+import Synchronization
 
 /// Asks for `yes` on the terminal.
 enum Confirmation {
@@ -31,8 +33,9 @@ enum Execution {
         options.parallelism = parallelism
         options.wait = wait
         let cancellation = CancellationFlag()
-        let interrupts = InterruptHandler(cancellation: cancellation)
-        defer { interrupts.stop() }
+        SignalGuard.install()
+        SignalGuard.executing(cancellation)
+        defer { SignalGuard.executing(nil) }
         return try await session.apply(plan, desired: desired, client: client, options: options,
                                        observer: ApplyProgress(verb: verb), cancellation: cancellation)
     }
@@ -55,32 +58,51 @@ enum Execution {
     }
 }
 
-/// First Ctrl-C: stop sending and let requests in flight finish. Second: leave at once (the journal keeps the rest).
-final class InterruptHandler {
-    private let sources: [any DispatchSourceSignal]
+/// SIGINT and SIGTERM for commands that take the state's lock. While a plan is carried out, the first signal stops
+/// sending and lets the requests in flight finish; the second leaves at once (the journal keeps the rest). At any
+/// other moment (loading, refreshing, asking for confirmation) the command leaves at once. Either way the state's
+/// lock is released on the way out, not left for the next run to take over as stale.
+enum SignalGuard {
+    private static let state = Mutex<(installed: Bool, cancellation: CancellationFlag?, sources: [any DispatchSourceSignal])>(
+        (false, nil, []))
 
-    init(cancellation: CancellationFlag) {
-        var sources: [any DispatchSourceSignal] = []
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler {
-                if cancellation.isCancelled {
-                    Terminal.err("\nInterrupted again: leaving now; the journal records what was sent.\n")
-                    exit(130)
-                }
-                cancellation.cancel()
-                Terminal.err("\nInterrupted: no new requests; waiting for those in flight (Ctrl-C again to leave at once).\n")
+    /// Installs the handlers, once per process.
+    static func install() {
+        state.withLock { state in
+            guard !state.installed else { return }
+            state.installed = true
+            for signalNumber in [SIGINT, SIGTERM] {
+                signal(signalNumber, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+                source.setEventHandler { received(signalNumber) }
+                source.resume()
+                state.sources.append(source)
             }
-            source.resume()
-            sources.append(source)
         }
-        self.sources = sources
     }
 
-    func stop() {
-        for source in sources { source.cancel() }
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
+    /// While a plan is carried out, a first signal cancels `cancellation`; nil when the execution ends.
+    static func executing(_ cancellation: CancellationFlag?) {
+        state.withLock { $0.cancellation = cancellation }
+    }
+
+    private static func received(_ signalNumber: Int32) {
+        if let cancellation = state.withLock({ $0.cancellation }) {
+            if !cancellation.isCancelled {
+                cancellation.cancel()
+                Terminal.err("\nInterrupted: no new requests; waiting for those in flight (Ctrl-C again to leave at once).\n")
+                return
+            }
+            Terminal.err("\nInterrupted again: leaving now; the journal records what was sent.\n")
+        } else {
+            Terminal.err("\nInterrupted.\n")
+        }
+        let held = HeldLocks.count
+        let released = HeldLocks.releaseAll(timeout: .seconds(5))
+        if held > 0 {
+            Terminal.err(released == held ? "The state's lock was released.\n"
+                                          : "The state's lock could not be released in time; the next run takes it over.\n")
+        }
+        exit(128 + signalNumber)
     }
 }

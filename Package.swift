@@ -113,6 +113,7 @@ let package = Package(
         ]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "JSON", "PostgresTestSupport", .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Starts a PostgreSQL server of the tests' own (initdb, pg_ctl) and stops it by its pid.
         .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),

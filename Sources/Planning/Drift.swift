@@ -24,7 +24,7 @@ public enum Drift {
     /// The drift of every entry `selection` includes (by address), each read once; the `lifecycle.ignoreChanges` of
     /// the desired task at an entry's address is honoured.
     public static func report(entries: [String: StateEntry], live: [Int32: BatchTaskInfo], desired: [DesiredTask],
-                              selection: TaskSelection = .everything) -> DriftReport {
+                              selection: TaskSelection = .everything, secrets: SecretHasher) -> DriftReport {
         var ignored: [String: Set<BatchTaskField>] = [:]
         for task in desired where !task.lifecycle.ignoreChanges.isEmpty { ignored[task.address] = task.lifecycle.ignoreChanges }
         var selected: [(address: String, entry: StateEntry)] = []
@@ -41,7 +41,7 @@ public enum Drift {
             guard let current = live[entry.id] else {
                 return DriftItem(address: address, id: entry.id, kind: .missing, changes: [])
             }
-            let changed = Drift.changes(entry: entry, live: current, ignoring: index[address] ?? [])
+            let changed = Drift.changes(entry: entry, live: current, ignoring: index[address] ?? [], secrets: secrets)
             return changed.isEmpty ? nil : DriftItem(address: address, id: entry.id, kind: .modified, changes: changed)
         }
         return DriftReport(items: items.compactMap { $0 }, managed: entries.count)
@@ -50,7 +50,8 @@ public enum Drift {
     /// Fields the state recorded whose live value differs; before = as applied, after = as live.
     ///
     /// State is left out: it moves on its own as the job runs. Secrets compare by hash and show as `(sensitive)`.
-    public static func changes(entry: StateEntry, live: BatchTaskInfo, ignoring: Set<BatchTaskField>) -> [FieldChange] {
+    public static func changes(entry: StateEntry, live: BatchTaskInfo, ignoring: Set<BatchTaskField>,
+                               secrets: SecretHasher) -> [FieldChange] {
         guard case .object(let applied) = entry.applied else { return [] }
         var changes: [FieldChange] = []
         for (name, recorded) in applied {
@@ -58,7 +59,7 @@ public enum Drift {
                   !ignoring.contains(field) else { continue }
             let current = live[field]
             if Fingerprint.isSensitiveMarker(recorded) {
-                let same = current.map { Fingerprint.sensitiveMarker(for: $0) == recorded } ?? false
+                let same = current.map { secrets.matches($0, recorded) } ?? false
                 if !same {
                     changes.append(FieldChange(field: field, before: displayed(recorded),
                                                after: current.map { _ in .string("(sensitive, changed)") }))

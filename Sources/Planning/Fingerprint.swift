@@ -46,11 +46,15 @@ public enum Fingerprint {
 
     /// `sha256:<hex>` of bytes.
     public static func sha256(_ bytes: [UInt8]) -> String {
-        let digest = SHA256.hash(data: bytes)
+        hex("sha256:", SHA256.hash(data: bytes))
+    }
+
+    /// `prefix` and the bytes as lowercase hex.
+    static func hex<Bytes: Sequence<UInt8>>(_ prefix: String, _ bytes: Bytes) -> String {
         let digits = Array("0123456789abcdef".utf8)
-        var text = Array("sha256:".utf8)
-        text.reserveCapacity(text.count + 2 * SHA256.byteCount)
-        for byte in digest {
+        var text = Array(prefix.utf8)
+        text.reserveCapacity(text.count + 64)
+        for byte in bytes {
             text.append(digits[Int(byte >> 4)])
             text.append(digits[Int(byte & 0x0f)])
         }
@@ -62,9 +66,15 @@ public enum Fingerprint {
         sha256(canonical(value).serializedBytes())
     }
 
-    /// The fingerprint of everything a task sends: its fields in clear, canonical.
-    /// Written straight from the properties, sorted, as `of(info.json())` would serialize them.
+    /// The fingerprint of everything a task sends: its fields in clear, canonical. For a task with a secret, the
+    /// state records `SecretHasher.fingerprint(of:)` instead, keyed.
     public static func of(task info: BatchTaskInfo) -> String {
+        sha256(canonicalBytes(of: info))
+    }
+
+    /// The task's fields in clear as canonical JSON: written straight from the properties, sorted, as
+    /// `of(info.json())` would serialize them.
+    static func canonicalBytes(of info: BatchTaskInfo) -> [UInt8] {
         var writer = JSONWriter(sortedKeys: true)
         writer.bytes.reserveCapacity(1024)
         if let parameters = info.parameterObject, containsDouble(parameters) {
@@ -74,7 +84,7 @@ public enum Fingerprint {
         } else {
             info.write(to: &writer)  // the sorting writer orders nested keys by itself
         }
-        return sha256(writer.bytes)
+        return writer.bytes
     }
 
     static func containsDouble(_ value: JSONValue) -> Bool {
@@ -86,7 +96,8 @@ public enum Fingerprint {
         }
     }
 
-    /// What the state keeps in place of a secret field: a marker with the hash of its value, never the value.
+    /// The marker states from before keyed hashes keep in place of a secret field: `(sensitive) sha256:<hex>` of
+    /// the value, unkeyed. Still read and compared (`SecretHasher.matches`); never written by a keyed hasher.
     public static func sensitiveMarker(for value: JSONValue) -> JSONValue {
         .string(markerPrefix + of(value))
     }
@@ -101,9 +112,9 @@ public enum Fingerprint {
 
 /// What the state records of a task, made with one serialization.
 public struct TaskRecord: Sendable {
-    /// `DesiredTask.recordText`.
+    /// `DesiredTask.recordText(_:)`.
     public var text: [UInt8]
-    /// `Fingerprint.of(task:)` of the task's fields in clear.
+    /// `Fingerprint.of(task:)` of the task's fields in clear, or for a task with a secret `SecretHasher.fingerprint`.
     public var fingerprint: String
     /// Whether `text` is also the body a create sends: no secret is replaced in it, and it has no Id.
     public var isRequestBody: Bool
@@ -112,41 +123,44 @@ public struct TaskRecord: Sendable {
 extension DesiredTask {
     /// The fields as the state records them (`appliedRecord`), as compact JSON text sorted by name: the form a
     /// state file keeps them in.
-    public var recordText: [UInt8] {
+    public func recordText(_ secrets: SecretHasher) -> [UInt8] {
         var writer = JSONWriter(sortedKeys: true)
         writer.bytes.reserveCapacity(1024)
         if redactions.isEmpty {
             info.write(to: &writer)
         } else {
-            writer.write(appliedRecord)
+            writer.write(appliedRecord(secrets))
         }
         return writer.bytes
     }
 
     /// `recordText` and the fingerprint: the text's hash is the fingerprint when the task has no secret and no
     /// fraction to canonicalize, which spares a second serialization.
-    public var record: TaskRecord {
-        let text = recordText
-        let canonical = redactions.isEmpty && !(info.parameterObject.map(Fingerprint.containsDouble) ?? false)
+    public func record(_ secrets: SecretHasher) -> TaskRecord {
+        let text = recordText(secrets)
+        guard redactions.isEmpty else {
+            return TaskRecord(text: text, fingerprint: secrets.fingerprint(of: info), isRequestBody: false)
+        }
+        let canonical = !(info.parameterObject.map(Fingerprint.containsDouble) ?? false)
         return TaskRecord(text: text, fingerprint: canonical ? Fingerprint.sha256(text) : Fingerprint.of(task: info),
-                          isRequestBody: redactions.isEmpty && info.id == nil)
+                          isRequestBody: info.id == nil)
     }
 
     /// The fields as the state records them: as sent, secrets replaced by their hash markers. Sorted by name, as
     /// the state file keeps them, so saving needs no sorted copy.
-    public var appliedRecord: JSONValue {
+    public func appliedRecord(_ secrets: SecretHasher) -> JSONValue {
         let record = info.json(sortedByName: true)
         guard !redactions.isEmpty, case .object(var fields) = record else { return record }
         for field in redactions.keys {
-            if let value = info[field] { fields[field.rawValue] = Fingerprint.sensitiveMarker(for: value) }
+            if let value = info[field] { fields[field.rawValue] = secrets.marker(for: value) }
         }
         return .object(fields)
     }
 
-    /// One field as the state would record it, for comparison with a state entry.
-    func recordedValue(_ field: BatchTaskField) -> JSONValue? {
-        guard let value = info[field] else { return nil }
-        return redactions[field] != nil ? Fingerprint.sensitiveMarker(for: value) : value
+    /// Whether the state's `recorded` value of `field` is what this task sends: a secret compares by its hash.
+    func records(_ field: BatchTaskField, as recorded: JSONValue, _ secrets: SecretHasher) -> Bool {
+        guard let value = info[field] else { return false }
+        return redactions[field] != nil ? secrets.matches(value, recorded) : Fingerprint.same(value, recorded)
     }
 
     /// One field as people may see it.

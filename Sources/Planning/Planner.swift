@@ -22,6 +22,8 @@ public struct PlanOptions: Sendable {
     public var startsDueRuns = false
     /// The time schedules are read at, and a new scheduled task is registered at.
     public var now = Date()
+    /// How the state hashes secrets: with its key (`StateSession` sets it), or unkeyed.
+    public var secrets = SecretHasher.unkeyed
 
     public init(endpoint: String) {
         self.endpoint = endpoint
@@ -56,10 +58,11 @@ public enum Planner {
 
         let moved = carryMoves(moves, entries: state?.tasks ?? [:], scope: scope, problems: &problems)
         let entries = moved.entries
-        let compared = compareAll(desired, entries)
+        let compared = compareAll(desired, entries, options.secrets)
         let refreshed = live.map { live in
-            Refreshed(live: live, report: Drift.report(entries: entries, live: live, desired: desired, selection: options.selection),
-                      selection: options.selection)
+            Refreshed(live: live, report: Drift.report(entries: entries, live: live, desired: desired, selection: options.selection,
+                                                       secrets: options.secrets),
+                      selection: options.selection, secrets: options.secrets)
         }
 
         var actions = options.runsOnly ? [] : moved.actions
@@ -212,9 +215,9 @@ extension Planner {
 
     /// Comparing fields is most of a large plan's work, and each task's comparison stands alone: every core takes a
     /// share.
-    static func compareAll(_ desired: [DesiredTask], _ entries: [String: StateEntry]) -> [Comparison?] {
+    static func compareAll(_ desired: [DesiredTask], _ entries: [String: StateEntry], _ secrets: SecretHasher) -> [Comparison?] {
         Parallel.map(desired, minimumPerChunk: 4096) { task in
-            entries[task.address].map { entry in (id: entry.id, changes: compare(task, entry)) }
+            entries[task.address].map { entry in (id: entry.id, changes: compare(task, entry, secrets)) }
         }
     }
 
@@ -225,21 +228,23 @@ extension Planner {
         /// Modified entries by address; most plans have few.
         let modified: [String: [FieldChange]]
         let selection: TaskSelection
+        let secrets: SecretHasher
 
-        init(live: [Int32: BatchTaskInfo], report: DriftReport, selection: TaskSelection) {
+        init(live: [Int32: BatchTaskInfo], report: DriftReport, selection: TaskSelection, secrets: SecretHasher) {
             self.live = live
             self.report = report
             var modified: [String: [FieldChange]] = [:]
             for item in report.items where item.kind == .modified { modified[item.address] = item.changes }
             self.modified = modified
             self.selection = selection
+            self.secrets = secrets
         }
 
         /// What the server changed of the task's fields since they were applied.
         func drift(of task: DesiredTask, entry: StateEntry, current: BatchTaskInfo) -> [FieldChange] {
             // The report selects by address alone; a task that only its set's labels select is read here.
             guard selection.includes(address: task.address) else {
-                return Drift.changes(entry: entry, live: current, ignoring: task.lifecycle.ignoreChanges)
+                return Drift.changes(entry: entry, live: current, ignoring: task.lifecycle.ignoreChanges, secrets: secrets)
             }
             return modified[task.address] ?? []
         }
@@ -419,21 +424,24 @@ extension Planner {
 
 extension Planner {
     /// `differences`, with a shortcut for the common case of a large plan: an entry read from the state file whose
-    /// text is byte for byte what this task would record has no differences, and its fields need not be read.
-    static func compare(_ task: DesiredTask, _ entry: StateEntry) -> [FieldChange] {
-        guard entry.appliedIsText, entry.appliedText(is: task.recordText) else { return differences(task, entry) }
+    /// text is byte for byte what this task would record has no differences, and its fields need not be read. A
+    /// task with a secret always takes the long way: its markers may be from before keyed hashes.
+    static func compare(_ task: DesiredTask, _ entry: StateEntry, _ secrets: SecretHasher) -> [FieldChange] {
+        guard task.redactions.isEmpty, entry.appliedIsText, entry.appliedText(is: task.recordText(secrets)) else {
+            return differences(task, entry, secrets)
+        }
         return []
     }
 
     /// Fields whose desired value differs from what was applied; `ignoreChanges` fields are left alone.
-    static func differences(_ task: DesiredTask, _ entry: StateEntry) -> [FieldChange] {
+    static func differences(_ task: DesiredTask, _ entry: StateEntry, _ secrets: SecretHasher) -> [FieldChange] {
         guard case .object(let applied) = entry.applied else { return creationChanges(task) }
         let ignored = task.lifecycle.ignoreChanges
         var changes: [FieldChange] = []
         // Fields that were applied: changed or removed.
         for (name, before) in applied {
             guard let field = BatchTaskField(rawValue: name), field.isCompared, !ignored.contains(field) else { continue }
-            if let wanted = task.recordedValue(field), Fingerprint.same(wanted, before) { continue }
+            if task.records(field, as: before, secrets) { continue }
             changes.append(FieldChange(field: field, before: Drift.displayed(before), after: task.displayedValue(field)))
         }
         // Fields that are new.

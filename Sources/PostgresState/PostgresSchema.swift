@@ -89,6 +89,15 @@ enum PostgresSchema {
                     PRIMARY KEY (workspace, address))
                 """,
             ],
+            [
+                // The key each workspace's secrets are hashed with, apart from the entries that hold the hashes.
+                """
+                CREATE TABLE \(s).secret_keys (
+                    workspace text PRIMARY KEY,
+                    key text NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now())
+                """,
+            ],
         ]
     }
 

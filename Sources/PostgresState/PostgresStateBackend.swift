@@ -438,6 +438,57 @@ public final class PostgresStateBackend: StateBackend {
         }
     }
 
+    // MARK: - The key of the secret hashes
+
+    public func secretKey(create: Bool) async throws(StateError) -> [UInt8]? {
+        let workspace = self.workspace
+        let schema = location.schema
+        let made = create ? SecretKey.text(SecretKey.random()) : nil
+        let text: String? = try await transaction("read the key of the secret hashes") { connection in
+            if let made {
+                // The first run to ask makes the key; the others read it.
+                try await connection.run("""
+                    INSERT INTO \(unescaped: schema).secret_keys (workspace, key) VALUES (\(workspace), \(made))
+                    ON CONFLICT (workspace) DO NOTHING
+                    """)
+            }
+            var found: String?
+            for try await key in try await connection.run(
+                "SELECT key FROM \(unescaped: schema).secret_keys WHERE workspace = \(workspace)"
+            ).decode(String.self) {
+                found = key
+            }
+            return found
+        }
+        guard let text else { return nil }
+        guard let key = SecretKey.parse(text) else {
+            throw StateError(.corrupt, "\(description): the key of the secret hashes is not 64 hex digits; it was not changed")
+        }
+        return key
+    }
+
+    public func copyInSecretKey(_ key: [UInt8]) async throws(StateError) {
+        let workspace = self.workspace
+        let schema = location.schema
+        let text = SecretKey.text(key)
+        let stored: String? = try await transaction("store the key of the secret hashes") { connection in
+            try await connection.run("""
+                INSERT INTO \(unescaped: schema).secret_keys (workspace, key) VALUES (\(workspace), \(text))
+                ON CONFLICT (workspace) DO NOTHING
+                """)
+            var found: String?
+            for try await key in try await connection.run(
+                "SELECT key FROM \(unescaped: schema).secret_keys WHERE workspace = \(workspace)"
+            ).decode(String.self) {
+                found = key
+            }
+            return found
+        }
+        guard stored == text else {
+            throw StateError(.conflict, "\(description) already holds another key of the secret hashes; nothing was changed")
+        }
+    }
+
     // MARK: - Journal
 
     public func openJournal(for lock: any StateLock) async throws(StateError) -> any StateJournal {

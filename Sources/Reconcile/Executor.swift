@@ -334,7 +334,7 @@ public struct Executor: Sendable {
     /// makes the task a new run after `current`, which joins the history.
     private func create(_ task: DesiredTask, as kind: JournalAction = .create, after current: Int32? = nil,
                         slot: String? = nil) async throws -> (Int32, String?) {
-        let record = task.record
+        let record = task.record(recorder.secrets)
         let fingerprint = record.fingerprint
         func made(_ sequence: Int, _ id: Int32) async throws {
             let entry = task.stateEntry(id: id, record: record, slot: slot)
@@ -371,7 +371,7 @@ public struct Executor: Sendable {
     }
 
     private func update(_ task: DesiredTask, id: Int32) async throws {
-        let record = task.record
+        let record = task.record(recorder.secrets)
         let fingerprint = record.fingerprint
         let sequence = try await recorder.intent(.update, address: task.address, id: id, fingerprint: fingerprint)
         do {

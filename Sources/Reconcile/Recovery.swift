@@ -56,12 +56,12 @@ public enum Recovery {
                     continue
                 }
                 if await recorder.entry(intent.address) != nil { continue }
-                let unchanged = intent.fingerprint == nil || intent.fingerprint == Fingerprint.of(task: task.info)
+                let unchanged = intent.fingerprint == nil || intent.fingerprint == task.record(recorder.secrets).fingerprint
                 let since = Timestamp.date(intent.at)
                 let owned = await recorder.ownedIds()
                 if let id = try await findCreated(task, since: since, owned: owned, client: client, sameNameSuffices: !unchanged) {
                     let sequence = try await recorder.intent(.create, address: intent.address, id: id, fingerprint: intent.fingerprint)
-                    try await recorder.outcome(sequence, address: intent.address, .created(task.stateEntry(id: id)))
+                    try await recorder.outcome(sequence, address: intent.address, .created(task.stateEntry(id: id, secrets: recorder.secrets)))
                     notes.append(SessionNotice(.note, .requestResolved,
                         "recovered \(intent.address): the interrupted create had made task \(id); it is in the state now"))
                 }
@@ -73,12 +73,12 @@ public enum Recovery {
                 }
                 // The run's outcome was recorded when the state's current run is no longer the one it followed.
                 guard await recorder.entry(intent.address)?.id == intent.id else { continue }
-                let unchanged = intent.fingerprint == nil || intent.fingerprint == Fingerprint.of(task: task.info)
+                let unchanged = intent.fingerprint == nil || intent.fingerprint == task.record(recorder.secrets).fingerprint
                 let owned = await recorder.ownedIds()
                 if let id = try await findCreated(task, since: Timestamp.date(intent.at), owned: owned, client: client,
                                                   sameNameSuffices: !unchanged) {
                     let sequence = try await recorder.intent(.run, address: intent.address, id: intent.id, fingerprint: intent.fingerprint)
-                    try await recorder.ran(sequence, address: intent.address, task.stateEntry(id: id))
+                    try await recorder.ran(sequence, address: intent.address, task.stateEntry(id: id, secrets: recorder.secrets))
                     notes.append(SessionNotice(.note, .requestResolved,
                         "recovered \(intent.address): the interrupted run had started task \(id); it is the current run now"))
                 }

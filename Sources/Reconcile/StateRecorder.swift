@@ -18,9 +18,13 @@ public actor StateRecorder {
     private let lock: any StateLock
     /// How often a long run rewrites the state file.
     public nonisolated let checkpointInterval: Duration
+    /// How the entries it records hash secrets.
+    public nonisolated let secrets: SecretHasher
 
-    public init(state: State, backend: any StateBackend, journal: any StateJournal, lock: any StateLock, checkpointInterval: Duration = .seconds(10)) {
+    public init(state: State, backend: any StateBackend, journal: any StateJournal, lock: any StateLock, secrets: SecretHasher,
+                checkpointInterval: Duration = .seconds(10)) {
         self.state = state
+        self.secrets = secrets
         self.backend = backend
         self.journal = journal
         self.lock = lock
@@ -135,9 +139,9 @@ public actor StateRecorder {
 }
 
 extension DesiredTask {
-    /// The state entry for this task once the server holds it as `id`.
-    public func stateEntry(id: Int32) -> StateEntry {
-        stateEntry(id: id, record: record)
+    /// The state entry for this task once the server holds it as `id`, secrets hashed by `secrets`.
+    public func stateEntry(id: Int32, secrets: SecretHasher) -> StateEntry {
+        stateEntry(id: id, record: record(secrets))
     }
 
     /// With the task's `record`, made once for all the attempts of an action.

@@ -25,6 +25,8 @@ public struct SessionNotice: Sendable, Hashable {
         case requestResolved
         /// An unanswered request could not be checked.
         case requestUnchecked
+        /// Secret hashes from before keyed hashes were rewritten keyed.
+        case secretsRehashed
     }
 
     public var severity: Severity
@@ -87,6 +89,8 @@ public struct StateSession: Sendable {
     public private(set) var existed: Bool
     private let lock: (any StateLock)?
     private let observer: (any SessionObserver)?
+    /// How this state hashes secrets: with its key, once one was made (`SecretHasher`).
+    public let secrets: SecretHasher
 
     /// The state as a plan records it: nil before the first apply, so a saved plan can tell.
     public var planningState: State? { existed || !state.tasks.isEmpty ? state : nil }
@@ -108,10 +112,13 @@ public struct StateSession: Sendable {
                 observer?.notice(SessionNotice(.warning, .journalReplayed,
                     "an interrupted run left \(backend.description).journal; it is replayed here\(check)"))
             }
-            return StateSession(backend: backend, endpoint: endpoint, state: state, existed: existed, lock: nil, observer: observer)
+            let secrets = try await hasher(backend: backend, state: state, create: false)
+            return StateSession(backend: backend, endpoint: endpoint, state: state, existed: existed, lock: nil, observer: observer,
+                                secrets: secrets)
         case .inspect:
             let (state, existed) = try await load(backend: backend, endpoint: nil, create: false)
-            return StateSession(backend: backend, endpoint: state.endpoint, state: state, existed: existed, lock: nil, observer: observer)
+            return StateSession(backend: backend, endpoint: state.endpoint, state: state, existed: existed, lock: nil, observer: observer,
+                                secrets: .unkeyed)
         case .edit(let operation, let lockTimeout):
             let lock = try await takeLock(backend: backend, sets: nil, operation: operation, timeout: lockTimeout, observer: observer)
             do {
@@ -119,7 +126,9 @@ public struct StateSession: Sendable {
                     throw SessionError("an interrupted run left \(backend.description).journal; run `batchctl apply` (or plan) to recover it first")
                 }
                 let (state, existed) = try await load(backend: backend, endpoint: nil, create: false)
-                return StateSession(backend: backend, endpoint: state.endpoint, state: state, existed: existed, lock: lock, observer: observer)
+                let secrets = try await hasher(backend: backend, state: state, create: false)
+                return StateSession(backend: backend, endpoint: state.endpoint, state: state, existed: existed, lock: lock, observer: observer,
+                                    secrets: secrets)
             } catch {
                 await lock.release()
                 throw error
@@ -140,11 +149,14 @@ public struct StateSession: Sendable {
         let lock = try await takeLock(backend: backend, sets: sets, operation: operation, timeout: lockTimeout, observer: observer)
         do {
             var (state, existed) = try await load(backend: backend, endpoint: endpoint, create: true)
+            // The key is made the first time a run records a secret.
+            let secrets = try await hasher(backend: backend, state: state, create: desired.values.contains { !$0.redactions.isEmpty })
             let records = try await backend.readJournal(for: lock)
             if !records.isEmpty {
                 existed = true
                 let unresolved = JournalReplay.apply(records, to: &state)
-                let recorder = StateRecorder(state: state, backend: backend, journal: try await backend.openJournal(for: lock), lock: lock)
+                let recorder = StateRecorder(state: state, backend: backend, journal: try await backend.openJournal(for: lock), lock: lock,
+                                             secrets: secrets)
                 if !unresolved.isEmpty {
                     let notes = try await Recovery.resolve(unresolved, desired: desired, recorder: recorder, client: client)
                     for note in notes { observer?.notice(note) }
@@ -153,11 +165,55 @@ public struct StateSession: Sendable {
                 observer?.notice(SessionNotice(.note, .journalRecovered,
                     "recovered the interrupted run's journal (\(records.count) records) into \(backend.description)"))
             }
-            return StateSession(backend: backend, endpoint: endpoint, state: state, existed: existed, lock: lock, observer: observer)
+            var session = StateSession(backend: backend, endpoint: endpoint, state: state, existed: existed, lock: lock,
+                                       observer: observer, secrets: secrets)
+            try await session.rehashSecrets(desired: desired)
+            return session
         } catch {
             await lock.release()
             throw error
         }
+    }
+
+    /// The hasher of `state`'s secrets, with the backend's key (made now with `create`). A state that holds keyed
+    /// hashes without its key is refused: every secret would read as changed, and a replace would follow.
+    private static func hasher(backend: any StateBackend, state: State, create: Bool) async throws -> SecretHasher {
+        if let key = try await backend.secretKey(create: false) { return SecretHasher(key: key) }
+        if let address = state.tasks.first(where: { $0.value.appliedMentions(Self.keyedMarker) })?.key {
+            throw SessionError(
+                "\(backend.description) holds secrets hashed with its key (\(address) among them), and the key is missing",
+                hint: "restore the key from where the state came from (a state file keeps it beside itself, as <state>.key; `batchctl state migrate` carries it); without it every secret would read as changed")
+        }
+        return SecretHasher(key: create ? try await backend.secretKey(create: true) : nil)
+    }
+
+    private static let keyedMarker = Array(SecretHasher.keyedPrefix.utf8)
+
+    /// Rewrites, keyed, the secret hashes a state from before keys recorded, wherever the manifests' value still
+    /// matches; the state alone changes (the API is not asked), and is saved at once.
+    private mutating func rehashSecrets(desired: [String: DesiredTask]) async throws {
+        guard secrets.isKeyed else { return }
+        var rewritten = 0
+        var state = self.state
+        for (address, task) in desired where !task.redactions.isEmpty {
+            guard var entry = state.tasks[address], case .object(var applied) = entry.applied else { continue }
+            var changed = false
+            for field in task.redactions.keys {
+                guard let recorded = applied[field.rawValue], SecretHasher.isUnkeyed(recorded), let value = task.info[field],
+                      secrets.matches(value, recorded) else { continue }
+                applied[field.rawValue] = secrets.marker(for: value)
+                changed = true
+            }
+            guard changed else { continue }
+            entry.applied = .object(applied)
+            entry.fingerprint = Fingerprint.of(.object(applied))
+            state.tasks[address] = entry
+            rewritten += 1
+        }
+        guard rewritten > 0 else { return }
+        self.state = try await backend.save(state)
+        observer?.notice(SessionNotice(.note, .secretsRehashed,
+            "rewrote the secret hashes of \(rewritten) task\(rewritten == 1 ? "" : "s") keyed, with the key of \(backend.description)"))
     }
 
     private static func takeLock(backend: any StateBackend, sets: [String]?, operation: String, timeout: Duration,
@@ -213,8 +269,10 @@ public struct StateSession: Sendable {
 
     /// Plans the manifests' tasks against this state and, when refreshed, the live tasks.
     public func plan(_ expansion: ExpansionResult, live: [Int32: BatchTaskInfo]?, options: PlanOptions) throws(PlanningError) -> Plan {
-        try Planner.plan(desired: expansion.tasks, moves: expansion.moves, sets: expansion.sets, state: planningState,
-                         live: live, options: options)
+        var options = options
+        options.secrets = secrets
+        return try Planner.plan(desired: expansion.tasks, moves: expansion.moves, sets: expansion.sets, state: planningState,
+                                live: live, options: options)
     }
 
     /// The plan saved at `path`, refused when the endpoint, the state or the manifests moved on since it was made.
@@ -229,7 +287,7 @@ public struct StateSession: Sendable {
 
     /// What the server holds that differs from what was applied, and what is missing.
     public func drift(live: [Int32: BatchTaskInfo], desired: [DesiredTask], selection: TaskSelection = .everything) -> DriftReport {
-        Drift.report(entries: state.tasks, live: live, desired: desired, selection: selection)
+        Drift.report(entries: state.tasks, live: live, desired: desired, selection: selection, secrets: secrets)
     }
 
     /// The plan that stops and deletes the managed tasks `targets` selects (and, when `sets` is given, only those of
@@ -255,7 +313,8 @@ public struct StateSession: Sendable {
     public mutating func apply(_ plan: Plan, desired: [String: DesiredTask], client: BatchTaskClient, options: ApplyOptions,
                                observer: (any ApplyObserver)?, cancellation: CancellationFlag) async throws -> ApplyReport {
         let lock = try requireLock("apply a plan")
-        let recorder = StateRecorder(state: state, backend: backend, journal: try await backend.openJournal(for: lock), lock: lock)
+        let recorder = StateRecorder(state: state, backend: backend, journal: try await backend.openJournal(for: lock), lock: lock,
+                                     secrets: secrets)
         let executor = Executor(client: client, recorder: recorder, desired: desired, options: options,
                                 observer: observer, cancellation: cancellation)
         let report = await executor.run(plan)
@@ -270,12 +329,13 @@ public struct StateSession: Sendable {
         if let existing = state.tasks[task.address] {
             throw SessionError("\(task.address) is already in the state as task \(existing.id); `batchctl state rm \(task.address)` first to import another")
         }
-        if let owner = state.tasks.first(where: { $0.value.id == id }) {
+        if let owner = state.tasks.first(where: { $0.value.ownedIds.contains(id) }) {
             throw SessionError("task \(id) is already managed as \(owner.key)")
         }
         guard let live = try await client.get(id) else { throw SessionError("the API has no task \(id)") }
-        let entry = Import.entry(for: task, id: id, live: live, at: Timestamp.now())
-        let recorder = StateRecorder(state: state, backend: backend, journal: try await backend.openJournal(for: lock), lock: lock)
+        let entry = Import.entry(for: task, id: id, live: live, at: Timestamp.now(), secrets: secrets)
+        let recorder = StateRecorder(state: state, backend: backend, journal: try await backend.openJournal(for: lock), lock: lock,
+                                     secrets: secrets)
         let sequence = try await recorder.intent(.import, address: task.address, id: id, fingerprint: nil)
         try await recorder.outcome(sequence, address: task.address, .created(entry))
         state = try await recorder.finish()

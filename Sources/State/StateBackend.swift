@@ -28,6 +28,11 @@ public protocol StateBackend: Sendable {
     /// Writes `state` as it is (lineage, serial, entries) where there is no state yet: `batchctl state migrate`.
     /// A location that holds a state is refused and left as it is.
     func copyIn(_ state: State) async throws(StateError)
+    /// The key the state's secrets are hashed with (`SecretKey`), nil when none was made yet; with `create`, made
+    /// now when missing. Kept apart from the state: a 0600 file beside it, or a row of the database.
+    func secretKey(create: Bool) async throws(StateError) -> [UInt8]?
+    /// `batchctl state migrate`: stores the key where there is none; the same key is no change, another is refused.
+    func copyInSecretKey(_ key: [UInt8]) async throws(StateError)
     /// Lets go of connections and locks; the backend is not used afterwards.
     func close() async
 }

@@ -63,6 +63,24 @@ public struct StateEntry: Hashable, Sendable {
         return false
     }
 
+    /// Whether the applied fields' JSON text holds `needle` somewhere (a marker's prefix, say): a byte search of the
+    /// text an entry read from a file keeps, without parsing it.
+    public func appliedMentions(_ needle: [UInt8]) -> Bool {
+        let text: [UInt8]
+        switch fields {
+        case .text(let own): text = own
+        case .value(let value): text = value.serializedBytes()
+        }
+        guard let first = needle.first, text.count >= needle.count else { return false }
+        var start = text.startIndex
+        let last = text.count - needle.count
+        while start <= last, let found = text[start...last].firstIndex(of: first) {
+            if text[found..<(found + needle.count)].elementsEqual(needle) { return true }
+            start = found + 1
+        }
+        return false
+    }
+
     public func appliedText(is text: [UInt8]) -> Bool {
         guard case .text(let own) = fields, own.count == text.count else { return false }
         return own.withUnsafeBytes { a in

@@ -24,6 +24,7 @@ import Testing
                 Description: Number ${n}
                 DatabaseSerialNumber: "1"
                 ParameterObject: {n: "${n}"}
+                Request: ${sensitive("shared-secret")}
             """
         }
         return try TemporaryDirectory(files: [
@@ -181,6 +182,10 @@ import Testing
         #expect(original == copy, "the round trip keeps lineage, serial and every entry")
         let plan = try BinaryRunner.run(["plan", "--endpoint", "embedded", "--state", shared.url, "--detailed-exitcode"], in: directory.path)
         #expect(plan.status == 0, "\(plan.stdout.suffix(500))\(plan.stderr.suffix(500))")
+        // The key of the secret hashes went with the state, both ways.
+        let key = try String(contentsOfFile: directory.path + "/batchctl.state.json.key", encoding: .utf8)
+        #expect(try String(contentsOfFile: directory.path + "/back.json.key", encoding: .utf8) == key)
+        #expect(try shared.server.psql("SELECT key FROM \(shared.schema).secret_keys") == key)
         // The password of a URL is never shown.
         let withPassword = shared.url.replacingOccurrences(of: "batchctl@", with: "batchctl:hunter2-secret@")
         let list = try BinaryRunner.run(["state", "list", "--state", withPassword], in: directory.path)

@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func reportsModifiedAndMissingTasksByAddress() {
-        let report = Drift.report(entries: managed.tasks, live: server, desired: tasks)
+        let report = Drift.report(entries: managed.tasks, live: server, desired: tasks, secrets: .unkeyed)
         #expect(report.items == [
             DriftItem(address: "s/a", id: 100, kind: .modified,
                       changes: [FieldChange(field: .description, before: "d", after: "changed by hand")]),
@@ -31,7 +31,7 @@ import Testing
 
     @Test func itemsAreSortedByAddress() {
         let many = (0..<40).map { task("t\($0)") }
-        let report = Drift.report(entries: state(many).tasks, live: [:], desired: many)
+        let report = Drift.report(entries: state(many).tasks, live: [:], desired: many, secrets: .unkeyed)
         #expect(report.items.count == 40)
         #expect(report.items.map(\.address) == many.map(\.address).sorted())
     }
@@ -39,15 +39,15 @@ import Testing
     @Test func ignoreChangesOfTheDesiredTaskIsHonoured() {
         var desired = tasks
         desired[0].lifecycle.ignoreChanges = [.description]
-        let report = Drift.report(entries: managed.tasks, live: server, desired: desired)
+        let report = Drift.report(entries: managed.tasks, live: server, desired: desired, secrets: .unkeyed)
         #expect(report.items.map(\.address) == ["s/b"])
         // Without the manifests nothing is ignored.
-        #expect(Drift.report(entries: managed.tasks, live: server, desired: []).items.map(\.address) == ["s/a", "s/b"])
+        #expect(Drift.report(entries: managed.tasks, live: server, desired: [], secrets: .unkeyed).items.map(\.address) == ["s/a", "s/b"])
     }
 
     @Test func selectionLimitsTheItemsNotTheManagedCount() throws {
         let report = Drift.report(entries: managed.tasks, live: server, desired: tasks,
-                                  selection: try TaskSelection(excludes: ["s/a"]))
+                                  selection: try TaskSelection(excludes: ["s/a"]), secrets: .unkeyed)
         #expect(report.items.map(\.address) == ["s/b"])
         #expect(report.managed == 3)
     }
@@ -57,18 +57,18 @@ import Testing
         let managed = state(secret)
         var server = live(secret, in: managed)
         server[100]?.request = "two"
-        let report = Drift.report(entries: managed.tasks, live: server, desired: secret)
+        let report = Drift.report(entries: managed.tasks, live: server, desired: secret, secrets: .unkeyed)
         #expect(report.items.first?.changes == [FieldChange(field: .request, before: "(sensitive)", after: "(sensitive, changed)")])
-        #expect(Drift.report(entries: managed.tasks, live: live(secret, in: managed), desired: secret).items.isEmpty)
+        #expect(Drift.report(entries: managed.tasks, live: live(secret, in: managed), desired: secret, secrets: .unkeyed).items.isEmpty)
     }
 
     @Test func theJSONFormIsTheDriftCommandsDocument() {
-        let report = Drift.report(entries: managed.tasks, live: server, desired: tasks)
+        let report = Drift.report(entries: managed.tasks, live: server, desired: tasks, secrets: .unkeyed)
         #expect(DriftDocument.json(report).serialized() == #"{"formatVersion":1,"managed":3,"drift":[{"address":"s/a","id":100,"kind":"modified","changes":[{"field":"Description","before":"d","after":"changed by hand"}]},{"address":"s/b","id":101,"kind":"missing","changes":[]}]}"#)
     }
 
     @Test func aRefreshedPlanCarriesTheSameReport() throws {
-        let report = Drift.report(entries: managed.tasks, live: server, desired: tasks)
+        let report = Drift.report(entries: managed.tasks, live: server, desired: tasks, secrets: .unkeyed)
         let result = try plan(tasks, state: managed, live: server)
         #expect(result.drift == report.items)
         #expect(PlanDocument.json(result)["drift"] == DriftDocument.json(report)["drift"])

@@ -14,7 +14,7 @@ import Testing
         server.name = "As found"
         server.request = "live secret"
         server.description = "not in the manifest"
-        let entry = Import.entry(for: desired, id: 42, live: server, at: "2026-11-30T08:00:00Z")
+        let entry = Import.entry(for: desired, id: 42, live: server, at: "2026-11-30T08:00:00Z", secrets: .unkeyed)
         let applied: JSONValue = .object(["Name": "As found", "Request": Fingerprint.sensitiveMarker(for: "live secret")])
         #expect(entry.applied == applied)
         #expect(!entry.applied.serialized().contains("live secret"))
@@ -27,7 +27,7 @@ import Testing
         let differs = try plan([desired], state: managed)
         #expect(differs.actions.map(\.kind) == [.replace])
         #expect(differs.actions.first?.changes.map(\.field) == [.name, .request])
-        let same = Import.entry(for: desired, id: 42, live: desired.info, at: "2026-11-30T08:00:00Z")
+        let same = Import.entry(for: desired, id: 42, live: desired.info, at: "2026-11-30T08:00:00Z", secrets: .unkeyed)
         managed.tasks["s/a"] = same
         #expect(try !plan([desired], state: managed).hasChanges)
     }

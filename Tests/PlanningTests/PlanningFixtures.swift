@@ -29,7 +29,7 @@ extension PlanningFixtures {
         var state = State(lineage: "6f1c0d52-lineage", serial: 0, endpoint: "http://x")
         for (i, task) in tasks.enumerated() {
             state.tasks[task.address] = StateEntry(id: firstID + Int32(i), fingerprint: Fingerprint.of(task: task.info),
-                                                   applied: task.appliedRecord, appliedAt: "2026-11-29T07:00:00Z", source: "s.yaml:1:1")
+                                                   applied: task.appliedRecord(.unkeyed), appliedAt: "2026-11-29T07:00:00Z", source: "s.yaml:1:1")
         }
         return state
     }
@@ -61,7 +61,7 @@ extension PlanningFixtures {
     }
 
     func entry(id: Int32, _ task: DesiredTask) -> StateEntry {
-        StateEntry(id: id, fingerprint: Fingerprint.of(task: task.info), applied: task.appliedRecord,
+        StateEntry(id: id, fingerprint: Fingerprint.of(task: task.info), applied: task.appliedRecord(.unkeyed),
                    appliedAt: "2026-11-29T07:00:00Z", source: "s.yaml:1:1")
     }
 }

@@ -159,8 +159,9 @@ import Testing
             // The state after a run: the new run current, the old one in the history.
             var session = try await StateSession.open(world.write, backend: world.backend, endpoint: world.endpoint,
                                                       client: world.client, desired: [task.address: task], observer: nil)
+            let secrets = session.secrets
             _ = try await session.edit { state in
-                state.tasks[task.address] = state.tasks[task.address]?.startingRun(task.stateEntry(id: current))
+                state.tasks[task.address] = state.tasks[task.address]?.startingRun(task.stateEntry(id: current, secrets: secrets))
             }
             await session.release()
             // A clean-up that wrote its intent, deleted the old run, and died before the answer was journaled.
@@ -184,7 +185,7 @@ import Testing
             let task = world.task("job")
             let journal = try world.backend.openJournal()
             try journal.append(.intent(sequence: 1, action: .create, address: task.address, id: nil, fingerprint: nil, at: Timestamp.now()))
-            try journal.append(.outcome(sequence: 1, address: task.address, result: .created(task.stateEntry(id: 41))))
+            try journal.append(.outcome(sequence: 1, address: task.address, result: .created(task.stateEntry(id: 41, secrets: .unkeyed))))
             try journal.append(.intent(sequence: 2, action: .create, address: "set/other", id: nil, fingerprint: nil, at: Timestamp.now()))
             try journal.close()
 

@@ -200,6 +200,8 @@ struct StateCommand: AsyncParsableCommand {
             return try await session.whileOpen { session in
                 guard session.existed else { return nil }
                 let state = session.state
+                // The key of the secret hashes goes first: a state without its key is refused where it is read.
+                if let key = try await source.secretKey(create: false) { try await target.copyInSecretKey(key) }
                 try await target.copyIn(state)
                 guard let copy = try await target.load(), copy.lineage == state.lineage, copy.serial == state.serial,
                       copy.endpoint == state.endpoint, copy.tasks == state.tasks

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs the real `batchctl` executable, as a user would.
 struct BinaryRunner {
@@ -19,11 +22,18 @@ struct BinaryRunner {
         return here.appendingPathComponent("batchctl").path
     }
 
+    /// A test runner started in the background by a shell ignores SIGINT, and so would every batchctl it starts
+    /// (an ignored signal stays ignored across exec): the tests that interrupt a run need it delivered.
+    static let signalsRestored: Void = {
+        signal(SIGINT, SIG_DFL)
+    }()
+
     /// The repository root, for the examples.
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
     static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> Outcome {
+        _ = signalsRestored
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
@@ -87,6 +97,7 @@ extension BinaryRunner {
     /// Starts `batchctl` without waiting for it, for tests that interrupt or kill it mid-run. Output is discarded
     /// unless a pipe is given.
     static func start(_ arguments: [String], in directory: String, environment: [String: String], output: Pipe? = nil) throws -> Process {
+        _ = signalsRestored
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments

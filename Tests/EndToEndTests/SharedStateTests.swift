@@ -49,6 +49,14 @@ import Testing
             return Int(((try? server.psql(sql)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         }
 
+        /// Waits until a run holds the lock of `set`.
+        func waitForLock(of set: String) async throws {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while count("locks", where: "task_set = '\(set)'") == 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+
         /// Waits until the running applies have journaled more than `rows` records (of `set`, when given).
         func waitForJournal(_ rows: Int, of set: String? = nil) async throws {
             let condition = set.map { "task_set = '\($0)'" } ?? "true"
@@ -83,10 +91,12 @@ import Testing
                                            in: directory.path, environment: environment, output: alphaOutput)
         let beta = try BinaryRunner.start(["apply", "--auto-approve", "-f", "sets/beta.yaml", "--parallelism", "2"],
                                           in: directory.path, environment: environment, output: betaOutput)
-        // Alpha is paused mid-run while the third run asks for its set, so however slow the machine, the third
-        // run meets alpha's lock (held on a lease far longer than the pause); then alpha goes on.
-        try await shared.waitForJournal(20, of: "alpha")
+        // Alpha is paused as soon as it holds its set's lock, while the third run asks for that set: however slow
+        // the machine, the third run meets alpha's lock (held on a lease far longer than the pause); then alpha
+        // goes on.
+        try await shared.waitForLock(of: "alpha")
         kill(alpha.processIdentifier, SIGSTOP)
+        #expect(shared.count("locks", where: "task_set = 'alpha'") == 1, "alpha still holds its lock while paused")
         let third: BinaryRunner.Outcome
         do {
             third = try BinaryRunner.run(["apply", "--auto-approve", "-f", "sets/alpha.yaml"], in: directory.path, environment: environment)

@@ -168,12 +168,13 @@ struct LoginServiceTests {
 
     @Test("a ticket past its lifetime gets 401 and the error body")
     func expiredTicket() async throws {
-        try await withServer(try loginConfiguration(ticketLifetime: 1, ownSigningKey: false)) { client in
+        // Five seconds: a loaded machine may take a second or two between issuing the ticket and the first call.
+        try await withServer(try loginConfiguration(ticketLifetime: 5, ownSigningKey: false)) { client in
             let ticket = try await ticket(client)
             let headers = [("SO-AppToken", clientSecret)]
             let fresh = try await client.send(.GET, "/api/v1/BatchTask/All", authorization: "SOTicket \(ticket)", headers: headers)
             #expect(fresh.status == 200)
-            try await Task.sleep(for: .milliseconds(1300))
+            try await Task.sleep(for: .milliseconds(5300))
             let create = try await client.send(
                 .POST, "/api/v1/BatchTask", body: #"{"Name": "late"}"#, authorization: "SOTicket \(ticket)", headers: headers)
             #expect(create.status == 401)
@@ -186,7 +187,8 @@ struct LoginServiceTests {
 
     @Test("the refresh-token grant gives a Bearer access token that admits calls until it expires")
     func refreshTokenGrant() async throws {
-        try await withServer(try loginConfiguration(accessTokenLifetime: 1, ownSigningKey: false)) { client in
+        // Five seconds, as for tickets: long enough for a loaded machine to use the token before it expires.
+        try await withServer(try loginConfiguration(accessTokenLifetime: 5, ownSigningKey: false)) { client in
             func grant(_ form: String) async throws -> Reply {
                 try await client.send(
                     .POST, "/login/common/oauth/tokens", body: form, contentType: "application/x-www-form-urlencoded", authorization: nil)
@@ -194,7 +196,7 @@ struct LoginServiceTests {
             let reply = try await grant("grant_type=refresh_token&client_id=app&client_secret=\(clientSecret)&refresh_token=\(refreshToken)")
             #expect(reply.status == 200, "\(reply.text)")
             #expect(try reply.json["token_type"]?.stringValue == "Bearer")
-            #expect(try reply.json["expires_in"]?.intValue == 1)
+            #expect(try reply.json["expires_in"]?.intValue == 5)
             let accessToken = try #require(try reply.json["access_token"]?.stringValue)
             #expect(accessToken.hasPrefix("8A:Cust00000."))
 
@@ -210,7 +212,7 @@ struct LoginServiceTests {
             let wrongGrant = try await grant("grant_type=password&client_id=app&client_secret=\(clientSecret)")
             #expect(try wrongGrant.json["error"]?.stringValue == "unsupported_grant_type")
 
-            try await Task.sleep(for: .milliseconds(1300))
+            try await Task.sleep(for: .milliseconds(5300))
             let expired = try await client.send(.GET, "/api/v1/BatchTask/All", authorization: "Bearer \(accessToken)")
             #expect(expired.status == 401)
         }

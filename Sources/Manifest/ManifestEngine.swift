@@ -149,28 +149,95 @@ public enum ManifestEngine {
         }
         for (key, value) in options.environment.sorted(by: { $0.key < $1.key }) where key.hasPrefix("BATCHCTL_VAR_") {
             let name = String(key.dropFirst("BATCHCTL_VAR_".count))
-            if let node = scalarNode(value, displayName: key, loader: loader, diagnostics: diagnostics) {
-                overrides.append(VarOverride(name: name, node: node, source: .environment(key)))
+            do throws(Diagnostic) {
+                overrides.append(VarOverride(name: name, node: try externalValue(value, displayName: key, loader: loader),
+                                             source: .environment(key)))
+            } catch {
+                diagnostics.add(error)
             }
         }
         for (name, value) in options.vars {
-            if let node = scalarNode(value, displayName: "--var \(name)", loader: loader, diagnostics: diagnostics) {
-                overrides.append(VarOverride(name: name, node: node, source: .flag(name)))
+            do throws(Diagnostic) {
+                overrides.append(VarOverride(name: name, node: try externalValue(value, displayName: "--var \(name)", loader: loader),
+                                             source: .flag(name)))
+            } catch {
+                diagnostics.add(error)
             }
         }
         return overrides
     }
 
-    /// A value from the command line or environment, read as YAML (so `8` is an integer and `[a, b]` a list).
-    private static func scalarNode(_ text: String, displayName: String, loader: Loader, diagnostics: DiagnosticCollector) -> Node? {
+    /// A value from the command line or the environment (`--var`, `BATCHCTL_VAR_*`), by one rule:
+    /// - text that starts with `[` or `{` is a YAML flow sequence or mapping (`[eu, us]`, `{"k":1}`), read whole;
+    /// - text that starts with `"` or `'` is a quoted YAML scalar (`"007"` is the text 007);
+    /// - empty text is null;
+    /// - anything else is one plain scalar, resolved by the core schema over the whole text: `8` is an integer,
+    ///   `true` a boolean, `a: b` and `x # y` are text, as written.
+    /// Tags, anchors and aliases are not read (a value starting with `!`, `&` or `*` is an error: quote it to mean
+    /// the text), so `!include` never reads a file from a flag; YAML that does not parse is an error, never text.
+    static func externalValue(_ text: String, displayName: String, loader: Loader) throws(Diagnostic) -> Node {
         let location = SourceLocation(file: displayName, line: 1, column: 1)
-        guard !text.isEmpty else {
+        guard let first = text.unicodeScalars.first else {
             return Node(content: .scalar(Scalar(text: "", style: .plain, value: .null)), location: location, tag: nil)
         }
-        if let file = try? loader.load(text: text, file: displayName), file.documents.count == 1, let node = file.documents.first {
+        switch first {
+        case "!", "&", "*":
+            throw Diagnostic.error(location, "\(displayName): a value starting with '\(first)' would be a YAML tag, anchor or alias, which are not read here; quote it (\\\"\(text.prefix(20))\\\") to mean the text")
+        case "[", "{", "\"", "'":
+            // Checked before parsing: the loader would follow an `!include` as it reads.
+            if let marker = Self.nodeProperty(in: text) {
+                throw Diagnostic.error(location, "\(displayName): '\(marker)' starts a YAML tag, anchor or alias, which are not read in a value given from outside the manifests; quote that item to mean the text")
+            }
+            let file: YAMLFile
+            do {
+                file = try loader.load(text: text, file: displayName)
+            } catch {
+                throw Diagnostic.error(location, "\(displayName): '\(text.prefix(40))' is not a YAML \(first == "[" || first == "{" ? "flow sequence or mapping" : "quoted scalar") (\(error.message)); quote the whole value to pass it as text")
+            }
+            guard file.documents.count == 1, let node = file.documents.first else {
+                throw Diagnostic.error(location, "\(displayName): '\(text.prefix(40))' is more than one YAML value; quote it to pass it as text")
+            }
+            if let problem = Self.tagOrAnchor(in: node) {
+                throw Diagnostic.error(location, "\(displayName): \(problem) is not read in a value given from outside the manifests")
+            }
             return node
+        default:
+            return Node(content: .scalar(Scalar.plain(text)), location: location, tag: nil)
         }
-        return Node(content: .scalar(Scalar(text: text, style: .plain, value: .string(text))), location: location, tag: nil)
+    }
+
+    /// The first `!`, `&` or `*` outside quotes where YAML reads a node property (at the start of a node: after
+    /// the start, a space, `[`, `{`, `,` or `:`), or nil.
+    static func nodeProperty(in text: String) -> Character? {
+        var quote: Character?
+        var previous: Character = " "
+        var escaped = false
+        for character in text {
+            if let open = quote {
+                if open == "\"" && character == "\\" && !escaped {
+                    escaped = true
+                    continue
+                }
+                if character == open && !escaped { quote = nil }
+                escaped = false
+            } else if character == "\"" || character == "'" {
+                quote = character
+            } else if "!&*".contains(character) && " \t[{,:".contains(previous) {
+                return character
+            }
+            previous = character
+        }
+        return nil
+    }
+
+    /// A tag anywhere in the node, as text for the message; nil when there is none.
+    private static func tagOrAnchor(in node: Node) -> String? {
+        if let tag = node.tag { return "the tag \(tag)" }
+        switch node.content {
+        case .scalar: return nil
+        case .sequence(let items): return items.lazy.compactMap(tagOrAnchor).first
+        case .mapping(let pairs): return pairs.lazy.compactMap { tagOrAnchor(in: $0.key) ?? tagOrAnchor(in: $0.value) }.first
+        }
     }
 
     private static func resolveMoves(_ nodes: [(set: String, node: Node)], tasks: [DesiredTask], diagnostics: DiagnosticCollector) -> [Move] {

@@ -64,6 +64,39 @@ import Testing
         #expect(missing.stderr.contains("warning: --target nightly/nope matches no task"))
     }
 
+    /// One escaping rule for every terminal output: control characters from a manifest never reach the terminal raw.
+    @Test func controlCharactersFromAManifestAreEscapedInTablesAndErrors() throws {
+        let directory = try TemporaryDirectory(files: [
+            "sets/a.yaml": """
+                apiVersion: batchctl/v1
+                kind: TaskSet
+                metadata: {name: a}
+                tasks:
+                  - key: t
+                    Name: "\\e[2J\\e]0;owned\\x07 cleared \\u202Eevil"
+
+                """,
+            "broken/b.yaml": """
+                apiVersion: batchctl/v1
+                kind: TaskSet
+                metadata: {name: b}
+                tasks:
+                  - key: t
+                    "Na\\e[31mme": x
+
+                """,
+        ])
+        let render = try BinaryRunner.run(["render", "-f", "sets", "-o", "table"], in: directory.path)
+        #expect(render.status == 0, "\(render.stderr)")
+        #expect(!render.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E }, "\(render.stdout)")
+        #expect(render.stdout.contains("\\u{1B}[2J"), "\(render.stdout)")
+        #expect(render.stdout.contains("\\u{202E}evil"), "\(render.stdout)")
+        let validate = try BinaryRunner.run(["validate", "-f", "broken"], in: directory.path)
+        #expect(validate.status == 1)
+        #expect(!validate.stderr.unicodeScalars.contains { $0.value == 0x1B }, "\(validate.stderr)")
+        #expect(validate.stderr.contains("Na\\u{1B}[31mme"), "\(validate.stderr)")
+    }
+
     @Test func explainsWhereFieldsCameFrom() throws {
         let outcome = try BinaryRunner.run(["-C", examples, "explain", "nightly/import-us-03", "--env", "prod"])
         #expect(outcome.status == 0, "\(outcome.stderr)")

@@ -45,16 +45,18 @@ struct StatusCommand: ReportingCommand {
                 for (address, entry) in entries {
                     let runs = showsRuns ? [Self.earlier(entry.history, live: earlierLive, style: style)] : []
                     guard let task = live[entry.id] else {
-                        rows.append([address, String(entry.id), "missing", "", ""] + runs)
+                        rows.append([address, String(entry.id), "missing", "", ""] + runs.map(TerminalText.escape))
                         continue
                     }
                     if !(task.state?.isFinished ?? true) { running += 1 }
                     let percent = Int(task.progressPercent ?? 0)
                     let progress = interactive ? bar(percent) + " \(percent)%" : "\(percent)%"
-                    rows.append([address, String(entry.id), colored(task.state, style), progress, task.progressDescription ?? ""] + runs)
+                    rows.append([address, String(entry.id), colored(task.state, style), progress,
+                                 TerminalText.escape(task.progressDescription ?? "")] + runs.map(TerminalText.escape))
                 }
                 let header = ["ADDRESS", "ID", "STATE", "PROGRESS", "DESCRIPTION"] + (showsRuns ? ["EARLIER RUNS"] : [])
-                var text = TableRendering.render(header: header, rows: rows)
+                // Cells are escaped above, the server's words in them, before the state is coloured.
+                var text = TableRendering.render(header: header, rows: rows, escaping: false)
                 text += "\(entries.count) managed, \(running) running\n"
                 if watch && interactive && previousLines > 0 { text = "\u{1B}[\(previousLines)A\u{1B}[J" + text }
                 previousLines = text.split(separator: "\n", omittingEmptySubsequences: false).count - 1
@@ -87,7 +89,8 @@ struct StatusCommand: ReportingCommand {
     }
 
     private func colored(_ state: BatchTaskState?, _ style: Style) -> String {
-        guard let state else { return "?" }
+        guard let raw = state else { return "?" }
+        let state = BatchTaskState(rawValue: TerminalText.escape(raw.rawValue))
         switch state {
         case .succeeded, .succeededManualCleanup: return style.green(state.rawValue)
         case .failed: return style.red(state.rawValue)

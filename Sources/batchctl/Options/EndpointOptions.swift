@@ -292,6 +292,6 @@ struct NoteLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        Terminal.err("\(event.level <= .debug ? "debug" : "note"): \(event.message)\n")
+        Terminal.err("\(event.level <= .debug ? "debug" : "note"): \(TerminalText.escapeLines("\(event.message)"))\n")
     }
 }

@@ -64,14 +64,15 @@ final class ApplyProgress: ApplyObserver {
     /// `created nightly/import-eu-01 (id 685)`, `failed nightly/x: 500 ...`.
     static func line(_ outcome: ActionOutcome, style: Style) -> String {
         let id = outcome.id.map { " (id \($0))" } ?? ""
-        let detail = outcome.detail.flatMap { $0.isEmpty ? nil : "  \($0)" } ?? ""
+        // A failure's words may be a server's (an error body, a job's Result): escaped for the terminal.
+        let detail = outcome.detail.flatMap { $0.isEmpty ? nil : "  \(TerminalText.escape($0))" } ?? ""
         switch outcome.status {
         case .succeeded:
             return "\(pastTense(outcome.kind.rawValue)) \(outcome.address)\(id)\(detail)"
         case .failed(let why):
-            return style.red("failed") + " \(outcome.kind.rawValue) \(outcome.address)\(id): \(why)"
+            return style.red("failed") + " \(outcome.kind.rawValue) \(outcome.address)\(id): \(TerminalText.escape(why))"
         case .skipped(let why):
-            return style.yellow("skipped") + " \(outcome.kind.rawValue) \(outcome.address): \(why)"
+            return style.yellow("skipped") + " \(outcome.kind.rawValue) \(outcome.address): \(TerminalText.escape(why))"
         }
     }
 

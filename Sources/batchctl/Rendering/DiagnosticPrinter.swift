@@ -17,8 +17,8 @@ enum DiagnosticPrinter {
         for d in diagnostics {
             if let location = d.location { text += style.bold("\(location): ") }
             text += d.isError ? style.red(style.bold("error: ")) : style.yellow(style.bold("warning: "))
-            text += d.message + "\n"
-            for note in d.notes { text += "    " + style.dim("note: ") + note + "\n" }
+            text += TerminalText.escapeLines(d.message) + "\n"
+            for note in d.notes { text += "    " + style.dim("note: ") + TerminalText.escapeLines(note) + "\n" }
         }
         let errors = diagnostics.count { $0.isError }
         let warnings = diagnostics.count - errors
@@ -34,8 +34,8 @@ enum DiagnosticPrinter {
             Terminal.out(GitHubRendering.command(.error, [], message + (hint.map { "\nhint: " + $0 } ?? "")))
         }
         let style = Style(enabled: Terminal.usesColor(2))
-        var text = style.red(style.bold("error: ")) + message + "\n"
-        if let hint { text += "    " + style.dim("hint: ") + hint + "\n" }
+        var text = style.red(style.bold("error: ")) + TerminalText.escapeLines(message) + "\n"
+        if let hint { text += "    " + style.dim("hint: ") + TerminalText.escapeLines(hint) + "\n" }
         Terminal.err(text)
     }
 }

@@ -49,7 +49,7 @@ enum Execution {
         for outcome in failed + skipped { text += "  " + ApplyProgress.line(outcome, style: style) + "\n" }
         text += style.bold("Done: \(report.succeeded) succeeded, \(failed.count) failed, \(skipped.count) skipped.")
         if let reason = report.stoppedBecause {
-            text += " Stopped: \(reason). What was sent is recorded; run apply again to finish."
+            text += " Stopped: \(TerminalText.escape(reason)). What was sent is recorded; run apply again to finish."
         } else if report.interrupted {
             text += " Interrupted: what was sent is recorded; run apply again to finish."
         }

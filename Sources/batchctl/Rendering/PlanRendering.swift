@@ -9,7 +9,7 @@ enum PlanRendering {
             let id = action.id.map { " (id \($0))" } ?? ""
             var line = "  \(colored(action.kind.symbol, action.kind, style)) \(style.bold(action.address))\(id)"
             if action.kind == .replace && action.createBeforeDestroy { line += style.dim("  create before destroy") }
-            if let reason = action.reason { line += style.dim("  # \(reason)") }
+            if let reason = action.reason { line += style.dim("  # \(TerminalText.escape(reason))") }
             out += line + "\n"
             if action.kind == .create && !showFieldsOfCreates { continue }
             for change in action.changes {

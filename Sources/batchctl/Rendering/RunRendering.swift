@@ -10,7 +10,7 @@ enum RunRendering {
         for action in plan.actions where action.kind == .run || action.kind == .create || action.kind == .schedule {
             let after = action.id.map { " (after run \($0))" } ?? ""
             var line = "  \(style.yellow(action.kind.symbol)) \(style.bold(action.address))\(after)"
-            if let reason = action.reason { line += style.dim("  # \(reason)") }
+            if let reason = action.reason { line += style.dim("  # \(TerminalText.escape(reason))") }
             out += line + "\n"
             for change in action.changes where action.kind == .run {
                 out += "      \(change.field.rawValue): " + PlanRendering.describe(change, kind: .update) + "\n"

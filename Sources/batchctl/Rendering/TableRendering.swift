@@ -1,6 +1,9 @@
 /// Plain text tables with columns padded to their widest cell; the last column is not padded.
 enum TableRendering {
-    static func render(header: [String], rows: [[String]]) -> String {
+    /// Cells are escaped for the terminal (`TerminalText`): a table shows names and descriptions from manifests
+    /// and servers. A caller that colours cells escapes what it puts in them itself, and passes `escaping: false`.
+    static func render(header: [String], rows: [[String]], escaping: Bool = true) -> String {
+        let rows = escaping ? rows.map { $0.map(TerminalText.escape) } : rows
         var widths = header.map(\.count)
         for row in rows {
             for (i, cell) in row.enumerated() where i < widths.count {

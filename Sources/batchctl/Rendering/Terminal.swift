@@ -88,3 +88,41 @@ struct Style {
 func exitAfterOutput(_ code: Int32 = 0) -> Never {
     exit(code)
 }
+
+/// The one rule for text that came from a manifest, a state or a server on its way to a terminal: control
+/// characters (C0, DEL, C1) and the bidirectional overrides that reorder what a reader sees are written as escapes
+/// (`\n`, `\t`, `\u{1B}`), so no such text can move the cursor, recolour the screen or hide what follows. Our own
+/// colours are added after it, never to the text it escapes.
+enum TerminalText {
+    static func escape(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 8)
+        for scalar in text.unicodeScalars {
+            guard needsEscape(scalar) else {
+                out.unicodeScalars.append(scalar)
+                continue
+            }
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default: out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            }
+        }
+        return out
+    }
+
+    /// Several lines, each escaped: the line breaks stay.
+    static func escapeLines(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { escape(String($0)) }.joined(separator: "\n")
+    }
+
+    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F: return true
+        case 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C: return true  // bidi controls
+        default: return false
+        }
+    }
+}

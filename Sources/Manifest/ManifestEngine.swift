@@ -28,6 +28,10 @@ public struct ManifestOptions: Sendable {
     public var projectFile: String?
     /// Record where each field of this address came from.
     public var explain: String?
+    /// Where the project file names each of `paths` (none for paths given with -f), for an error about one.
+    public var manifestPathLocations: [String: SourceLocation] = [:]
+    /// Where the project file names each of its var files.
+    public var varFileLocations: [String: SourceLocation] = [:]
 
     public init(paths: [String]) {
         self.paths = paths
@@ -42,6 +46,8 @@ public struct ManifestOptions: Sendable {
             projectVars = environment.vars
         }
         projectFile = project.file
+        for path in project.manifests { manifestPathLocations[path] = project.pathLocations[path] }
+        for (path, _) in projectVarFiles { varFileLocations[path] = project.pathLocations[path] }
     }
 }
 
@@ -76,7 +82,8 @@ public enum ManifestEngine {
         let loader = Loader(options: LoaderOptions(root: options.root, allowIncludeOutside: options.allowIncludeOutside))
         let overrides = loadOverrides(options, loader: loader, diagnostics: diagnostics)
         let sources = ManifestSources.load(
-            paths: options.paths, skipping: Set(options.projectVarFiles.map(\.path) + options.varFiles), projectFile: options.projectFile,
+            paths: options.paths, locations: options.manifestPathLocations,
+            skipping: Set(options.projectVarFiles.map(\.path) + options.varFiles), projectFile: options.projectFile,
             loader: loader, diagnostics: diagnostics)
 
         var result = ExpansionResult()
@@ -123,9 +130,15 @@ public enum ManifestEngine {
     /// environment's vars, `--var-file`, `BATCHCTL_VAR_*` and `--var`.
     private static func loadOverrides(_ options: ManifestOptions, loader: Loader, diagnostics: DiagnosticCollector) -> [VarOverride] {
         var overrides: [VarOverride] = []
-        func readVarFile(_ path: String, source: (SourceLocation) -> VarSource) {
-            do {
-                let file = try loader.load(file: path)
+        func readVarFile(_ path: String, named: SourceLocation? = nil, source: (SourceLocation) -> VarSource) {
+            do throws(Diagnostic) {
+                let file: YAMLFile
+                do throws(Diagnostic) {
+                    file = try loader.load(file: path)
+                } catch where error.location == nil && named != nil {
+                    // A file that cannot be read is reported where the project file names it.
+                    throw Diagnostic.error(named, error.message + " (a varFiles entry of the project)", notes: error.notes)
+                }
                 for document in file.documents {
                     guard let pairs = document.mappingPairs else {
                         diagnostics.error(document.location, "a var file holds a mapping of var names to values, not \(document.kindName)")
@@ -141,7 +154,7 @@ public enum ManifestEngine {
             }
         }
         for (path, environment) in options.projectVarFiles {
-            readVarFile(path) { .projectVarFile($0, environment: environment) }
+            readVarFile(path, named: options.varFileLocations[path]) { .projectVarFile($0, environment: environment) }
         }
         overrides += options.projectVars
         for path in options.varFiles {

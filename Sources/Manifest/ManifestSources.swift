@@ -13,14 +13,18 @@ struct ManifestSources {
     var filesRead = 0
 
     /// Loads every manifest under `paths` (files, or directories read recursively in sorted order).
-    static func load(paths: [String], skipping skipped: Set<String>, projectFile: String?, loader: Loader,
-                     diagnostics: DiagnosticCollector) -> ManifestSources {
+    static func load(paths: [String], locations: [String: SourceLocation] = [:], skipping skipped: Set<String>,
+                     projectFile: String?, loader: Loader, diagnostics: DiagnosticCollector) -> ManifestSources {
         var sources = ManifestSources()
         var files: [String] = []
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                diagnostics.error(nil, "\(path): no such file or directory (given as a manifest path)")
+                if let location = locations[path] {
+                    diagnostics.error(location, "\(path): no such file or directory (named in the project's manifests)")
+                } else {
+                    diagnostics.error(nil, "\(path): no such file or directory (given as a manifest path)")
+                }
                 continue
             }
             if isDirectory.boolValue {

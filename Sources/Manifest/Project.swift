@@ -13,6 +13,9 @@ public struct Project: Sendable {
     public var state: String?
     public var manifests: [String] = ["."]
     public var varFiles: [String] = []
+    /// Where each path of `manifests` and of the `varFiles` (the project's and its environments') is written, for
+    /// an error about the file it names.
+    public var pathLocations: [String: SourceLocation] = [:]
     public var parallelism: Int?
     public var timeout: Double?
     public var language: String?
@@ -104,6 +107,15 @@ public struct Project: Sendable {
             if let items = node.sequence { return items.compactMap { text($0, name) } }
             return text(node, name).map { [$0] } ?? []
         }
+        /// Paths, each remembered with where it is written.
+        func paths(_ node: Node, _ name: String) -> [String] {
+            let items = node.sequence ?? [node]
+            return items.compactMap { item in
+                guard let path = text(item, name) else { return nil }
+                if project.pathLocations[path] == nil { project.pathLocations[path] = item.location }
+                return path
+            }
+        }
         func number(_ node: Node, _ name: String) -> Double? {
             switch node.value {
             case .int(let i)?: return Double(i)
@@ -136,7 +148,7 @@ public struct Project: Sendable {
             for setting in settings {
                 let key = setting.key.scalar?.text ?? ""
                 switch key {
-                case "varFiles": environment.varFiles = texts(setting.value, key)
+                case "varFiles": environment.varFiles = paths(setting.value, key)
                 case "endpoint":
                     environment.endpoint = text(setting.value, key)
                     environment.endpointLocation = setting.value.location
@@ -171,8 +183,8 @@ public struct Project: Sendable {
                 project.endpoint = text(pair.value, key)
                 project.endpointLocation = pair.value.location
             case .state: project.state = text(pair.value, key)
-            case .manifests: project.manifests = texts(pair.value, key)
-            case .varFiles: project.varFiles = texts(pair.value, key)
+            case .manifests: project.manifests = paths(pair.value, key)
+            case .varFiles: project.varFiles = paths(pair.value, key)
             case .parallelism: project.parallelism = parallelism(pair.value)
             case .environments:
                 guard let environments = pair.value.mappingPairs, !environments.isEmpty else {

@@ -43,16 +43,16 @@ public enum Planner {
     public static func plan(desired: [DesiredTask], moves: [Move] = [], sets: [TaskSetSummary] = [], state: State?,
                             live: [Int32: BatchTaskInfo]?, options: PlanOptions) throws(PlanningError) -> Plan {
         let scope = Scope(selection: options.selection, sets: sets)
-        var problems: [String] = []
+        var problems: [PlanningError.Problem] = []
         if !options.selection.targets.isEmpty || !options.selection.excludes.isEmpty {
             let known = desired.map(\.address) + (state.map { Array($0.tasks.keys) } ?? [])
             problems = options.selection.patternsMatchingNothing(in: known).map {
-                "\($0) matches no task in the manifests or the state; check its spelling (`batchctl render` lists the addresses)"
+                .init("\($0) matches no task in the manifests or the state; check its spelling (`batchctl render` lists the addresses)")
             }
         }
 
         for pattern in options.runs where !desired.contains(where: { pattern.matches($0.address) }) {
-            problems.append("\(pattern.pattern) matches no task in the manifests; check its spelling (`batchctl render` lists the addresses)")
+            problems.append(.init("\(pattern.pattern) matches no task in the manifests; check its spelling (`batchctl render` lists the addresses)"))
         }
         let runs = Runs(options: options, scheduled: state?.scheduled ?? [:])
 
@@ -88,9 +88,9 @@ public enum Planner {
         actions += departures.actions
         if let problem = massDelete(departures.deletes, managed: entries.count - departures.deposed,
                                     allowed: options.allowMassDelete) {
-            problems.append(problem)
+            problems.append(.init(problem))
         }
-        if !problems.isEmpty { throw PlanningError(messages: problems) }
+        if !problems.isEmpty { throw PlanningError(problems: problems) }
 
         var plan = Plan(actions: actions, orphans: departures.orphans, drift: refreshed?.report.items ?? [],
                         stateLineage: state?.lineage, stateSerial: state?.serial, endpoint: options.endpoint,
@@ -193,12 +193,14 @@ extension Planner {
         var into = Set<String>()
     }
 
-    static func carryMoves(_ moves: [Move], entries: [String: StateEntry], scope: Scope, problems: inout [String]) -> Moved {
+    static func carryMoves(_ moves: [Move], entries: [String: StateEntry], scope: Scope,
+                           problems: inout [PlanningError.Problem]) -> Moved {
         var moved = Moved(entries: entries)
         for move in moves where scope.includes(address: move.to) {
             guard let entry = moved.entries[move.from] else { continue }  // already moved, or never applied
             if moved.entries[move.to] != nil {
-                problems.append("cannot move \(move.from) to \(move.to): the state has both (\(move.location)); remove one with `batchctl state rm`")
+                problems.append(.init("cannot move \(move.from) to \(move.to): the state has both; remove one with `batchctl state rm`",
+                                      at: move.location))
                 continue
             }
             moved.entries[move.to] = entry
@@ -255,7 +257,7 @@ extension Planner {
         case act(PlannedAction)
         /// Unchanged since it was moved: the move action says all there is.
         case leave
-        case refuse(String)
+        case refuse(PlanningError.Problem)
     }
 
     /// `entries` and `movedInto` are looked into only where needed: at 100,000 unchanged tasks every lookup counts.
@@ -298,7 +300,8 @@ extension Planner {
         }
         let needsReplace = changes.filter { $0.field.role != .updatable }.map(\.field)
         if !needsReplace.isEmpty && task.lifecycle.preventDestroy {
-            return .refuse("\(task.address) (\(task.source)) has lifecycle.preventDestroy, but \(needsReplace.map(\.rawValue).joined(separator: ", ")) changed, which needs a replace; change those fields back, or remove preventDestroy first")
+            return .refuse(.init("\(task.address) has lifecycle.preventDestroy, but \(needsReplace.map(\.rawValue).joined(separator: ", ")) changed, which needs a replace; change those fields back, or remove preventDestroy first",
+                                 at: task.source))
         }
         return .act(PlannedAction(address: task.address, kind: needsReplace.isEmpty ? .update : .replace, id: id,
                                   changes: changes, reason: reason, createBeforeDestroy: task.lifecycle.createBeforeDestroy))

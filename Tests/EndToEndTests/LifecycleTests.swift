@@ -200,6 +200,23 @@ import Testing
         #expect(refused.stderr.contains("formatVersion 99"))
     }
 
+    @Test func refusalsThatNeedTheStateNameTheManifestPosition() throws {
+        let directory = try project("tasks:\n  - key: keep\n    Name: Keep\n    lifecycle: {preventDestroy: true}\n  - key: b\n    Name: B\n")
+        #expect(try BinaryRunner.run(["apply", "--endpoint", "embedded", "--auto-approve"], in: directory.path).status == 0)
+        // A replace of a protected task, and a move onto an address the state already has.
+        try ("apiVersion: batchctl/v1\nkind: TaskSet\nmetadata: {name: s}\n"
+             + "tasks:\n  - key: keep\n    Name: Renamed\n    lifecycle: {preventDestroy: true}\n  - key: b\n    Name: B\n"
+             + "moved:\n  - {from: a, to: b}\n")
+            .write(toFile: directory.path + "/sets/s.yaml", atomically: true, encoding: .utf8)
+        var state = try String(contentsOfFile: directory.path + "/batchctl.state.json", encoding: .utf8)
+        state = state.replacingOccurrences(of: "\"s/keep\": {", with: "\"s/a\": {\"applied\": {}, \"appliedAt\": \"t\", \"fingerprint\": \"f\", \"id\": 999, \"source\": \"x\"},\n    \"s/keep\": {")
+        try state.write(toFile: directory.path + "/batchctl.state.json", atomically: true, encoding: .utf8)
+        let plan = try BinaryRunner.run(["plan", "--endpoint", "embedded", "--refresh=false"], in: directory.path)
+        #expect(plan.status == 1)
+        #expect(plan.stderr.contains("sets/s.yaml:5:5: error: s/keep has lifecycle.preventDestroy, but Name changed"), "\(plan.stderr)")
+        #expect(plan.stderr.contains("sets/s.yaml:11:5: error: cannot move s/a to s/b: the state has both"), "\(plan.stderr)")
+    }
+
     @Test func anotherEndpointsStateIsRefused() throws {
         let directory = try project("tasks:\n  - {key: a, Name: A}\n")
         #expect(try BinaryRunner.run(["apply", "--endpoint", "embedded", "--auto-approve"], in: directory.path).status == 0)

@@ -97,6 +97,24 @@ import Testing
         #expect(validate.stderr.contains("Na\\u{1B}[31mme"), "\(validate.stderr)")
     }
 
+    @Test func aProjectFilesPathsAndEndpointAreReportedWhereTheyAreWritten() throws {
+        let directory = try TemporaryDirectory(files: [
+            "batchctl.yaml": "apiVersion: batchctl/v1\nkind: Project\nmanifests: [sets, nowhere]\nvarFiles:\n  - missing.yaml\n",
+            "sets/a.yaml": "apiVersion: batchctl/v1\nkind: TaskSet\nmetadata: {name: a}\ntasks: [{key: t, Name: T}]\n",
+        ])
+        let validate = try BinaryRunner.run(["validate"], in: directory.path)
+        #expect(validate.status == 1)
+        #expect(validate.stderr.contains("batchctl.yaml:3:19: error: nowhere: no such file or directory"), "\(validate.stderr)")
+        #expect(validate.stderr.contains("batchctl.yaml:5:5: error: cannot read missing.yaml"), "\(validate.stderr)")
+        // With -f the project's manifests are not read, and a missing path is the flag's.
+        let flagged = try BinaryRunner.run(["validate", "-f", "elsewhere"], in: directory.path)
+        #expect(flagged.stderr.contains("error: elsewhere: no such file or directory (given as a manifest path)"), "\(flagged.stderr)")
+        // An endpoint with credentials in it is never echoed.
+        let endpoint = try BinaryRunner.run(["plan", "--endpoint", "ftp://user:hunter2@host/x"], in: directory.path)
+        #expect(endpoint.status == 1)
+        #expect(!endpoint.stderr.contains("hunter2"), "\(endpoint.stderr)")
+    }
+
     @Test func explainsWhereFieldsCameFrom() throws {
         let outcome = try BinaryRunner.run(["-C", examples, "explain", "nightly/import-us-03", "--env", "prod"])
         #expect(outcome.status == 0, "\(outcome.stderr)")

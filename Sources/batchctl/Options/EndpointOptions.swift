@@ -55,7 +55,8 @@ struct EndpointOptions: ParsableArguments {
         }
         if name == "embedded" { return name }
         guard name.hasPrefix("http://") || name.hasPrefix("https://") else {
-            throw failure("\(location == nil ? "--endpoint" : "endpoint") must be an http(s) URL or 'embedded', not '\(name)'")
+            // Shown without what may be a password before an `@`.
+            throw failure("\(location == nil ? "--endpoint" : "endpoint") must be an http(s) URL or 'embedded', not '\(Self.withoutCredentials(name))'")
         }
         // The client's one rule for endpoints, applied before anything is bound to this one: the endpoint is written
         // into the state and shown by every command, so a password in it would be kept and printed.
@@ -65,6 +66,15 @@ struct EndpointOptions: ParsableArguments {
             throw failure(error.message)
         }
         return name
+    }
+
+    /// `scheme://user:password@host/...` with the part before the `@` of the authority left out, for messages.
+    static func withoutCredentials(_ text: String) -> String {
+        guard let scheme = text.range(of: "://") else { return text.contains("@") ? "(a text with an '@', not shown)" : text }
+        let rest = text[scheme.upperBound...]
+        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return text }
+        return String(text[..<scheme.upperBound]) + "(credentials not shown)@" + String(rest[rest.index(after: at)...])
     }
 
     /// SuperOffice Online credentials from the environment, refused beside other credentials or the embedded

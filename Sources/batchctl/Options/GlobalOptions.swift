@@ -67,7 +67,10 @@ struct ManifestInput: ParsableArguments {
 
     func options(project: Project, explain: String? = nil) -> ManifestOptions {
         var options = ManifestOptions(project: project)
-        if !files.isEmpty { options.paths = files }
+        if !files.isEmpty {
+            options.paths = files
+            options.manifestPathLocations = [:]
+        }
         options.varFiles = varFiles
         options.vars = vars.map { assignment in
             let parts = assignment.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Diagnostics
+import Planning
 import Reconcile
 
 /// A command whose failures users can act on are reported in one place: `execute()` does the work, and `run()`
@@ -32,6 +33,9 @@ func reported(_ error: any Error, format: DiagnosticFormat = .text) -> any Error
     case let diagnostic as Diagnostic:
         DiagnosticPrinter.print([diagnostic], format: format)
         return ExitCode(diagnostic.exitCode)
+    case let planning as PlanningError where planning.problems.contains(where: { $0.location != nil }):
+        DiagnosticPrinter.print(planning.diagnostics, format: format)
+        return ExitCode(planning.exitCode)
     case let error as any UserFacingError:
         DiagnosticPrinter.printError(error.message, hint: error.hint, format: format)
         return ExitCode(error.exitCode)

@@ -165,6 +165,9 @@ public struct Plan: Sendable {
     public var refreshed: Bool
     /// Every scheduled task in scope, by address.
     public var schedules: [ScheduledTask] = []
+    /// Scheduled tasks that never ran and are no longer in the manifests (or are destroyed): the state forgets
+    /// when they were scheduled. Only the state changes.
+    public var unscheduled: [String] = []
 
     public init(actions: [PlannedAction], orphans: [Orphan], drift: [DriftItem], stateLineage: String?, stateSerial: Int?,
                 manifestDigest: String? = nil, endpoint: String, refreshed: Bool) {
@@ -181,7 +184,7 @@ public struct Plan: Sendable {
     /// Actions that change something (everything but no-op).
     public var changes: [PlannedAction] { actions.filter { $0.kind != .noop } }
 
-    public var hasChanges: Bool { actions.contains { $0.kind != .noop } }
+    public var hasChanges: Bool { actions.contains { $0.kind != .noop } || !unscheduled.isEmpty }
 
     public func count(_ kind: ActionKind) -> Int { actions.count { $0.kind == kind } }
 
@@ -194,6 +197,7 @@ public struct Plan: Sendable {
         let runs = count(.run), schedules = count(.schedule)
         if runs > 0 { line += ", \(runs) to run" }
         if schedules > 0 { line += ", \(schedules) to schedule" }
+        if !unscheduled.isEmpty { line += ", \(unscheduled.count) to unschedule" }
         return line + "."
     }
 }

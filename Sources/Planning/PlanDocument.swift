@@ -19,6 +19,7 @@ public enum PlanDocument {
         root["orphans"] = .array(plan.orphans.map { .object(["address": .string($0.address), "id": .int(Int64($0.id))]) })
         root["drift"] = .array(plan.drift.map(DriftDocument.item))
         if !plan.schedules.isEmpty { root["schedules"] = .array(plan.schedules.map(scheduled)) }
+        if !plan.unscheduled.isEmpty { root["unscheduled"] = .array(plan.unscheduled.map(JSONValue.string)) }
         if saved {
             root["stateLineage"] = plan.stateLineage.map(JSONValue.string) ?? .null
             root["stateSerial"] = plan.stateSerial.map { .int(Int64($0)) } ?? .null
@@ -83,11 +84,15 @@ public enum PlanDocument {
         var drift: [DriftItem] = []
         for item in try root.optional("drift")?.elements() ?? [] { drift.append(try DriftDocument.item(item)) }
         let serial = try root.optional("stateSerial")?.int()
-        return Plan(actions: actions, orphans: orphans, drift: drift,
+        var unscheduled: [String] = []
+        for item in try root.optional("unscheduled")?.elements() ?? [] { unscheduled.append(try item.string()) }
+        var plan = Plan(actions: actions, orphans: orphans, drift: drift,
                     stateLineage: try root.optional("stateLineage")?.string(), stateSerial: serial.map { Int($0) },
                     manifestDigest: try root.required("manifestDigest").string(),
                     endpoint: try root.required("endpoint").string(),
                     refreshed: try root.optional("refreshed")?.bool() ?? false)
+        plan.unscheduled = unscheduled
+        return plan
     }
 
     private static func action(_ item: DocumentReader) throws(PlanFileError) -> PlannedAction {

@@ -96,6 +96,10 @@ public enum Planner {
                         stateLineage: state?.lineage, stateSerial: state?.serial, endpoint: options.endpoint,
                         refreshed: live != nil)
         plan.schedules = schedules
+        if !options.runsOnly, let scheduled = state?.scheduled, !scheduled.isEmpty {
+            let stillScheduled = Set(desired.lazy.filter { $0.run.when == .schedule }.map(\.address))
+            plan.unscheduled = scheduled.keys.filter { !stillScheduled.contains($0) && scope.includes(address: $0) }.sorted()
+        }
         return plan
     }
 
@@ -112,8 +116,12 @@ public enum Planner {
             actions.append(PlannedAction(address: address, kind: .delete, id: entry.id, changes: entryChanges(entry),
                                          reason: "destroy"))
         }
-        return Plan(actions: actions, orphans: [], drift: [], stateLineage: state.lineage, stateSerial: state.serial,
-                    endpoint: endpoint, refreshed: false)
+        var plan = Plan(actions: actions, orphans: [], drift: [], stateLineage: state.lineage, stateSerial: state.serial,
+                        endpoint: endpoint, refreshed: false)
+        plan.unscheduled = state.scheduled.keys.filter { address in
+            targets.includes(address: address) && sets.map { $0.contains(setName(of: address)) } != false
+        }.sorted()
+        return plan
     }
 
     /// A digest of everything the manifests ask for: one SHA-256 over every task's address, fields (as sent),

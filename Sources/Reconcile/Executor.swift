@@ -106,7 +106,8 @@ public struct Executor: Sendable {
         for action in plan.actions where action.kind == .move {
             outcomes.append(await move(action))
         }
-        // Registering a scheduled task touches only the state too.
+        // Registering a scheduled task, and forgetting one, touch only the state too.
+        for address in plan.unscheduled { await recorder.unschedule(address) }
         for action in plan.actions where action.kind == .schedule {
             await recorder.schedule(action.address, since: action.slot ?? Timestamp.now())
             outcomes.append(ActionOutcome(address: action.address, kind: .schedule, id: nil, status: .succeeded))

@@ -98,6 +98,11 @@ public actor StateRecorder {
         state.scheduled[address] = since
     }
 
+    /// Forgets a scheduled task that never ran (it left the manifests, or was destroyed).
+    public func unschedule(_ address: String) {
+        state.scheduled[address] = nil
+    }
+
     /// Ids the state owns: a task with one of these is never adopted by recovery.
     public func ownedIds() -> Set<Int32> {
         state.ownedIds

@@ -114,6 +114,18 @@ import Testing
         #expect(!plan.hasChanges)
     }
 
+    @Test func aScheduledTaskThatNeverRanIsForgottenWhenItLeavesTheManifestsOrIsDestroyed() throws {
+        var state = State(lineage: "l", serial: 1, endpoint: "http://x")
+        state.scheduled = ["s/n": "2026-12-01T12:00:00Z", "s/gone": "2026-12-01T12:00:00Z"]
+        let plan = try plan([try nightly("n")], state: state) { $0.now = Self.at("2026-12-01T13:00:00Z") }
+        #expect(plan.unscheduled == ["s/gone"])
+        #expect(plan.summaryLine == "Plan: 0 to create, 0 to update, 0 to replace, 0 to delete, 0 to move, 1 to unschedule.")
+        #expect(try PlanDocument.decode(PlanDocument.json({ var p = plan; p.manifestDigest = "d"; return p }(), saved: true)).unscheduled == ["s/gone"])
+        let destroy = Planner.destroy(state: state, targets: .everything, sets: nil, endpoint: "http://x")
+        #expect(destroy.unscheduled == ["s/gone", "s/n"])
+        #expect(destroy.hasChanges)
+    }
+
     @Test func theRunPolicyIsPartOfTheManifestDigest() throws {
         let plain = [task("a")]
         let scheduled = [withRun(task("a"), RunPolicy(when: .onChange))]

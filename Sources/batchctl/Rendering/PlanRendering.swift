@@ -16,6 +16,10 @@ enum PlanRendering {
                 out += "      \(change.field.rawValue): " + describe(change, kind: action.kind) + "\n"
             }
         }
+        if !plan.unscheduled.isEmpty {
+            out += "\nScheduled but never run, and no longer scheduled (the state forgets them):\n"
+            for address in plan.unscheduled { out += "  \(address)\n" }
+        }
         if !plan.orphans.isEmpty {
             out += "\nIn the state but no longer in the manifests (plan --prune deletes them):\n"
             for orphan in plan.orphans { out += "  \(orphan.address) (id \(orphan.id))\n" }

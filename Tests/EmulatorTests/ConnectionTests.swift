@@ -1,0 +1,49 @@
+import Foundation
+import JSON
+import Testing
+
+@testable import Emulator
+
+/// HTTP/1.1 as RFC 9112 asks of a server, sent byte for byte: what no well-behaved client library would send.
+@Suite struct ConnectionTests {
+    static let authorization = "Authorization: \(basic(testUser.user, testUser.password))\r\n"
+
+    @Test func linksNameTheServerItselfWhateverTheHostHeaderSays() async throws {
+        try await withServer { client async throws in
+            _ = try await client.create(["Name": "one"])
+            _ = try await client.create(["Name": "two"])
+            let reply = try await RawConnection.exchange(
+                "GET /api/v1/BatchTask?$top=1 HTTP/1.1\r\nHost: attacker.example:8405\r\n\(Self.authorization)Connection: close\r\n\r\n",
+                with: client)
+            #expect(reply.status == 200)
+            let page = try JSONValue.parse(Array(reply.body.utf8))
+            let next = try #require(page["odata.nextLink"]?.stringValue)
+            #expect(next == client.baseURL + "/api/v1/BatchTask?$top=1&$skip=1")
+            #expect(page["odata.metadata"]?.stringValue == client.baseURL + "/api/v1/archive$metadata")
+            #expect(!reply.text.contains("attacker"))
+        }
+    }
+
+    @Test func anHTTP11RequestWithoutOneHostIsRefused() async throws {
+        try await withServer { client async throws in
+            let missing = try await RawConnection.exchange("GET /api/v1/BatchTask/All HTTP/1.1\r\n\(Self.authorization)\r\n", with: client)
+            #expect(missing.status == 400)
+            #expect(missing.closedByServer)
+            #expect(missing.body.contains("Host"))
+            let two = try await RawConnection.exchange(
+                "GET /api/v1/BatchTask/All HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: elsewhere.example\r\n\(Self.authorization)\r\n", with: client)
+            #expect(two.status == 400)
+            #expect(two.closedByServer)
+            #expect(!two.text.contains("elsewhere"))
+            let bad = try await RawConnection.exchange(
+                "GET /api/v1/BatchTask/All HTTP/1.1\r\nHost: user@elsewhere.example\r\n\(Self.authorization)\r\n", with: client)
+            #expect(bad.status == 400)
+            // HTTP/1.0 has no Host requirement; one Host is fine in either version.
+            let old = try await RawConnection.exchange("GET /api/v1/BatchTask/All HTTP/1.0\r\n\(Self.authorization)\r\n", with: client)
+            #expect(old.status == 200)
+            let one = try await RawConnection.exchange(
+                "GET /api/v1/BatchTask/All HTTP/1.1\r\nHost: 127.0.0.1\r\n\(Self.authorization)Connection: close\r\n\r\n", with: client)
+            #expect(one.status == 200)
+        }
+    }
+}

@@ -46,4 +46,39 @@ import Testing
             #expect(one.status == 200)
         }
     }
+
+    @Test func halfARequestIsClosedAfterTheIdleTimeout() async throws {
+        var configuration = testConfiguration()
+        configuration.idleTimeoutSeconds = 1
+        try await withServer(configuration) { client async throws in
+            let half = try await RawConnection.exchange("GET /api/v1/BatchTask/All HTTP/1.1\r\nHost: 127.0.0.1\r\n", with: client)
+            #expect(half.closedByServer)
+            #expect(half.elapsed < .seconds(4))
+            // A connection kept alive after an answer goes the same way once it idles.
+            let idle = try await RawConnection.exchange(
+                "GET /api/v1/BatchTask/All HTTP/1.1\r\nHost: 127.0.0.1\r\n\(Self.authorization)\r\n", with: client)
+            #expect(idle.status == 200)
+            #expect(idle.closedByServer)
+            #expect(idle.elapsed < .seconds(4))
+        }
+    }
+
+    @Test func anHTTP10RequestIsClosedAfterItsAnswerUnlessItAsksToKeepAlive() async throws {
+        try await withServer { client async throws in
+            let old = try await RawConnection.exchange("GET /api/v1/BatchTask/All HTTP/1.0\r\n\(Self.authorization)\r\n", with: client)
+            #expect(old.status == 200)
+            #expect(old.closedByServer)
+            #expect(old.header("Connection") == "close")
+            let kept = try await RawConnection.exchange(
+                "GET /api/v1/BatchTask/All HTTP/1.0\r\n\(Self.authorization)Connection: keep-alive\r\n\r\n", with: client, wait: .seconds(1))
+            #expect(kept.status == 200)
+            #expect(!kept.closedByServer)
+            #expect(kept.header("Connection") == "keep-alive")
+            // HTTP/1.1 asking to close, in any case, is closed too.
+            let closing = try await RawConnection.exchange(
+                "GET /api/v1/BatchTask/All HTTP/1.1\r\nHost: 127.0.0.1\r\n\(Self.authorization)Connection: Close\r\n\r\n", with: client)
+            #expect(closing.status == 200)
+            #expect(closing.closedByServer)
+        }
+    }
 }

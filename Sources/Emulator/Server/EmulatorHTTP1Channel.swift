@@ -6,12 +6,15 @@ import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 
 /// Hummingbird's HTTP/1 child channel with `HTTP1RequestGuard` between NIO's parser and the conversion to HTTP
-/// types, where a request's version and raw Host lines are still known. Otherwise the pipeline is the one
-/// Hummingbird's `HTTP1Channel` sets up.
+/// types, where a request's version and raw Host lines are still known, and with an idle timeout. Otherwise the
+/// pipeline is the one Hummingbird's `HTTP1Channel` sets up.
 struct EmulatorHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
 
     let responder: HTTPChannelHandler.Responder
+    /// How long a connection may go without a request part while no answer is being made: half a request sent and
+    /// then nothing, or kept alive after an answer and then nothing. Then it is closed.
+    let idleTimeout: Duration
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
@@ -26,7 +29,7 @@ struct EmulatorHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
                 withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
             try pipeline.addHandler(HTTP1RequestGuard())
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-            try pipeline.addHandler(HTTPConnectionStateHandler(logger: logger))
+            try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger))
             return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
         }
     }
@@ -38,7 +41,7 @@ struct EmulatorHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
 
 extension HTTPServerBuilder {
     /// The emulator's HTTP/1 server, for `Application(server:)`.
-    static func emulatorHTTP1() -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in EmulatorHTTP1Channel(responder: responder) }
+    static func emulatorHTTP1(idleTimeout: Duration) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in EmulatorHTTP1Channel(responder: responder, idleTimeout: idleTimeout) }
     }
 }

@@ -24,7 +24,9 @@ import _CryptoExtras
 /// - OData pages hold `$top` rows (`pageSize` without it); `odata.nextLink` repeats the query with `$skip` advanced
 ///   and is left out on the last page. String filters are case-sensitive. Links name the server's own address,
 ///   never a request's Host (`ServerOrigin`).
-/// - HTTP/1.1 as RFC 9112 asks: a request without one valid Host is answered 400 (`HTTP1RequestGuard`).
+/// - HTTP/1.1 as RFC 9112 asks: a request without one valid Host is answered 400, a request that does not keep
+///   the connection alive (HTTP/1.0 by default) has it closed after the answer (`HTTP1RequestGuard`), and a
+///   connection idle for `idleTimeoutSeconds` without a whole request is closed.
 /// - Dates the server writes are UTC (`+00:00`, seven fraction digits); `SO-TimeZone` converts every returned date.
 /// - A lost answer is produced by closing the connection from the handler's middleware after the change committed,
 ///   before Hummingbird writes a byte; only 2xx answers are lost.
@@ -83,7 +85,7 @@ public final class EmulatorServer: Sendable {
         let logger = configuration.logger
         let application = Application(
             responder: responder,
-            server: .emulatorHTTP1(),
+            server: .emulatorHTTP1(idleTimeout: .milliseconds(Int64((configuration.idleTimeoutSeconds * 1000).rounded()))),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: "batchctl-emulator"),
             onServerRunning: { channel in

@@ -7,14 +7,25 @@ import NIOHTTP1
 ///
 /// - An HTTP/1.1 request without a Host, any request with more than one Host line, or a Host that is not
 ///   `host[:port]`, is answered 400 and the connection closed (RFC 9112 §3.2, `HostHeader`).
+/// - A request that does not keep the connection alive (HTTP/1.0 without `Connection: keep-alive`, or `close` in
+///   any case) is answered with `Connection: close` and the connection closed after the answer; an HTTP/1.0
+///   request that asks to keep it is answered with `Connection: keep-alive` (RFC 9112 §9.3).
 final class HTTP1RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    /// Requests passed on and not yet fully answered.
-    private var unanswered = 0
+    /// What an answer tells the client about the connection.
+    private enum Persistence {
+        case keepAlive
+        /// HTTP/1.0 with `Connection: keep-alive`: persistent only if the answer says so.
+        case keepAliveHTTP10
+        case close
+    }
+
+    /// For each request passed on and not yet fully answered, oldest first.
+    private var unanswered: [Persistence] = []
     /// Once set, nothing more is read; it is written as soon as the answers before it are.
     private var refusal: Refusal?
 
@@ -25,13 +36,19 @@ final class HTTP1RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard refusal == nil else { return }
         switch unwrapInboundIn(data) {
-        case .head(let head):
+        case .head(var head):
             if let problem = HostHeader.problem(head) {
                 refuse(.badRequest(problem), context: context)
                 return
             }
-            unanswered += 1
-            context.fireChannelRead(data)
+            if !head.isKeepAlive {
+                unanswered.append(.close)
+                // Hummingbird closes the connection after the answer when Connection is exactly `close`.
+                head.headers.replaceOrAdd(name: "Connection", value: "close")
+            } else {
+                unanswered.append(head.version == .http1_0 ? .keepAliveHTTP10 : .keepAlive)
+            }
+            context.fireChannelRead(wrapInboundOut(.head(head)))
         case .body, .end:
             context.fireChannelRead(data)
         }
@@ -40,17 +57,27 @@ final class HTTP1RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Answers
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        context.write(data, promise: promise)
-        if case .end = unwrapOutboundIn(data) {
-            unanswered = max(0, unanswered - 1)
-            if unanswered == 0, let refusal { send(refusal, context: context) }
+        switch unwrapOutboundIn(data) {
+        case .head(var head) where head.status.code >= 200:
+            switch unanswered.first {
+            case .close?: head.headers.replaceOrAdd(name: "Connection", value: "close")
+            case .keepAliveHTTP10?: head.headers.replaceOrAdd(name: "Connection", value: "keep-alive")
+            case .keepAlive?, nil: break
+            }
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
+        case .head, .body:
+            context.write(data, promise: promise)
+        case .end:
+            context.write(data, promise: promise)
+            if !unanswered.isEmpty { unanswered.removeFirst() }
+            if unanswered.isEmpty, let refusal { send(refusal, context: context) }
         }
     }
 
     private func refuse(_ refusal: Refusal, context: ChannelHandlerContext) {
         guard self.refusal == nil else { return }
         self.refusal = refusal
-        if unanswered == 0 { send(refusal, context: context) }
+        if unanswered.isEmpty { send(refusal, context: context) }
     }
 
     /// Writes the refusal and closes the sending side. What the client still sends is read and dropped until it

@@ -81,4 +81,47 @@ import Testing
             #expect(closing.closedByServer)
         }
     }
+
+    @Test func aMalformedChunkSizeIsTheClientsError() async throws {
+        try await withServer { client async throws in
+            let reply = try await RawConnection.exchange(
+                "POST /api/v1/BatchTask HTTP/1.1\r\nHost: 127.0.0.1\r\n\(Self.authorization)Content-Type: application/json\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+                with: client)
+            #expect(reply.status == 400)
+            #expect(reply.closedByServer)
+            #expect(!reply.text.contains("HTTPParserError"))
+            #expect(try await client.get("/api/v1/BatchTask/All").json == [])
+        }
+    }
+
+    @Test func overLongHeadersGet431WithAShortFixedBodyAndAClose() async throws {
+        try await withServer { client async throws in
+            let long = String(repeating: "x", count: 100_000)
+            let reply = try await RawConnection.exchange(
+                "GET /api/v1/BatchTask/All HTTP/1.1\r\nHost: 127.0.0.1\r\n\(Self.authorization)X-Long: \(long)\r\n\r\n", with: client)
+            #expect(reply.status == 431)
+            #expect(reply.closedByServer)
+            #expect(reply.header("Connection") == "close")
+            #expect(reply.bytes.count < 1000)
+            #expect(!reply.text.contains("xxxx"))
+            #expect(!reply.body.contains("HTTPParserError"))
+        }
+    }
+
+    @Test func aServerFailureNamesNoSQLNoPathAndNoType() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("tasks.sqlite").path
+        try await withServer(testConfiguration(databasePath: path)) { client async throws in
+            let id = try await client.create(["Name": "there"])
+            try await #require(client.server).store.execute("DROP TABLE batchtask")
+            let reply = try await client.get("/api/v1/BatchTask/\(id)")
+            #expect(reply.status == 500)
+            #expect(try reply.json["ErrorType"] == "SoServerException")
+            for leak in ["SELECT", "batchtask", "sqlite", directory.path, "DatabaseError", "SQLite error"] {
+                #expect(!reply.text.contains(leak), "the 500 body names \(leak): \(reply.text)")
+            }
+        }
+    }
 }

@@ -5,9 +5,16 @@ import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 
+/// The limits on a request's head, past which it is answered 431 (`HTTP1RequestGuard`).
+enum HTTPLimits {
+    /// Our choice: Kestrel's defaults, what an ASP.NET server takes: 32 KiB of header lines, 100 of them.
+    static let headerBytes = 32 * 1024
+    static let headerFields = 100
+}
+
 /// Hummingbird's HTTP/1 child channel with `HTTP1RequestGuard` between NIO's parser and the conversion to HTTP
-/// types, where a request's version and raw Host lines are still known, and with an idle timeout. Otherwise the
-/// pipeline is the one Hummingbird's `HTTP1Channel` sets up.
+/// types, where a request's version and raw Host lines are still known, the header limits of `HTTPLimits`, and an
+/// idle timeout. Otherwise the pipeline is the one Hummingbird's `HTTP1Channel` sets up.
 struct EmulatorHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
 
@@ -18,11 +25,10 @@ struct EmulatorHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            // Hummingbird's limits.
             var limits = NIOHTTPDecoderLimitConfiguration()
-            limits.maxHeaderFieldSize = 80 * 1024
-            limits.maxHeaderListSize = 80 * 1024
-            limits.maxHeaderFieldCount = 1000
+            limits.maxHeaderFieldSize = HTTPLimits.headerBytes
+            limits.maxHeaderListSize = HTTPLimits.headerBytes
+            limits.maxHeaderFieldCount = HTTPLimits.headerFields
             let pipeline = channel.pipeline.syncOperations
             try pipeline.configureHTTPServerPipeline(
                 withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,

@@ -10,6 +10,10 @@ import NIOHTTP1
 /// - A request that does not keep the connection alive (HTTP/1.0 without `Connection: keep-alive`, or `close` in
 ///   any case) is answered with `Connection: close` and the connection closed after the answer; an HTTP/1.0
 ///   request that asks to keep it is answered with `Connection: keep-alive` (RFC 9112 §9.3).
+/// - Bytes the parser cannot read as a request head get a short fixed answer and a close: 431 for headers past
+///   `HTTPLimits`, 400 for anything else. A parse error inside a body (a chunk size that is not hex) goes on to
+///   Hummingbird instead: the handler reading the body fails with it, `ErrorMiddleware` lets it through, and
+///   Hummingbird answers 400 with no body and closes.
 final class HTTP1RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -26,6 +30,8 @@ final class HTTP1RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// For each request passed on and not yet fully answered, oldest first.
     private var unanswered: [Persistence] = []
+    /// The last request's head was passed on and its end has not come yet.
+    private var readingBody = false
     /// Once set, nothing more is read; it is written as soon as the answers before it are.
     private var refusal: Refusal?
 
@@ -48,9 +54,30 @@ final class HTTP1RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
             } else {
                 unanswered.append(head.version == .http1_0 ? .keepAliveHTTP10 : .keepAlive)
             }
+            readingBody = true
             context.fireChannelRead(wrapInboundOut(.head(head)))
-        case .body, .end:
+        case .body:
             context.fireChannelRead(data)
+        case .end:
+            readingBody = false
+            context.fireChannelRead(data)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parseError = error as? HTTPParserError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        if !readingBody {
+            refuse(parseError == .headerOverflow ? .headersTooLarge : .unreadable, context: context)
+        } else if !unanswered.isEmpty {
+            // The request being read is not answered yet: its handler fails reading the body.
+            context.fireErrorCaught(error)
+        } else {
+            // Answered already, and the rest of its body cannot be read: nothing is left to say.
+            refusal = .unreadable
+            context.close(promise: nil)
         }
     }
 
@@ -107,6 +134,12 @@ struct Refusal: Sendable, Equatable {
     static func badRequest(_ message: String) -> Refusal {
         Refusal(status: .badRequest, type: "SoBadRequestException", message: message)
     }
+
+    static let unreadable = badRequest("the request is not HTTP/1.1 as RFC 9112 defines it")
+
+    static let headersTooLarge = Refusal(
+        status: .requestHeaderFieldsTooLarge, type: "SoRequestHeadersTooLargeException",
+        message: "the request line and headers are larger than \(HTTPLimits.headerBytes) bytes or more than \(HTTPLimits.headerFields) lines")
 
     var body: [UInt8] {
         var writer = JSONWriter()

@@ -152,7 +152,9 @@ import Testing
         configuration.jobs.failRate = 2
         configuration.faults.errorRate = -1
         configuration.jobs.durationSeconds = .nan
-        #expect(configuration.problems.count == 3)
+        configuration.idleTimeoutSeconds = 0
+        #expect(configuration.problems.count == 4)
+        #expect(configuration.problems.contains("the idle timeout must be more than 0 and at most 86400 seconds"))
         #expect(testConfiguration().problems.isEmpty)
     }
 }

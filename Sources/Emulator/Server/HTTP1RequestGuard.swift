@@ -124,8 +124,8 @@ final class HTTP1RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 }
 
-/// A request the connection answers itself, with a fixed body in the API's error shape that repeats nothing the
-/// client sent.
+/// A request the connection answers itself. Our choice: the API's error shape with a fixed message, which repeats
+/// nothing the client sent (the 431's ErrorType is ours too; the reference names none).
 struct Refusal: Sendable, Equatable {
     var status: HTTPResponseStatus
     var type: String

@@ -27,6 +27,25 @@ import Testing
         }
     }
 
+    @Test func aNULCharacterIsStoredAndReturnedWithWhatFollowsIt() async throws {
+        try await withServer { client async throws in
+            let id = try await client.create(["Name": "ctl\u{0}nul", "ParameterObject": ["k\u{0}ey": "v\u{0}alue"], "Description": ""])
+            _ = try await client.create(["Name": "ctl"])
+            let task = try await client.task(id)
+            #expect(task.name == "ctl\u{0}nul")
+            #expect(task.parameterObject == ["k\u{0}ey": "v\u{0}alue"])
+            #expect(task.description == "")
+            let updated = try await client.send(.PUT, "/api/v1/BatchTask/\(id)", body: #"{"Description": "a\u0000b"}"#)
+            #expect(try updated.task.description == "a\u{0}b")
+            #expect(try await client.task(id).description == "a\u{0}b")
+            // Filters compare the whole text too: the NUL is not where the value ends.
+            let exact = try await client.get("/api/v1/BatchTask?$filter=name%20eq%20'ctl%00nul'")
+            #expect(try exact.json["value"]?.arrayValue?.compactMap { $0["PrimaryKey"]?.intValue } == [Int64(id)])
+            let byName = try await client.get("/api/v1/BatchTask?$filter=name%20eq%20'ctl'")
+            #expect(try byName.json["value"]?.arrayValue?.compactMap { $0["PrimaryKey"]?.intValue } == [Int64(id + 1)])
+        }
+    }
+
     @Test func fileDatabasesUseWALWithNormalSync() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -133,7 +152,9 @@ import Testing
         configuration.jobs.failRate = 2
         configuration.faults.errorRate = -1
         configuration.jobs.durationSeconds = .nan
-        #expect(configuration.problems.count == 3)
+        configuration.idleTimeoutSeconds = 0
+        #expect(configuration.problems.count == 4)
+        #expect(configuration.problems.contains("the idle timeout must be more than 0 and at most 86400 seconds"))
         #expect(testConfiguration().problems.isEmpty)
     }
 }

@@ -7,6 +7,8 @@ struct BatchTaskController: Sendable {
     let service: TaskService
     /// Rows in an OData page when the client gives no `$top`.
     let pageSize: Int
+    /// What `odata.nextLink` and `odata.metadata` start with.
+    let origin: ServerOrigin
 
     /// The routes; `RouteTable` reads them too, to answer 405 with the methods a path does have.
     var endpoints: [Endpoint] {
@@ -61,7 +63,7 @@ struct BatchTaskController: Sendable {
         try await service.store.settle(now: now)
         let rows = try await service.store.tasks(matching: compiled)
         let page = rows.prefix(compiled.pageRows)
-        let base = "http://\(request.head.authority ?? "127.0.0.1")"
+        let base = origin.url
         var nextLink: String?
         if rows.count > page.count, !page.isEmpty {
             nextLink = base + "/api/v1/BatchTask?" + Self.query(rawQuery, skip: compiled.offset + page.count)

@@ -1,9 +1,11 @@
 import Hummingbird
 import JSON
 import Logging
+import NIOHTTP1
 
 /// Outermost middleware: turns every error below it into a response with the API's error body, so no error
-/// (Hummingbird's own 404 and 413 included) reaches the client in another shape.
+/// (Hummingbird's own 404 and 413 included) reaches the client in another shape. A request the server fails on
+/// is answered 500 with a fixed message: what went wrong (SQL, file paths) goes to the log, never to the client.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = EmulatorRequestContext
 
@@ -19,10 +21,20 @@ struct ErrorMiddleware: RouterMiddleware {
             return Self.response(Self.apiError(from: error), for: request)
         } catch is CancellationError {
             throw CancellationError()
+        } catch let error as HTTPParserError {
+            // The body cannot be read (a chunk size that is not hex): the client's mistake, and the connection
+            // cannot go on. Hummingbird answers 400 and closes.
+            throw error
         } catch {
             context.logger.error("request failed: \(String(describing: error))", metadata: ["path": "\(request.uri.path)"])
-            return Self.response(.internalError(String(describing: error)), for: request)
+            return Self.response(.internalError(Self.internalErrorMessage(error)), for: request)
         }
+    }
+
+    /// Our choice: a stored row the emulator cannot read says which row and column (its own words, no SQL); any
+    /// other failure says only that there was one.
+    static func internalErrorMessage(_ error: any Error) -> String {
+        (error as? StorageError)?.description ?? "the emulator failed to answer this request; its log says why"
     }
 
     static func apiError(from error: any HTTPResponseError) -> APIError {

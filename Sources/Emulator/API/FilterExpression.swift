@@ -76,8 +76,7 @@ extension FilterExpression {
                 let value = try Self.databaseValue(literal, for: field)
                 if value.isNull { includesNull = true } else { values.append(value) }
             }
-            arguments += values
-            let list = "\(column) IN (" + Array(repeating: "?", count: values.count).joined(separator: ", ") + ")"
+            let list = "\(column) IN (" + values.map { Self.placeholder(for: $0, &arguments) }.joined(separator: ", ") + ")"
             switch (values.isEmpty, includesNull) {
             case (true, _): return "\(column) IS NULL"
             case (false, true): return "(\(list) OR \(column) IS NULL)"
@@ -104,30 +103,24 @@ extension FilterExpression {
         }
         switch op {
         case .eq, .ne, .lt, .le, .gt, .ge:
-            arguments.append(value)
             // IS NOT: a task without the property is "not equal" to any value, as a client would expect.
             let sqlOperator = ["eq": "=", "ne": "IS NOT", "lt": "<", "le": "<=", "gt": ">", "ge": ">="][op.rawValue] ?? "="
-            return "\(column) \(sqlOperator) ?"
+            return "\(column) \(sqlOperator) \(placeholder(for: value, &arguments))"
         case .begins, .notBegins, .contains, .notContains, .endsWith:
             guard case .string(let text) = value.storage, field.valueType != .int32, field.valueType != .bool else {
                 throw .badRequest("$filter: \(op.rawValue) applies to text properties, not \(field.rawValue)")
             }
             switch op {
             case .begins:
-                arguments.append((globEscaped(text) + "*").databaseValue)
-                return "\(column) GLOB ?"
+                return "\(column) GLOB \(placeholder(for: (globEscaped(text) + "*").databaseValue, &arguments))"
             case .notBegins:
-                arguments.append((globEscaped(text) + "*").databaseValue)
-                return "(\(column) IS NULL OR \(column) NOT GLOB ?)"
+                return "(\(column) IS NULL OR \(column) NOT GLOB \(placeholder(for: (globEscaped(text) + "*").databaseValue, &arguments)))"
             case .endsWith:
-                arguments.append(("*" + globEscaped(text)).databaseValue)
-                return "\(column) GLOB ?"
+                return "\(column) GLOB \(placeholder(for: ("*" + globEscaped(text)).databaseValue, &arguments))"
             case .contains:
-                arguments.append(text.databaseValue)
-                return "instr(\(column), ?) > 0"
+                return "instr(\(column), \(placeholder(for: value, &arguments))) > 0"
             default:
-                arguments.append(text.databaseValue)
-                return "(\(column) IS NULL OR instr(\(column), ?) = 0)"
+                return "(\(column) IS NULL OR instr(\(column), \(placeholder(for: value, &arguments))) = 0)"
             }
         }
     }
@@ -173,6 +166,18 @@ extension FilterExpression {
         default:
             throw .badRequest("$filter: the value given for \(field.rawValue) has the wrong type")
         }
+    }
+
+    /// Appends `value` to the arguments and answers its placeholder: text goes through `SQLiteText`, so that a
+    /// NUL in it is compared too rather than ending it.
+    private static func placeholder(for value: DatabaseValue, _ arguments: inout [DatabaseValue]) -> String {
+        guard case .string(let text) = value.storage else {
+            arguments.append(value)
+            return "?"
+        }
+        let argument = SQLiteText.argument(text)
+        arguments.append(argument.value)
+        return argument.placeholder
     }
 
     private static func globEscaped(_ text: String) -> String {

@@ -87,8 +87,9 @@ struct TaskService: Sendable {
         }
         if let name {
             // Our reading: names match exactly (the server's collation may differ; this one is binary).
-            conditions.append(#""Name" = ?"#)
-            arguments.append(name.databaseValue)
+            let argument = SQLiteText.argument(name)
+            conditions.append(#""Name" = "# + argument.placeholder)
+            arguments.append(argument.value)
         }
         if let state, state != .all {
             conditions.append(#""State" = ?"#)

@@ -11,6 +11,8 @@ struct LoginController: Sendable {
     let partnerKey: _RSA.Signing.PublicKey?
     let signer: LoginSigner
     let issued: IssuedCredentials
+    /// What the URLs it hands out start with: `webapi_url`, the issuer and the OpenID endpoints.
+    let origin: ServerOrigin
 
     /// Our reading of the reference's sample id_token: valid from a minute before it is issued, for five minutes.
     static let jwtNotBeforeLeewaySeconds: Double = 60
@@ -50,7 +52,7 @@ struct LoginController: Sendable {
         let now = Date()
         let claims = SystemUserClaims(
             ticket: ticket, contextIdentifier: configuration.contextIdentifier, serial: configuration.databaseSerial,
-            webAPIURL: try Self.baseURL(request) + "/\(configuration.contextIdentifier)/api/",
+            webAPIURL: origin.url + "/\(configuration.contextIdentifier)/api/",
             issuer: IssuerClaim(value: "SuperOffice AS"), audience: AudienceClaim(value: ["spn:\(configuration.databaseSerial)"]),
             expiration: ExpirationClaim(value: now.addingTimeInterval(Self.jwtLifetimeSeconds)),
             notBefore: NotBeforeClaim(value: now.addingTimeInterval(-Self.jwtNotBeforeLeewaySeconds)),
@@ -94,7 +96,7 @@ struct LoginController: Sendable {
 
     /// Our reading: the issuer and endpoints are the emulator's own base URL, as the reference's are its host's.
     @Sendable func openIDConfiguration(_ request: Request, context: EmulatorRequestContext) async throws -> Response {
-        let base = try Self.baseURL(request)
+        let base = origin.url
         return Self.json([
             "issuer": .string(base),
             "token_endpoint": .string(base + "/login/common/oauth/tokens"),
@@ -143,14 +145,6 @@ struct LoginController: Sendable {
     }
 
     // MARK: Helpers
-
-    /// `http://<Host>`: our choice, the address the client reached us by, so a port-0 server names its real port.
-    static func baseURL(_ request: Request) throws -> String {
-        guard let host = request.head.authority ?? request.headers.value(named: "Host"), !host.isEmpty,
-              !host.contains(where: { $0 == "/" || $0 == "@" || $0.isWhitespace })
-        else { throw APIError.badRequest("the request has no usable Host header") }
-        return "http://\(host)"
-    }
 
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
         var writer = JSONWriter()

@@ -13,6 +13,9 @@ public struct EmulatorConfiguration: Sendable {
     public var login: LoginServiceConfiguration?
     /// Rows in an OData page when a client gives no `$top`.
     public var pageSize: Int
+    /// Seconds a connection may sit without a complete request before the server closes it: half a request sent
+    /// and no more, or kept alive after an answer with nothing after it.
+    public var idleTimeoutSeconds: Double
     /// Where the emulator logs (stderr by default); `.info` shows start and stop, `.debug` every request.
     public var logger: Logger
 
@@ -20,7 +23,7 @@ public struct EmulatorConfiguration: Sendable {
         listen: ListenAddress = .loopbackDefault, databasePath: String = ":memory:",
         authentication: AuthenticationConfiguration = AuthenticationConfiguration(), jobs: JobConfiguration = JobConfiguration(),
         faults: FaultConfiguration = FaultConfiguration(), login: LoginServiceConfiguration? = nil, pageSize: Int = 1000,
-        logger: Logger? = nil
+        idleTimeoutSeconds: Double = Self.defaultIdleTimeoutSeconds, logger: Logger? = nil
     ) {
         self.listen = listen
         self.databasePath = databasePath
@@ -29,8 +32,13 @@ public struct EmulatorConfiguration: Sendable {
         self.faults = faults
         self.login = login
         self.pageSize = pageSize
+        self.idleTimeoutSeconds = idleTimeoutSeconds
         self.logger = logger ?? Self.quietLogger
     }
+
+    /// Our choice: 65 s, past the 60 s batchctl's own client keeps an idle connection for reuse, so the server is not
+    /// the one to close a connection just as the client sends on it.
+    public static let defaultIdleTimeoutSeconds: Double = 65
 
     /// Errors and worse on stderr: what an embedded or test server should say.
     public static var quietLogger: Logger {
@@ -70,6 +78,9 @@ public struct EmulatorConfiguration: Sendable {
         }
         if faults.retryAfterSeconds < 0 { problems.append("Retry-After must not be negative") }
         if pageSize < 1 { problems.append("the page size must be at least 1") }
+        if !(idleTimeoutSeconds > 0 && idleTimeoutSeconds <= 86_400) {
+            problems.append("the idle timeout must be more than 0 and at most 86400 seconds")
+        }
         problems += login?.problems ?? []
         if databasePath.isEmpty { problems.append("the database path is empty") }
         return problems

@@ -22,7 +22,11 @@ import _CryptoExtras
 /// - Stop answers true and fails a task that is New, Aquired or Started unless it is `CannotCancel`; false for any
 ///   other task.
 /// - OData pages hold `$top` rows (`pageSize` without it); `odata.nextLink` repeats the query with `$skip` advanced
-///   and is left out on the last page. String filters are case-sensitive.
+///   and is left out on the last page. String filters are case-sensitive. Links name the server's own address,
+///   never a request's Host (`ServerOrigin`).
+/// - HTTP/1.1 as RFC 9112 asks: a request without one valid Host is answered 400, a request that does not keep
+///   the connection alive (HTTP/1.0 by default) has it closed after the answer (`HTTP1RequestGuard`), and a
+///   connection idle for `idleTimeoutSeconds` without a whole request is closed.
 /// - Dates the server writes are UTC (`+00:00`, seven fraction digits); `SO-TimeZone` converts every returned date.
 /// - A lost answer is produced by closing the connection from the handler's middleware after the change committed,
 ///   before Hummingbird writes a byte; only 2xx answers are lost.
@@ -68,9 +72,10 @@ public final class EmulatorServer: Sendable {
             throw EmulatorError("cannot open the database \(configuration.databasePath): \(error)")
         }
         let seed = configuration.faults.seed ?? UInt64.random(in: .min ... .max)
+        let origin = ServerOrigin(configuration.listen)
         let responder: RouteNormalizer<RouterResponder<EmulatorRequestContext>>
         do {
-            responder = try await makeResponder(configuration, store: store, seed: seed, clock: clock)
+            responder = try await makeResponder(configuration, store: store, seed: seed, clock: clock, origin: origin)
         } catch {
             store.close()
             throw error
@@ -80,9 +85,13 @@ public final class EmulatorServer: Sendable {
         let logger = configuration.logger
         let application = Application(
             responder: responder,
+            server: .emulatorHTTP1(idleTimeout: .milliseconds(Int64((configuration.idleTimeoutSeconds * 1000).rounded()))),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: "batchctl-emulator"),
-            onServerRunning: { channel in await startup.ready(channel.localAddress?.port) },
+            onServerRunning: { channel in
+                if let port = channel.localAddress?.port { origin.listening(on: port) }
+                await startup.ready(channel.localAddress?.port)
+            },
             logger: logger)
         // Service start/stop chatter stays out of `--verbose`, which is about requests.
         var lifecycleLogger = logger
@@ -113,7 +122,7 @@ public final class EmulatorServer: Sendable {
     }
 
     static func makeResponder(
-        _ configuration: EmulatorConfiguration, store: TaskStore, seed: UInt64, clock: EmulatorClock
+        _ configuration: EmulatorConfiguration, store: TaskStore, seed: UInt64, clock: EmulatorClock, origin: ServerOrigin
     ) async throws -> RouteNormalizer<RouterResponder<EmulatorRequestContext>> {
         // Paths match in any case, as ASP.NET's routes do (`/api/v1/batchtask/1/stop`).
         let router = Router(context: EmulatorRequestContext.self, options: .caseInsensitive)
@@ -127,8 +136,9 @@ public final class EmulatorServer: Sendable {
         let issued = IssuedCredentials()
         let tenant = TenantStatus()
         if let login = configuration.login {
-            loginEndpoints = try await loginService(login, issued: issued).endpoints
-                + TenantController(contextIdentifier: login.contextIdentifier, status: tenant, adminKey: login.adminKey).endpoints
+            loginEndpoints = try await loginService(login, issued: issued, origin: origin).endpoints
+                + TenantController(
+                    contextIdentifier: login.contextIdentifier, status: tenant, adminKey: login.adminKey, origin: origin).endpoints
             router.add(loginEndpoints)
         }
         if configuration.faults.isActive {
@@ -144,7 +154,7 @@ public final class EmulatorServer: Sendable {
         // Job failures draw from a stream of their own so enabling a fault does not change which jobs fail.
         let planner = JobPlanner(configuration: configuration.jobs, random: RandomSource(seed: seed ^ 0x6A09_E667_F3BC_C909))
         let service = TaskService(store: store, planner: planner, clock: clock)
-        let endpoints = BatchTaskController(service: service, pageSize: configuration.pageSize).endpoints
+        let endpoints = BatchTaskController(service: service, pageSize: configuration.pageSize, origin: origin).endpoints
             + BatchAgentController(service: service).endpoints
         router.add(endpoints)
         return RouteNormalizer(
@@ -152,7 +162,9 @@ public final class EmulatorServer: Sendable {
             contextIdentifier: configuration.login?.contextIdentifier, tenant: tenant)
     }
 
-    private static func loginService(_ login: LoginServiceConfiguration, issued: IssuedCredentials) async throws -> LoginController {
+    private static func loginService(
+        _ login: LoginServiceConfiguration, issued: IssuedCredentials, origin: ServerOrigin
+    ) async throws -> LoginController {
         let partnerKey: _RSA.Signing.PublicKey?
         do {
             partnerKey = try login.partnerKeyPEM.map { try _RSA.Signing.PublicKey(pemRepresentation: $0) }
@@ -160,7 +172,7 @@ public final class EmulatorServer: Sendable {
             throw EmulatorError("the partner key is not an RSA public key in PEM (2048 bits or more)")
         }
         let signer = try await LoginSigner.make(privateKeyPEM: login.signingKeyPEM)
-        return LoginController(configuration: login, partnerKey: partnerKey, signer: signer, issued: issued)
+        return LoginController(configuration: login, partnerKey: partnerKey, signer: signer, issued: issued, origin: origin)
     }
 
     /// Shuts down gracefully and closes the database; returns when both are done.

@@ -28,7 +28,19 @@ enum Schema {
         }
     }
 
-    static let selectList = columns.map { "\"\($0)\"" }.joined(separator: ", ")
+    /// The columns that hold text (TEXT in the table): every property but the numbers and flags, and the job's
+    /// outcome, result and start text. They are written at `SQLiteText.placeholder` and read as their bytes.
+    static let textColumns: Set<String> = Set(
+        BatchTaskField.allCases.filter { $0.valueType != .int32 && $0.valueType != .bool }.map(\.rawValue)
+            + ["JobOutcome", "JobResult", "JobStartedText"])
+
+    /// The placeholder a value of `column` is bound at in an INSERT or UPDATE.
+    static func placeholder(_ column: String) -> String {
+        textColumns.contains(column) ? SQLiteText.placeholder : "?"
+    }
+
+    /// Every column in `columns` order, text columns as their bytes (see `SQLiteText`).
+    static let selectList = columns.map { textColumns.contains($0) ? SQLiteText.selected($0) : "\"\($0)\"" }.joined(separator: ", ")
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()

@@ -2,7 +2,8 @@ import BatchTask
 import GRDB
 import JSON
 
-/// Converts between a `StoredTask` and the column values of its row (in `Schema.columns` order).
+/// Converts between a `StoredTask` and the column values of its row (in `Schema.columns` order), text as
+/// `SQLiteText` binds and reads it.
 enum TaskRow {
     /// Every column's value, Id first.
     static func values(of task: StoredTask) -> [DatabaseValue] {
@@ -16,8 +17,8 @@ enum TaskRow {
             values.append(job.nextTicks.databaseValue)
             values.append(job.startTicks.databaseValue)
             values.append(job.endTicks.databaseValue)
-            values.append(job.outcome.rawValue.databaseValue)
-            values.append(job.result.databaseValue)
+            values.append(SQLiteText.value(job.outcome.rawValue))
+            values.append(SQLiteText.value(job.result))
             values.append(Int64(job.finalPercent).databaseValue)
             values.append(EmulatorClock.text(ticks: job.startTicks).databaseValue)
         } else {
@@ -34,9 +35,9 @@ enum TaskRow {
         switch value {
         case .int(let n)?: return n.databaseValue
         case .bool(let b)?: return Int64(b ? 1 : 0).databaseValue
-        case .string(let s)?: return s.databaseValue
+        case .string(let s)?: return SQLiteText.value(s)
         case .double(let d)?: return d.databaseValue
-        case .object?, .array?: return (value?.serialized() ?? "").databaseValue
+        case .object?, .array?: return SQLiteText.value(value?.serialized() ?? "")
         case .null?, nil: return .null
         }
     }
@@ -66,7 +67,7 @@ enum TaskRow {
         let result: DatabaseValue = row[base + 5]
         let percent: DatabaseValue = row[base + 6]
         guard let startTicks = Int64.fromDatabaseValue(start), let endTicks = Int64.fromDatabaseValue(end),
-              let outcomeName = String.fromDatabaseValue(outcome), let resultText = String.fromDatabaseValue(result),
+              let outcomeName = try SQLiteText.text(outcome), let resultText = try SQLiteText.text(result),
               let finalPercent = Int64.fromDatabaseValue(percent).flatMap({ Int32(exactly: $0) })
         else {
             throw StorageError("row \(info.id.map(String.init) ?? "?"): incomplete job schedule")
@@ -85,10 +86,10 @@ enum TaskRow {
             return type == .bool ? .bool(n != 0) : .int(n)
         case .double(let d):
             return .double(d)
-        case .string(let s):
-            return type == .object ? try JSONValue.parse(s) : .string(s)
-        case .blob:
-            throw StorageError("unexpected blob")
+        case .string, .blob:
+            // Text columns are selected as their bytes (`SQLiteText`).
+            guard let text = try SQLiteText.text(stored) else { return nil }
+            return type == .object ? try JSONValue.parse(text) : .string(text)
         }
     }
 }

@@ -33,11 +33,11 @@ final class TaskStore: Sendable {
 
     private static let insertSQL: String = {
         let columns = Schema.columns.dropFirst()
-        return "INSERT INTO batchtask (\(columns.map { "\"\($0)\"" }.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
+        return "INSERT INTO batchtask (\(columns.map { "\"\($0)\"" }.joined(separator: ", "))) VALUES (\(columns.map(Schema.placeholder).joined(separator: ", ")))"
     }()
 
     private static let updateSQL: String = {
-        let assignments = Schema.columns.dropFirst().map { "\"\($0)\" = ?" }.joined(separator: ", ")
+        let assignments = Schema.columns.dropFirst().map { "\"\($0)\" = \(Schema.placeholder($0))" }.joined(separator: ", ")
         return "UPDATE batchtask SET \(assignments) WHERE \"Id\" = ?"
     }()
 

@@ -7,6 +7,8 @@ struct TenantController: Sendable {
     let contextIdentifier: String
     let status: TenantStatus
     let adminKey: String?
+    /// What the tenant's Endpoint and Api start with.
+    let origin: ServerOrigin
 
     /// Our choice: the header that carries `--admin-key`.
     static let adminKeyHeader = "X-Emulator-Admin-Key"
@@ -31,7 +33,7 @@ struct TenantController: Sendable {
                 "IsRunning": false, "ValidUntil": .string(validUntil()), "Api": .null,
             ])
         }
-        return LoginController.json(try body(request, state: status.current))
+        return LoginController.json(body(state: status.current))
     }
 
     /// `POST /_emulator/tenant-state`: 404 without `--admin-key` (the path does not exist then), 403 without the
@@ -60,11 +62,11 @@ struct TenantController: Sendable {
             status.host = move.stringValue
         }
         status.current = state
-        return LoginController.json(try body(request, state: state))
+        return LoginController.json(body(state: state))
     }
 
-    private func body(_ request: Request, state: TenantState) throws -> JSONValue {
-        let endpoint = try LoginController.baseURL(request) + status.rootPath(contextIdentifier)
+    private func body(state: TenantState) -> JSONValue {
+        let endpoint = origin.url + status.rootPath(contextIdentifier)
         return [
             "ContextIdentifier": .string(contextIdentifier), "Endpoint": .string(endpoint), "State": .string(state.rawValue),
             "IsRunning": .bool(state.isRunning), "ValidUntil": .string(validUntil()), "Api": .string(endpoint + "/api"),

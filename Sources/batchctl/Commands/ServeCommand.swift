@@ -66,6 +66,9 @@ struct ServeCommand: ReportingCommand {
     @Option(name: .customLong("page-size"), help: ArgumentHelp("Rows in an OData page when the client gives no $top.", valueName: "N"))
     var pageSize = 1000
 
+    @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("Close a connection that goes this long without a whole request: half a request, or idle after an answer.", valueName: "SECONDS"))
+    var idleTimeout = EmulatorConfiguration.defaultIdleTimeoutSeconds
+
     @Option(name: .customLong("partner-key"), help: ArgumentHelp("Login service: the partner application's RSA public key (PEM) that checks signed system user tokens.", valueName: "FILE"))
     var partnerKey: String?
 
@@ -174,6 +177,7 @@ struct ServeCommand: ReportingCommand {
             faults: FaultConfiguration(
                 latencyMilliseconds: latency, errorRate: errorRate, throttleRate: throttleRate, lostAnswerRate: lostAnswerRate,
                 retryAfterSeconds: retryAfter, seed: seed),
-            login: try makeLoginConfiguration(), pageSize: pageSize, logger: EmulatorConfiguration.standardErrorLogger(verbose: verbose))
+            login: try makeLoginConfiguration(), pageSize: pageSize, idleTimeoutSeconds: idleTimeout,
+            logger: EmulatorConfiguration.standardErrorLogger(verbose: verbose))
     }
 }

@@ -117,8 +117,10 @@ public struct StateSession: Sendable {
                                 secrets: secrets)
         case .inspect:
             let (state, existed) = try await load(backend: backend, endpoint: nil, create: false)
+            // Inspecting needs no key, but uses one where there is one (`graph --state` plans with it).
+            let key = (try? await backend.secretKey(create: false)) ?? nil
             return StateSession(backend: backend, endpoint: state.endpoint, state: state, existed: existed, lock: nil, observer: observer,
-                                secrets: .unkeyed)
+                                secrets: SecretHasher(key: key))
         case .edit(let operation, let lockTimeout):
             let lock = try await takeLock(backend: backend, sets: nil, operation: operation, timeout: lockTimeout, observer: observer)
             do {

@@ -77,6 +77,19 @@ import Testing
         }
     }
 
+    /// Found by the fuzz target: Foundation's XML parser crashed on a NUL and on an invalid UTF-8 element name.
+    @Test func bytesXMLForbidsAreRefusedBeforeTheParserSeesThem() {
+        let nul: [UInt8] = [0x00, 0x62, 0x74, 0x73]
+        let badName = Array("<AgentArguments><Parameters><string>a</string><st".utf8) + [UInt8](repeating: 0xD5, count: 25)
+            + Array("ring> b</string></Parameters></AgentArguments>".utf8)
+        for body in [nul, badName, Array("<a>\u{1}</a>".utf8)] {
+            #expect(throws: APIError.self) { try XMLNode.parse(body) }
+        }
+        #expect(XMLNode.firstCharacterXMLForbids(badName) == 50)
+        #expect(XMLNode.firstCharacterXMLForbids(Array("<a>tab\there, é ✓</a>".utf8)) == nil)
+        #expect((try? XMLNode.parse(Array("<a>é ✓</a>".utf8)))?.text == "é ✓")
+    }
+
     @Test func textJSONIsAnsweredAsTextJSON() async throws {
         try await withServer { client async throws in
             let reply = try await client.send(.POST, "/api/v1/BatchTask", body: #"{"Name": "t"}"#, contentType: "text/json", accept: "text/json")

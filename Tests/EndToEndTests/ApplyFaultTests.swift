@@ -78,8 +78,7 @@ import Testing
             first.waitUntilExit()
         }
         let lock = directory.path + "/batchctl.state.json.lock"
-        let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: lock) && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        BinaryRunner.waitUntil(timeout: 30) { FileManager.default.fileExists(atPath: lock) }
         let started = Date()
         let second = try BinaryRunner.run(["apply", "--auto-approve"], in: directory.path, environment: server.environment)
         #expect(Date().timeIntervalSince(started) < 20, "the second apply waited instead of failing at once")

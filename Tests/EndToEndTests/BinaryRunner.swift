@@ -113,12 +113,23 @@ extension BinaryRunner {
     }
 
     /// Waits until the file at `path` has grown past `bytes` (the journal of a run under way), or the deadline.
+    ///
+    /// It polls on its own thread without yielding it: a test that yields while other tests keep every thread of
+    /// the pool busy waiting for their processes may resume only after the run it watches has ended.
     static func waitForFile(_ path: String, largerThan bytes: Int, timeout: TimeInterval = 60) async throws {
+        waitUntil(timeout: timeout) {
+            ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) > bytes
+        }
+    }
+
+    /// Polls `condition` every 10 ms on the calling thread, without yielding it, until it holds or `timeout` passes.
+    @discardableResult
+    static func waitUntil(timeout: TimeInterval, _ condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-            if size > bytes { return }
-            try await Task.sleep(for: .milliseconds(20))
+            if condition() { return true }
+            usleep(10_000)
         }
+        return condition()
     }
 }

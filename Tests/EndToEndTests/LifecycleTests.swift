@@ -228,19 +228,18 @@ import Testing
     @Test(arguments: [SIGINT, SIGTERM])
     func aSignalWhileRefreshingLeavesAtOnceAndReleasesTheLock(signal: Int32) async throws {
         let directory = try ReconcileTests.project(tasks: 200)
-        let server = try EmulatorProcess(database: ":memory:", arguments: ["--latency", "100", "--job-duration", "0"])
+        // Every answer takes 1.5 s: the second apply holds the lock for seconds while it refreshes.
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--latency", "1500", "--job-duration", "0"])
         defer { server.stop() }
-        let apply = try BinaryRunner.run(["apply", "--auto-approve", "--parallelism", "40"], in: directory.path, environment: server.environment)
+        let apply = try BinaryRunner.run(["apply", "--auto-approve", "--parallelism", "100"], in: directory.path, environment: server.environment)
         #expect(apply.status == 0, "\(apply.stderr.suffix(500))")
-        // The refresh reads 200 tasks one at a time, 100 ms each: twenty seconds in which to be interrupted.
         let output = Pipe()
         let process = try BinaryRunner.start(["apply", "--auto-approve", "--parallelism", "1"], in: directory.path,
                                              environment: server.environment, output: output)
         let lock = directory.path + "/batchctl.state.json.lock"
-        let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: lock) && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(FileManager.default.fileExists(atPath: lock), "the second apply took the lock")
-        try await Task.sleep(for: .milliseconds(500))
+        #expect(BinaryRunner.waitUntil(timeout: 30) { FileManager.default.fileExists(atPath: lock) }, "the second apply took the lock")
+        usleep(300_000)
+        #expect(process.isRunning, "the second apply is still refreshing")
         let sent = Date()
         kill(process.processIdentifier, signal)
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

@@ -50,20 +50,15 @@ import Testing
         }
 
         /// Waits until a run holds the lock of `set`.
+        /// Polls without yielding its thread (see `BinaryRunner.waitUntil`).
         func waitForLock(of set: String) async throws {
-            let deadline = ContinuousClock.now + .seconds(60)
-            while count("locks", where: "task_set = '\(set)'") == 0, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(10))
-            }
+            BinaryRunner.waitUntil(timeout: 60) { count("locks", where: "task_set = '\(set)'") > 0 }
         }
 
         /// Waits until the running applies have journaled more than `rows` records (of `set`, when given).
         func waitForJournal(_ rows: Int, of set: String? = nil) async throws {
             let condition = set.map { "task_set = '\($0)'" } ?? "true"
-            let deadline = ContinuousClock.now + .seconds(60)
-            while count("journal", where: condition) <= rows, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            BinaryRunner.waitUntil(timeout: 60) { count("journal", where: condition) > rows }
         }
     }
 

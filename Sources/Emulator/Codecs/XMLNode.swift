@@ -23,6 +23,11 @@ struct XMLNode: Sendable {
         if Self.declaresDoctype(bytes) {
             throw .badRequest("request body has a DOCTYPE; XML with a document type declaration is not accepted")
         }
+        // Refused before Foundation's parser sees them: an invalid UTF-8 name or a NUL crashes it, and neither is
+        // XML (XML 1.0 allows no control character but tab, line feed and carriage return).
+        if let offset = Self.firstCharacterXMLForbids(bytes) {
+            throw .badRequest("request body is not valid XML: byte \(offset) is not UTF-8 text XML allows")
+        }
         let parser = XMLParser(data: Data(bytes))
         parser.shouldProcessNamespaces = true
         parser.shouldResolveExternalEntities = false
@@ -35,6 +40,27 @@ struct XMLNode: Sendable {
             throw .badRequest("request body is not valid XML: line \(parser.lineNumber), column \(parser.columnNumber): \(reason)")
         }
         return root
+    }
+
+    /// The offset of the first byte that starts invalid UTF-8 or a control character XML 1.0 forbids; nil when
+    /// there is none.
+    static func firstCharacterXMLForbids(_ bytes: [UInt8]) -> Int? {
+        var offset = 0
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                let value = scalar.value
+                if value < 0x20 && value != 0x09 && value != 0x0A && value != 0x0D { return offset }
+                if value == 0xFFFE || value == 0xFFFF { return offset }
+                offset += UTF8.width(scalar)
+            case .emptyInput:
+                return nil
+            case .error:
+                return offset
+            }
+        }
     }
 
     /// `<!DOCTYPE` anywhere outside the text of an element would start a DTD; looked for in the raw bytes, any

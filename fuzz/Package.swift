@@ -1,0 +1,25 @@
+// swift-tools-version:6.0
+// Fuzz targets for batchctl's parsers, built and run by run.sh (libFuzzer with AddressSanitizer); not part of
+// `swift test`. Each target is a libFuzzer entry point: libFuzzer supplies `main`.
+import PackageDescription
+
+let batchctl: Target.Dependency = .product(name: "BatchctlFuzzable", package: "batchctl")
+
+let package = Package(
+    name: "batchctl-fuzz",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "batchctl", path: ".."),
+    ],
+    targets: [
+        // Checks shared by the targets: a failed property stops the run with a message libFuzzer reports as a crash.
+        .target(name: "FuzzCommon"),
+        .executableTarget(name: "FuzzYAML", dependencies: ["FuzzCommon", batchctl]),
+        .executableTarget(name: "FuzzManifest", dependencies: ["FuzzCommon", batchctl]),
+        .executableTarget(name: "FuzzExpression", dependencies: ["FuzzCommon", batchctl]),
+        .executableTarget(name: "FuzzJSON", dependencies: ["FuzzCommon", batchctl]),
+        .executableTarget(name: "FuzzState", dependencies: ["FuzzCommon", batchctl]),
+        .executableTarget(name: "FuzzPlanFile", dependencies: ["FuzzCommon", batchctl]),
+    ],
+    swiftLanguageModes: [.v6]
+)

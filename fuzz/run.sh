@@ -4,7 +4,7 @@
 #   fuzz/run.sh [--seconds N] [--jobs J] [--no-build] [TARGET...]
 #
 # N: seconds per target (default 600). J: how many fuzzers run at once (default 1). --no-build: run what was built.
-# TARGET: FuzzYAML FuzzManifest FuzzExpression FuzzJSON FuzzState FuzzPlanFile (default: all).
+# TARGET: FuzzYAML FuzzManifest FuzzExpression FuzzJSON FuzzState FuzzPlanFile FuzzEmulator (default: all).
 #
 # Corpora grow in fuzz/corpus/<target>/, seeded each run from fuzz/seeds/<target>/ and from the repository
 # (examples/, and a state and plans made by a built batchctl with --endpoint embedded when one is found; set
@@ -14,7 +14,7 @@ set -euo pipefail
 
 fuzz_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$fuzz_dir")"
-all_targets=(FuzzYAML FuzzManifest FuzzExpression FuzzJSON FuzzState FuzzPlanFile)
+all_targets=(FuzzYAML FuzzManifest FuzzExpression FuzzJSON FuzzState FuzzPlanFile FuzzEmulator)
 
 seconds=600
 jobs=1

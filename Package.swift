@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "batchctl", targets: ["batchctl"]),
+        // The parsers and codecs the fuzz targets in fuzz/ drive; not an API of its own.
+        .library(name: "BatchctlFuzzable", targets: ["Diagnostics", "YAML", "JSON", "BatchTask", "Manifest", "State", "Planning"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -292,6 +292,14 @@ private struct JSONParser {
         out.removeAll(keepingCapacity: true)
         defer { swap(&out, &captureBuffer) }
         var open: [Bool] = []  // whether each open container is an object
+        // Each open object's member names so far and its first repeated one, refused when it ends as `parseValue`
+        // refuses it.
+        var names: [(seen: Set<String>, duplicate: String?)] = []
+        func note(_ name: String) {
+            if names[names.count - 1].duplicate == nil && !names[names.count - 1].seen.insert(name).inserted {
+                names[names.count - 1].duplicate = name
+            }
+        }
         while true {
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input, expected a value") }
@@ -309,7 +317,10 @@ private struct JSONParser {
                     index += 1
                 } else {
                     open.append(c == .openBrace)
-                    if c == .openBrace { try scanKey(into: &out, expectation: "expected a string key or '}'") }
+                    if c == .openBrace {
+                        names.append(([], nil))
+                        note(try scanKey(into: &out, expectation: "expected a string key or '}'"))
+                    }
                     continue
                 }
             } else {
@@ -337,11 +348,15 @@ private struct JSONParser {
                 if d == .comma {
                     out.append(d)
                     index += 1
-                    if isObject { try scanKey(into: &out, expectation: "expected a string key") }
+                    if isObject { note(try scanKey(into: &out, expectation: "expected a string key")) }
                     break
                 }
                 if isObject {
                     guard d == .closeBrace else { throw error("expected ',' or '}', found \(describeCurrent())") }
+                    if let duplicate = names.removeLast().duplicate {
+                        throw error("duplicate key \(JSONValue.string(String(duplicate.prefix(80))).serialized()) in the object that ends here",
+                                    at: index)
+                    }
                 } else {
                     guard d == .closeBracket else { throw error("expected ',' or ']', found \(describeCurrent())") }
                 }
@@ -352,10 +367,12 @@ private struct JSONParser {
         }
     }
 
-    private mutating func scanKey(into out: inout [UInt8], expectation: String) throws(JSONError) {
+    /// Copies `"key":` to `out` and returns the key's name.
+    private mutating func scanKey(into out: inout [UInt8], expectation: String) throws(JSONError) -> String {
         let key = try readKey(expectation: expectation)
         out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[key.quoted]))
         out.append(.colon)
+        return key.unescaped ?? string(key.quoted)
     }
 
     private mutating func expectLiteral(_ word: StaticString) throws(JSONError) {

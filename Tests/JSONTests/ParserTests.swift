@@ -191,6 +191,8 @@ import Testing
         #"{"a": {"b": {"take": {"k": tru}}}}"#, #"{"a": {"b": {"take": {"k": "\x"}}}}"#,
         #"{"a": {"b": {"take": {"k" 1}}}}"#, #"{"a": {"b": {"take": [1,]}}}"#, #"{"a": {"b": {"take": {"k": 01}}}}"#,
         "{\"a\": {\"b\": {\"take\": \"\u{1}\"}}}", #"{"a": {"b": {"take": {"k": 1}"#,
+        // Found by fuzz/ (FuzzJSON): a duplicate key inside a captured value was accepted.
+        #"{"a": {"b": {"take": {"k": true, "k": ""}}}}"#, #"{"a": {"b": {"take": [{"x": {"k": 1, "\u006b": 2}}]}}}"#,
     ])
     func capturedValuesAreCheckedLikeAnyOther(text: String) {
         var full: JSONError?

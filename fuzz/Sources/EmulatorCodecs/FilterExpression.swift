@@ -1,0 +1,1 @@
+../../../Sources/Emulator/API/FilterExpression.swift

@@ -1,0 +1,1 @@
+../../../Sources/Emulator/Codecs/String+Trimming.swift

@@ -1,7 +1,8 @@
 import Testing
 @testable import Manifest
 
-/// Input built to exhaust the stack gets a positioned error: expressions nested or chained too deep.
+/// Input built to exhaust the stack gets a positioned error, or works: expressions nested or chained too deep,
+/// long chains of vars.
 extension ManifestEngineTests {
     /// The errors of a set whose task `a` has `Name: <scalar>` on line 7, the scalar starting at column 11.
     private func nameErrors(_ scalar: String, vars: String = "") throws -> [String] {
@@ -58,5 +59,31 @@ extension ManifestEngineTests {
         let result = try expand("tasks:\n  - key: a\n    DetailsRecord: ${\(fits)}\n")
         #expect(result.errors == [])
         #expect(result.task("s/a")?.info.detailsRecord == 257)
+    }
+
+    @Test func aLongChainOfVarsIsEvaluatedWithoutDeepeningTheStack() throws {
+        // v0 refers to v1, v1 to v2, ...: each var is evaluated once, after the ones it refers to.
+        let n = 20_000
+        var vars = "vars:\n"
+        for i in 0..<n { vars += "  v\(i): ${v\(i + 1)}\n" }
+        vars += "  v\(n): end\n"
+        let result = try expand(vars + "tasks:\n  - {key: a, Name: '${v0}'}\n")
+        #expect(result.errors == [])
+        #expect(result.task("s/a")?.info.name == "end")
+
+        // A long cycle is reported as one.
+        let cycle = (0..<n).map { "  c\($0): ${c\(($0 + 1) % n)}\n" }.joined()
+        let failed = try expand("vars:\n" + cycle + "tasks:\n  - {key: a, Name: '${c0}'}\n")
+        #expect(failed.errors.contains { $0.contains("vars refer to each other in a cycle: c0 -> c1 -> c2 -> ") && $0.hasSuffix(" -> c\(n - 1) -> c0") })
+    }
+
+    @Test func errorsInReferencedVarsKeepTheirPositions() throws {
+        let result = try expand("vars:\n  a: ${b + 1}\n  b: ${c}\n  c: ${1 / 0}\ntasks:\n  - {key: k, DetailsRecord: '${a}'}\n")
+        #expect(Set(result.errors) == [
+            "set.yaml:8:10: error: division by zero",
+            "set.yaml:7:8: error: var 'c' has an error (reported at set.yaml:8:10)",
+            "set.yaml:6:8: error: var 'b' has an error (reported at set.yaml:7:6)",
+            "set.yaml:10:32: error: var 'a' has an error (reported at set.yaml:6:6)",
+        ])
     }
 }

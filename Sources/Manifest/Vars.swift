@@ -125,11 +125,12 @@ final class VarTable {
     /// refers to. The vars being walked are marked `evaluating` and kept in `stack`, as a recursive evaluation
     /// would: a var that refers back to one of them meets it there, and the cycle is reported as one.
     private func evaluateWithReferences(_ root: String) {
-        var walk: [(name: String, pending: [String])] = []
+        var walk: [(name: String, pending: [String], refersToVars: Bool)] = []
         func enter(_ name: String) {
             states[name] = .evaluating
             stack.append(name)
-            walk.append((name, references(of: name).reversed()))
+            let references = references(of: name)
+            walk.append((name, references.reversed(), !references.isEmpty))
         }
         enter(root)
         while let top = walk.indices.last {
@@ -137,8 +138,8 @@ final class VarTable {
                 if states[next] == nil { enter(next) }
                 continue
             }
-            let name = walk.removeLast().name
-            states[name] = evaluate(name)
+            let (name, _, refersToVars) = walk.removeLast()
+            states[name] = evaluate(name, refersToVars: refersToVars)
             stack.removeLast()
         }
     }
@@ -168,7 +169,7 @@ final class VarTable {
     }
 
     /// Compiles and evaluates one var whose references are evaluated (or being walked); reports its errors.
-    private func evaluate(_ name: String) -> State {
+    private func evaluate(_ name: String, refersToVars: Bool) -> State {
         guard let definition = definitions[name] else { return .failed(nil) }
         var varScope = scope
         varScope.allowsTaskNames = false
@@ -184,6 +185,20 @@ final class VarTable {
         } catch {
             diagnostics.add(error)
             return .failed(error)
+        }
+        // A var written as YAML around references to vars (`[${a}, ${a}]`) is a value made from expressions too,
+        // and a chain of them can double a value at each step: it is measured whole. A scalar's expression measured
+        // what it made as it made it, and YAML without references is data as written.
+        if case .scalar = definition.node.content { return .done(value) }
+        guard refersToVars else { return .done(value) }
+        let measure = ValueSize.measure(value)
+        guard measure.isWithinLimits else {
+            let problem = measure.size > ValueSize.limit
+                ? "is larger than \(ValueSize.limitDescription), the limit on a value an expression makes"
+                : "nests more than \(ValueSize.maxDepth) levels deep"
+            let diagnostic = Diagnostic.error(definition.node.location, "var '\(name)' \(problem)")
+            diagnostics.add(diagnostic)
+            return .failed(diagnostic)
         }
         return .done(value)
     }

@@ -1,8 +1,8 @@
 import Testing
 @testable import Manifest
 
-/// Input built to exhaust the stack gets a positioned error, or works: expressions nested or chained too deep,
-/// long chains of vars.
+/// Input built to exhaust the stack or memory gets a positioned error: expressions nested or chained too deep,
+/// values that double until they take gigabytes, long chains of vars.
 extension ManifestEngineTests {
     /// The errors of a set whose task `a` has `Name: <scalar>` on line 7, the scalar starting at column 11.
     private func nameErrors(_ scalar: String, vars: String = "") throws -> [String] {
@@ -85,5 +85,56 @@ extension ManifestEngineTests {
             "set.yaml:6:8: error: var 'b' has an error (reported at set.yaml:7:6)",
             "set.yaml:10:32: error: var 'a' has an error (reported at set.yaml:6:6)",
         ])
+    }
+
+    /// Forty vars, each twice the one before (`v0` on line 6, `v40` on line 46), and a task using the last.
+    private func doubling(_ first: String, _ step: (String) -> String) -> String {
+        var vars = "vars:\n  v0: \(first)\n"
+        for i in 1...40 { vars += "  v\(i): \(step("v\(i - 1)"))\n" }
+        return vars + "tasks:\n  - {key: a, Description: '${json(v40)}'}\n"
+    }
+
+    private static let tooBig = "would make a value larger than 16 MiB, the limit on a value an expression makes"
+
+    @Test func valuesThatDoubleStopAtTheSizeLimit() throws {
+        let thousand = String(repeating: "x", count: 1000)
+        let cases: [(vars: String, error: String)] = [
+            // v24 would hold 2^24 bytes: 16 MiB of text, and the 8 bytes a value costs besides.
+            (doubling("x", { "${\($0) + \($0)}" }), "set.yaml:30:14: error: '+' \(Self.tooBig)"),
+            (doubling("x", { "'${\($0)}${\($0)}'" }), "set.yaml:30:15: error: the text \(Self.tooBig)"),
+            (doubling("x", { "'${format(\"%s%s\", \($0), \($0))}'" }), "set.yaml:30:11: error: format() \(Self.tooBig)"),
+            (doubling("x", { "${join([\($0), \"\"], \($0))}" }), "set.yaml:30:10: error: join() \(Self.tooBig)"),
+            // Each x becomes 256: v3 would hold 2^24 bytes.
+            (doubling("x", { "'${replace(\($0), \"x\", \"\(String(repeating: "x", count: 256))\")}'" }), "set.yaml:9:10: error: replace() \(Self.tooBig)"),
+            // Lists and maps of one text of a thousand bytes: v_k holds 2^k of them, each measuring 1,008 bytes.
+            (doubling("[\(thousand)]", { "${concat(\($0), \($0))}" }), "set.yaml:21:10: error: concat() \(Self.tooBig)"),
+            (doubling("[\(thousand)]", { "${[\($0), \($0)]}" }), "set.yaml:21:10: error: the list \(Self.tooBig)"),
+            (doubling("{a: \(thousand)}", { #"${ {"a":\#($0), "b":\#($0)} }"# }), "set.yaml:20:11: error: the map \(Self.tooBig)"),
+        ]
+        for (vars, error) in cases {
+            let clock = ContinuousClock()
+            let start = clock.now
+            let result = try expand(vars)
+            #expect(clock.now - start < .seconds(60), "a debug build on a busy machine, far from what doubling forty times takes")
+            #expect(result.errors.first == error, "\(result.errors.prefix(2))")
+            #expect(result.errors.last?.hasPrefix("set.yaml:48:") == true, "the task refers to a var with an error")
+        }
+    }
+
+    @Test func varsThatYAMLDoublesStopAtTheSizeLimit() throws {
+        // No expression builds anything: each var is a YAML list of the one before, twice (v_k on line 7 + 3(k-1)).
+        var vars = "vars:\n  v0: \(String(repeating: "x", count: 1000))\n"
+        for i in 1...40 { vars += "  v\(i):\n    - ${v\(i - 1)}\n    - ${v\(i - 1)}\n" }
+        let result = try expand(vars + "tasks:\n  - {key: a, Description: '${json(v40)}'}\n")
+        #expect(result.errors.first == "set.yaml:50:5: error: var 'v15' is larger than 16 MiB, the limit on a value an expression makes")
+        #expect(result.errors.last?.hasPrefix("set.yaml:128:") == true, "\(result.errors.suffix(1))")
+    }
+
+    @Test func functionsThatBuildBigValuesSayTheLimit() throws {
+        let found = try nameErrors("${len(range(1, 10000000))}")
+        #expect(found == ["set.yaml:7:17: error: range(1, 10000000) \(Self.tooBig)"])
+        let fits = try expand("tasks:\n  - key: a\n    DetailsRecord: ${len(range(1, 2000000))}\n")
+        #expect(fits.errors == [])
+        #expect(fits.task("s/a")?.info.detailsRecord == 2_000_000)
     }
 }

@@ -22,10 +22,10 @@ enum Compiler {
         switch syntax {
         case .literal(let value, _):
             return .constant(value)
-        case .list(let items, _):
-            return try list(items, in: scope)
-        case .map(let entries, _):
-            return try map(entries, in: scope)
+        case .list(let items, let offset):
+            return try list(items, offset: offset, in: scope)
+        case .map(let entries, let offset):
+            return try map(entries, offset: offset, in: scope)
         case .name(let name, let offset):
             return try resolve(name, offset: offset, in: scope)
         case .member(let base, let member, let offset):
@@ -45,20 +45,22 @@ enum Compiler {
         }
     }
 
-    private static func list(_ items: [Syntax], in scope: NameScope) throws(ExpressionError) -> Compiled {
+    private static func list(_ items: [Syntax], offset: Int, in scope: NameScope) throws(ExpressionError) -> Compiled {
         var compiled: [Compiled] = []
         compiled.reserveCapacity(items.count)
         for item in items { compiled.append(try compile(item, in: scope)) }
-        return fold(.list(compiled))
+        return fold(.list(compiled, offset: offset))
     }
 
-    private static func map(_ entries: [(key: Syntax, value: Syntax)], in scope: NameScope) throws(ExpressionError) -> Compiled {
+    private static func map(
+        _ entries: [(key: Syntax, value: Syntax)], offset: Int, in scope: NameScope
+    ) throws(ExpressionError) -> Compiled {
         var compiled: [(key: Compiled, value: Compiled, offset: Int)] = []
         compiled.reserveCapacity(entries.count)
         for entry in entries {
             compiled.append((try compile(entry.key, in: scope), try compile(entry.value, in: scope), entry.key.offset))
         }
-        return fold(.map(compiled))
+        return fold(.map(compiled, offset: offset))
     }
 
     /// `env.NAME`, `set.name` and `task.*` are names of their own (unless a matrix value shadows them); any other
@@ -141,8 +143,8 @@ enum Compiler {
     private static func fold(_ node: Compiled) -> Compiled {
         let operandsConstant: Bool
         switch node {
-        case .list(let items): operandsConstant = items.allSatisfy { $0.constantValue != nil }
-        case .map(let entries): operandsConstant = entries.allSatisfy { $0.key.constantValue != nil && $0.value.constantValue != nil }
+        case .list(let items, _): operandsConstant = items.allSatisfy { $0.constantValue != nil }
+        case .map(let entries, _): operandsConstant = entries.allSatisfy { $0.key.constantValue != nil && $0.value.constantValue != nil }
         case .member(let base, _, _): operandsConstant = base.constantValue != nil
         case .index(let base, let index, _): operandsConstant = base.constantValue != nil && index.constantValue != nil
         case .call(_, let arguments, _):

@@ -7,20 +7,16 @@ import OrderedCollections
 /// function of its own, called once its operands are evaluated, so that what stays on the stack per level is
 /// small, even in a debug build.
 enum Evaluator {
-    /// The longest list, and the longest text in bytes, a function builds (`range`, `split`, `concat`, `format`,
-    /// `replace`, `base64`); anything bigger is surely a mistake and would exhaust memory.
-    static let maxLength = 10_000_000
-
     static func evaluate(_ node: Compiled, _ context: EvaluationContext) throws(ExpressionError) -> Value {
         switch node {
         case .constant(let value):
             return value
         case .missing(let error):
             throw error
-        case .list(let items):
-            return try list(items, context)
-        case .map(let entries):
-            return try map(entries, context)
+        case .list(let items, let offset):
+            return try list(items, offset: offset, context)
+        case .map(let entries, let offset):
+            return try map(entries, offset: offset, context)
         case .slot(let index, let name, let offset):
             return try slot(index, name: name, offset: offset, context)
         case .taskKey:
@@ -42,10 +38,16 @@ enum Evaluator {
         }
     }
 
-    private static func list(_ items: [Compiled], _ context: EvaluationContext) throws(ExpressionError) -> Value {
+    /// A list literal, measured item by item against the size limit.
+    private static func list(_ items: [Compiled], offset: Int, _ context: EvaluationContext) throws(ExpressionError) -> Value {
         var values: [Value] = []
         values.reserveCapacity(items.count)
-        for item in items { values.append(try evaluate(item, context)) }
+        var measure = ValueSize.Measure(size: ValueSize.bytesPerValue, depth: 1)
+        for item in items {
+            let value = try evaluate(item, context)
+            try measure.add(value, as: "the list", at: offset)
+            values.append(value)
+        }
         return .list(values)
     }
 
@@ -174,6 +176,9 @@ enum Evaluator {
                 if overflow { throw ExpressionError(offset: offset, message: "integer overflow in '+'") }
                 return .int(sum)
             case (.string(let a), .string(let b)):
+                guard ValueSize.ofText(bytes: ValueSize.sum(a.utf8.count, b.utf8.count)) <= ValueSize.limit else {
+                    throw ValueSize.tooBig("'+'", at: offset)
+                }
                 return .string(a + b)
             case (.string, _), (_, .string):
                 throw ExpressionError(offset: offset, message: "'+' joins two strings or adds two integers, not a \(l.typeName) and a \(r.typeName); put the value in text instead, as in \"shard-${n}\"")
@@ -228,7 +233,11 @@ enum Evaluator {
         case .sensitive:
             return .secret(values[0])
         case .json:
+            // The text is about as long as the value measures, but escapes can make it longer: measured first,
+            // so that no text of an oversized value is ever written, and checked once made.
+            try ValueSize.measure(values[0]).check("json()", at: offset)
             let text = values[0].unwrapped.serialized()
+            guard ValueSize.ofText(bytes: text.utf8.count) <= ValueSize.limit else { throw ValueSize.tooBig("json()", at: offset) }
             return values[0].containsSensitive ? .secret(.string(text)) : .string(text)
         case .len:
             let (v, secret) = values[0].revealed
@@ -252,12 +261,15 @@ enum Evaluator {
             var secret = secret1 || secret2
             var parts: [String] = []
             parts.reserveCapacity(items.count)
+            var bytes = 0
             for item in items {
                 let (v, s) = item.revealed
                 secret = secret || s
                 guard let text = Interpolation.text(of: v) else {
                     throw ExpressionError(offset: offset, message: "join() cannot put a \(v.typeName) into text; use json() for it")
                 }
+                bytes = ValueSize.sum(bytes, ValueSize.sum(text.utf8.count, parts.isEmpty ? 0 : sep.utf8.count))
+                guard ValueSize.ofText(bytes: bytes) <= ValueSize.limit else { throw ValueSize.tooBig("join()", at: offset) }
                 parts.append(text)
             }
             let result = Value.string(parts.joined(separator: sep))
@@ -267,7 +279,12 @@ enum Evaluator {
             guard case .string(let s) = v else {
                 throw ExpressionError(offset: offset, message: "\(function.rawValue)() takes a string, not a \(v.typeName)")
             }
-            let result = Value.string(function == .upper ? s.uppercased() : s.lowercased())
+            // A few letters grow when their case changes (ß becomes SS), never more than threefold: checked once made.
+            let changed = function == .upper ? s.uppercased() : s.lowercased()
+            guard ValueSize.ofText(bytes: changed.utf8.count) <= ValueSize.limit else {
+                throw ValueSize.tooBig("\(function.rawValue)()", at: offset)
+            }
+            let result = Value.string(changed)
             return secret ? .secret(result) : result
         case .pad:
             let (n, secret1) = values[0].revealed
@@ -301,9 +318,10 @@ enum Evaluator {
                 throw ExpressionError(offset: offset, message: "range() takes two integers, not a \(a.typeName) and a \(b.typeName)")
             }
             if high < low { return .list([]) }
+            // The list and each integer in it cost `bytesPerValue`.
             let (span, overflow) = high.subtractingReportingOverflow(low)
-            guard !overflow, span < Int64(maxLength) else {
-                throw ExpressionError(offset: offset, message: "range(\(low), \(high)) is longer than \(maxLength) values")
+            guard !overflow, span < Int64(ValueSize.limit / ValueSize.bytesPerValue - 1) else {
+                throw ValueSize.tooBig("range(\(low), \(high))", at: offset)
             }
             let result = Value.list((low...high).map { .int($0) })
             return secret1 || secret2 ? .secret(result) : result
@@ -335,16 +353,22 @@ enum Evaluator {
     }
 
     /// A map literal: every key must give text, and no key may come twice.
-    private static func map(_ entries: [(key: Compiled, value: Compiled, offset: Int)], _ context: EvaluationContext) throws(ExpressionError) -> Value {
+    private static func map(
+        _ entries: [(key: Compiled, value: Compiled, offset: Int)], offset: Int, _ context: EvaluationContext
+    ) throws(ExpressionError) -> Value {
         var result = OrderedDictionary<String, Value>(minimumCapacity: entries.count)
         var secret = false
+        var measure = ValueSize.Measure(size: ValueSize.bytesPerValue, depth: 1)
         for entry in entries {
             let (key, keySecret) = try evaluate(entry.key, context).revealed
             guard case .string(let text) = key else {
                 throw ExpressionError(offset: entry.offset, message: "a map key must be text, not \(Function.described(key)); write \"key\":value")
             }
             secret = secret || keySecret
-            guard result.updateValue(try evaluate(entry.value, context), forKey: text) == nil else {
+            let value = try evaluate(entry.value, context)
+            measure.size = ValueSize.sum(measure.size, ValueSize.ofText(bytes: text.utf8.count))
+            try measure.add(value, as: "the map", at: offset)
+            guard result.updateValue(value, forKey: text) == nil else {
                 throw ExpressionError(offset: entry.offset, message: keySecret ? "a sensitive key comes twice in the map" : "key '\(text)' comes twice in the map")
             }
         }

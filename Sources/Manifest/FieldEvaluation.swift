@@ -19,36 +19,7 @@ extension FieldTree {
             for item in items { values.append(try item.evaluate(context)) }
             return .list(values)
         case .map(let entries, _):
-            var values = OrderedDictionary<String, Value>(minimumCapacity: entries.count)
-            for entry in entries {
-                let key: String
-                let keyLocation: SourceLocation
-                switch entry.key {
-                case .text(let text, let location):
-                    key = text
-                    keyLocation = location
-                case .template(let template):
-                    keyLocation = template.location
-                    let value: Value
-                    do {
-                        value = try template.evaluate(context)
-                    } catch {
-                        throw template.diagnostic(for: error)
-                    }
-                    let (plain, secret) = value.revealed
-                    guard !secret, let text = Interpolation.text(of: plain) else {
-                        throw Diagnostic.error(template.location, secret
-                            ? "a mapping key cannot be sensitive: keys are shown in every output"
-                            : "a mapping key must be text, not a \(plain.typeName)")
-                    }
-                    key = text
-                }
-                if values[key] != nil {
-                    throw Diagnostic.error(keyLocation, "duplicate key '\(key)' in this mapping after expansion")
-                }
-                values[key] = try entry.value.evaluate(context)
-            }
-            return .map(values)
+            return try FieldTree.evaluateMapping(entries, context)
         case .merge(let layers):
             var result: Value?
             for layer in layers {
@@ -56,6 +27,42 @@ extension FieldTree {
                 result = result.map { Value.deepMerge($0, value) } ?? value
             }
             return result ?? .null
+        }
+    }
+
+    /// A mapping's entries, keys computed where they hold `${...}`; in a function of its own, so that `evaluate`,
+    /// which recurses once per level of YAML, keeps little on the stack.
+    private static func evaluateMapping(_ entries: [Entry], _ context: EvaluationContext) throws(Diagnostic) -> Value {
+        var values = OrderedDictionary<String, Value>(minimumCapacity: entries.count)
+        for entry in entries {
+            let (key, keyLocation) = try FieldTree.text(of: entry.key, context)
+            if values[key] != nil {
+                throw Diagnostic.error(keyLocation, "duplicate key '\(key)' in this mapping after expansion")
+            }
+            values[key] = try entry.value.evaluate(context)
+        }
+        return .map(values)
+    }
+
+    /// A mapping key's text and where it is written.
+    private static func text(of key: Key, _ context: EvaluationContext) throws(Diagnostic) -> (String, SourceLocation) {
+        switch key {
+        case .text(let text, let location):
+            return (text, location)
+        case .template(let template):
+            let value: Value
+            do {
+                value = try template.evaluate(context)
+            } catch {
+                throw template.diagnostic(for: error)
+            }
+            let (plain, secret) = value.revealed
+            guard !secret, let text = Interpolation.text(of: plain) else {
+                throw Diagnostic.error(template.location, secret
+                    ? "a mapping key cannot be sensitive: keys are shown in every output"
+                    : "a mapping key must be text, not a \(plain.typeName)")
+            }
+            return (text, template.location)
         }
     }
 

@@ -126,69 +126,84 @@ struct TreeCompiler {
     var keepsScalarText = false
     var diagnostics: DiagnosticCollector
 
+    /// The node's tree, or nil when an error was reported. Recurses once per level of YAML (which the loader
+    /// bounds); each kind of node is compiled by a function of its own, so what stays on the stack per level is
+    /// small.
     func compile(_ node: Node) -> FieldTree? {
         let origin = Origin(layer: layer, location: node.location)
         switch node.content {
-        case .scalar(let scalar):
-            guard case .string(let text) = scalar.value else {
-                if keepsScalarText, scalar.style == .plain, scalar.value != .null { return .value(.string(scalar.text), origin) }
-                return .value(Value(scalar.value), origin)
+        case .scalar(let scalar): return compileScalar(scalar, of: node, origin)
+        case .sequence(let items): return compileSequence(items, origin)
+        case .mapping(let pairs): return compileMapping(pairs, origin)
+        }
+    }
+
+    private func compileScalar(_ scalar: Scalar, of node: Node, _ origin: Origin) -> FieldTree? {
+        guard case .string(let text) = scalar.value else {
+            if keepsScalarText, scalar.style == .plain, scalar.value != .null { return .value(.string(scalar.text), origin) }
+            return .value(Value(scalar.value), origin)
+        }
+        // `!include-text` brings a file in as it is, like Jenkins Job Builder's include-raw: no `${...}`.
+        if node.tag == "!include-text" { return .value(.string(text), origin) }
+        guard let template = compileTemplate(text, scalar: scalar, tag: node.tag, at: node.location) else {
+            return nil
+        }
+        if let template {
+            if foldsConstants, template.isSingleExpression, case .expression(.constant(let v), _) = template.parts[0] {
+                return .value(v, origin)
             }
-            // `!include-text` brings a file in as it is, like Jenkins Job Builder's include-raw: no `${...}`.
-            if node.tag == "!include-text" { return .value(.string(text), origin) }
-            guard let template = compileTemplate(text, scalar: scalar, tag: node.tag, at: node.location) else {
-                return nil
+            return .template(template, origin)
+        }
+        return .value(.string(ScalarTemplate.unescapedText(text)), origin)
+    }
+
+    private func compileSequence(_ items: [Node], _ origin: Origin) -> FieldTree? {
+        var trees: [FieldTree] = []
+        trees.reserveCapacity(items.count)
+        var failed = false
+        for item in items {
+            if let tree = compile(item) { trees.append(tree) } else { failed = true }
+        }
+        if failed { return nil }
+        let tree = FieldTree.list(trees, origin)
+        if foldsConstants, let value = tree.constantValue { return .value(value, origin) }
+        return tree
+    }
+
+    private func compileMapping(_ pairs: [Node.Pair], _ origin: Origin) -> FieldTree? {
+        var entries: [FieldTree.Entry] = []
+        entries.reserveCapacity(pairs.count)
+        var failed = false
+        for pair in pairs {
+            guard case .scalar(let keyScalar) = pair.key.content else {
+                diagnostics.add(.error(pair.key.location, "a mapping key here must be a scalar, not \(pair.key.kindName)"))
+                failed = true
+                continue
             }
-            if let template {
-                if foldsConstants, template.isSingleExpression, case .expression(.constant(let v), _) = template.parts[0] {
-                    return .value(v, origin)
-                }
-                return .template(template, origin)
+            let key = compileKey(keyScalar, of: pair.key)
+            guard let key, let value = compile(pair.value) else { failed = true; continue }
+            entries.append(FieldTree.Entry(key: key, value: value))
+        }
+        if failed { return nil }
+        let tree = FieldTree.map(entries, origin)
+        let holdsContainer = keepsScalarText && entries.contains { entry in
+            switch entry.value {
+            case .list, .map, .value(.list, _), .value(.map, _): return true
+            default: return false
             }
-            return .value(.string(ScalarTemplate.unescapedText(text)), origin)
-        case .sequence(let items):
-            var trees: [FieldTree] = []
-            trees.reserveCapacity(items.count)
-            var failed = false
-            for item in items {
-                if let tree = compile(item) { trees.append(tree) } else { failed = true }
-            }
-            if failed { return nil }
-            let tree = FieldTree.list(trees, origin)
-            if foldsConstants, let value = tree.constantValue { return .value(value, origin) }
-            return tree
-        case .mapping(let pairs):
-            var entries: [FieldTree.Entry] = []
-            entries.reserveCapacity(pairs.count)
-            var failed = false
-            for pair in pairs {
-                guard case .scalar(let keyScalar) = pair.key.content else {
-                    diagnostics.add(.error(pair.key.location, "a mapping key here must be a scalar, not \(pair.key.kindName)"))
-                    failed = true
-                    continue
-                }
-                let keyText = keyScalar.text
-                var key = FieldTree.Key.text(keyText, pair.key.location)
-                if case .string = keyScalar.value {
-                    switch compileTemplate(keyText, scalar: keyScalar, tag: pair.key.tag, at: pair.key.location) {
-                    case .none: failed = true
-                    case .some(.some(let template)): key = .template(template)
-                    case .some(.none): key = .text(ScalarTemplate.unescapedText(keyText), pair.key.location)
-                    }
-                }
-                guard let value = compile(pair.value) else { failed = true; continue }
-                entries.append(FieldTree.Entry(key: key, value: value))
-            }
-            if failed { return nil }
-            let tree = FieldTree.map(entries, origin)
-            let holdsContainer = keepsScalarText && entries.contains { entry in
-                switch entry.value {
-                case .list, .map, .value(.list, _), .value(.map, _): return true
-                default: return false
-                }
-            }
-            if foldsConstants, !holdsContainer, let value = tree.constantValue { return .value(value, origin) }
-            return tree
+        }
+        if foldsConstants, !holdsContainer, let value = tree.constantValue { return .value(value, origin) }
+        return tree
+    }
+
+    /// A mapping's key: text, or a template when it holds `${...}`; nil when an error was reported.
+    private func compileKey(_ keyScalar: Scalar, of node: Node) -> FieldTree.Key? {
+        let keyText = keyScalar.text
+        guard case .string = keyScalar.value else { return .text(keyText, node.location) }
+        switch compileTemplate(keyText, scalar: keyScalar, tag: node.tag, at: node.location) {
+        case .none: return nil
+        case .some(.some(let template)): return .template(template)
+        case .some(.none): return .text(ScalarTemplate.unescapedText(keyText), node.location)
         }
     }
 

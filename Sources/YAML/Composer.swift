@@ -4,10 +4,12 @@ import Diagnostics
 /// Turns one file's libyaml events into node trees: anchors and bounded aliases, merge keys, duplicate keys,
 /// core-schema scalars, and includes (through the loader, which owns caches and the include chain).
 struct Composer: EventConsumer {
-    /// A finished node and the number of nodes in its subtree; the count makes an alias cost O(1) to bound.
+    /// A finished node, the number of nodes in its subtree and its height (how many levels of collections it
+    /// holds: 0 for a scalar, 1 for a flat sequence); both make an alias cost O(1) to bound.
     struct Sized {
         var node: Node
         var size: Int
+        var height: Int
     }
 
     /// The `<<` entry of a mapping, applied when the mapping ends; `index` is where its pairs go among the
@@ -25,8 +27,12 @@ struct Composer: EventConsumer {
         var tag: String?
         var anchor: String?
         var size = 1
+        /// The height of the tallest child so far, as it stands in the finished tree.
+        var childHeight = 0
         var merge: Merge?
         var awaitingMergeValue = false
+        /// A sequence written as the value of `<<`: its mappings' pairs will join the mapping above it.
+        var holdsMergeSources = false
 
         init(isMapping: Bool, start: Int, location: SourceLocation, tag: String?, anchor: String?) {
             self.isMapping = isMapping
@@ -38,7 +44,8 @@ struct Composer: EventConsumer {
     }
 
     /// Deeper trees are refused: tearing one down (and most code walking it) recurses once per level, and a
-    /// few kilobytes of brackets must not be able to overflow a thread's stack.
+    /// few kilobytes of brackets must not be able to overflow a thread's stack. The depth is that of the finished
+    /// tree: a node an alias or an include brings counts with all its levels where it is put.
     static let maxDepth = 1_000
 
     let site: IncludeSite
@@ -101,14 +108,15 @@ struct Composer: EventConsumer {
             let scalar = Scalar(text: text, style: style, resolved: resolved)
             if let anchor = data.anchor {
                 let node = Node(content: .scalar(scalar), location: location)
-                anchors[String(cString: anchor)] = Sized(node: node, size: 1)
+                anchors[String(cString: anchor)] = Sized(node: node, size: 1, height: 0)
             }
-            try add(Node(content: .scalar(scalar), location: location), size: 1)
+            try add(Node(content: .scalar(scalar), location: location), size: 1, height: 0)
             return
         }
         let tag = String(cString: tagPointer)
         let node: Node
         var size = 1
+        var height = 0
         switch tag {
         case "!include":
             let (included, identity) = try loader.includeDocument(text, at: location, from: site)
@@ -116,8 +124,10 @@ struct Composer: EventConsumer {
             if !includedHere.insert(identity).inserted {
                 try chargeCopy(of: included.size, by: "!include \(text)", at: location)
             }
+            try checkDepth(ofCopy: included.node, height: included.height, by: "!include \(text)", at: location)
             node = included.node
             size = included.size
+            height = included.height
         case "!include-text":
             let contents = try loader.includeText(text, at: location, from: site)
             // The tag stays so that consumers can tell included text (data, taken as is) from written text.
@@ -131,9 +141,9 @@ struct Composer: EventConsumer {
             node = Node(content: .scalar(scalar), location: location, tag: tag)
         }
         if let anchor = data.anchor {
-            anchors[String(cString: anchor)] = Sized(node: node, size: size)
+            anchors[String(cString: anchor)] = Sized(node: node, size: size, height: height)
         }
-        try add(node, size: size)
+        try add(node, size: size, height: height)
     }
 
     // MARK: - Collections
@@ -152,9 +162,11 @@ struct Composer: EventConsumer {
                 location,
                 "\(tag) takes a file path, not a \(isMapping ? "mapping" : "sequence"): write `\(tag) path/to/file`")
         }
-        stack.append(Frame(
+        var frame = Frame(
             isMapping: isMapping, start: nodes.count, location: location, tag: tag,
-            anchor: anchor.map { String(cString: $0) }))
+            anchor: anchor.map { String(cString: $0) })
+        frame.holdsMergeSources = !isMapping && stack.last?.awaitingMergeValue == true
+        stack.append(frame)
     }
 
     private mutating func close() throws(Diagnostic) {
@@ -168,20 +180,24 @@ struct Composer: EventConsumer {
         } else {
             node = Node(content: .sequence(nodes.popItems(from: frame.start)), location: frame.location, tag: frame.tag)
         }
+        let height = frame.childHeight + 1
         if let anchor = frame.anchor {
-            anchors[anchor] = Sized(node: node, size: frame.size)
+            anchors[anchor] = Sized(node: node, size: frame.size, height: height)
         }
-        try add(node, size: frame.size)
+        try add(node, size: frame.size, height: height)
     }
 
     /// Hands a finished node to the open collection, or makes it a document root.
-    private mutating func add(_ node: consuming Node, size: Int) throws(Diagnostic) {
+    private mutating func add(_ node: consuming Node, size: Int, height: Int) throws(Diagnostic) {
         let top = stack.count - 1
         guard top >= 0 else {
-            documents.append(Sized(node: node, size: size))
+            documents.append(Sized(node: node, size: size, height: height))
             return
         }
         stack[top].size += size
+        // A merge list's own items are counted when the list is added as the value of `<<`.
+        let levelsLost = stack[top].awaitingMergeValue ? Self.levelsLost(byMergeValue: node) : 0
+        stack[top].childHeight = max(stack[top].childHeight, height - levelsLost)
         if stack[top].isMapping {
             let pairIndex = (nodes.count - stack[top].start) / 2
             if stack[top].awaitingMergeValue {
@@ -200,6 +216,32 @@ struct Composer: EventConsumer {
             }
         }
         nodes.push(consume node)
+    }
+
+    /// The value of `<<` gives its pairs to the mapping that holds it: they stand one level higher than in the
+    /// merged mapping, two than in a list of mappings.
+    private static func levelsLost(byMergeValue node: borrowing Node) -> Int {
+        if case .sequence = node.content { return 2 }
+        return 1
+    }
+
+    /// How many levels a node put in the open collection now loses in the finished tree: some when it is the
+    /// value of `<<`, two when it is one of the mappings of a merge list.
+    private func mergeLevels(of node: borrowing Node) -> Int {
+        guard let top = stack.last else { return 0 }
+        if top.awaitingMergeValue { return Self.levelsLost(byMergeValue: node) }
+        return top.holdsMergeSources ? 2 : 0
+    }
+
+    /// Refuses a copied node (an alias's, an include's) that would make the finished tree deeper than
+    /// `maxDepth` where it is put.
+    private func checkDepth(
+        ofCopy node: borrowing Node, height: Int, by what: @autoclosure () -> String, at location: SourceLocation
+    ) throws(Diagnostic) {
+        let depth = stack.count + height - mergeLevels(of: node)
+        if depth > Self.maxDepth {
+            throw Diagnostic.error(location, "\(what()) nests collections \(depth) levels deep, more than \(Self.maxDepth)")
+        }
     }
 
     /// `<<` written plainly and untagged; a quoted "<<" is an ordinary key.
@@ -229,9 +271,10 @@ struct Composer: EventConsumer {
         }
         // Sizes are of the expanded subtree, so nested aliases are charged their full expansion up front.
         try chargeCopy(of: target.size, by: "alias *\(name)", at: location)
+        try checkDepth(ofCopy: target.node, height: target.height, by: "alias *\(name)", at: location)
         var node = target.node
         node.location = location
-        try add(node, size: target.size)
+        try add(node, size: target.size, height: target.height)
     }
 
     private mutating func chargeCopy(

@@ -167,14 +167,40 @@ private let sampleVars: [String: Value] = [
     }
 
     @Test func sizesStayBounded() {
-        let big: [String: Value] = ["s": .string(String(repeating: "a", count: 1_000_000))]
-        #expect(failure(#"replace(s, "a", "0123456789a")"#, vars: big)?.message == "replace() would give a text longer than \(Evaluator.maxLength) bytes")
-        let list: [String: Value] = ["l": .list(Array(repeating: .int(1), count: 6_000_000))]
-        #expect(failure("concat(l, l)", vars: list)?.message == "concat() would give a list longer than \(Evaluator.maxLength) values")
-        let commas: [String: Value] = ["s": .string(String(repeating: ",", count: Evaluator.maxLength))]
-        #expect(failure(#"split(s, ",")"#, vars: commas)?.message == "split() would give a list longer than \(Evaluator.maxLength) values")
-        let long: [String: Value] = ["s": .string(String(repeating: "x", count: 6_000_000))]
-        #expect(failure(#"format("%s%s", s, s)"#, vars: long)?.message == "format() would give a text longer than \(Evaluator.maxLength) bytes")
+        let tooBig = "would make a value larger than 16 MiB, the limit on a value an expression makes"
+        let big: [String: Value] = ["s": .string(String(repeating: "a", count: 2_000_000))]
+        #expect(failure(#"replace(s, "a", "0123456789a")"#, vars: big)?.message == "replace() \(tooBig)")
+        let list: [String: Value] = ["l": .list(Array(repeating: .int(1), count: 1_100_000))]
+        #expect(failure("concat(l, l)", vars: list)?.message == "concat() \(tooBig)")
+        let commas: [String: Value] = ["s": .string(String(repeating: ",", count: ValueSize.limit / ValueSize.bytesPerValue))]
+        #expect(failure(#"split(s, ",")"#, vars: commas)?.message == "split() \(tooBig)")
+        let long: [String: Value] = ["s": .string(String(repeating: "x", count: 9_000_000))]
+        #expect(failure(#"format("%s%s", s, s)"#, vars: long)?.message == "format() \(tooBig)")
+        #expect(failure("s + s", vars: long)?.message == "'+' \(tooBig)")
+        let pair: [String: Value] = ["l": .list([long["s"] ?? .null, long["s"] ?? .null])]
+        #expect(failure(#"join(l, "")"#, vars: pair)?.message == "join() \(tooBig)")
+        #expect(failure("[s, s]", vars: long)?.message == "the list \(tooBig)")
+        #expect(failure(#"{"a": s, "b": s}"#, vars: long)?.message == "the map \(tooBig)")
+        #expect(failure(#"merge({"a": s}, {"b": s})"#, vars: long)?.message == "merge() \(tooBig)")
+        #expect(failure("json(l)", vars: pair)?.message == "json() \(tooBig)")
+        let third: [String: Value] = ["s": .string(String(repeating: "x", count: 13_000_000))]
+        #expect(failure("base64(s)", vars: third)?.message == "base64() \(tooBig)")
+        #expect(failure("range(0, 3000000)")?.message == "range(0, 3000000) \(tooBig)")
+        // Escapes make JSON text longer than the value it is made of.
+        let quotes: [String: Value] = ["s": .string(String(repeating: "\"", count: 9_000_000))]
+        #expect(failure("json(s)", vars: quotes)?.message == "json() \(tooBig)")
+        // Each piece checked is the size of the result, not of the arguments: a shared value counts every time.
+        let shared: [String: Value] = ["s": .string(String(repeating: "x", count: 1_000_000))]
+        #expect(failure("[s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s]", vars: shared)?.message == "the list \(tooBig)")
+        #expect(failure("[s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s]", vars: shared) == nil)
+    }
+
+    @Test func literalsNestAtMostAsDeepAsYAML() {
+        var deep = Value.int(1)
+        for _ in 0..<999 { deep = .list([deep]) }
+        #expect(failure("[d]", vars: ["d": deep]) == nil)
+        #expect(failure("[[d]]", vars: ["d": deep])?.message == "the list would nest more than 1000 levels deep")
+        #expect(failure(#"{"k": [d]}"#, vars: ["d": deep])?.message == "the map would nest more than 1000 levels deep")
     }
 
     @Test func searchesAreLinearAndExact() {

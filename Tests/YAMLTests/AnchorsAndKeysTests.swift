@@ -45,6 +45,36 @@ import YAML
         #expect(failure(text, options: LoaderOptions(maxAliasNodes: 11))?.hasPrefix("t.yaml:2:13: error: alias *a expands") == true)
     }
 
+    @Test func anAliasBringsTheDepthOfItsNode() {
+        // x0's sequences sit at levels 2 to 999, x1's at 2 to 1000: both fine. Copying x1 into a sequence puts
+        // its deepest one at level 1001.
+        let deep = "x0: &x0 " + String(repeating: "[", count: 998) + String(repeating: "]", count: 998) + "\nx1: &x1 [*x0]\n"
+        #expect(failure(deep) == nil)
+        #expect(failure(deep + "x2: [*x1]\n")
+            == "t.yaml:3:6: error: alias *x1 nests collections 1001 levels deep, more than 1000")
+        #expect(failure(deep + "x2: *x1\n") == nil, "in place of a scalar it stays at level 1000")
+    }
+
+    @Test func aChainOfAliasesCannotBuildADeepTree() {
+        // Each line is a few bytes and one level deeper than the line before; the expansion bound alone would let
+        // the tree grow to 1,414 levels before the copies pass a million nodes.
+        var text = "x0: &x0 []\n"
+        for level in 1..<100_000 { text += "x\(level): &x\(level) [*x\(level - 1)]\n" }
+        #expect(failure(text)
+            == "t.yaml:1000:14: error: alias *x998 nests collections 1001 levels deep, more than 1000")
+    }
+
+    @Test func mergedPairsTakeTheLevelOfTheMappingTheyJoin() {
+        // The pairs of a merged mapping become pairs of the mapping that merges it, one level up from where the
+        // copied mapping would be (two from a merge list): a chain of merges stays as deep as its first mapping.
+        var text = "m0: &m0 {v: " + String(repeating: "[", count: 998) + String(repeating: "]", count: 998) + "}\n"
+        for level in 1...20 { text += "m\(level): &m\(level) {<<: *m\(level - 1), k\(level): \(level)}\n" }
+        text += "l: {<<: [*m20], extra: 1}\n"
+        #expect(failure(text) == nil)
+        #expect(failure(text + "n: {a: {<<: *m20}}\n")
+            == "t.yaml:23:13: error: alias *m20 nests collections 1001 levels deep, more than 1000")
+    }
+
     @Test func mergeKeyTakesMissingKeysInPlace() throws {
         let doc = try root("""
             base: &base {a: 1, b: 2}

@@ -89,6 +89,40 @@ import Testing
         }
     }
 
+    /// The diagnostic loading `path` fails with, or nil when it loads.
+    private func loadingFailure(_ path: String) -> String? {
+        do {
+            _ = try Loader().load(file: path)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test func anIncludeBringsTheDepthOfItsDocument() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("deep.yaml", String(repeating: "[", count: 999) + String(repeating: "]", count: 999) + "\n")
+        #expect(loadingFailure(try dir.write("fits.yaml", "a: !include deep.yaml\n")) == nil)
+        let main = try dir.write("main.yaml", "a: [!include deep.yaml]\n")
+        #expect(loadingFailure(main) == "\(main):1:5: error: !include deep.yaml nests collections 1001 levels deep, more than 1000")
+    }
+
+    @Test func aChainOfIncludesCannotBuildADeepTree() throws {
+        // Each file is 900 levels deep around the one before it: every file alone is within the limit.
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("f0.yaml", "end\n")
+        let around = (String(repeating: "[", count: 900), String(repeating: "]", count: 900))
+        for level in 1...100 {
+            try dir.write("f\(level).yaml", "\(around.0)!include f\(level - 1).yaml\(around.1)\n")
+        }
+        let error = try #require(loadingFailure("\(dir.path)/f100.yaml"))
+        #expect(error.hasPrefix(
+            "\(dir.path)/f2.yaml:1:901: error: !include f1.yaml nests collections 1800 levels deep, more than 1000\n"
+                + "    note: included from \(dir.path)/f3.yaml:1:901\n"))
+    }
+
     @Test func includeCycleNamesTheChain() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

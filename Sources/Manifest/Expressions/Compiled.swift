@@ -6,10 +6,11 @@ indirect enum Compiled: Sendable {
     case constant(Value)
     /// A value that is absent (an unset environment variable): an error, unless `default()` supplies a fallback.
     case missing(ExpressionError)
-    /// A list literal some of whose items are known only per task.
-    case list([Compiled])
-    /// A map literal some of whose keys or values are known only per task; each key has its own offset.
-    case map([(key: Compiled, value: Compiled, offset: Int)])
+    /// A list literal some of whose items are known only per task, written at `offset`.
+    case list([Compiled], offset: Int)
+    /// A map literal some of whose keys or values are known only per task, written at `offset`; each key has its
+    /// own offset.
+    case map([(key: Compiled, value: Compiled, offset: Int)], offset: Int)
     case slot(Int, name: String, offset: Int)
     case taskKey
     case taskAddress

@@ -15,61 +15,25 @@ struct NameScope {
     var varNames: () -> [String]
 }
 
+/// Compiles syntax once per scalar. `compile` recurses once per level of the tree, which the parser bounds; each
+/// kind of node is compiled by a function of its own, so that what stays on the stack per level is small.
 enum Compiler {
     static func compile(_ syntax: Syntax, in scope: NameScope) throws(ExpressionError) -> Compiled {
         switch syntax {
         case .literal(let value, _):
             return .constant(value)
-        case .list(let items, _):
-            var compiled: [Compiled] = []
-            compiled.reserveCapacity(items.count)
-            for item in items { compiled.append(try compile(item, in: scope)) }
-            return fold(.list(compiled))
-        case .map(let entries, _):
-            var compiled: [(key: Compiled, value: Compiled, offset: Int)] = []
-            compiled.reserveCapacity(entries.count)
-            for entry in entries {
-                compiled.append((try compile(entry.key, in: scope), try compile(entry.value, in: scope), entry.key.offset))
-            }
-            return fold(.map(compiled))
+        case .list(let items, let offset):
+            return try list(items, offset: offset, in: scope)
+        case .map(let entries, let offset):
+            return try map(entries, offset: offset, in: scope)
         case .name(let name, let offset):
             return try resolve(name, offset: offset, in: scope)
-        case .member(.name("env", _), let variable, let offset):
-            if let value = scope.environment[variable] { return .constant(.string(value)) }
-            return .missing(ExpressionError(
-                offset: offset,
-                message: "environment variable \(variable) is not set; set it, or write default(env.\(variable), \"fallback\")",
-                isMissingValue: true))
-        case .member(.name("set", _), let member, let offset) where scope.slots["set"] == nil:
-            guard member == "name" else {
-                throw ExpressionError(offset: offset, message: "unknown name 'set.\(member)'; the set has only 'set.name'")
-            }
-            return .constant(.string(scope.setName))
-        case .member(.name("task", _), let member, let offset) where scope.slots["task"] == nil:
-            guard scope.allowsTaskNames else {
-                throw ExpressionError(offset: offset, message: "'task.\(member)' is not available \(scope.taskNamesUnavailableReason)")
-            }
-            switch member {
-            case "key": return .taskKey
-            case "address": return .taskAddress
-            default:
-                throw ExpressionError(offset: offset, message: "unknown name 'task.\(member)'\(Suggestion.hint(for: member, in: ["key", "address"]).replacingOccurrences(of: "mean ", with: "mean task."))")
-            }
         case .member(let base, let member, let offset):
-            return fold(.member(try compile(base, in: scope), member, offset: offset))
+            return try self.member(base, member, offset: offset, in: scope)
         case .index(let base, let index, let offset):
             return fold(.index(try compile(base, in: scope), try compile(index, in: scope), offset: offset))
         case .call(let name, let arguments, let offset):
-            guard let function = Function(rawValue: name) else {
-                let hint = Suggestion.hint(for: name, in: Function.allCases.map(\.rawValue))
-                throw ExpressionError(offset: offset, message: "unknown function '\(name)'\(hint)")
-            }
-            guard function.accepts(argumentCount: arguments.count) else {
-                throw ExpressionError(offset: offset, message: "\(function.rawValue) \(function.arityDescription)")
-            }
-            var compiled: [Compiled] = []
-            for argument in arguments { compiled.append(try compile(argument, in: scope)) }
-            return fold(.call(function, compiled, offset: offset))
+            return try call(name, arguments, offset: offset, in: scope)
         case .unary(let op, let operand, let offset):
             return fold(.unary(op, try compile(operand, in: scope), offset: offset))
         case .binary(let op, let left, let right, let offset):
@@ -79,6 +43,83 @@ enum Compiler {
                 try compile(condition, in: scope), try compile(whenTrue, in: scope), try compile(whenFalse, in: scope),
                 offset: offset))
         }
+    }
+
+    private static func list(_ items: [Syntax], offset: Int, in scope: NameScope) throws(ExpressionError) -> Compiled {
+        var compiled: [Compiled] = []
+        compiled.reserveCapacity(items.count)
+        for item in items { compiled.append(try compile(item, in: scope)) }
+        return fold(.list(compiled, offset: offset))
+    }
+
+    private static func map(
+        _ entries: [(key: Syntax, value: Syntax)], offset: Int, in scope: NameScope
+    ) throws(ExpressionError) -> Compiled {
+        var compiled: [(key: Compiled, value: Compiled, offset: Int)] = []
+        compiled.reserveCapacity(entries.count)
+        for entry in entries {
+            compiled.append((try compile(entry.key, in: scope), try compile(entry.value, in: scope), entry.key.offset))
+        }
+        return fold(.map(compiled, offset: offset))
+    }
+
+    /// `env.NAME`, `set.name` and `task.*` are names of their own (unless a matrix value shadows them); any other
+    /// member is read from the value.
+    private static func member(_ base: Syntax, _ member: String, offset: Int, in scope: NameScope) throws(ExpressionError) -> Compiled {
+        if case .name(let root, _) = base {
+            switch root {
+            case "env": return environment(member, offset: offset, in: scope)
+            case "set" where scope.slots["set"] == nil: return try setMember(member, offset: offset, in: scope)
+            case "task" where scope.slots["task"] == nil: return try taskMember(member, offset: offset, in: scope)
+            default: break
+            }
+        }
+        return fold(.member(try compile(base, in: scope), member, offset: offset))
+    }
+
+    private static func environment(_ variable: String, offset: Int, in scope: NameScope) -> Compiled {
+        if let value = scope.environment[variable] { return .constant(.string(value)) }
+        return .missing(ExpressionError(
+            offset: offset,
+            message: "environment variable \(variable) is not set; set it, or write default(env.\(variable), \"fallback\")",
+            isMissingValue: true))
+    }
+
+    private static func setMember(_ member: String, offset: Int, in scope: NameScope) throws(ExpressionError) -> Compiled {
+        guard member == "name" else {
+            throw ExpressionError(offset: offset, message: "unknown name 'set.\(member)'; the set has only 'set.name'")
+        }
+        return .constant(.string(scope.setName))
+    }
+
+    private static func taskMember(_ member: String, offset: Int, in scope: NameScope) throws(ExpressionError) -> Compiled {
+        guard scope.allowsTaskNames else {
+            throw ExpressionError(offset: offset, message: "'task.\(member)' is not available \(scope.taskNamesUnavailableReason)")
+        }
+        switch member {
+        case "key": return .taskKey
+        case "address": return .taskAddress
+        default:
+            throw ExpressionError(offset: offset, message: "unknown name 'task.\(member)'\(Suggestion.hint(for: member, in: ["key", "address"]).replacingOccurrences(of: "mean ", with: "mean task."))")
+        }
+    }
+
+    private static func call(_ name: String, _ arguments: [Syntax], offset: Int, in scope: NameScope) throws(ExpressionError) -> Compiled {
+        let function = try Self.function(name, argumentCount: arguments.count, offset: offset)
+        var compiled: [Compiled] = []
+        for argument in arguments { compiled.append(try compile(argument, in: scope)) }
+        return fold(.call(function, compiled, offset: offset))
+    }
+
+    private static func function(_ name: String, argumentCount: Int, offset: Int) throws(ExpressionError) -> Function {
+        guard let function = Function(rawValue: name) else {
+            let hint = Suggestion.hint(for: name, in: Function.allCases.map(\.rawValue))
+            throw ExpressionError(offset: offset, message: "unknown function '\(name)'\(hint)")
+        }
+        guard function.accepts(argumentCount: argumentCount) else {
+            throw ExpressionError(offset: offset, message: "\(function.rawValue) \(function.arityDescription)")
+        }
+        return function
     }
 
     private static let reservedNames: Set<String> = ["env", "set", "task"]
@@ -102,8 +143,8 @@ enum Compiler {
     private static func fold(_ node: Compiled) -> Compiled {
         let operandsConstant: Bool
         switch node {
-        case .list(let items): operandsConstant = items.allSatisfy { $0.constantValue != nil }
-        case .map(let entries): operandsConstant = entries.allSatisfy { $0.key.constantValue != nil && $0.value.constantValue != nil }
+        case .list(let items, _): operandsConstant = items.allSatisfy { $0.constantValue != nil }
+        case .map(let entries, _): operandsConstant = entries.allSatisfy { $0.key.constantValue != nil && $0.value.constantValue != nil }
         case .member(let base, _, _): operandsConstant = base.constantValue != nil
         case .index(let base, let index, _): operandsConstant = base.constantValue != nil && index.constantValue != nil
         case .call(_, let arguments, _):

@@ -2,109 +2,151 @@ import JSON
 import OrderedCollections
 
 /// Evaluates compiled expressions for one expanded task.
+///
+/// `evaluate` recurses once per level of the tree, which the parser bounds. Each node's own work is done in a
+/// function of its own, called once its operands are evaluated, so that what stays on the stack per level is
+/// small, even in a debug build.
 enum Evaluator {
-    /// The longest list, and the longest text in bytes, a function builds (`range`, `split`, `concat`, `format`,
-    /// `replace`, `base64`); anything bigger is surely a mistake and would exhaust memory.
-    static let maxLength = 10_000_000
-
     static func evaluate(_ node: Compiled, _ context: EvaluationContext) throws(ExpressionError) -> Value {
         switch node {
         case .constant(let value):
             return value
         case .missing(let error):
             throw error
-        case .list(let items):
-            var values: [Value] = []
-            values.reserveCapacity(items.count)
-            for item in items { values.append(try evaluate(item, context)) }
-            return .list(values)
-        case .map(let entries):
-            return try map(entries, context)
+        case .list(let items, let offset):
+            return try list(items, offset: offset, context)
+        case .map(let entries, let offset):
+            return try map(entries, offset: offset, context)
         case .slot(let index, let name, let offset):
-            guard index < context.slots.count, let value = context.slots[index] else {
-                throw ExpressionError(offset: offset, message: "matrix value '\(name)' is not defined for this task (an include entry leaves it out)")
-            }
-            return value
+            return try slot(index, name: name, offset: offset, context)
         case .taskKey:
             return .string(context.taskKey ?? "")
         case .taskAddress:
             return .string(context.taskAddress ?? "")
         case .member(let base, let name, let offset):
-            let (value, secret) = try evaluate(base, context).revealed
-            guard case .map(let entries) = value else {
-                throw ExpressionError(offset: offset, message: "cannot read '.\(name)' of a \(value.typeName); only mappings have members")
-            }
-            guard let member = entries[name] else {
-                let keys = entries.keys.map { "'\($0)'" }.prefix(8).joined(separator: ", ")
-                throw ExpressionError(offset: offset, message: "no key '\(name)' in the mapping (keys: \(keys))", isMissingValue: true)
-            }
-            return secret ? .secret(member) : member
+            return try member(name, of: evaluate(base, context), offset: offset)
         case .index(let base, let index, let offset):
-            let (container, secret1) = try evaluate(base, context).revealed
-            let (key, secret2) = try evaluate(index, context).revealed
-            let result: Value
-            switch (container, key) {
-            case (.list(let items), .int(let i)):
-                guard i >= 0, i < Int64(items.count) else {
-                    throw ExpressionError(offset: offset, message: "index \(i) is out of range for a list of \(items.count)", isMissingValue: true)
-                }
-                result = items[Int(i)]
-            case (.map(let entries), .string(let k)):
-                guard let v = entries[k] else {
-                    throw ExpressionError(offset: offset, message: "no key '\(k)' in the mapping", isMissingValue: true)
-                }
-                result = v
-            case (.list, _):
-                throw ExpressionError(offset: offset, message: "a list index must be an integer, not a \(key.typeName)")
-            case (.map, _):
-                throw ExpressionError(offset: offset, message: "a mapping key must be a string, not a \(key.typeName)")
-            default:
-                throw ExpressionError(offset: offset, message: "cannot index a \(container.typeName)")
-            }
-            return secret1 || secret2 ? .secret(result) : result
+            return try element(of: evaluate(base, context), at: evaluate(index, context), offset: offset)
         case .call(let function, let arguments, let offset):
             return try call(function, arguments, offset: offset, context)
         case .unary(let op, let operand, let offset):
-            let (value, secret) = try evaluate(operand, context).revealed
-            let result: Value
-            switch (op, value) {
-            case (.not, .bool(let b)): result = .bool(!b)
-            case (.negate, .int(let i)):
-                guard i != .min else { throw ExpressionError(offset: offset, message: "integer overflow") }
-                result = .int(-i)
-            case (.not, _): throw ExpressionError(offset: offset, message: "'!' needs a boolean, not a \(value.typeName)")
-            case (.negate, _): throw ExpressionError(offset: offset, message: "'-' needs an integer, not a \(value.typeName)")
-            }
-            return secret ? .secret(result) : result
+            return try unary(op, evaluate(operand, context), offset: offset)
         case .binary(let op, let left, let right, let offset):
             return try binary(op, left, right, offset: offset, context)
         case .conditional(let condition, let whenTrue, let whenFalse, let offset):
-            let (value, secret) = try evaluate(condition, context).revealed
-            guard case .bool(let chosen) = value else {
-                throw ExpressionError(offset: offset, message: "the condition before '?' must be a boolean, not a \(value.typeName)")
-            }
-            let result = try evaluate(chosen ? whenTrue : whenFalse, context)
-            return secret ? .secret(result) : result
+            return try conditional(condition, whenTrue, whenFalse, offset: offset, context)
         }
+    }
+
+    /// A list literal, measured item by item against the size limit.
+    private static func list(_ items: [Compiled], offset: Int, _ context: EvaluationContext) throws(ExpressionError) -> Value {
+        var values: [Value] = []
+        values.reserveCapacity(items.count)
+        var measure = ValueSize.Measure(size: ValueSize.bytesPerValue, depth: 1)
+        for item in items {
+            let value = try evaluate(item, context)
+            try measure.add(value, as: "the list", at: offset)
+            values.append(value)
+        }
+        return .list(values)
+    }
+
+    private static func slot(_ index: Int, name: String, offset: Int, _ context: EvaluationContext) throws(ExpressionError) -> Value {
+        guard index < context.slots.count, let value = context.slots[index] else {
+            throw ExpressionError(offset: offset, message: "matrix value '\(name)' is not defined for this task (an include entry leaves it out)")
+        }
+        return value
+    }
+
+    private static func member(_ name: String, of base: Value, offset: Int) throws(ExpressionError) -> Value {
+        let (value, secret) = base.revealed
+        guard case .map(let entries) = value else {
+            throw ExpressionError(offset: offset, message: "cannot read '.\(name)' of a \(value.typeName); only mappings have members")
+        }
+        guard let member = entries[name] else {
+            let keys = entries.keys.map { "'\($0)'" }.prefix(8).joined(separator: ", ")
+            throw ExpressionError(offset: offset, message: "no key '\(name)' in the mapping (keys: \(keys))", isMissingValue: true)
+        }
+        return secret ? .secret(member) : member
+    }
+
+    private static func element(of base: Value, at index: Value, offset: Int) throws(ExpressionError) -> Value {
+        let (container, secret1) = base.revealed
+        let (key, secret2) = index.revealed
+        let result: Value
+        switch (container, key) {
+        case (.list(let items), .int(let i)):
+            guard i >= 0, i < Int64(items.count) else {
+                throw ExpressionError(offset: offset, message: "index \(i) is out of range for a list of \(items.count)", isMissingValue: true)
+            }
+            result = items[Int(i)]
+        case (.map(let entries), .string(let k)):
+            guard let v = entries[k] else {
+                throw ExpressionError(offset: offset, message: "no key '\(k)' in the mapping", isMissingValue: true)
+            }
+            result = v
+        case (.list, _):
+            throw ExpressionError(offset: offset, message: "a list index must be an integer, not a \(key.typeName)")
+        case (.map, _):
+            throw ExpressionError(offset: offset, message: "a mapping key must be a string, not a \(key.typeName)")
+        default:
+            throw ExpressionError(offset: offset, message: "cannot index a \(container.typeName)")
+        }
+        return secret1 || secret2 ? .secret(result) : result
+    }
+
+    private static func unary(_ op: UnaryOperator, _ operand: Value, offset: Int) throws(ExpressionError) -> Value {
+        let (value, secret) = operand.revealed
+        let result: Value
+        switch (op, value) {
+        case (.not, .bool(let b)): result = .bool(!b)
+        case (.negate, .int(let i)):
+            guard i != .min else { throw ExpressionError(offset: offset, message: "integer overflow") }
+            result = .int(-i)
+        case (.not, _): throw ExpressionError(offset: offset, message: "'!' needs a boolean, not a \(value.typeName)")
+        case (.negate, _): throw ExpressionError(offset: offset, message: "'-' needs an integer, not a \(value.typeName)")
+        }
+        return secret ? .secret(result) : result
+    }
+
+    private static func conditional(
+        _ condition: Compiled, _ whenTrue: Compiled, _ whenFalse: Compiled, offset: Int, _ context: EvaluationContext
+    ) throws(ExpressionError) -> Value {
+        let (chosen, secret) = try boolean(evaluate(condition, context)) { value in
+            ExpressionError(offset: offset, message: "the condition before '?' must be a boolean, not a \(value.typeName)")
+        }
+        let result = try evaluate(chosen ? whenTrue : whenFalse, context)
+        return secret ? .secret(result) : result
+    }
+
+    /// The boolean `value` holds, and whether it is sensitive; `failure` is the error for any other value.
+    private static func boolean(
+        _ value: Value, else failure: (Value) -> ExpressionError
+    ) throws(ExpressionError) -> (Bool, isSensitive: Bool) {
+        let (inner, secret) = value.revealed
+        guard case .bool(let b) = inner else { throw failure(inner) }
+        return (b, secret)
     }
 
     private static func binary(
         _ op: BinaryOperator, _ left: Compiled, _ right: Compiled, offset: Int, _ context: EvaluationContext
     ) throws(ExpressionError) -> Value {
-        if op == .and || op == .or {
-            let (l, secret1) = try evaluate(left, context).revealed
-            guard case .bool(let a) = l else {
-                throw ExpressionError(offset: offset, message: "'\(op.rawValue)' needs booleans, not a \(l.typeName)")
-            }
-            if (op == .and && !a) || (op == .or && a) { return secret1 ? .secret(.bool(a)) : .bool(a) }
-            let (r, secret2) = try evaluate(right, context).revealed
-            guard case .bool(let b) = r else {
-                throw ExpressionError(offset: offset, message: "'\(op.rawValue)' needs booleans, not a \(r.typeName)")
-            }
-            return secret1 || secret2 ? .secret(.bool(b)) : .bool(b)
+        guard op == .and || op == .or else {
+            return try operate(op, evaluate(left, context), evaluate(right, context), offset: offset)
         }
-        let (l, secret1) = try evaluate(left, context).revealed
-        let (r, secret2) = try evaluate(right, context).revealed
+        let needsBooleans = { (value: Value) in
+            ExpressionError(offset: offset, message: "'\(op.rawValue)' needs booleans, not a \(value.typeName)")
+        }
+        let (a, secret1) = try boolean(evaluate(left, context), else: needsBooleans)
+        if (op == .and && !a) || (op == .or && a) { return secret1 ? .secret(.bool(a)) : .bool(a) }
+        let (b, secret2) = try boolean(evaluate(right, context), else: needsBooleans)
+        return secret1 || secret2 ? .secret(.bool(b)) : .bool(b)
+    }
+
+    /// A binary operator but `&&` and `||` on its evaluated operands; sensitive when either is.
+    private static func operate(_ op: BinaryOperator, _ left: Value, _ right: Value, offset: Int) throws(ExpressionError) -> Value {
+        let (l, secret1) = left.revealed
+        let (r, secret2) = right.revealed
         let result = try apply(op, l, r, offset: offset)
         return secret1 || secret2 ? .secret(result) : result
     }
@@ -134,6 +176,9 @@ enum Evaluator {
                 if overflow { throw ExpressionError(offset: offset, message: "integer overflow in '+'") }
                 return .int(sum)
             case (.string(let a), .string(let b)):
+                guard ValueSize.ofText(bytes: ValueSize.sum(a.utf8.count, b.utf8.count)) <= ValueSize.limit else {
+                    throw ValueSize.tooBig("'+'", at: offset)
+                }
                 return .string(a + b)
             case (.string, _), (_, .string):
                 throw ExpressionError(offset: offset, message: "'+' joins two strings or adds two integers, not a \(l.typeName) and a \(r.typeName); put the value in text instead, as in \"shard-${n}\"")
@@ -179,11 +224,20 @@ enum Evaluator {
         var values: [Value] = []
         values.reserveCapacity(arguments.count)
         for argument in arguments { values.append(try evaluate(argument, context)) }
+        return try builtin(function, values, offset: offset)
+    }
+
+    /// A function of format 1 whose arguments are all evaluated; those of format 1.1 are `Function.apply`.
+    private static func builtin(_ function: Function, _ values: [Value], offset: Int) throws(ExpressionError) -> Value {
         switch function {
         case .sensitive:
             return .secret(values[0])
         case .json:
+            // The text is about as long as the value measures, but escapes can make it longer: measured first,
+            // so that no text of an oversized value is ever written, and checked once made.
+            try ValueSize.measure(values[0]).check("json()", at: offset)
             let text = values[0].unwrapped.serialized()
+            guard ValueSize.ofText(bytes: text.utf8.count) <= ValueSize.limit else { throw ValueSize.tooBig("json()", at: offset) }
             return values[0].containsSensitive ? .secret(.string(text)) : .string(text)
         case .len:
             let (v, secret) = values[0].revealed
@@ -207,12 +261,15 @@ enum Evaluator {
             var secret = secret1 || secret2
             var parts: [String] = []
             parts.reserveCapacity(items.count)
+            var bytes = 0
             for item in items {
                 let (v, s) = item.revealed
                 secret = secret || s
                 guard let text = Interpolation.text(of: v) else {
                     throw ExpressionError(offset: offset, message: "join() cannot put a \(v.typeName) into text; use json() for it")
                 }
+                bytes = ValueSize.sum(bytes, ValueSize.sum(text.utf8.count, parts.isEmpty ? 0 : sep.utf8.count))
+                guard ValueSize.ofText(bytes: bytes) <= ValueSize.limit else { throw ValueSize.tooBig("join()", at: offset) }
                 parts.append(text)
             }
             let result = Value.string(parts.joined(separator: sep))
@@ -222,7 +279,12 @@ enum Evaluator {
             guard case .string(let s) = v else {
                 throw ExpressionError(offset: offset, message: "\(function.rawValue)() takes a string, not a \(v.typeName)")
             }
-            let result = Value.string(function == .upper ? s.uppercased() : s.lowercased())
+            // A few letters grow when their case changes (ß becomes SS), never more than threefold: checked once made.
+            let changed = function == .upper ? s.uppercased() : s.lowercased()
+            guard ValueSize.ofText(bytes: changed.utf8.count) <= ValueSize.limit else {
+                throw ValueSize.tooBig("\(function.rawValue)()", at: offset)
+            }
+            let result = Value.string(changed)
             return secret ? .secret(result) : result
         case .pad:
             let (n, secret1) = values[0].revealed
@@ -256,9 +318,10 @@ enum Evaluator {
                 throw ExpressionError(offset: offset, message: "range() takes two integers, not a \(a.typeName) and a \(b.typeName)")
             }
             if high < low { return .list([]) }
+            // The list and each integer in it cost `bytesPerValue`.
             let (span, overflow) = high.subtractingReportingOverflow(low)
-            guard !overflow, span < Int64(maxLength) else {
-                throw ExpressionError(offset: offset, message: "range(\(low), \(high)) is longer than \(maxLength) values")
+            guard !overflow, span < Int64(ValueSize.limit / ValueSize.bytesPerValue - 1) else {
+                throw ValueSize.tooBig("range(\(low), \(high))", at: offset)
             }
             let result = Value.list((low...high).map { .int($0) })
             return secret1 || secret2 ? .secret(result) : result
@@ -290,16 +353,22 @@ enum Evaluator {
     }
 
     /// A map literal: every key must give text, and no key may come twice.
-    private static func map(_ entries: [(key: Compiled, value: Compiled, offset: Int)], _ context: EvaluationContext) throws(ExpressionError) -> Value {
+    private static func map(
+        _ entries: [(key: Compiled, value: Compiled, offset: Int)], offset: Int, _ context: EvaluationContext
+    ) throws(ExpressionError) -> Value {
         var result = OrderedDictionary<String, Value>(minimumCapacity: entries.count)
         var secret = false
+        var measure = ValueSize.Measure(size: ValueSize.bytesPerValue, depth: 1)
         for entry in entries {
             let (key, keySecret) = try evaluate(entry.key, context).revealed
             guard case .string(let text) = key else {
                 throw ExpressionError(offset: entry.offset, message: "a map key must be text, not \(Function.described(key)); write \"key\":value")
             }
             secret = secret || keySecret
-            guard result.updateValue(try evaluate(entry.value, context), forKey: text) == nil else {
+            let value = try evaluate(entry.value, context)
+            measure.size = ValueSize.sum(measure.size, ValueSize.ofText(bytes: text.utf8.count))
+            try measure.add(value, as: "the map", at: offset)
+            guard result.updateValue(value, forKey: text) == nil else {
                 throw ExpressionError(offset: entry.offset, message: keySecret ? "a sensitive key comes twice in the map" : "key '\(text)' comes twice in the map")
             }
         }

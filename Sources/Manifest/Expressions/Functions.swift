@@ -116,8 +116,8 @@ extension Function {
             guard !old.isEmpty else { throw failure("needs a text to find that is not empty", offset) }
             let matches = Self.occurrences(of: Array(old.utf8), in: Array(s.utf8))
             let (grown, overflow) = (new.utf8.count - old.utf8.count).multipliedReportingOverflow(by: matches.count)
-            guard !overflow, s.utf8.count + grown <= Evaluator.maxLength else {
-                throw failure("would give a text longer than \(Evaluator.maxLength) bytes", offset)
+            guard !overflow, ValueSize.ofText(bytes: ValueSize.sum(s.utf8.count, grown)) <= ValueSize.limit else {
+                throw ValueSize.tooBig("replace()", at: offset)
             }
             result = .string(Self.replacing(matches, length: old.utf8.count, in: Array(s.utf8), with: Array(new.utf8)))
         case .split:
@@ -125,9 +125,10 @@ extension Function {
             guard !separator.isEmpty else { throw failure("needs a separator that is not empty", offset) }
             let bytes = Array(s.utf8), separatorLength = separator.utf8.count
             let matches = Self.occurrences(of: Array(separator.utf8), in: bytes)
-            guard matches.count < Evaluator.maxLength else {
-                throw failure("would give a list longer than \(Evaluator.maxLength) values", offset)
-            }
+            // The list, each piece, and the bytes of the text but its separators.
+            let pieceCount = matches.count + 1
+            let size = ValueSize.bytesPerValue * (1 + pieceCount) + bytes.count - separatorLength * matches.count
+            guard size <= ValueSize.limit else { throw ValueSize.tooBig("split()", at: offset) }
             var pieces: [Value] = []
             pieces.reserveCapacity(matches.count + 1)
             var start = 0
@@ -165,17 +166,18 @@ extension Function {
             for index in arguments.indices.dropFirst() {
                 for (key, value) in try mapping(index) { merged[key] = value }
             }
+            // A merge holds no more entries than its arguments do, so it is measured once made.
             result = .map(merged)
+            try ValueSize.measure(result).check("merge()", at: offset)
         case .concat:
             var items: [Value] = []
+            var measure = ValueSize.Measure(size: ValueSize.bytesPerValue, depth: 1)
             for index in arguments.indices {
                 let value = plain(arguments[index])
                 guard case .list(let more) = value else {
                     throw failure("takes lists, not \(Self.described(value)) (argument \(index + 1))", offset)
                 }
-                guard items.count + more.count <= Evaluator.maxLength else {
-                    throw failure("would give a list longer than \(Evaluator.maxLength) values", offset)
-                }
+                try measure.addItems(of: value, as: "concat()", at: offset)
                 items.append(contentsOf: more)
             }
             result = .list(items)
@@ -220,8 +222,8 @@ extension Function {
             result = .string(Self.hex(digest))
         case .base64:
             let bytes = Array(try text(0, "argument").utf8)
-            guard bytes.count / 3 * 4 <= Evaluator.maxLength else {
-                throw failure("would give a text longer than \(Evaluator.maxLength) bytes", offset)
+            guard ValueSize.ofText(bytes: (bytes.count + 2) / 3 * 4) <= ValueSize.limit else {
+                throw ValueSize.tooBig("base64()", at: offset)
             }
             result = .string(Data(bytes).base64EncodedString())
         case .lookup:
@@ -259,6 +261,11 @@ extension Function {
         func failure(_ message: String) -> ExpressionError { ExpressionError(offset: offset, message: "format() \(message)") }
         var output = ""
         output.reserveCapacity(template.utf8.count + 16 * arguments.count)
+        // Each argument is checked before it is added; the template's own text, no longer than the template (a
+        // value within the limit), once the output is made.
+        func fits(_ text: String) -> Bool {
+            ValueSize.ofText(bytes: ValueSize.sum(output.utf8.count, text.utf8.count)) <= ValueSize.limit
+        }
         var next = arguments.startIndex
         var scalars = template.unicodeScalars.makeIterator()
         while let c = scalars.next() {
@@ -285,16 +292,16 @@ extension Function {
                     guard case .int(let n) = value else {
                         throw failure("%d takes an integer, but argument \(position) is \(Self.described(value))")
                     }
-                    output += String(n)
+                    let digits = String(n)
+                    guard fits(digits) else { throw ValueSize.tooBig("format()", at: offset) }
+                    output += digits
                 } else {
                     guard let text = Interpolation.text(of: value) else {
                         let advice = value == .null ? "use default(x, \"\") to give a fallback" : "pass it through json()"
                         throw failure("%s takes text, a number or a boolean, but argument \(position) is \(Self.described(value)); \(advice)")
                     }
+                    guard fits(text) else { throw ValueSize.tooBig("format()", at: offset) }
                     output += text
-                }
-                guard output.utf8.count <= Evaluator.maxLength else {
-                    throw failure("would give a text longer than \(Evaluator.maxLength) bytes")
                 }
             default:
                 throw failure("knows %s, %d and %%, not '%\(verb)'")
@@ -304,6 +311,7 @@ extension Function {
             let used = next - arguments.startIndex
             throw failure("uses \(used) of its \(arguments.count) argument\(arguments.count == 1 ? "" : "s") after the format; each %s or %d takes one")
         }
+        guard fits("") else { throw ValueSize.tooBig("format()", at: offset) }
         return output
     }
 

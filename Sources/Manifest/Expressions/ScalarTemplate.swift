@@ -130,12 +130,16 @@ struct ScalarTemplate: Sendable {
         for part in parts {
             switch part {
             case .text(let s):
+                // The scalar's own text: no longer than the scalar.
                 bytes.append(contentsOf: s.utf8)
             case .expression(let compiled, let offset):
                 let (value, isSecret) = try Evaluator.evaluate(compiled, context).revealed
                 secret = secret || isSecret
                 switch value {
                 case .string(let s):
+                    guard ValueSize.ofText(bytes: ValueSize.sum(bytes.count, s.utf8.count)) <= ValueSize.limit else {
+                        throw ValueSize.tooBig("the text", at: offset)
+                    }
                     bytes.append(contentsOf: s.utf8)
                 case .int(let i):
                     Interpolation.appendDecimal(i, to: &bytes)
@@ -150,6 +154,7 @@ struct ScalarTemplate: Sendable {
                 }
             }
         }
+        guard ValueSize.ofText(bytes: bytes.count) <= ValueSize.limit else { throw ValueSize.tooBig("the text", at: 0) }
         let text = String(decoding: bytes, as: UTF8.self)
         return secret ? .secret(.string(text)) : .string(text)
     }

@@ -224,42 +224,34 @@ struct TaskEntryExpander {
                 if let tree = compiler(.task, fieldScope).compile(item) { dependsOn.append(tree) }
             }
         }
-        var lifecycle: [(key: Lifecycle.Key, tree: FieldTree)] = []
-        for (layer, node) in templateLifecycles + taskLifecycle {
-            guard let entries = node.mappingPairs else {
-                diagnostics.error(node.location, "lifecycle is a mapping: {\(Lifecycle.keyNames.joined(separator: ", "))}")
-                continue
-            }
-            for pair in entries {
-                let name = pair.key.scalar?.text ?? ""
-                guard let key = Lifecycle.Key(rawValue: name) else {
-                    diagnostics.error(pair.key.location, "unknown lifecycle setting '\(name)'\(Suggestion.hint(for: name, in: Lifecycle.keyNames)) (known: \(Lifecycle.keyNames.joined(separator: ", ")))")
+        /// The settings of blocks such as `lifecycle` and `run`, templates' first: a later setting of a key
+        /// replaces an earlier one. Each with the node its value is written in.
+        func settings<Key: Equatable>(of blocks: [(Layer, Node)], block: String, names: [String],
+                                      _ key: (String) -> Key?) -> [(key: Key, tree: FieldTree, node: Node)] {
+            var settings: [(key: Key, tree: FieldTree, node: Node)] = []
+            for (layer, node) in blocks {
+                guard let entries = node.mappingPairs else {
+                    diagnostics.error(node.location, "\(block) is a mapping: {\(names.joined(separator: ", "))}")
                     continue
                 }
-                if let tree = compiler(layer, fieldScope).compile(pair.value) {
-                    lifecycle.removeAll { $0.key == key }
-                    lifecycle.append((key, tree))
+                for pair in entries {
+                    let name = pair.key.scalar?.text ?? ""
+                    guard let found = key(name) else {
+                        diagnostics.error(pair.key.location, "unknown \(block) setting '\(name)'\(Suggestion.hint(for: name, in: names)) (known: \(names.joined(separator: ", ")))")
+                        continue
+                    }
+                    if let tree = compiler(layer, fieldScope).compile(pair.value) {
+                        settings.removeAll { $0.key == found }
+                        settings.append((found, tree, pair.value))
+                    }
                 }
             }
+            return settings
         }
-        var run: [RunSetting] = []
-        for (layer, node) in templateRuns + taskRun {
-            guard let entries = node.mappingPairs else {
-                diagnostics.error(node.location, "run is a mapping: {\(RunPolicy.keyNames.joined(separator: ", "))}")
-                continue
-            }
-            for pair in entries {
-                let name = pair.key.scalar?.text ?? ""
-                guard let key = RunPolicy.Key(rawValue: name) else {
-                    diagnostics.error(pair.key.location, "unknown run setting '\(name)'\(Suggestion.hint(for: name, in: RunPolicy.keyNames)) (known: \(RunPolicy.keyNames.joined(separator: ", ")))")
-                    continue
-                }
-                if let tree = compiler(layer, fieldScope).compile(pair.value) {
-                    run.removeAll { $0.key == key }
-                    run.append(RunSetting(key: key, tree: tree, textShift: Self.textShift(of: pair.value)))
-                }
-            }
-        }
+        let lifecycle = settings(of: templateLifecycles + taskLifecycle, block: "lifecycle", names: Lifecycle.keyNames,
+                                 Lifecycle.Key.init(rawValue:)).map { (key: $0.key, tree: $0.tree) }
+        let run = settings(of: templateRuns + taskRun, block: "run", names: RunPolicy.keyNames, RunPolicy.Key.init(rawValue:))
+            .map { RunSetting(key: $0.key, tree: $0.tree, textShift: Self.textShift(of: $0.node)) }
         return Compiled(
             key: key, when: when, fields: fields.sorted { $0.key.order < $1.key.order }.map { ($0.key, $0.value) },
             layers: layers, dependsOn: dependsOn, lifecycle: lifecycle, run: run, matrix: matrix)

@@ -441,14 +441,30 @@ public final class PostgresStateBackend: StateBackend {
     // MARK: - The key of the secret hashes
 
     public func secretKey(create: Bool) async throws(StateError) -> [UInt8]? {
+        // The first run to ask makes the key; the others read it.
+        let made = create ? SecretKey.text(SecretKey.random()) : nil
+        guard let text = try await storeKey(made, doing: "read the key of the secret hashes") else { return nil }
+        guard let key = SecretKey.parse(text) else {
+            throw StateError(.corrupt, "\(description): the key of the secret hashes is not 64 hex digits; it was not changed")
+        }
+        return key
+    }
+
+    public func copyInSecretKey(_ key: [UInt8]) async throws(StateError) {
+        let text = SecretKey.text(key)
+        guard try await storeKey(text, doing: "store the key of the secret hashes") == text else {
+            throw StateError(.conflict, "\(description) already holds another key of the secret hashes; nothing was changed")
+        }
+    }
+
+    /// Stores `text` as the workspace's key where it has none (nothing, when nil), then reads the key it holds.
+    private func storeKey(_ text: String?, doing: String) async throws(StateError) -> String? {
         let workspace = self.workspace
         let schema = location.schema
-        let made = create ? SecretKey.text(SecretKey.random()) : nil
-        let text: String? = try await transaction("read the key of the secret hashes") { connection in
-            if let made {
-                // The first run to ask makes the key; the others read it.
+        return try await transaction(doing) { connection in
+            if let text {
                 try await connection.run("""
-                    INSERT INTO \(unescaped: schema).secret_keys (workspace, key) VALUES (\(workspace), \(made))
+                    INSERT INTO \(unescaped: schema).secret_keys (workspace, key) VALUES (\(workspace), \(text))
                     ON CONFLICT (workspace) DO NOTHING
                     """)
             }
@@ -459,33 +475,6 @@ public final class PostgresStateBackend: StateBackend {
                 found = key
             }
             return found
-        }
-        guard let text else { return nil }
-        guard let key = SecretKey.parse(text) else {
-            throw StateError(.corrupt, "\(description): the key of the secret hashes is not 64 hex digits; it was not changed")
-        }
-        return key
-    }
-
-    public func copyInSecretKey(_ key: [UInt8]) async throws(StateError) {
-        let workspace = self.workspace
-        let schema = location.schema
-        let text = SecretKey.text(key)
-        let stored: String? = try await transaction("store the key of the secret hashes") { connection in
-            try await connection.run("""
-                INSERT INTO \(unescaped: schema).secret_keys (workspace, key) VALUES (\(workspace), \(text))
-                ON CONFLICT (workspace) DO NOTHING
-                """)
-            var found: String?
-            for try await key in try await connection.run(
-                "SELECT key FROM \(unescaped: schema).secret_keys WHERE workspace = \(workspace)"
-            ).decode(String.self) {
-                found = key
-            }
-            return found
-        }
-        guard stored == text else {
-            throw StateError(.conflict, "\(description) already holds another key of the secret hashes; nothing was changed")
         }
     }
 

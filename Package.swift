@@ -42,7 +42,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Cron schedules in a time zone: next due times and missed runs.
-        .target(name: "Schedule"),
+        .target(name: "Schedule", dependencies: ["Diagnostics"]),
         // The state file, its journal and lock, behind a small backend interface.
         .target(name: "State", dependencies: ["Diagnostics", "JSON"]),
         // The shared state in PostgreSQL: rows, per-set leased locks, journal rows, history.

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 
 /// IANA time zones. `TimeZone(identifier:)` alone accepts things like "GMT+2" or abbreviations; a manifest needs an IANA name.
@@ -26,14 +27,14 @@ public enum TimeZoneName {
         if let usual = TimeZone.abbreviationDictionary[name.uppercased()], zone(usual) != nil {
             return [usual]
         }
-        let spelled = Array(wanted.unicodeScalars)
-        let allowed = max(1, min(3, (spelled.count + 2) / 4))
+        let spelled = wanted
+        let allowed = max(1, min(3, (spelled.unicodeScalars.count + 2) / 4))
         let isCityAlone = !wanted.contains("/")
         var close: [(name: String, distance: Int)] = []
         for candidate in candidates where candidate.name != name {
-            var distance = editDistance(spelled, candidate.spelled, atMost: allowed)
+            var distance = Suggestion.editDistance(spelled, candidate.spelled)
             if isCityAlone {
-                distance = min(distance, editDistance(spelled, candidate.city, atMost: allowed))
+                distance = min(distance, Suggestion.editDistance(spelled, candidate.city))
             }
             if distance <= allowed { close.append((candidate.name, distance)) }
         }
@@ -53,9 +54,9 @@ public enum TimeZoneName {
     }()
 
     /// The known names as compared: normalized, whole and their last part (the city).
-    private static let candidates: [(name: String, spelled: [Unicode.Scalar], city: [Unicode.Scalar])] = knownNames.map { name in
+    private static let candidates: [(name: String, spelled: String, city: String)] = knownNames.map { name in
         let spelled = normalized(name)
-        return (name, Array(spelled.unicodeScalars), Array((spelled.split(separator: "/").last ?? "").unicodeScalars))
+        return (name, spelled, String(spelled.split(separator: "/").last ?? ""))
     }
 
     private static let areas: Set<String> = [
@@ -71,31 +72,5 @@ public enum TimeZoneName {
     /// Case and the spelling of spaces do not count: "new york" is close to "America/New_York".
     private static func normalized(_ name: String) -> String {
         name.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(of: " ", with: "_")
-    }
-
-    /// Optimal string alignment distance (Levenshtein plus adjacent transpositions); any distance over `limit` is
-    /// reported as `limit + 1`.
-    private static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar], atMost limit: Int) -> Int {
-        if abs(a.count - b.count) > limit { return limit + 1 }
-        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-        var previous2 = [Int](repeating: 0, count: b.count + 1)
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            var rowMinimum = i
-            for j in 1...b.count {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                var value = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
-                    value = Swift.min(value, previous2[j - 2] + 1)
-                }
-                current[j] = value
-                rowMinimum = Swift.min(rowMinimum, value)
-            }
-            if rowMinimum > limit { return limit + 1 }
-            (previous2, previous, current) = (previous, current, previous2)
-        }
-        return Swift.min(previous[b.count], limit + 1)
     }
 }

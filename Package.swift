@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // libyaml, from the system (Debian: libyaml-dev).
@@ -86,9 +87,20 @@ let package = Package(
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
+        // `batchctl controller`: the reconcile loop, leadership, status, metrics, notifications and its HTTP server.
+        .target(name: "Controller", dependencies: [
+            "Diagnostics", "Manifest", "Planning", "State", "APIClient", "Reconcile", "BatchTask", "JSON", "Schedule",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "OrderedCollections", package: "swift-collections"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         // The command line: commands and terminal rendering only.
         .executableTarget(name: "batchctl", dependencies: [
-            "Diagnostics", "JSON", "BatchTask", "Manifest", "Emulator", "State", "PostgresState", "Planning", "APIClient", "Reconcile", "Schedule",
+            "Diagnostics", "JSON", "BatchTask", "Manifest", "Emulator", "State", "PostgresState", "Planning", "APIClient", "Reconcile", "Schedule", "Controller",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -116,6 +128,7 @@ let package = Package(
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
+        .testTarget(name: "ControllerTests", dependencies: ["Controller", "Planning", "State", "BatchTask", "JSON"]),
         .testTarget(name: "ReconcileTests", dependencies: [
             "Reconcile", "Planning", "State", "Manifest", "APIClient", "Emulator", "BatchTask", "Diagnostics", "JSON",
         ]),

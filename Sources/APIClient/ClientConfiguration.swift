@@ -26,6 +26,8 @@ public struct ClientConfiguration: Sendable {
     public var retry: RetryPolicy
     /// One debug line per attempt (method, path, status, time); never a header or a credential.
     public var logger: Logger
+    /// Told of every attempt once it settles: the method, and the status code, or nil when no answer came.
+    public var attemptObserver: (@Sendable (_ method: String, _ status: Int?) -> Void)?
 
     public init(
         baseURL: String, credentials: Credentials? = nil, appToken: String? = nil, language: String? = nil,

@@ -47,6 +47,7 @@ final class RequestSender: Sendable {
     private let retry: RetryPolicy
     private let limiter: RateLimiter?
     private let logger: Logger
+    private let attemptObserver: (@Sendable (String, Int?) -> Void)?
 
     init(http: HTTPClient, endpoint: Endpoint, configuration: ClientConfiguration) {
         self.http = http
@@ -57,6 +58,7 @@ final class RequestSender: Sendable {
         retry = configuration.retry
         limiter = configuration.rateLimit.map { RateLimiter(requestsPerSecond: $0) }
         logger = configuration.logger
+        attemptObserver = configuration.attemptObserver
 
         var headers = HTTPHeaders()
         headers.add(name: "User-Agent", value: "batchctl")
@@ -117,6 +119,12 @@ final class RequestSender: Sendable {
             }
             let started = ContinuousClock.now
             let result = await perform(request)
+            if let attemptObserver {
+                switch result {
+                case .success(let answer): attemptObserver(request.method.rawValue, Int(answer.status.code))
+                case .failure(let failure): attemptObserver(request.method.rawValue, failure.status.map { Int($0.code) })
+                }
+            }
             if let session, case .success(let answer) = result {
                 let sent = request
                 let again: Bool

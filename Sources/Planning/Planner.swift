@@ -24,6 +24,10 @@ public struct PlanOptions: Sendable {
     public var now = Date()
     /// How the state hashes secrets: with its key (`StateSession` sets it), or unkeyed.
     public var secrets = SecretHasher.unkeyed
+    /// With a refresh, a task changed or deleted outside batchctl is planned back to what the manifests say. False
+    /// (the controller without `--self-heal`): drift is reported in `Plan.drift` and left alone, unless the
+    /// manifests changed the task too.
+    public var revertsDrift = true
 
     public init(endpoint: String) {
         self.endpoint = endpoint
@@ -62,7 +66,7 @@ public enum Planner {
         let refreshed = live.map { live in
             Refreshed(live: live, report: Drift.report(entries: entries, live: live, desired: desired, selection: options.selection,
                                                        secrets: options.secrets),
-                      selection: options.selection, secrets: options.secrets)
+                      selection: options.selection, secrets: options.secrets, reverts: options.revertsDrift)
         }
 
         var actions = options.runsOnly ? [] : moved.actions
@@ -239,10 +243,13 @@ extension Planner {
         let modified: [String: [FieldChange]]
         let selection: TaskSelection
         let secrets: SecretHasher
+        /// Whether drift is planned back (`PlanOptions.revertsDrift`).
+        let reverts: Bool
 
-        init(live: [Int32: BatchTaskInfo], report: DriftReport, selection: TaskSelection, secrets: SecretHasher) {
+        init(live: [Int32: BatchTaskInfo], report: DriftReport, selection: TaskSelection, secrets: SecretHasher, reverts: Bool = true) {
             self.live = live
             self.report = report
+            self.reverts = reverts
             var modified: [String: [FieldChange]] = [:]
             for item in report.items where item.kind == .modified { modified[item.address] = item.changes }
             self.modified = modified
@@ -282,10 +289,11 @@ extension Planner {
         var reason: String?
         if let refreshed, let entry = entries[task.address] {
             guard let current = refreshed.live[id] else {
+                if !refreshed.reverts && changes.isEmpty && !asked { return .leave }
                 return .act(PlannedAction(address: task.address, kind: .create, changes: creationChanges(task),
                                           reason: "missing from the API (id \(id) is gone)"))
             }
-            let drifted = refreshed.drift(of: task, entry: entry, current: current)
+            let drifted = !refreshed.reverts && changes.isEmpty && !asked ? [] : refreshed.drift(of: task, entry: entry, current: current)
                 .filter { change in !changes.contains { $0.field == change.field } }
             if !drifted.isEmpty {
                 reason = "changed outside batchctl: " + drifted.map(\.field.rawValue).joined(separator: ", ")

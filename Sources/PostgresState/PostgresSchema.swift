@@ -98,6 +98,16 @@ enum PostgresSchema {
                     created_at timestamptz NOT NULL DEFAULT now())
                 """,
             ],
+            [
+                // Which controller of a workspace leads (`batchctl controller` with replicas): one leased row.
+                """
+                CREATE TABLE \(s).leaders (
+                    workspace text PRIMARY KEY,
+                    lease_id text NOT NULL,
+                    holder text NOT NULL,
+                    expires_at timestamptz NOT NULL)
+                """,
+            ],
         ]
     }
 

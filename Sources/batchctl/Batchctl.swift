@@ -10,6 +10,7 @@ struct Batchctl: AsyncParsableCommand {
         subcommands: [
             ValidateCommand.self, RenderCommand.self, ExplainCommand.self, PlanCommand.self, ApplyCommand.self,
             RunCommand.self, ScheduleCommand.self, DriftCommand.self, StatusCommand.self, ImportCommand.self, StateCommand.self, DestroyCommand.self,
+            ControllerCommand.self,
             ServeCommand.self, SchemaCommand.self, GraphCommand.self, CompletionCommand.self,
         ])
 

@@ -231,7 +231,7 @@ enum BackendKind: String, CaseIterable, CustomTestStringConvertible {
             }
             try await group.waitForAll()
         }
-        #expect(try server.psql("SELECT count(*) FROM \(schema).schema_migrations") == "3\n", "every migration once")
+        #expect(try server.psql("SELECT count(*) FROM \(schema).schema_migrations") == "4\n", "every migration once")
         #expect(try server.psql("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'") == "0\n")
     }
 

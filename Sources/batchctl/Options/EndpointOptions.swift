@@ -95,9 +95,11 @@ struct EndpointOptions: ParsableArguments {
 
     /// Connects, runs `body`, and closes the connection (and any embedded emulator) whatever happens. With
     /// `tenantWait`, a SuperOffice Online tenant must be running before `body` runs (waiting up to that long).
+    /// `observeAttempts` hears of every API attempt (the controller's request metrics).
     func withConnection<T>(project: Project, parallelism: Int, tenantWait: Duration? = nil,
+                           observeAttempts: (@Sendable (String, Int?) -> Void)? = nil,
                            _ body: (Connection) async throws -> T) async throws -> T {
-        let connection = try await connect(project: project, parallelism: parallelism)
+        let connection = try await connect(project: project, parallelism: parallelism, observeAttempts: observeAttempts)
         do {
             if let tenantWait, let session = connection.session, session.contextIdentifier != nil {
                 try await session.waitForTenant(timeout: tenantWait)
@@ -113,7 +115,7 @@ struct EndpointOptions: ParsableArguments {
 
     /// Connects to the endpoint: the embedded emulator is started here and stopped by `Connection.close()`; a
     /// SuperOffice Online tenant is signed in to here.
-    private func connect(project: Project, parallelism: Int) async throws -> Connection {
+    private func connect(project: Project, parallelism: Int, observeAttempts: (@Sendable (String, Int?) -> Void)?) async throws -> Connection {
         let given = try givenEndpoint(project: project)
         let environment = ProcessInfo.processInfo.environment
         let debug = environment["BATCHCTL_LOG"] == "debug"
@@ -168,6 +170,7 @@ struct EndpointOptions: ParsableArguments {
         configuration.concurrency = parallelism
         configuration.rateLimit = rateLimit
         if debug { configuration.logRequestsToStandardError() }
+        configuration.attemptObserver = observeAttempts
         return Connection(client: BatchTaskClient(configuration: configuration), embedded: embedded, session: session)
     }
 }

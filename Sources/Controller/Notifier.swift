@@ -1,0 +1,107 @@
+import AsyncHTTPClient
+import Foundation
+import JSON
+import Logging
+import NIOCore
+import State
+
+/// What a notifier is told, as Argo CD's notification triggers name it.
+public enum NotificationTrigger: String, Sendable, CaseIterable {
+    /// A cycle failed (a manifest error, the API, the state).
+    case syncFailed = "on-sync-failed"
+    /// Drift was first seen on tasks.
+    case healthDegraded = "on-health-degraded"
+    /// A cycle applied changes.
+    case deployed = "on-deployed"
+}
+
+/// Sends each notification as a JSON POST to every `--notify-url`, from a queue of its own: a receiver that is
+/// slow or down delays only later notifications, never the loop. Each POST has a timeout and is tried three times;
+/// when the queue is full the oldest waiting notification is dropped (and counted).
+public final class Notifier: Sendable {
+    /// Where, as given; shown only as `scheme://host[:port]`, since a webhook URL's path is often its secret.
+    private let urls: [String]
+    private let continuation: AsyncStream<JSONValue>.Continuation
+    private let worker: Task<Void, Never>
+    private let http: HTTPClient
+    private let logger: Logger
+
+    public static let attempts = 3
+    public static let timeout: TimeAmount = .seconds(5)
+
+    public init(urls: [String], logger: Logger) {
+        self.urls = urls
+        self.logger = logger
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        self.http = http
+        let (stream, continuation) = AsyncStream<JSONValue>.makeStream(bufferingPolicy: .bufferingNewest(100))
+        self.continuation = continuation
+        worker = Task { [urls, logger] in
+            for await body in stream {
+                for url in urls { await Self.deliver(body, to: url, http: http, logger: logger) }
+            }
+        }
+    }
+
+    public var isEmpty: Bool { urls.isEmpty }
+
+    /// Queues a notification; returns at once.
+    public func send(_ trigger: NotificationTrigger, message: String, status: ControllerStatus, details: [(String, JSONValue)] = []) {
+        guard !urls.isEmpty else { return }
+        var object: [(String, JSONValue)] = [
+            ("trigger", .string(trigger.rawValue)), ("time", .string(Timestamp.now())), ("message", .string(message)),
+            ("workspace", .string(status.workspace)), ("endpoint", .string(status.endpoint)),
+        ]
+        object += details
+        object.append(("sets", .array(status.sets.map(ControllerStatus.json))))
+        continuation.yield(.object(.init(object, uniquingKeysWith: { first, _ in first })))
+    }
+
+    /// Stops taking notifications and waits up to `timeout` for those queued to go out.
+    public func shutdown(timeout: Duration = .seconds(3)) async {
+        continuation.finish()
+        let worker = self.worker
+        let waited = Task { await worker.value }
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            worker.cancel()
+        }
+        await waited.value
+        timer.cancel()
+        try? await http.shutdown()
+    }
+
+    /// `scheme://host[:port]` of a URL: what messages say of a notifier.
+    public static func shown(_ url: String) -> String {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host else {
+            return "a notify URL"
+        }
+        return "\(scheme)://\(host)\(components.port.map { ":\($0)" } ?? "")"
+    }
+
+    private static func deliver(_ body: JSONValue, to url: String, http: HTTPClient, logger: Logger) async {
+        let bytes = body.serializedBytes(pretty: false)
+        for attempt in 1...attempts {
+            guard !Task.isCancelled else { return }
+            var request = HTTPClientRequest(url: url)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "User-Agent", value: "batchctl-controller")
+            request.body = .bytes(ByteBuffer(bytes: bytes))
+            var problem: String
+            do {
+                let response = try await http.execute(request, timeout: timeout)
+                _ = try? await response.body.collect(upTo: 64 * 1024)
+                if (200..<300).contains(response.status.code) { return }
+                problem = "answered \(response.status.code)"
+            } catch {
+                problem = "could not be reached (\(type(of: error)))"
+            }
+            if attempt == attempts {
+                logger.warning("notification to \(shown(url)) \(problem); given up after \(attempts) attempts")
+                return
+            }
+            try? await Task.sleep(for: .seconds(attempt))
+        }
+    }
+}

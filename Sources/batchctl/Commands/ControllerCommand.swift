@@ -1,0 +1,255 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import APIClient
+import ArgumentParser
+import Controller
+import Diagnostics
+import Dispatch
+import Emulator
+import Foundation
+import Logging
+import Manifest
+import PostgresState
+import Schedule
+import State
+import Synchronization
+
+/// `batchctl controller`: reconcile continuously, with status, metrics and notifications on `--listen`.
+struct ControllerCommand: ReportingCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "controller",
+        abstract: "Reconcile continuously: plan and apply every --interval, start scheduled runs, and serve status, health and metrics.",
+        discussion: """
+            Each cycle (after `git pull --ff-only` with --git-pull) reads the manifests, takes the state's lock, plans \
+            with a refresh, applies what changed and starts the scheduled runs that are due, then lets go of the lock. \
+            A failed cycle is tried again after 2 s, three times longer after each further failure (at most 5 min). \
+            SIGHUP or `POST /reconcile` (from this machine) starts a cycle now; SIGTERM stops after the requests in \
+            flight. With a PostgreSQL state several controllers may run: one leads and applies, the others serve status.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var environment: EnvironmentOption
+    @OptionGroup var input: ManifestInput
+    @OptionGroup var endpoint: EndpointOptions
+    @OptionGroup var stateOptions: StateOptions
+    @OptionGroup var parallelism: ParallelismOption
+
+    @Option(name: .customLong("interval"), help: ArgumentHelp("Time between cycles: 30s, 5m, 1h (default 60s).", valueName: "DURATION"))
+    var interval = "60s"
+
+    @Option(name: .customLong("jitter"), help: ArgumentHelp("Each wait varies by up to this fraction of itself, at random (0 to 1; default 0.1).", valueName: "FRACTION"))
+    var jitter = 0.1
+
+    @Option(name: .customLong("listen"), help: ArgumentHelp("Where to serve /, /api/status, /metrics, /healthz and /readyz (port 0: a free one).", valueName: "HOST:PORT"))
+    var listen = "127.0.0.1:9405"
+
+    @Flag(name: .customLong("detect-only"), help: "Plan and report each cycle; never apply or start runs.")
+    var detectOnly = false
+
+    @Flag(name: .customLong("self-heal"), help: "Plan tasks changed or deleted outside batchctl back to what the manifests say (without it, drift is reported).")
+    var selfHeal = false
+
+    @Flag(name: .customLong("prune"), help: "Delete managed tasks that left the manifests.")
+    var prune = false
+
+    @Flag(name: .customLong("allow-mass-delete"), help: "With --prune, allow a cycle that deletes more than half of the managed tasks.")
+    var allowMassDelete = false
+
+    @Flag(name: .customLong("git-pull"), help: "Run `git pull --ff-only` in the project's folder before each cycle; a failed pull fails the cycle.")
+    var gitPull = false
+
+    @Option(name: .customLong("refresh"), help: ArgumentHelp("Read the live tasks each cycle, for drift and health.", valueName: "true|false"))
+    var refresh = true
+
+    @Option(name: .customLong("notify-url"), help: ArgumentHelp("POST a JSON notification here when a cycle fails, drift is first seen, or changes are applied (repeatable).", valueName: "URL"))
+    var notifyURLs: [String] = []
+
+    func validate() throws {
+        guard Self.duration(interval) != nil else {
+            throw ValidationError("--interval takes a duration such as 30s, 5m or 1h, not '\(interval)'")
+        }
+        guard (0...1).contains(jitter) else { throw ValidationError("--jitter must be from 0 to 1") }
+        guard ListenAddress(parsing: listen) != nil else {
+            throw ValidationError("--listen takes HOST:PORT, such as 127.0.0.1:9405, not '\(listen)'")
+        }
+        for url in notifyURLs {
+            guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme ?? ""), components.host != nil else {
+                throw ValidationError("--notify-url takes an http(s) URL; '\(Notifier.shown(url))' is not one")
+            }
+        }
+    }
+
+    /// `30s`, `5m`, `1h30m`, or a number of seconds; at least a second.
+    static func duration(_ text: String) -> Duration? {
+        let seconds = Double(text) ?? DurationText.parse(text)
+        guard let seconds, seconds >= 1, seconds <= DurationText.maximum else { return nil }
+        return .milliseconds(Int64(seconds * 1000))
+    }
+
+    func execute() async throws {
+        let project = try global.enterProject(environment)
+        let directory = FileManager.default.currentDirectoryPath
+        let name = try endpoint.name(project: project)
+        let backend = try stateOptions.backend(project: project)
+        let workspace = project.environment?.name ?? StateLocation.defaultWorkspace
+        let parallelism = parallelism.resolve(project)
+        let period = Self.duration(interval) ?? .seconds(60)
+        let address = ListenAddress(parsing: listen) ?? ListenAddress(host: "127.0.0.1", port: 9405)
+        let logger = Logger(label: "batchctl.controller") { _ in ControllerLogHandler() }
+
+        let holder = LockInfo.current(operation: "controller")
+        let lease: any LeaderLease
+        if let postgres = backend as? PostgresStateBackend {
+            // As long as an interval (at least 2 s), so a leader that died elsewhere is replaced within two.
+            lease = PostgresLeaderLease(backend: postgres, holder: holder, duration: max(period, .seconds(2)))
+        } else if let file = backend as? LocalStateBackend {
+            lease = SingleControllerLease(statePath: file.path, holder: holder)
+            switch try await lease.acquire() {
+            case .following(let other):
+                throw CommandFailure("another controller runs for \(file.path) (pid \(other.pid) on \(other.host), since \(other.created)); a state file has one controller, replicas need a PostgreSQL state")
+            case .leading:
+                break
+            }
+        } else {
+            throw CommandFailure("the controller needs a state file or a PostgreSQL state")
+        }
+
+        let metrics = ControllerMetrics()
+        let notifier = Notifier(urls: notifyURLs, logger: logger)
+        var settings = ControllerSettings(endpoint: name, workspace: workspace)
+        settings.interval = period
+        settings.jitter = jitter
+        settings.detectOnly = detectOnly
+        settings.selfHeal = selfHeal
+        settings.prune = prune
+        settings.allowMassDelete = allowMassDelete
+        settings.gitPull = gitPull
+        settings.refresh = refresh
+        settings.parallelism = parallelism
+        settings.lockTimeout = stateOptions.lockTimeout > 0 ? stateOptions.lockDuration : .seconds(10)
+
+        try await endpoint.withConnection(project: project, parallelism: parallelism,
+                                          observeAttempts: { method, status in metrics.request(method: method, status: status) }) { connection in
+            let parts = ControllerParts(
+                expand: { [input, environment] in try Self.expand(input: input, environment: environment) },
+                now: { try RunClock.now() }, client: connection.client, backend: backend, lease: lease, directory: directory,
+                logger: logger)
+            let reconciler = Reconciler(settings: settings, parts: parts, notifier: notifier, metrics: metrics)
+            let server = try await ControllerServer.start(host: address.host, port: address.port, reconciler: reconciler, logger: logger)
+            let shown = ListenAddress(host: address.host, port: server.port)
+            Terminal.err("batchctl controller: \(name), state \(backend.description), every \(interval)\(lease.allowsReplicas ? "" : " (a state file: this is its one controller)")\n")
+            Terminal.err("listening on http://\(shown)\n")
+            let signals = ControllerSignals(reconciler: reconciler)
+            signals.install()
+            await reconciler.run()
+            await server.stop()
+            await notifier.shutdown()
+            signals.finished()
+        }
+        await backend.close()
+        Terminal.err("batchctl controller: stopped\n")
+    }
+
+    /// The project's manifests, read afresh (batchctl.yaml too) for each cycle; every error is in the failure.
+    static func expand(input: ManifestInput, environment: EnvironmentOption) throws -> ExpansionResult {
+        var project: Project
+        do {
+            project = try Project.load()
+            let chosen = environment.name ?? ProcessInfo.processInfo.environment["BATCHCTL_ENV"].flatMap { $0.isEmpty ? nil : $0 }
+            project = try project.choosing(environment: chosen)
+        } catch {
+            throw ControllerFailure(Self.describe(error))
+        }
+        let result = ManifestEngine.expand(input.options(project: project))
+        guard !result.hasErrors else {
+            let errors = result.diagnostics.filter { $0.severity == .error }
+            let shown = errors.prefix(5).map { TerminalText.escape($0.description) }
+            let more = errors.count > 5 ? "\n(and \(errors.count - 5) more errors)" : ""
+            throw ControllerFailure("the manifests do not validate; nothing was applied:\n" + shown.joined(separator: "\n") + more)
+        }
+        return result
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if let list = error as? DiagnosticList { return TerminalText.escape(list.description) }
+        if let error = error as? any UserFacingError { return TerminalText.escape(error.message) }
+        return TerminalText.escape("\(error)")
+    }
+}
+
+/// SIGTERM and SIGINT stop the controller after the requests in flight (leaving by force after 9 s, with the
+/// state's lock released); SIGHUP starts a cycle now.
+final class ControllerSignals: Sendable {
+    private let reconciler: Reconciler
+    private let sources = Mutex<[any DispatchSourceSignal]>([])
+    private let stopping = Mutex(false)
+    /// Within 10 s of SIGTERM the process is gone: the cycle has this long to finish what is in flight.
+    static let grace: Duration = .seconds(9)
+
+    init(reconciler: Reconciler) {
+        self.reconciler = reconciler
+    }
+
+    func install() {
+        sources.withLock { sources in
+            for signalNumber in [SIGTERM, SIGINT, SIGHUP] {
+                signal(signalNumber, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+                source.setEventHandler { [self] in received(signalNumber) }
+                source.resume()
+                sources.append(source)
+            }
+        }
+    }
+
+    func finished() {
+        sources.withLock { sources in
+            for source in sources { source.cancel() }
+            sources = []
+        }
+    }
+
+    private func received(_ signalNumber: Int32) {
+        if signalNumber == SIGHUP {
+            reconciler.reconcileNow()
+            return
+        }
+        let first = stopping.withLock { stopping in
+            defer { stopping = true }
+            return !stopping
+        }
+        guard first else {
+            Terminal.err("batchctl controller: leaving now; the journal records what was sent\n")
+            Self.leave()
+        }
+        Terminal.err("batchctl controller: stopping after the requests in flight\n")
+        reconciler.stop()
+        DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(Int(Self.grace.components.seconds))) {
+            Terminal.err("batchctl controller: requests still in flight after \(Self.grace.components.seconds) s; leaving, the journal records what was sent\n")
+            Self.leave()
+        }
+    }
+
+    private static func leave() -> Never {
+        _ = HeldLocks.releaseAll(timeout: .milliseconds(800))
+        exit(0)
+    }
+}
+
+/// One line per event on standard error: `2026-12-02T06:00:00Z info: message`, control characters escaped.
+struct ControllerLogHandler: LogHandler {
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = ProcessInfo.processInfo.environment["BATCHCTL_LOG"] == "debug" ? .debug : .info
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        Terminal.err("\(Timestamp.now()) \(event.level): \(TerminalText.escapeLines("\(event.message)"))\n")
+    }
+}

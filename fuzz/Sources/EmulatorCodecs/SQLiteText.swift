@@ -1,0 +1,1 @@
+../../../Sources/Emulator/Storage/SQLiteText.swift

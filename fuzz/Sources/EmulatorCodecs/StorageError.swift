@@ -1,0 +1,1 @@
+../../../Sources/Emulator/Storage/StorageError.swift

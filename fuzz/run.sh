@@ -110,6 +110,8 @@ done
 export SWIFT_BACKTRACE=enable=no
 symbolizer="$(command -v llvm-symbolizer || true)"
 [[ -n "$symbolizer" ]] && export ASAN_SYMBOLIZER_PATH="$symbolizer"
+# Leaks of the toolchain's own libraries, each explained in the file, are not findings.
+export LSAN_OPTIONS="suppressions=$fuzz_dir/lsan-suppressions.txt${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 run_one() { # run_one TARGET: starts one fuzzer in the background, its log in $work/TARGET.log
     local target="$1"

@@ -317,11 +317,14 @@ public final class Reconciler: Sendable {
                 for _ in 0..<new { metrics.run("skipped") }
                 events.append(ControllerEvent(kind: .runSkipped, message: "\(task.address) missed \(new) slot\(new == 1 ? "" : "s") (the last at \(task.lastMissed ?? "?")), past its startingDeadline or superseded by a later one"))
             }
-            let drifted = Set(outcome.sets.flatMap(\.drifted))
+            // Drift as the refresh found it, before a self-heal reverted it: told once per task until it goes away.
+            let drifted = Set(outcome.plan?.drift.map(\.address) ?? [])
             let fresh = drifted.subtracting(shared.previousDrift).sorted()
             if !fresh.isEmpty {
                 let shown = fresh.prefix(10).joined(separator: ", ") + (fresh.count > 10 ? " and \(fresh.count - 10) more" : "")
-                let message = "\(fresh.count) task\(fresh.count == 1 ? "" : "s") changed outside batchctl or gone: \(shown)" + (settings.selfHeal ? "" : " (reported; --self-heal reverts drift)")
+                let what = settings.selfHeal ? (settings.detectOnly ? " (detect only: not reverted)" : " (planned back: --self-heal)")
+                    : " (reported; --self-heal reverts drift)"
+                let message = "\(fresh.count) task\(fresh.count == 1 ? "" : "s") changed outside batchctl or gone: \(shown)" + what
                 events.append(ControllerEvent(kind: .driftDetected, message: message))
                 notifications.append((.healthDegraded, message, [("drifted", .array(fresh.map(JSONValue.string)))]))
             }

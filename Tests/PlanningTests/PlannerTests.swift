@@ -96,6 +96,24 @@ import Testing
         #expect(result.drift.map(\.kind) == [.modified, .missing])
     }
 
+    @Test func driftLeftAloneIsReportedButNotPlannedBack() throws {
+        let tasks = [task("a", description: "d"), task("b"), task("c", description: "old")]
+        var changed = tasks[0].info
+        changed.id = 100
+        changed.description = "changed by hand"
+        var third = tasks[2].info
+        third.id = 102
+        third.description = "changed by hand too"
+        let live: [Int32: BatchTaskInfo] = [100: changed, 102: third]
+        // c's manifest changed as well: its update sends what the manifests say, drift and all.
+        let edited = [tasks[0], tasks[1], task("c", description: "new")]
+        let result = try plan(edited, state: state(tasks), live: live) { $0.revertsDrift = false }
+        #expect(result.actions.map(\.kind) == [.noop, .update])
+        #expect(result.actions.map(\.address) == ["s/a", "s/c"])
+        #expect(result.actions[1].changes == [FieldChange(field: .description, before: "old", after: "new")])
+        #expect(result.drift.map(\.address) == ["s/a", "s/b", "s/c"], "every drifted and missing task is reported")
+    }
+
     @Test func secretsCompareByHashAndNeverShow() throws {
         let before = [task("a", secret: "one")]
         #expect(try !plan([task("a", secret: "one")], state: state(before)).hasChanges)

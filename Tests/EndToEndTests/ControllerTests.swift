@@ -1,0 +1,317 @@
+import Foundation
+import JSON
+import PostgresTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `batchctl controller` end to end: the real binary against `batchctl serve`, real state files and a real
+/// PostgreSQL, probed over HTTP as Prometheus, a load balancer and a browser would.
+@Suite(.serialized) struct ControllerTests {
+    /// A project of one set, `jobs`, with tasks `a` and `b` (b's Description given).
+    private func project(description: String = "first") throws -> TemporaryDirectory {
+        try TemporaryDirectory(files: [
+            "batchctl.yaml": "apiVersion: batchctl/v1\nkind: Project\nmanifests: [sets]\n",
+            "sets/jobs.yaml": jobs(description: description),
+        ])
+    }
+
+    private func jobs(description: String) -> String {
+        """
+        apiVersion: batchctl/v1
+        kind: TaskSet
+        metadata: {name: jobs}
+        tasks:
+          - {key: a, Name: Controller A, Description: kept}
+          - {key: b, Name: Controller B, Description: \(description)}
+
+        """
+    }
+
+    private func task(named name: String, _ server: EmulatorProcess) async throws -> JSONValue? {
+        try await RawHTTP(server).allTasks().first { $0["Name"]?.stringValue == name }
+    }
+
+    private func synced(_ status: JSONValue, set: String = "jobs") -> Bool {
+        let entry = ControllerProcess.set(status, set)
+        return entry?["sync"]?.stringValue == "Synced" && entry?["health"]?.stringValue == "Healthy"
+    }
+
+    @Test func appliesEditsReportsDriftNotifiesAndStopsOnSIGTERM() async throws {
+        let directory = try project()
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])
+        defer { server.stop() }
+        let receiver = try NotificationReceiver(directory: directory.path)
+        let controller = try ControllerProcess(in: directory.path, ["--interval", "1s", "--notify-url", receiver.url],
+                                               environment: server.environment)
+
+        // Created, then Healthy once the jobs succeeded.
+        let first = controller.waitForStatus(timeout: 30) { synced($0) }
+        #expect(first.map { synced($0) } == true, "\(String(describing: first))\n\(controller.log)")
+        #expect(try await task(named: "Controller A", server) != nil)
+
+        // A manifest edited is applied within three intervals.
+        try jobs(description: "edited").write(toFile: directory.path + "/sets/jobs.yaml", atomically: true, encoding: .utf8)
+        let edited = Date()
+        var applied = false
+        while Date().timeIntervalSince(edited) < 20 {
+            if try await task(named: "Controller B", server)?["Description"]?.stringValue == "edited" { applied = true; break }
+            usleep(100_000)
+        }
+        let took = Date().timeIntervalSince(edited)
+        #expect(applied, "\(controller.log)")
+        #expect(took < 3 * 1.1 + 2, "applied \(took) s after the edit; the interval is 1 s")
+
+        // An out-of-band change is reported, and left alone without --self-heal.
+        let a = try #require(try await task(named: "Controller A", server)?["Id"]?.intValue)
+        let put = try await RawHTTP(server).request("PUT", "BatchTask/\(a)", body: .object(["Description": "changed by hand"]))
+        #expect(put.status == 200)
+        let drifted = controller.waitForStatus(timeout: 20) { ControllerProcess.set($0, "jobs")?["drifted"] == .array(["jobs/a"]) }
+        #expect(ControllerProcess.set(drifted, "jobs")?["sync"]?.stringValue == "OutOfSync", "\(String(describing: drifted))")
+        let cycle = ControllerProcess.cycle(drifted)
+        controller.waitForStatus(timeout: 20) { ControllerProcess.cycle($0) >= cycle + 2 }
+        #expect(try await task(named: "Controller A", server)?["Description"]?.stringValue == "changed by hand", "reported, not reverted")
+
+        // POST /reconcile starts a cycle at once; the probes answer.
+        let before = ControllerProcess.cycle(controller.status())
+        #expect(LoopbackHTTP.request("POST", port: controller.port, path: "/reconcile")?.status == 202)
+        #expect(controller.waitForStatus(timeout: 10) { ControllerProcess.cycle($0) > before } != nil)
+        #expect(controller.get("/healthz")?.status == 200)
+        #expect(controller.get("/readyz")?.status == 200)
+        #expect(controller.get("/")?.headers.lowercased().contains("content-type: text/html") == true)
+
+        // The metrics, read by Prometheus's own parser.
+        let metricsText = try #require(controller.get("/metrics")?.body)
+        let samples = try PrometheusText.samples(metricsText)
+        for name in ["batchctl_reconcile_total", "batchctl_reconcile_duration_seconds_bucket", "batchctl_tasks",
+                     "batchctl_drifted_tasks", "batchctl_actions_total", "batchctl_api_requests_total", "batchctl_leader",
+                     "batchctl_last_success_timestamp_seconds", "batchctl_runs_total"] {
+            #expect(samples.contains { $0.name == name }, "\(name) is missing from\n\(metricsText)")
+        }
+        #expect(samples.first { $0.name == "batchctl_leader" }?.value == 1)
+        #expect(samples.first { $0.name == "batchctl_drifted_tasks" && $0.labels["set"] == "jobs" }?.value == 1)
+        #expect(samples.first { $0.name == "batchctl_tasks" && $0.labels == ["set": "jobs", "sync": "OutOfSync", "health": "Healthy"] }?.value == 2)
+        #expect((samples.first { $0.name == "batchctl_actions_total" && $0.labels == ["action": "update", "result": "succeeded"] }?.value ?? 0) >= 1)
+        #expect((samples.first { $0.name == "batchctl_api_requests_total" && $0.labels == ["method": "GET", "code": "200"] }?.value ?? 0) > 0)
+        #expect((samples.first { $0.name == "batchctl_reconcile_total" && $0.labels["result"] == "success" }?.value ?? 0) >= 3)
+
+        // Notifications: deployed (create, then the edit) and drift first seen, once.
+        let triggers = receiver.triggers()
+        #expect(triggers.filter { $0 == "on-deployed" }.count >= 2, "\(receiver.received)")
+        #expect(triggers.filter { $0 == "on-health-degraded" }.count == 1, "\(receiver.received)")
+        #expect(!controller.log.contains("secret-token"), "a notify URL's path is not written")
+
+        // SIGTERM: exit 0 in time, and no lock left behind.
+        let stopped = try #require(controller.stop(), "still running 15 s after SIGTERM\n\(controller.log)")
+        #expect(stopped.status == 0, "\(controller.log)")
+        #expect(stopped.seconds < 10)
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/batchctl.state.json.lock"))
+        let list = try BinaryRunner.run(["state", "list"], in: directory.path)
+        #expect(list.status == 0 && list.stdout.contains("jobs/b"), "\(list.stdout)\(list.stderr)")
+    }
+
+    @Test func selfHealRevertsDriftAndASecondControllerOfTheFileIsRefused() async throws {
+        let directory = try project()
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])
+        defer { server.stop() }
+        let controller = try ControllerProcess(in: directory.path, ["--interval", "1s", "--self-heal"], environment: server.environment)
+        #expect(controller.waitForStatus(timeout: 30) { synced($0) } != nil, "\(controller.log)")
+
+        let second = try BinaryRunner.run(["controller", "--listen", "127.0.0.1:0"], in: directory.path, environment: server.environment)
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("another controller runs for batchctl.state.json (pid \(controller.process.processIdentifier)"), "\(second.stderr)")
+
+        let b = try #require(try await task(named: "Controller B", server)?["Id"]?.intValue)
+        _ = try await RawHTTP(server).request("PUT", "BatchTask/\(b)", body: .object(["Description": "changed by hand"]))
+        var reverted = false
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if try await task(named: "Controller B", server)?["Description"]?.stringValue == "first" { reverted = true; break }
+            usleep(100_000)
+        }
+        #expect(reverted, "\(controller.log)")
+        #expect(controller.log.contains("drift-detected"), "\(controller.log)")
+        #expect(controller.stop()?.status == 0)
+    }
+
+    @Test func aBrokenManifestLeavesTheServerUntouchedAndIsRetried() async throws {
+        let directory = try project()
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])
+        defer { server.stop() }
+        let receiver = try NotificationReceiver(directory: directory.path)
+        let controller = try ControllerProcess(in: directory.path, ["--interval", "1s", "--notify-url", receiver.url],
+                                               environment: server.environment)
+        #expect(controller.waitForStatus(timeout: 30) { synced($0) } != nil, "\(controller.log)")
+
+        // An edit that also breaks the file: nothing of it is applied.
+        try (jobs(description: "edited") + "  - {key: c, Name: Controller C, Bogus: 1}\n")
+            .write(toFile: directory.path + "/sets/jobs.yaml", atomically: true, encoding: .utf8)
+        let failed = controller.waitForStatus(timeout: 20) { ($0["consecutiveFailures"]?.intValue ?? 0) >= 2 }
+        let error = failed?["lastCycle"]?["error"]?.stringValue ?? ""
+        #expect(error.contains("sets/jobs.yaml:7:"), "the error names the place: \(error)")
+        #expect(ControllerProcess.set(failed, "jobs")?["sync"]?.stringValue == "Unknown")
+        #expect(try await task(named: "Controller B", server)?["Description"]?.stringValue == "first", "nothing applied")
+        #expect(try await task(named: "Controller C", server) == nil)
+        #expect(controller.get("/readyz")?.status == 200, "the API is still reachable")
+        #expect(controller.get("/healthz")?.status == 200)
+        let samples = try PrometheusText.samples(try #require(controller.get("/metrics")?.body))
+        #expect((samples.first { $0.name == "batchctl_reconcile_total" && $0.labels["result"] == "failure" }?.value ?? 0) >= 2)
+        #expect(receiver.triggers().filter { $0 == "on-sync-failed" }.count == 1, "told once, not at every retry: \(receiver.received)")
+
+        // Fixed, and SIGHUP starts the cycle without waiting for the backoff.
+        try jobs(description: "edited").write(toFile: directory.path + "/sets/jobs.yaml", atomically: true, encoding: .utf8)
+        kill(controller.process.processIdentifier, SIGHUP)
+        let recovered = controller.waitForStatus(timeout: 20) { $0["consecutiveFailures"]?.intValue == 0 }
+        #expect(recovered?["lastCycle"]?["result"]?.stringValue == "success", "\(controller.log)")
+        #expect(try await task(named: "Controller B", server)?["Description"]?.stringValue == "edited")
+        #expect(controller.stop()?.status == 0)
+    }
+
+    static let chromium: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+    static let noBrowser: String? = {
+        if ProcessInfo.processInfo.environment["CI"] == "true" || chromium != nil { return nil }
+        return "skipped: no headless browser (apt-get install chromium)"
+    }()
+
+    @Test(.disabled(if: noBrowser != nil, Comment(rawValue: noBrowser ?? "")))
+    func theStatusPageReadsInAHeadlessBrowser() async throws {
+        let directory = try project()
+        try "apiVersion: batchctl/v1\nkind: TaskSet\nmetadata: {name: reports}\ntasks:\n  - {key: r, Name: Report}\n"
+            .write(toFile: directory.path + "/sets/reports.yaml", atomically: true, encoding: .utf8)
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])
+        defer { server.stop() }
+        let controller = try ControllerProcess(in: directory.path, ["--interval", "1s"], environment: server.environment)
+        let status = controller.waitForStatus(timeout: 30) { synced($0) && synced($0, set: "reports") }
+        #expect(status != nil, "\(controller.log)")
+
+        let browser = try #require(Self.chromium, "CI=true needs chromium")
+        let profile = directory.path + "/chromium-profile"
+        let dom = try PythonEnvironment.run(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile)",
+                                                      "--dump-dom", controller.url + "/"])
+        #expect(dom.status == 0, "\(dom.output)")
+        // The document as the browser parsed it: each set on its own row with its status.
+        let rows = dom.output.components(separatedBy: "<tr>").dropFirst()
+        let jobsRow = rows.first { $0.contains("<strong>jobs</strong>") }
+        let reportsRow = rows.first { $0.contains("<strong>reports</strong>") }
+        #expect(jobsRow?.contains(">Synced<") == true && jobsRow?.contains(">Healthy<") == true, "\(dom.output)")
+        #expect(reportsRow?.contains(">Synced<") == true, "\(dom.output)")
+        #expect(dom.output.contains("href=\"/api/status\""))
+        #expect(dom.output.contains("http-equiv=\"refresh\""))
+        #expect(!dom.output.contains("<script"), "no script")
+        #expect(controller.stop()?.status == 0)
+    }
+
+    static let noPostgres = PostgresServer.missingPrerequisite
+
+    @Test(.disabled(if: noPostgres != nil, Comment(rawValue: noPostgres ?? "")))
+    func replicasOnPostgreSQLTakeOverFromAKilledLeaderWithoutADuplicate() async throws {
+        let postgres = try PostgresServer.shared()
+        let schema = "ctl_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        let url = postgres.url(schema: schema)
+        let directory = try TemporaryDirectory(files: [
+            "batchctl.yaml": "apiVersion: batchctl/v1\nkind: Project\nmanifests: [sets]\n",
+            "sets/jobs.yaml": """
+                apiVersion: batchctl/v1
+                kind: TaskSet
+                metadata: {name: jobs}
+                tasks:
+                  - key: t-${n}
+                    matrix:
+                      n: ${range(1, 20)}
+                    Name: Replica ${n}
+
+                """,
+        ])
+        // Slow answers, one at a time, so the leader is killed with requests in flight.
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0", "--latency", "200"])
+        defer { server.stop() }
+        let environment = server.environment.merging(["BATCHCTL_STATE": url]) { $1 }
+        let one = try ControllerProcess(in: directory.path, ["--interval", "1s", "--jitter", "0", "--parallelism", "1"], environment: environment, log: "one.log")
+        let two = try ControllerProcess(in: directory.path, ["--interval", "1s", "--jitter", "0", "--parallelism", "1"], environment: environment, log: "two.log")
+        // Exactly one leads.
+        let leading = { (controller: ControllerProcess) -> Bool? in controller.status()?["leading"]?.boolValue }
+        BinaryRunner.waitUntil(timeout: 30) { leading(one) != nil && leading(two) != nil && leading(one) != leading(two) }
+        let oneLeads = try #require(leading(one) as Bool?)
+        #expect(leading(two) == !oneLeads)
+        let (leader, follower) = oneLeads ? (one, two) : (two, one)
+        let followerMetrics = try PrometheusText.samples(try #require(follower.get("/metrics")?.body))
+        #expect(followerMetrics.first { $0.name == "batchctl_leader" }?.value == 0)
+
+        // Killed mid-apply, once its journal holds a few creates.
+        let journaled = {
+            Int(((try? postgres.psql("SELECT count(*) FROM \(schema).journal")) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        }
+        BinaryRunner.waitUntil(timeout: 30) { journaled() >= 6 }
+        kill(leader.process.processIdentifier, SIGKILL)
+        leader.process.waitUntilExit()
+        let http = RawHTTP(server)
+        let created = try await http.allTasks().count
+        #expect(created >= 3 && created < 20, "killed with \(created) of 20 created")
+        let killed = Date()
+        let took = follower.waitForStatus(timeout: 20) { $0["leading"]?.boolValue == true }
+        #expect(took?["leading"]?.boolValue == true, "\(follower.log)")
+        #expect(follower.log.contains("taking over from pid \(leader.process.processIdentifier)"), "\(follower.log)")
+        #expect(Date().timeIntervalSince(killed) < 2 * 1.0 + 2, "led \(Date().timeIntervalSince(killed)) s after the kill")
+        let done = follower.waitForStatus(timeout: 60) { synced($0) }
+        #expect(done.map { synced($0) } == true, "\(follower.log)")
+        let names = try await http.allTasks().compactMap { $0["Name"]?.stringValue }
+        #expect(names.count == 20, "\(names.count) tasks on the server")
+        #expect(Set(names).count == names.count, "no duplicate")
+        #expect(follower.log.contains("recovered the interrupted run's journal"), "\(follower.log)")
+        #expect(follower.stop()?.status == 0)
+        #expect(journaled() == 0, "the journal was folded into the state")
+    }
+}
+
+/// The Prometheus text format read by Prometheus's own Python client (`prometheus_client.parser`).
+enum PrometheusText {
+    struct Sample {
+        var name: String
+        var labels: [String: String]
+        var value: Double
+    }
+
+    static let script = #"""
+        import json, sys
+        from prometheus_client.parser import text_string_to_metric_families
+        out = []
+        for family in text_string_to_metric_families(sys.stdin.read()):
+            for sample in family.samples:
+                out.append({"name": sample.name, "labels": sample.labels, "value": sample.value, "type": family.type})
+        print(json.dumps(out))
+        """#
+
+    static func samples(_ text: String) throws -> [Sample] {
+        let python = try PythonEnvironment.whilePreparing { () throws -> String in
+            guard let python3 = PythonEnvironment.python3 else { throw PythonError("python3 is not installed") }
+            let venv = try PythonEnvironment.virtualEnvironment("prometheus-venv", python: python3)
+            if !PythonEnvironment.succeeds(venv, ["-c", "import prometheus_client"]) {
+                let installed = try PythonEnvironment.run(venv, ["-m", "pip", "install", "--quiet", "prometheus-client"])
+                guard installed.status == 0 else { throw PythonError("pip install prometheus-client failed: \(installed.output)") }
+            }
+            return venv
+        }
+        let input = NSTemporaryDirectory() + "metrics-" + UUID().uuidString + ".txt"
+        try text.write(toFile: input, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: input) }
+        let parsed = try PythonEnvironment.run("/bin/sh", ["-c", "\"$0\" -c \"$1\" < \"$2\"", python, script, input])
+        guard parsed.status == 0 else { throw PythonError("the Prometheus parser refused the metrics: \(parsed.output)") }
+        let document = try JSONValue.parse(parsed.output)
+        return (document.arrayValue ?? []).map { sample in
+            var labels: [String: String] = [:]
+            if case .object(let members) = sample["labels"] ?? .null {
+                for (key, value) in members { labels[key] = value.stringValue ?? "" }
+            }
+            let value: Double
+            switch sample["value"] {
+            case .int(let n)?: value = Double(n)
+            case .double(let d)?: value = d
+            default: value = .nan
+            }
+            return Sample(name: sample["name"]?.stringValue ?? "", labels: labels, value: value)
+        }
+    }
+}

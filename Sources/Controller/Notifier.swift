@@ -15,14 +15,14 @@ public enum NotificationTrigger: String, Sendable, CaseIterable {
     case deployed = "on-deployed"
 }
 
-/// Sends each notification as a JSON POST to every `--notify-url`, from a queue of its own: a receiver that is
-/// slow or down delays only later notifications, never the loop. Each POST has a timeout and is tried three times;
-/// when the queue is full the oldest waiting notification is dropped (and counted).
+/// Sends each notification as a JSON POST to every `--notify-url`, each receiver from a queue of its own: one that
+/// is slow or down delays only its own later notifications, never the loop or another receiver. Each POST has a
+/// timeout and is tried three times; when a queue is full its oldest waiting notification is dropped.
 public final class Notifier: Sendable {
     /// Where, as given; shown only as `scheme://host[:port]`, since a webhook URL's path is often its secret.
     private let urls: [String]
-    private let continuation: AsyncStream<JSONValue>.Continuation
-    private let worker: Task<Void, Never>
+    private let queues: [AsyncStream<[UInt8]>.Continuation]
+    private let workers: [Task<Void, Never>]
     private let http: HTTPClient
     private let logger: Logger
 
@@ -34,13 +34,17 @@ public final class Notifier: Sendable {
         self.logger = logger
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         self.http = http
-        let (stream, continuation) = AsyncStream<JSONValue>.makeStream(bufferingPolicy: .bufferingNewest(100))
-        self.continuation = continuation
-        worker = Task { [urls, logger] in
-            for await body in stream {
-                for url in urls { await Self.deliver(body, to: url, http: http, logger: logger) }
-            }
+        var queues: [AsyncStream<[UInt8]>.Continuation] = []
+        var workers: [Task<Void, Never>] = []
+        for url in urls {
+            let (stream, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingNewest(100))
+            queues.append(continuation)
+            workers.append(Task {
+                for await body in stream { await Self.deliver(body, to: url, http: http, logger: logger) }
+            })
         }
+        self.queues = queues
+        self.workers = workers
     }
 
     public var isEmpty: Bool { urls.isEmpty }
@@ -54,19 +58,19 @@ public final class Notifier: Sendable {
         ]
         object += details
         object.append(("sets", .array(status.sets.map(ControllerStatus.json))))
-        continuation.yield(.object(.init(object, uniquingKeysWith: { first, _ in first })))
+        let body = JSONValue.object(.init(object, uniquingKeysWith: { first, _ in first })).serializedBytes(pretty: false)
+        for queue in queues { queue.yield(body) }
     }
 
     /// Stops taking notifications and waits up to `timeout` for those queued to go out.
     public func shutdown(timeout: Duration = .seconds(3)) async {
-        continuation.finish()
-        let worker = self.worker
-        let waited = Task { await worker.value }
+        for queue in queues { queue.finish() }
+        let workers = self.workers
         let timer = Task {
             try? await Task.sleep(for: timeout)
-            worker.cancel()
+            for worker in workers { worker.cancel() }
         }
-        await waited.value
+        for worker in workers { await worker.value }
         timer.cancel()
         try? await http.shutdown()
     }
@@ -79,8 +83,7 @@ public final class Notifier: Sendable {
         return "\(scheme)://\(host)\(components.port.map { ":\($0)" } ?? "")"
     }
 
-    private static func deliver(_ body: JSONValue, to url: String, http: HTTPClient, logger: Logger) async {
-        let bytes = body.serializedBytes(pretty: false)
+    private static func deliver(_ bytes: [UInt8], to url: String, http: HTTPClient, logger: Logger) async {
         for attempt in 1...attempts {
             guard !Task.isCancelled else { return }
             var request = HTTPClientRequest(url: url)

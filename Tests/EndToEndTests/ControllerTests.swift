@@ -43,7 +43,9 @@ import Glibc
         let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])
         defer { server.stop() }
         let receiver = try NotificationReceiver(directory: directory.path)
-        let controller = try ControllerProcess(in: directory.path, ["--interval", "1s", "--notify-url", receiver.url],
+        // A second receiver that is down (nothing listens on port 9) must not hold the loop up.
+        let controller = try ControllerProcess(in: directory.path, ["--interval", "1s", "--notify-url", "http://127.0.0.1:9/down",
+                                                                    "--notify-url", receiver.url],
                                                environment: server.environment)
 
         // Created, then Healthy once the jobs succeeded.
@@ -165,6 +167,115 @@ import Glibc
         let recovered = controller.waitForStatus(timeout: 20) { $0["consecutiveFailures"]?.intValue == 0 }
         #expect(recovered?["lastCycle"]?["result"]?.stringValue == "success", "\(controller.log)")
         #expect(try await task(named: "Controller B", server)?["Description"]?.stringValue == "edited")
+        #expect(controller.stop()?.status == 0)
+    }
+
+    @Test func scheduledRunsStartWhenDueAndMissedSlotsAreCountedOnce() async throws {
+        let directory = try TemporaryDirectory(files: [
+            "batchctl.yaml": "apiVersion: batchctl/v1\nkind: Project\nmanifests: [sets]\n",
+            "sets/jobs.yaml": """
+                apiVersion: batchctl/v1
+                kind: TaskSet
+                metadata: {name: jobs}
+                tasks:
+                  - {key: hourly, Name: Hourly, run: {when: schedule, schedule: "0 * * * *", startingDeadline: 2h}}
+                  - {key: strict, Name: Strict, run: {when: schedule, schedule: "30 1 * * *", startingDeadline: 10m}}
+
+                """,
+        ])
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])
+        defer { server.stop() }
+        let registered = try BinaryRunner.run(["apply", "--auto-approve"], in: directory.path,
+                                              environment: server.environment.merging(["BATCHCTL_NOW": "2026-12-01T12:10:00Z"]) { $1 })
+        #expect(registered.status == 0, "\(registered.stderr)")
+
+        // 01:45 UTC the next night: hourly runs for its latest slot (12 earlier ones missed); strict's 01:30 slot is
+        // past its 10-minute deadline.
+        let controller = try ControllerProcess(in: directory.path, ["--interval", "1s"],
+                                               environment: server.environment.merging(["BATCHCTL_NOW": "2026-12-02T01:45:00Z"]) { $1 })
+        let settled = controller.waitForStatus(timeout: 30) { ControllerProcess.cycle($0) >= 4 }
+        #expect(settled != nil, "\(controller.log)")
+        let samples = try PrometheusText.samples(try #require(controller.get("/metrics")?.body))
+        let runs = { (result: String) in samples.first { $0.name == "batchctl_runs_total" && $0.labels["result"] == result }?.value }
+        #expect(runs("started") == 1, "\(controller.log)")
+        #expect(runs("skipped") == 13, "12 slots of hourly and 1 of strict, each counted once over four cycles")
+        #expect(runs("failed") == 0)
+        let events = settled?["events"]?.arrayValue ?? []
+        #expect(events.contains { $0["kind"]?.stringValue == "run-started" && $0["message"]?.stringValue?.contains("jobs/hourly") == true })
+        #expect(events.contains { $0["kind"]?.stringValue == "run-skipped" && $0["message"]?.stringValue?.contains("jobs/strict missed 1 slot") == true },
+                "\(events)")
+        #expect(try await RawHTTP(server).allTasks().compactMap { $0["Name"]?.stringValue } == ["Hourly"])
+        #expect(controller.stop()?.status == 0)
+    }
+
+    @Test func sigtermMidApplyFinishesWhatIsInFlightAndTheNextApplyCompletesIt() async throws {
+        let directory = try TemporaryDirectory(files: [
+            "batchctl.yaml": "apiVersion: batchctl/v1\nkind: Project\nmanifests: [sets]\n",
+            "sets/jobs.yaml": """
+                apiVersion: batchctl/v1
+                kind: TaskSet
+                metadata: {name: jobs}
+                tasks:
+                  - key: t-${n}
+                    matrix:
+                      n: ${range(1, 30)}
+                    Name: Stopped ${n}
+
+                """,
+        ])
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0", "--latency", "300"])
+        defer { server.stop() }
+        let controller = try ControllerProcess(in: directory.path, ["--interval", "1s", "--parallelism", "2"], environment: server.environment)
+        try await BinaryRunner.waitForFile(directory.path + "/batchctl.state.json.journal", largerThan: 600, timeout: 30)
+        let stopped = try #require(controller.stop(), "still running 15 s after SIGTERM\n\(controller.log)")
+        #expect(stopped.status == 0, "\(controller.log)")
+        #expect(stopped.seconds < 10)
+        #expect(controller.log.contains("stopping after the requests in flight"))
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/batchctl.state.json.lock"))
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/batchctl.state.json.journal"), "what was sent is in the state")
+        let kept = try await RawHTTP(server).allTasks().count
+        #expect(kept > 0 && kept < 30, "stopped with \(kept) of 30 created")
+
+        let apply = try BinaryRunner.run(["apply", "--auto-approve"], in: directory.path, environment: server.environment)
+        #expect(apply.status == 0, "\(apply.stderr)")
+        #expect(apply.stdout.contains("\(30 - kept) to create"), "\(apply.stdout)")
+        let names = try await RawHTTP(server).allTasks().compactMap { $0["Name"]?.stringValue }
+        #expect(names.count == 30 && Set(names).count == 30, "every task once")
+    }
+
+    @Test func gitPullBringsInANewCommitBeforeEachCycle() async throws {
+        let root = try TemporaryDirectory()
+        func git(_ arguments: [String], in directory: String) throws {
+            let outcome = try PythonEnvironment.run("/usr/bin/env", ["git", "-C", directory, "-c", "user.name=Test", "-c", "user.email=test@example.com"] + arguments)
+            guard outcome.status == 0 else { throw PythonError("git \(arguments.joined(separator: " ")): \(outcome.output)") }
+        }
+        let seed = root.path + "/seed", origin = root.path + "/origin.git", work = root.path + "/work"
+        try FileManager.default.createDirectory(atPath: seed + "/sets", withIntermediateDirectories: true)
+        try "apiVersion: batchctl/v1\nkind: Project\nmanifests: [sets]\nstate: ../work-state.json\n"
+            .write(toFile: seed + "/batchctl.yaml", atomically: true, encoding: .utf8)
+        try jobs(description: "first").write(toFile: seed + "/sets/jobs.yaml", atomically: true, encoding: .utf8)
+        try git(["init", "--quiet", "--bare", origin], in: root.path)
+        try git(["init", "--quiet"], in: seed)
+        try git(["add", "."], in: seed)
+        try git(["commit", "--quiet", "-m", "jobs"], in: seed)
+        try git(["push", "--quiet", origin, "HEAD:refs/heads/main"], in: seed)
+        try git(["clone", "--quiet", "--branch", "main", origin, work], in: root.path)
+
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])
+        defer { server.stop() }
+        let controller = try ControllerProcess(in: work, ["--interval", "1s", "--git-pull"], environment: server.environment)
+        #expect(controller.waitForStatus(timeout: 30) { synced($0) } != nil, "\(controller.log)")
+
+        try jobs(description: "from git").write(toFile: seed + "/sets/jobs.yaml", atomically: true, encoding: .utf8)
+        try git(["commit", "--quiet", "-am", "edit"], in: seed)
+        try git(["push", "--quiet", origin, "HEAD:refs/heads/main"], in: seed)
+        var pulled = false
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if try await task(named: "Controller B", server)?["Description"]?.stringValue == "from git" { pulled = true; break }
+            usleep(100_000)
+        }
+        #expect(pulled, "\(controller.log)")
         #expect(controller.stop()?.status == 0)
     }
 

@@ -65,12 +65,9 @@ public struct ControllerParts: Sendable {
 /// Why a cycle failed, in words for the status, the log and notifications; never a secret.
 public struct ControllerFailure: Error, CustomStringConvertible, Sendable {
     public var message: String
-    /// The API was reached before the failure (or the failure is its answer).
-    public var reachedAPI: Bool
 
-    public init(_ message: String, reachedAPI: Bool = false) {
+    public init(_ message: String) {
         self.message = message
-        self.reachedAPI = reachedAPI
     }
 
     public var description: String { message }
@@ -98,6 +95,8 @@ public final class Reconciler: Sendable {
         /// What was said of each scheduled task's missed slots: the slot counted from, and how many.
         var missedReported: [String: (since: String?, count: Int)] = [:]
         var cycles = 0
+        /// Whether the API answered in the cycle under way.
+        var reachedThisCycle = false
     }
 
     public init(settings: ControllerSettings, parts: ControllerParts, notifier: Notifier, metrics: ControllerMetrics = ControllerMetrics()) {
@@ -170,6 +169,7 @@ public final class Reconciler: Sendable {
     func cycle() async {
         let number = shared.withLock { shared -> Int in
             shared.cycles += 1
+            shared.reachedThisCycle = false
             return shared.cycles
         }
         let started = ContinuousClock.now
@@ -187,11 +187,15 @@ public final class Reconciler: Sendable {
             leading = standing.isLeading
             noteLeadership(standing)
             let outcome = leading ? try await lead(expansion) : try await follow(expansion)
+            // Without a refresh a cycle may send nothing: one that ended without an API error counts as ready.
+            if !settings.refresh { reached(true) }
             finish(number: number, startedAt: startedAt, duration: ContinuousClock.now - started, leading: leading, outcome: outcome)
         } catch {
-            let failure = error as? ControllerFailure ?? ControllerFailure(Self.message(of: error), reachedAPI: error is ClientError)
-            fail(number: number, startedAt: startedAt, duration: ContinuousClock.now - started, leading: leading, failure: failure,
-                 apiError: error is ClientError)
+            // A request the API did not answer, or answered with an error, makes the controller unready until the
+            // API answers again.
+            if error is ClientError { reached(false) }
+            let failure = error as? ControllerFailure ?? ControllerFailure(Self.message(of: error))
+            fail(number: number, startedAt: startedAt, duration: ContinuousClock.now - started, leading: leading, failure: failure)
         }
     }
 
@@ -353,7 +357,8 @@ public final class Reconciler: Sendable {
             status.sets = outcome.sets
             status.lastCycle = CycleSummary(
                 number: number, started: startedAt, duration: duration, result: failedCycle ? .failure : .success,
-                error: failedCycle ? shared.lastFailure ?? "actions failed" : nil, actions: outcome.actions, reachedAPI: true,
+                error: failedCycle ? shared.lastFailure ?? "actions failed" : nil, actions: outcome.actions,
+                reachedAPI: shared.reachedThisCycle,
                 leading: leading, manifestDigest: outcome.digest)
             for event in events { status.record(event) }
             shared.status = status
@@ -365,15 +370,14 @@ public final class Reconciler: Sendable {
         for (trigger, message, details) in notifications { notifier.send(trigger, message: message, status: status, details: details) }
     }
 
-    private func fail(number: Int, startedAt: String, duration: Duration, leading: Bool, failure: ControllerFailure, apiError: Bool) {
+    private func fail(number: Int, startedAt: String, duration: Duration, leading: Bool, failure: ControllerFailure) {
         let event = ControllerEvent(kind: .cycleFailed, message: failure.message)
         let notify = shared.withLock { shared -> Bool in
-            if apiError { shared.apiReachable = Self.isAnswer(failure) }
             shared.status.consecutiveFailures += 1
             shared.status.leading = leading
             shared.status.lastCycle = CycleSummary(
                 number: number, started: startedAt, duration: duration, result: .failure, error: failure.message, actions: [:],
-                reachedAPI: failure.reachedAPI, leading: leading, manifestDigest: nil)
+                reachedAPI: shared.reachedThisCycle, leading: leading, manifestDigest: nil)
             // The sets keep their last known status, but nothing is known to be in sync now.
             for index in shared.status.sets.indices { shared.status.sets[index].sync = .unknown }
             shared.status.record(event)
@@ -387,10 +391,11 @@ public final class Reconciler: Sendable {
         if notify { notifier.send(.syncFailed, message: failure.message, status: status) }
     }
 
-    private static func isAnswer(_ failure: ControllerFailure) -> Bool { failure.reachedAPI }
-
     private func reached(_ reachable: Bool) {
-        shared.withLock { $0.apiReachable = reachable }
+        shared.withLock { shared in
+            shared.apiReachable = reachable
+            shared.reachedThisCycle = reachable
+        }
     }
 
     private func noteLeadership(_ standing: LeaseStanding) {

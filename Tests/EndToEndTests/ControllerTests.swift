@@ -134,6 +134,14 @@ import Glibc
         }
         #expect(reverted, "\(controller.log)")
         #expect(controller.log.contains("drift-detected"), "\(controller.log)")
+
+        // The API gone: the cycle fails and the controller is not ready, but alive.
+        #expect(controller.get("/readyz")?.status == 200)
+        server.stop()
+        let down = controller.waitForStatus(timeout: 60) { ($0["consecutiveFailures"]?.intValue ?? 0) >= 1 }
+        #expect(down?["lastCycle"]?["error"]?.stringValue?.hasPrefix("the API: ") == true, "\(String(describing: down))")
+        #expect(controller.get("/readyz")?.status == 503)
+        #expect(controller.get("/healthz")?.status == 200)
         #expect(controller.stop()?.status == 0)
     }
 

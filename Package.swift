@@ -128,7 +128,9 @@ let package = Package(
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
-        .testTarget(name: "ControllerTests", dependencies: ["Controller", "Planning", "State", "BatchTask", "JSON"]),
+        .testTarget(name: "ControllerTests", dependencies: [
+            "Controller", "Planning", "State", "BatchTask", "JSON", .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .testTarget(name: "ReconcileTests", dependencies: [
             "Reconcile", "Planning", "State", "Manifest", "APIClient", "Emulator", "BatchTask", "Diagnostics", "JSON",
         ]),

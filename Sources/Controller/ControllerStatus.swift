@@ -84,8 +84,6 @@ public struct CycleSummary: Sendable, Hashable {
     public var reachedAPI: Bool
     /// Whether this controller led in the cycle (applied), or followed (read only).
     public var leading: Bool
-    /// The manifests' digest the cycle planned from.
-    public var manifestDigest: String?
 }
 
 /// Something worth telling about, kept in the status's last events and sent to notifiers.
@@ -178,7 +176,6 @@ public struct ControllerStatus: Sendable {
             ("leading", .bool(cycle.leading)), ("reachedAPI", .bool(cycle.reachedAPI)),
         ]
         if let error = cycle.error { object.append(("error", .string(error))) }
-        if let digest = cycle.manifestDigest { object.append(("manifestDigest", .string(digest))) }
         object.append(("actions", .object(.init(uniqueKeysWithValues: cycle.actions.sorted { $0.key < $1.key }.map { ($0.key, counts($0.value)) }))))
         return .object(.init(uniqueKeysWithValues: object))
     }

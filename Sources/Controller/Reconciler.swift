@@ -160,7 +160,6 @@ public final class Reconciler: Sendable {
     struct Outcome {
         var sets: [SetStatus]
         var actions: [String: [String: Int]] = [:]
-        var digest: String?
         var applied: ApplyReport?
         var plan: Plan?
     }
@@ -231,12 +230,14 @@ public final class Reconciler: Sendable {
 
     /// A follower reads the shared state without its lock (the leader may hold it) and the live tasks, for status.
     private func follow(_ expansion: ExpansionResult) async throws -> Outcome {
-        let session: StateSession?
+        var session: StateSession?
         do {
             session = try await StateSession.open(.inspect, backend: parts.backend, endpoint: settings.endpoint, observer: nil)
-        } catch let error as SessionError where error.message.hasPrefix("there is no state") {
-            session = nil
+        } catch let error as SessionError {
+            // No state yet (the leader has not applied): everything is still to create.
+            guard try await parts.backend.load() == nil else { throw error }
         }
+        if let session { try session.state.checkEndpoint(settings.endpoint, stateDescription: parts.backend.description) }
         let live = settings.refresh && session != nil
             ? try await Refresh.live(for: session?.state, client: parts.client, concurrency: settings.parallelism) : nil
         if live != nil { reached(true) }
@@ -270,7 +271,7 @@ public final class Reconciler: Sendable {
             }
             actions[outcome.kind.rawValue, default: [:]][result, default: 0] += 1
         }
-        return Outcome(sets: sets, actions: actions, digest: Planner.digest(expansion.tasks), applied: report, plan: plan)
+        return Outcome(sets: sets, actions: actions, applied: report, plan: plan)
     }
 
     // MARK: - Recording
@@ -279,6 +280,7 @@ public final class Reconciler: Sendable {
         var events: [ControllerEvent] = []
         var notifications: [(NotificationTrigger, String, [(String, JSONValue)])] = []
         let report = outcome.applied
+        let scheduledRuns = Set(outcome.plan?.actions.lazy.filter { $0.kind == .run && $0.slot != nil }.map(\.address) ?? [])
         for action in report?.outcomes ?? [] {
             let result: String
             switch action.status {
@@ -287,9 +289,7 @@ public final class Reconciler: Sendable {
             case .skipped: result = "skipped"
             }
             metrics.action(action.kind.rawValue, result: result)
-            guard action.kind == .run, outcome.plan?.actions.first(where: { $0.address == action.address && $0.kind == .run })?.slot != nil else {
-                continue
-            }
+            guard action.kind == .run, scheduledRuns.contains(action.address) else { continue }
             switch action.status {
             case .succeeded:
                 metrics.run("started")
@@ -358,8 +358,7 @@ public final class Reconciler: Sendable {
             status.lastCycle = CycleSummary(
                 number: number, started: startedAt, duration: duration, result: failedCycle ? .failure : .success,
                 error: failedCycle ? shared.lastFailure ?? "actions failed" : nil, actions: outcome.actions,
-                reachedAPI: shared.reachedThisCycle,
-                leading: leading, manifestDigest: outcome.digest)
+                reachedAPI: shared.reachedThisCycle, leading: leading)
             for event in events { status.record(event) }
             shared.status = status
             metrics.cycle(failedCycle ? .failure : .success, duration: duration, endedAt: now.timeIntervalSince1970)
@@ -377,7 +376,7 @@ public final class Reconciler: Sendable {
             shared.status.leading = leading
             shared.status.lastCycle = CycleSummary(
                 number: number, started: startedAt, duration: duration, result: .failure, error: failure.message, actions: [:],
-                reachedAPI: shared.reachedThisCycle, leading: leading, manifestDigest: nil)
+                reachedAPI: shared.reachedThisCycle, leading: leading)
             // The sets keep their last known status, but nothing is known to be in sync now.
             for index in shared.status.sets.indices { shared.status.sets[index].sync = .unknown }
             shared.status.record(event)

@@ -1,6 +1,7 @@
 import BatchTask
 @testable import Controller
 import JSON
+import NIOCore
 import Planning
 import State
 import Testing
@@ -151,5 +152,17 @@ struct WakerTests {
 
         let timed = await clock.measure { await waker.pause(for: .milliseconds(50)) }
         #expect(timed >= .milliseconds(50))
+    }
+}
+
+struct ReconcileRequestTests {
+    @Test func onlyThisMachineMayAskForACycle() throws {
+        #expect(ControllerRequestContext.isLoopback(try SocketAddress(ipAddress: "127.0.0.1", port: 5000)))
+        #expect(ControllerRequestContext.isLoopback(try SocketAddress(ipAddress: "127.8.9.10", port: 5000)))
+        #expect(ControllerRequestContext.isLoopback(try SocketAddress(ipAddress: "::1", port: 5000)))
+        #expect(!ControllerRequestContext.isLoopback(try SocketAddress(ipAddress: "10.0.0.7", port: 5000)))
+        #expect(!ControllerRequestContext.isLoopback(try SocketAddress(ipAddress: "::ffff:10.0.0.7", port: 5000)))
+        #expect(!ControllerRequestContext.isLoopback(try SocketAddress(ipAddress: "fe80::1", port: 5000)))
+        #expect(!ControllerRequestContext.isLoopback(nil))
     }
 }

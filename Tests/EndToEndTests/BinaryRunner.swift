@@ -77,7 +77,7 @@ final class PipeReader: @unchecked Sendable {
 }
 
 /// A temporary directory for one test, removed afterwards.
-final class TemporaryDirectory {
+final class TemporaryDirectory: @unchecked Sendable {  // its path never changes
     let path: String
 
     init(files: [String: String] = [:]) throws {

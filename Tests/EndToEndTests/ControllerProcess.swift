@@ -4,15 +4,41 @@ import JSON
 import Glibc
 #endif
 
+/// Waits off the cooperative pool: the blocking work (a child process, a poll, a socket) runs on a thread of its
+/// own, so a test that waits seconds holds none of the pool's few threads, which tests that time their own
+/// awaits (and every `await` of every other test) need.
+enum OffPool {
+    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
+    }
+
+    static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: body()) }.start()
+        }
+    }
+
+    static func pause(_ seconds: TimeInterval) async {
+        _ = await run { usleep(useconds_t(seconds * 1_000_000)) }
+    }
+}
+
 /// `batchctl controller` as a child process on a free loopback port, its log in a file; stopped by its pid.
-final class ControllerProcess {
+final class ControllerProcess: @unchecked Sendable {
     let process: Process
     let port: Int
     let logPath: String
 
     /// Starts the controller in `directory` with `arguments` (after `controller --listen 127.0.0.1:0`) and waits for
     /// its "listening on" line.
-    init(in directory: String, _ arguments: [String], environment: [String: String], log name: String = "controller.log") throws {
+    static func start(in directory: String, _ arguments: [String], environment: [String: String],
+                      log name: String = "controller.log") async throws -> ControllerProcess {
+        try await OffPool.run { try ControllerProcess(in: directory, arguments, environment: environment, log: name) }
+    }
+
+    private init(in directory: String, _ arguments: [String], environment: [String: String], log name: String = "controller.log") throws {
         logPath = directory + "/" + name
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -49,22 +75,36 @@ final class ControllerProcess {
 
     var url: String { "http://127.0.0.1:\(port)" }
 
-    func get(_ path: String) -> LoopbackHTTP.Answer? {
-        LoopbackHTTP.request("GET", port: port, path: path)
+    func get(_ path: String) async -> LoopbackHTTP.Answer? {
+        let port = self.port
+        return await OffPool.run { LoopbackHTTP.request("GET", port: port, path: path) }
+    }
+
+    func post(_ path: String) async -> LoopbackHTTP.Answer? {
+        let port = self.port
+        return await OffPool.run { LoopbackHTTP.request("POST", port: port, path: path) }
     }
 
     /// `/api/status`, parsed.
-    func status() -> JSONValue? {
-        get("/api/status").flatMap { try? JSONValue.parse($0.body) }
+    func status() async -> JSONValue? {
+        await get("/api/status").flatMap { try? JSONValue.parse($0.body) }
+    }
+
+    private func statusNow() -> JSONValue? {
+        LoopbackHTTP.request("GET", port: port, path: "/api/status").flatMap { try? JSONValue.parse($0.body) }
     }
 
     /// Polls `/api/status` every 100 ms until `condition` holds or `timeout` passes; returns the last status.
     @discardableResult
-    func waitForStatus(timeout: TimeInterval, _ condition: (JSONValue) -> Bool) -> JSONValue? {
+    func waitForStatus(timeout: TimeInterval, _ condition: @escaping @Sendable (JSONValue) -> Bool) async -> JSONValue? {
+        await OffPool.run { self.pollStatus(timeout: timeout, condition) }
+    }
+
+    private func pollStatus(timeout: TimeInterval, _ condition: (JSONValue) -> Bool) -> JSONValue? {
         var last: JSONValue?
         let deadline = Date().addingTimeInterval(timeout)
         repeat {
-            if let status = status() {
+            if let status = statusNow() {
                 last = status
                 if condition(status) { return status }
             }
@@ -81,13 +121,22 @@ final class ControllerProcess {
     }
 
     /// Sends `signal` and waits up to `timeout` seconds for the exit; nil when it did not exit in time.
-    func stop(signal: Int32 = SIGTERM, timeout: TimeInterval = 15) -> (status: Int32, seconds: TimeInterval)? {
-        guard process.isRunning else { return (process.terminationStatus, 0) }
+    func stop(signal: Int32 = SIGTERM, timeout: TimeInterval = 15) async -> Stopped? {
+        await OffPool.run { self.stopNow(signal: signal, timeout: timeout) }
+    }
+
+    struct Stopped: Sendable {
+        var status: Int32
+        var seconds: TimeInterval
+    }
+
+    private func stopNow(signal: Int32, timeout: TimeInterval) -> Stopped? {
+        guard process.isRunning else { return Stopped(status: process.terminationStatus, seconds: 0) }
         let started = Date()
         kill(process.processIdentifier, signal)
         guard BinaryRunner.waitUntil(timeout: timeout, { !process.isRunning }) else { return nil }
         process.waitUntilExit()
-        return (process.terminationStatus, Date().timeIntervalSince(started))
+        return Stopped(status: process.terminationStatus, seconds: Date().timeIntervalSince(started))
     }
 
     deinit {
@@ -105,7 +154,7 @@ struct ControllerStartError: Error, CustomStringConvertible {
 
 /// HTTP/1.1 over a loopback socket, blocking, one request per connection: what a probe or a person's curl does.
 enum LoopbackHTTP {
-    struct Answer {
+    struct Answer: Sendable {
         var status: Int
         var body: String
         var headers: String

@@ -44,12 +44,12 @@ import Glibc
         defer { server.stop() }
         let receiver = try NotificationReceiver(directory: directory.path)
         // A second receiver that is down (nothing listens on port 9) must not hold the loop up.
-        let controller = try ControllerProcess(in: directory.path, ["--interval", "1s", "--notify-url", "http://127.0.0.1:9/down",
+        let controller = try await ControllerProcess.start(in: directory.path, ["--interval", "1s", "--notify-url", "http://127.0.0.1:9/down",
                                                                     "--notify-url", receiver.url],
                                                environment: server.environment)
 
         // Created, then Healthy once the jobs succeeded.
-        let first = controller.waitForStatus(timeout: 30) { synced($0) }
+        let first = await controller.waitForStatus(timeout: 30) { synced($0) }
         #expect(first.map { synced($0) } == true, "\(String(describing: first))\n\(controller.log)")
         #expect(try await task(named: "Controller A", server) != nil)
 
@@ -59,7 +59,7 @@ import Glibc
         var applied = false
         while Date().timeIntervalSince(edited) < 20 {
             if try await task(named: "Controller B", server)?["Description"]?.stringValue == "edited" { applied = true; break }
-            usleep(100_000)
+            await OffPool.pause(0.1)
         }
         let took = Date().timeIntervalSince(edited)
         #expect(applied, "\(controller.log)")
@@ -69,23 +69,23 @@ import Glibc
         let a = try #require(try await task(named: "Controller A", server)?["Id"]?.intValue)
         let put = try await RawHTTP(server).request("PUT", "BatchTask/\(a)", body: .object(["Description": "changed by hand"]))
         #expect(put.status == 200)
-        let drifted = controller.waitForStatus(timeout: 20) { ControllerProcess.set($0, "jobs")?["drifted"] == .array(["jobs/a"]) }
+        let drifted = await controller.waitForStatus(timeout: 20) { ControllerProcess.set($0, "jobs")?["drifted"] == .array(["jobs/a"]) }
         #expect(ControllerProcess.set(drifted, "jobs")?["sync"]?.stringValue == "OutOfSync", "\(String(describing: drifted))")
         let cycle = ControllerProcess.cycle(drifted)
-        controller.waitForStatus(timeout: 20) { ControllerProcess.cycle($0) >= cycle + 2 }
+        await controller.waitForStatus(timeout: 20) { ControllerProcess.cycle($0) >= cycle + 2 }
         #expect(try await task(named: "Controller A", server)?["Description"]?.stringValue == "changed by hand", "reported, not reverted")
 
         // POST /reconcile starts a cycle at once; the probes answer.
-        let before = ControllerProcess.cycle(controller.status())
-        #expect(LoopbackHTTP.request("POST", port: controller.port, path: "/reconcile")?.status == 202)
-        #expect(controller.waitForStatus(timeout: 10) { ControllerProcess.cycle($0) > before } != nil)
-        #expect(controller.get("/healthz")?.status == 200)
-        #expect(controller.get("/readyz")?.status == 200)
-        #expect(controller.get("/")?.headers.lowercased().contains("content-type: text/html") == true)
+        let before = ControllerProcess.cycle(await controller.status())
+        #expect(await controller.post("/reconcile")?.status == 202)
+        #expect(await controller.waitForStatus(timeout: 10) { ControllerProcess.cycle($0) > before } != nil)
+        #expect(await controller.get("/healthz")?.status == 200)
+        #expect(await controller.get("/readyz")?.status == 200)
+        #expect(await controller.get("/")?.headers.lowercased().contains("content-type: text/html") == true)
 
         // The metrics, read by Prometheus's own parser.
-        let metricsText = try #require(controller.get("/metrics")?.body)
-        let samples = try PrometheusText.samples(metricsText)
+        let metricsText = try #require(await controller.get("/metrics")?.body)
+        let samples = try await PrometheusText.samples(metricsText)
         for name in ["batchctl_reconcile_total", "batchctl_reconcile_duration_seconds_bucket", "batchctl_tasks",
                      "batchctl_drifted_tasks", "batchctl_actions_total", "batchctl_api_requests_total", "batchctl_leader",
                      "batchctl_last_success_timestamp_seconds", "batchctl_runs_total"] {
@@ -105,11 +105,11 @@ import Glibc
         #expect(!controller.log.contains("secret-token"), "a notify URL's path is not written")
 
         // SIGTERM: exit 0 in time, and no lock left behind.
-        let stopped = try #require(controller.stop(), "still running 15 s after SIGTERM\n\(controller.log)")
+        let stopped = try #require(await controller.stop(), "still running 15 s after SIGTERM\n\(controller.log)")
         #expect(stopped.status == 0, "\(controller.log)")
         #expect(stopped.seconds < 10)
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/batchctl.state.json.lock"))
-        let list = try BinaryRunner.run(["state", "list"], in: directory.path)
+        let list = try await OffPool.run { try BinaryRunner.run(["state", "list"], in: directory.path) }
         #expect(list.status == 0 && list.stdout.contains("jobs/b"), "\(list.stdout)\(list.stderr)")
     }
 
@@ -117,10 +117,10 @@ import Glibc
         let directory = try project()
         let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])
         defer { server.stop() }
-        let controller = try ControllerProcess(in: directory.path, ["--interval", "1s", "--self-heal"], environment: server.environment)
-        #expect(controller.waitForStatus(timeout: 30) { synced($0) } != nil, "\(controller.log)")
+        let controller = try await ControllerProcess.start(in: directory.path, ["--interval", "1s", "--self-heal"], environment: server.environment)
+        #expect(await controller.waitForStatus(timeout: 30) { synced($0) } != nil, "\(controller.log)")
 
-        let second = try BinaryRunner.run(["controller", "--listen", "127.0.0.1:0"], in: directory.path, environment: server.environment)
+        let second = try await OffPool.run { try BinaryRunner.run(["controller", "--listen", "127.0.0.1:0"], in: directory.path, environment: server.environment) }
         #expect(second.status == 1)
         #expect(second.stderr.contains("another controller runs for batchctl.state.json (pid \(controller.process.processIdentifier)"), "\(second.stderr)")
 
@@ -130,19 +130,19 @@ import Glibc
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             if try await task(named: "Controller B", server)?["Description"]?.stringValue == "first" { reverted = true; break }
-            usleep(100_000)
+            await OffPool.pause(0.1)
         }
         #expect(reverted, "\(controller.log)")
         #expect(controller.log.contains("drift-detected"), "\(controller.log)")
 
         // The API gone: the cycle fails and the controller is not ready, but alive.
-        #expect(controller.get("/readyz")?.status == 200)
+        #expect(await controller.get("/readyz")?.status == 200)
         server.stop()
-        let down = controller.waitForStatus(timeout: 60) { ($0["consecutiveFailures"]?.intValue ?? 0) >= 1 }
+        let down = await controller.waitForStatus(timeout: 60) { ($0["consecutiveFailures"]?.intValue ?? 0) >= 1 }
         #expect(down?["lastCycle"]?["error"]?.stringValue?.hasPrefix("the API: ") == true, "\(String(describing: down))")
-        #expect(controller.get("/readyz")?.status == 503)
-        #expect(controller.get("/healthz")?.status == 200)
-        #expect(controller.stop()?.status == 0)
+        #expect(await controller.get("/readyz")?.status == 503)
+        #expect(await controller.get("/healthz")?.status == 200)
+        #expect(await controller.stop()?.status == 0)
     }
 
     @Test func aBrokenManifestLeavesTheServerUntouchedAndIsRetried() async throws {
@@ -150,32 +150,32 @@ import Glibc
         let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])
         defer { server.stop() }
         let receiver = try NotificationReceiver(directory: directory.path)
-        let controller = try ControllerProcess(in: directory.path, ["--interval", "1s", "--notify-url", receiver.url],
+        let controller = try await ControllerProcess.start(in: directory.path, ["--interval", "1s", "--notify-url", receiver.url],
                                                environment: server.environment)
-        #expect(controller.waitForStatus(timeout: 30) { synced($0) } != nil, "\(controller.log)")
+        #expect(await controller.waitForStatus(timeout: 30) { synced($0) } != nil, "\(controller.log)")
 
         // An edit that also breaks the file: nothing of it is applied.
         try (jobs(description: "edited") + "  - {key: c, Name: Controller C, Bogus: 1}\n")
             .write(toFile: directory.path + "/sets/jobs.yaml", atomically: true, encoding: .utf8)
-        let failed = controller.waitForStatus(timeout: 20) { ($0["consecutiveFailures"]?.intValue ?? 0) >= 2 }
+        let failed = await controller.waitForStatus(timeout: 20) { ($0["consecutiveFailures"]?.intValue ?? 0) >= 2 }
         let error = failed?["lastCycle"]?["error"]?.stringValue ?? ""
         #expect(error.contains("sets/jobs.yaml:7:"), "the error names the place: \(error)")
         #expect(ControllerProcess.set(failed, "jobs")?["sync"]?.stringValue == "Unknown")
         #expect(try await task(named: "Controller B", server)?["Description"]?.stringValue == "first", "nothing applied")
         #expect(try await task(named: "Controller C", server) == nil)
-        #expect(controller.get("/readyz")?.status == 200, "the API is still reachable")
-        #expect(controller.get("/healthz")?.status == 200)
-        let samples = try PrometheusText.samples(try #require(controller.get("/metrics")?.body))
+        #expect(await controller.get("/readyz")?.status == 200, "the API is still reachable")
+        #expect(await controller.get("/healthz")?.status == 200)
+        let samples = try await PrometheusText.samples(try #require(await controller.get("/metrics")?.body))
         #expect((samples.first { $0.name == "batchctl_reconcile_total" && $0.labels["result"] == "failure" }?.value ?? 0) >= 2)
         #expect(receiver.triggers().filter { $0 == "on-sync-failed" }.count == 1, "told once, not at every retry: \(receiver.received)")
 
         // Fixed, and SIGHUP starts the cycle without waiting for the backoff.
         try jobs(description: "edited").write(toFile: directory.path + "/sets/jobs.yaml", atomically: true, encoding: .utf8)
         kill(controller.process.processIdentifier, SIGHUP)
-        let recovered = controller.waitForStatus(timeout: 20) { $0["consecutiveFailures"]?.intValue == 0 }
+        let recovered = await controller.waitForStatus(timeout: 20) { $0["consecutiveFailures"]?.intValue == 0 }
         #expect(recovered?["lastCycle"]?["result"]?.stringValue == "success", "\(controller.log)")
         #expect(try await task(named: "Controller B", server)?["Description"]?.stringValue == "edited")
-        #expect(controller.stop()?.status == 0)
+        #expect(await controller.stop()?.status == 0)
     }
 
     @Test func scheduledRunsStartWhenDueAndMissedSlotsAreCountedOnce() async throws {
@@ -193,17 +193,17 @@ import Glibc
         ])
         let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])
         defer { server.stop() }
-        let registered = try BinaryRunner.run(["apply", "--auto-approve"], in: directory.path,
-                                              environment: server.environment.merging(["BATCHCTL_NOW": "2026-12-01T12:10:00Z"]) { $1 })
+        let registered = try await OffPool.run { try BinaryRunner.run(["apply", "--auto-approve"], in: directory.path,
+                                              environment: server.environment.merging(["BATCHCTL_NOW": "2026-12-01T12:10:00Z"]) { $1 }) }
         #expect(registered.status == 0, "\(registered.stderr)")
 
         // 01:45 UTC the next night: hourly runs for its latest slot (12 earlier ones missed); strict's 01:30 slot is
         // past its 10-minute deadline.
-        let controller = try ControllerProcess(in: directory.path, ["--interval", "1s"],
+        let controller = try await ControllerProcess.start(in: directory.path, ["--interval", "1s"],
                                                environment: server.environment.merging(["BATCHCTL_NOW": "2026-12-02T01:45:00Z"]) { $1 })
-        let settled = controller.waitForStatus(timeout: 30) { ControllerProcess.cycle($0) >= 4 }
+        let settled = await controller.waitForStatus(timeout: 30) { ControllerProcess.cycle($0) >= 4 }
         #expect(settled != nil, "\(controller.log)")
-        let samples = try PrometheusText.samples(try #require(controller.get("/metrics")?.body))
+        let samples = try await PrometheusText.samples(try #require(await controller.get("/metrics")?.body))
         let runs = { (result: String) in samples.first { $0.name == "batchctl_runs_total" && $0.labels["result"] == result }?.value }
         #expect(runs("started") == 1, "\(controller.log)")
         #expect(runs("skipped") == 13, "12 slots of hourly and 1 of strict, each counted once over four cycles")
@@ -213,7 +213,7 @@ import Glibc
         #expect(events.contains { $0["kind"]?.stringValue == "run-skipped" && $0["message"]?.stringValue?.contains("jobs/strict missed 1 slot") == true },
                 "\(events)")
         #expect(try await RawHTTP(server).allTasks().compactMap { $0["Name"]?.stringValue } == ["Hourly"])
-        #expect(controller.stop()?.status == 0)
+        #expect(await controller.stop()?.status == 0)
     }
 
     @Test func sigtermMidApplyFinishesWhatIsInFlightAndTheNextApplyCompletesIt() async throws {
@@ -233,9 +233,10 @@ import Glibc
         ])
         let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0", "--latency", "300"])
         defer { server.stop() }
-        let controller = try ControllerProcess(in: directory.path, ["--interval", "1s", "--parallelism", "2"], environment: server.environment)
-        try await BinaryRunner.waitForFile(directory.path + "/batchctl.state.json.journal", largerThan: 600, timeout: 30)
-        let stopped = try #require(controller.stop(), "still running 15 s after SIGTERM\n\(controller.log)")
+        let controller = try await ControllerProcess.start(in: directory.path, ["--interval", "1s", "--parallelism", "2"], environment: server.environment)
+        let journal = directory.path + "/batchctl.state.json.journal"
+        _ = await OffPool.run { BinaryRunner.waitUntil(timeout: 30) { ((try? FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int) ?? 0) > 600 } }
+        let stopped = try #require(await controller.stop(), "still running 15 s after SIGTERM\n\(controller.log)")
         #expect(stopped.status == 0, "\(controller.log)")
         #expect(stopped.seconds < 10)
         #expect(controller.log.contains("stopping after the requests in flight"))
@@ -244,7 +245,7 @@ import Glibc
         let kept = try await RawHTTP(server).allTasks().count
         #expect(kept > 0 && kept < 30, "stopped with \(kept) of 30 created")
 
-        let apply = try BinaryRunner.run(["apply", "--auto-approve"], in: directory.path, environment: server.environment)
+        let apply = try await OffPool.run { try BinaryRunner.run(["apply", "--auto-approve"], in: directory.path, environment: server.environment) }
         #expect(apply.status == 0, "\(apply.stderr)")
         #expect(apply.stdout.contains("\(30 - kept) to create"), "\(apply.stdout)")
         let names = try await RawHTTP(server).allTasks().compactMap { $0["Name"]?.stringValue }
@@ -271,8 +272,8 @@ import Glibc
 
         let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])
         defer { server.stop() }
-        let controller = try ControllerProcess(in: work, ["--interval", "1s", "--git-pull"], environment: server.environment)
-        #expect(controller.waitForStatus(timeout: 30) { synced($0) } != nil, "\(controller.log)")
+        let controller = try await ControllerProcess.start(in: work, ["--interval", "1s", "--git-pull"], environment: server.environment)
+        #expect(await controller.waitForStatus(timeout: 30) { synced($0) } != nil, "\(controller.log)")
 
         try jobs(description: "from git").write(toFile: seed + "/sets/jobs.yaml", atomically: true, encoding: .utf8)
         try git(["commit", "--quiet", "-am", "edit"], in: seed)
@@ -281,10 +282,10 @@ import Glibc
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             if try await task(named: "Controller B", server)?["Description"]?.stringValue == "from git" { pulled = true; break }
-            usleep(100_000)
+            await OffPool.pause(0.1)
         }
         #expect(pulled, "\(controller.log)")
-        #expect(controller.stop()?.status == 0)
+        #expect(await controller.stop()?.status == 0)
     }
 
     static let chromium: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first {
@@ -302,14 +303,15 @@ import Glibc
             .write(toFile: directory.path + "/sets/reports.yaml", atomically: true, encoding: .utf8)
         let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])
         defer { server.stop() }
-        let controller = try ControllerProcess(in: directory.path, ["--interval", "1s"], environment: server.environment)
-        let status = controller.waitForStatus(timeout: 30) { synced($0) && synced($0, set: "reports") }
+        let controller = try await ControllerProcess.start(in: directory.path, ["--interval", "1s"], environment: server.environment)
+        let status = await controller.waitForStatus(timeout: 30) { synced($0) && synced($0, set: "reports") }
         #expect(status != nil, "\(controller.log)")
 
         let browser = try #require(Self.chromium, "CI=true needs chromium")
         let profile = directory.path + "/chromium-profile"
-        let dom = try PythonEnvironment.run(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile)",
-                                                      "--dump-dom", controller.url + "/"])
+        let url = controller.url
+        let dom = try await OffPool.run { try PythonEnvironment.run(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile)",
+                                                      "--dump-dom", url + "/"]) }
         #expect(dom.status == 0, "\(dom.output)")
         // The document as the browser parsed it: each set on its own row with its status.
         let rows = dom.output.components(separatedBy: "<tr>").dropFirst()
@@ -320,7 +322,7 @@ import Glibc
         #expect(dom.output.contains("href=\"/api/status\""))
         #expect(dom.output.contains("http-equiv=\"refresh\""))
         #expect(!dom.output.contains("<script"), "no script")
-        #expect(controller.stop()?.status == 0)
+        #expect(await controller.stop()?.status == 0)
     }
 
     static let noPostgres = PostgresServer.missingPrerequisite
@@ -348,46 +350,51 @@ import Glibc
         let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0", "--latency", "200"])
         defer { server.stop() }
         let environment = server.environment.merging(["BATCHCTL_STATE": url]) { $1 }
-        let one = try ControllerProcess(in: directory.path, ["--interval", "1s", "--jitter", "0", "--parallelism", "1"], environment: environment, log: "one.log")
-        let two = try ControllerProcess(in: directory.path, ["--interval", "1s", "--jitter", "0", "--parallelism", "1"], environment: environment, log: "two.log")
+        let one = try await ControllerProcess.start(in: directory.path, ["--interval", "1s", "--jitter", "0", "--parallelism", "1"], environment: environment, log: "one.log")
+        let two = try await ControllerProcess.start(in: directory.path, ["--interval", "1s", "--jitter", "0", "--parallelism", "1"], environment: environment, log: "two.log")
         // Exactly one leads.
-        let leading = { (controller: ControllerProcess) -> Bool? in controller.status()?["leading"]?.boolValue }
-        BinaryRunner.waitUntil(timeout: 30) { leading(one) != nil && leading(two) != nil && leading(one) != leading(two) }
-        let oneLeads = try #require(leading(one) as Bool?)
-        #expect(leading(two) == !oneLeads)
+        var standings: (Bool?, Bool?) = (nil, nil)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            standings = (await one.status()?["leading"]?.boolValue, await two.status()?["leading"]?.boolValue)
+            if let first = standings.0, let second = standings.1, first != second { break }
+            await OffPool.pause(0.1)
+        }
+        let oneLeads = try #require(standings.0 as Bool?)
+        #expect(standings.1 == !oneLeads, "exactly one leads")
         let (leader, follower) = oneLeads ? (one, two) : (two, one)
-        let followerMetrics = try PrometheusText.samples(try #require(follower.get("/metrics")?.body))
+        let followerMetrics = try await PrometheusText.samples(try #require(await follower.get("/metrics")?.body))
         #expect(followerMetrics.first { $0.name == "batchctl_leader" }?.value == 0)
 
         // Killed mid-apply, once its journal holds a few creates.
-        let journaled = {
+        let journaled = { @Sendable in
             Int(((try? postgres.psql("SELECT count(*) FROM \(schema).journal")) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         }
-        BinaryRunner.waitUntil(timeout: 30) { journaled() >= 6 }
+        _ = await OffPool.run { BinaryRunner.waitUntil(timeout: 30) { journaled() >= 6 } }
         kill(leader.process.processIdentifier, SIGKILL)
         leader.process.waitUntilExit()
         let http = RawHTTP(server)
         let created = try await http.allTasks().count
         #expect(created >= 3 && created < 20, "killed with \(created) of 20 created")
         let killed = Date()
-        let took = follower.waitForStatus(timeout: 20) { $0["leading"]?.boolValue == true }
+        let took = await follower.waitForStatus(timeout: 20) { $0["leading"]?.boolValue == true }
         #expect(took?["leading"]?.boolValue == true, "\(follower.log)")
         #expect(follower.log.contains("taking over from pid \(leader.process.processIdentifier)"), "\(follower.log)")
         #expect(Date().timeIntervalSince(killed) < 2 * 1.0 + 2, "led \(Date().timeIntervalSince(killed)) s after the kill")
-        let done = follower.waitForStatus(timeout: 60) { synced($0) }
+        let done = await follower.waitForStatus(timeout: 60) { synced($0) }
         #expect(done.map { synced($0) } == true, "\(follower.log)")
         let names = try await http.allTasks().compactMap { $0["Name"]?.stringValue }
         #expect(names.count == 20, "\(names.count) tasks on the server")
         #expect(Set(names).count == names.count, "no duplicate")
         #expect(follower.log.contains("recovered the interrupted run's journal"), "\(follower.log)")
-        #expect(follower.stop()?.status == 0)
+        #expect(await follower.stop()?.status == 0)
         #expect(journaled() == 0, "the journal was folded into the state")
     }
 }
 
 /// The Prometheus text format read by Prometheus's own Python client (`prometheus_client.parser`).
 enum PrometheusText {
-    struct Sample {
+    struct Sample: Sendable {
         var name: String
         var labels: [String: String]
         var value: Double
@@ -403,7 +410,11 @@ enum PrometheusText {
         print(json.dumps(out))
         """#
 
-    static func samples(_ text: String) throws -> [Sample] {
+    static func samples(_ text: String) async throws -> [Sample] {
+        try await OffPool.run { try samplesNow(text) }
+    }
+
+    private static func samplesNow(_ text: String) throws -> [Sample] {
         let python = try PythonEnvironment.whilePreparing { () throws -> String in
             guard let python3 = PythonEnvironment.python3 else { throw PythonError("python3 is not installed") }
             let venv = try PythonEnvironment.virtualEnvironment("prometheus-venv", python: python3)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// `batchctl serve` as a child process on a free loopback port, stopped by its pid when the test ends.
-final class EmulatorProcess {
+final class EmulatorProcess: @unchecked Sendable {  // set up once, then only read and stopped
     let process = Process()
     let baseURL: String
     let user = "e2e"

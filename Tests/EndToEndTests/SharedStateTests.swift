@@ -39,8 +39,9 @@ import Testing
         let schema: String
         var url: String { server.url(schema: schema) }
 
-        init() throws {
-            server = try PostgresServer.shared()
+        /// `dedicated`: a server of the test's own, for a test that restarts it.
+        init(dedicated: Bool = false) throws {
+            server = try dedicated ? PostgresServer.dedicated() : PostgresServer.shared()
             schema = "e2e_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         }
 
@@ -140,7 +141,12 @@ import Testing
         let directory = try project(tasksPerSet: 1000)
         let server = try EmulatorProcess(database: directory.path + "/server.sqlite", arguments: ["--latency", "10", "--job-duration", "0"])
         defer { server.stop() }
-        let shared = try Shared()
+        // Its own PostgreSQL: the restart below would cut the connections of every other test on the shared one.
+        let shared = try Shared(dedicated: true)
+        defer {
+            shared.server.stop()
+            try? FileManager.default.removeItem(atPath: shared.server.directory)
+        }
         let environment = server.environment.merging(["BATCHCTL_STATE": shared.url]) { $1 }
         let output = Pipe()
         let reader = PipeReader(output)

@@ -44,6 +44,26 @@ public final class PostgresServer: @unchecked Sendable {
 
     nonisolated(unsafe) private static var running: PostgresServer?
 
+    /// A server of the caller's own, for a test that stops or restarts it: the shared one serves the tests that run
+    /// at the same time. Stop it when done (`stop()`, then remove `directory`); one left running is stopped at exit.
+    public static func dedicated() throws -> PostgresServer {
+        let server = try PostgresServer()
+        dedicatedLock.lock()
+        defer { dedicatedLock.unlock() }
+        if dedicatedServers.isEmpty {
+            atexit {
+                PostgresServer.dedicatedLock.lock()
+                defer { PostgresServer.dedicatedLock.unlock() }
+                for server in PostgresServer.dedicatedServers { server.stop() }
+            }
+        }
+        dedicatedServers.append(server)
+        return server
+    }
+
+    private static let dedicatedLock = NSLock()
+    nonisolated(unsafe) private static var dedicatedServers: [PostgresServer] = []
+
     /// `postgres://batchctl@127.0.0.1:PORT/postgres?schema=SCHEMA`: a fresh schema name each call when none is given.
     public func url(schema: String = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)) -> String {
         "postgres://\(user)@127.0.0.1:\(port)/\(database)?schema=\(schema)"

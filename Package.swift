@@ -71,9 +71,14 @@ let package = Package(
         ]),
         // Carrying out plans against the API: ordering, journaling, recovery of unknown outcomes, waiting.
         .target(name: "Reconcile", dependencies: ["Diagnostics", "Planning", "State", "APIClient", "Manifest", "BatchTask", "JSON", "Schedule"]),
+        // A service that serves HTTP in a service group of its own, handed over once it listens.
+        .target(name: "Serving", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // The BatchTask API emulator: `batchctl serve` and `--endpoint embedded`.
         .target(name: "Emulator", dependencies: [
-            "Diagnostics", "BatchTask", "JSON",
+            "Diagnostics", "BatchTask", "JSON", "Serving",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -82,18 +87,15 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         // `batchctl controller`: the reconcile loop, leadership, status, metrics, notifications and its HTTP server.
         .target(name: "Controller", dependencies: [
-            "Diagnostics", "Manifest", "Planning", "State", "APIClient", "Reconcile", "BatchTask", "JSON", "Schedule",
+            "Diagnostics", "Manifest", "Planning", "State", "APIClient", "Reconcile", "BatchTask", "JSON", "Schedule", "Serving",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "OrderedCollections", package: "swift-collections"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -1,19 +1,18 @@
 import Hummingbird
 import Logging
 import NIOCore
-import ServiceLifecycle
+import Serving
 
 /// The controller's HTTP side on `--listen`: `/healthz`, `/readyz`, `/metrics`, `/api/status`, the status page at
 /// `/`, and `POST /reconcile` (from loopback only).
 public final class ControllerServer: Sendable {
-    public let port: Int
-    private let group: ServiceGroup
-    private let running: Task<Void, any Error>
+    private let service: ListeningService
 
-    private init(port: Int, group: ServiceGroup, running: Task<Void, any Error>) {
-        self.port = port
-        self.group = group
-        self.running = running
+    /// The port it listens on: the one the system chose when port 0 was asked for.
+    public var port: Int { service.port }
+
+    private init(service: ListeningService) {
+        self.service = service
     }
 
     /// Binds `host:port` (0: a free port) and returns once connections are accepted.
@@ -48,36 +47,25 @@ public final class ControllerServer: Sendable {
             return text("a cycle starts now\n", status: .accepted)
         }
 
-        let startup = Startup()
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .notice)
-        let application = Application(
-            router: router,
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "batchctl-controller"),
-            onServerRunning: { channel in await startup.ready(channel.localAddress?.port) },
-            logger: quiet)
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [application], gracefulShutdownSignals: [], logger: quiet))
-        let running = Task {
-            do {
-                try await group.run()
-                await startup.failed(ControllerFailure("the server stopped before it listened"))
-            } catch {
-                await startup.failed(error)
-                throw error
-            }
-        }
         do {
-            return ControllerServer(port: try await startup.port(), group: group, running: running)
+            let service = try await ListeningService.start(logger: quiet) { listening in
+                Application(
+                    router: router,
+                    configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "batchctl-controller"),
+                    onServerRunning: { channel in await listening(channel.localAddress?.port) },
+                    logger: quiet)
+            }
+            return ControllerServer(service: service)
         } catch {
-            running.cancel()
             throw ControllerFailure("cannot listen on \(host):\(port): \(error)")
         }
     }
 
     /// Stops taking connections and lets the requests in flight finish.
     public func stop() async {
-        await group.triggerGracefulShutdown()
-        _ = try? await running.value
+        await service.stop()
     }
 
     private static func text(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
@@ -98,31 +86,5 @@ struct ControllerRequestContext: RequestContext {
     static func isLoopback(_ address: SocketAddress?) -> Bool {
         guard let ip = address?.ipAddress else { return address?.protocol == .unix }
         return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
-    }
-}
-
-/// The port from `onServerRunning`, or the error that ended the server before it got there.
-private actor Startup {
-    private var outcome: Result<Int, any Error>?
-    private var waiting: [CheckedContinuation<Int, any Error>] = []
-
-    func ready(_ port: Int?) {
-        resolve(port.map { .success($0) } ?? .failure(ControllerFailure("the listening socket has no port")))
-    }
-
-    func failed(_ error: any Error) {
-        resolve(.failure(error))
-    }
-
-    private func resolve(_ result: Result<Int, any Error>) {
-        guard outcome == nil else { return }
-        outcome = result
-        for continuation in waiting { continuation.resume(with: result) }
-        waiting = []
-    }
-
-    func port() async throws -> Int {
-        if let outcome { return try outcome.get() }
-        return try await withCheckedThrowingContinuation { waiting.append($0) }
     }
 }

@@ -1,8 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
-import ServiceLifecycle
-import UnixSignals
+import Serving
 import _CryptoExtras
 
 /// A running emulator: the Batch API over HTTP/1.1 on `host:port`, stored in SQLite. Start it, read its
@@ -39,19 +38,17 @@ public final class EmulatorServer: Sendable {
     /// The seed the fault and failure draws came from (the configured one, or the random one chosen).
     public let seed: UInt64
 
-    private let group: ServiceGroup
-    private let running: Task<Void, any Error>
+    private let service: ListeningService
     /// Internal so tests can seed large databases without 100,000 HTTP requests.
     let store: TaskStore
 
     /// `http://127.0.0.1:PORT`: what a client gives as the endpoint (it appends `/api/v1/BatchTask`).
     public var baseURL: String { "http://\(address)" }
 
-    private init(address: ListenAddress, seed: UInt64, group: ServiceGroup, running: Task<Void, any Error>, store: TaskStore) {
+    private init(address: ListenAddress, seed: UInt64, service: ListeningService, store: TaskStore) {
         self.address = address
         self.seed = seed
-        self.group = group
-        self.running = running
+        self.service = service
         self.store = store
     }
 
@@ -81,41 +78,26 @@ public final class EmulatorServer: Sendable {
             throw error
         }
 
-        let startup = Startup()
         let logger = configuration.logger
-        let application = Application(
-            responder: responder,
-            server: .emulatorHTTP1(idleTimeout: .milliseconds(Int64((configuration.idleTimeoutSeconds * 1000).rounded()))),
-            configuration: ApplicationConfiguration(
-                address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: "batchctl-emulator"),
-            onServerRunning: { channel in
-                if let port = channel.localAddress?.port { origin.listening(on: port) }
-                await startup.ready(channel.localAddress?.port)
-            },
-            logger: logger)
         // Service start/stop chatter stays out of `--verbose`, which is about requests.
         var lifecycleLogger = logger
         lifecycleLogger.logLevel = max(logger.logLevel, .info)
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: [application], gracefulShutdownSignals: stopOnSignals ? [.sigterm, .sigint] : [],
-                logger: lifecycleLogger))
-        let running = Task {
-            do {
-                try await group.run()
-                await startup.failed(EmulatorError("the server stopped before it listened"))
-            } catch {
-                await startup.failed(error)
-                throw error
-            }
-        }
         do {
-            let port = try await startup.port()
+            let service = try await ListeningService.start(stopOnSignals: stopOnSignals, logger: lifecycleLogger) { listening in
+                Application(
+                    responder: responder,
+                    server: .emulatorHTTP1(idleTimeout: .milliseconds(Int64((configuration.idleTimeoutSeconds * 1000).rounded()))),
+                    configuration: ApplicationConfiguration(
+                        address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: "batchctl-emulator"),
+                    onServerRunning: { channel in
+                        if let port = channel.localAddress?.port { origin.listening(on: port) }
+                        await listening(channel.localAddress?.port)
+                    },
+                    logger: logger)
+            }
             return EmulatorServer(
-                address: ListenAddress(host: configuration.listen.host, port: port), seed: seed, group: group, running: running,
-                store: store)
+                address: ListenAddress(host: configuration.listen.host, port: service.port), seed: seed, service: service, store: store)
         } catch {
-            running.cancel()
             store.close()
             throw EmulatorError("cannot listen on \(configuration.listen): \(error)")
         }
@@ -177,40 +159,13 @@ public final class EmulatorServer: Sendable {
 
     /// Shuts down gracefully and closes the database; returns when both are done.
     public func stop() async {
-        await group.triggerGracefulShutdown()
-        _ = try? await running.value
+        await service.stop()
         store.close()
     }
 
     /// Returns when the server has stopped (after a signal, with `stopOnSignals`), closing the database.
     public func waitUntilStopped() async throws {
         defer { store.close() }
-        try await running.value
-    }
-}
-
-/// The port from `onServerRunning`, or the error that ended the server before it got there.
-private actor Startup {
-    private var outcome: Result<Int, any Error>?
-    private var waiting: [CheckedContinuation<Int, any Error>] = []
-
-    func ready(_ port: Int?) {
-        resolve(port.map { .success($0) } ?? .failure(EmulatorError("the listening socket has no port")))
-    }
-
-    func failed(_ error: any Error) {
-        resolve(.failure(error))
-    }
-
-    private func resolve(_ result: Result<Int, any Error>) {
-        guard outcome == nil else { return }
-        outcome = result
-        for continuation in waiting { continuation.resume(with: result) }
-        waiting = []
-    }
-
-    func port() async throws -> Int {
-        if let outcome { return try outcome.get() }
-        return try await withCheckedThrowingContinuation { waiting.append($0) }
+        try await service.waitUntilStopped()
     }
 }

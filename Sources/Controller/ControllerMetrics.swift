@@ -54,8 +54,8 @@ public final class ControllerMetrics: Sendable {
         leader.set(to: leads ? 1 : 0)
     }
 
-    func action(_ kind: String, result: String) {
-        registry.makeCounter(descriptor: Self.actions, labels: [("action", kind), ("result", result)]).increment()
+    func action(_ kind: String, result: String, count: Int = 1) {
+        registry.makeCounter(descriptor: Self.actions, labels: [("action", kind), ("result", result)]).increment(by: Int64(count))
     }
 
     func run(_ result: String) {

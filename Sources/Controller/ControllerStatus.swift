@@ -138,9 +138,6 @@ public struct ControllerStatus: Sendable {
         if events.count > Self.eventLimit { events.removeFirst(events.count - Self.eventLimit) }
     }
 
-    /// Drifted addresses across every set.
-    public var drifted: [String] { sets.flatMap(\.drifted) }
-
     public var json: JSONValue {
         var document: [(String, JSONValue)] = [
             ("formatVersion", 1), ("workspace", .string(workspace)), ("endpoint", .string(endpoint)),
@@ -176,18 +173,18 @@ public struct ControllerStatus: Sendable {
             ("leading", .bool(cycle.leading)), ("reachedAPI", .bool(cycle.reachedAPI)),
         ]
         if let error = cycle.error { object.append(("error", .string(error))) }
-        object.append(("actions", .object(.init(uniqueKeysWithValues: cycle.actions.sorted { $0.key < $1.key }.map { ($0.key, counts($0.value)) }))))
+        object.append(("actions", json(actions: cycle.actions)))
         return .object(.init(uniqueKeysWithValues: object))
+    }
+
+    /// Actions by kind, then by result: `{"update": {"succeeded": 2}}`.
+    static func json(actions: [String: [String: Int]]) -> JSONValue {
+        .object(.init(uniqueKeysWithValues: actions.sorted { $0.key < $1.key }.map { ($0.key, counts($0.value)) }))
     }
 
     private static func counts(_ counts: [String: Int]) -> JSONValue {
         .object(.init(uniqueKeysWithValues: counts.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) }))
     }
-}
-
-extension Duration {
-    /// The duration in seconds, with its fraction.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
 
 /// Set statuses from what a cycle saw: a pure function, tested without a server.

@@ -1,5 +1,6 @@
 import APIClient
 import BatchTask
+import Diagnostics
 import Foundation
 import JSON
 import Logging
@@ -63,7 +64,7 @@ public struct ControllerParts: Sendable {
 }
 
 /// Why a cycle failed, in words for the status, the log and notifications; never a secret.
-public struct ControllerFailure: Error, CustomStringConvertible, Sendable {
+public struct ControllerFailure: UserFacingError, CustomStringConvertible {
     public var message: String
 
     public init(_ message: String) {
@@ -200,7 +201,7 @@ public final class Reconciler: Sendable {
 
     private func lead(_ expansion: ExpansionResult) async throws -> Outcome {
         let desired = expansion.tasksByAddress
-        let sets = settings.prune ? nil : Array(Set(expansion.sets.map(\.name) + expansion.moves.map { StateAddress.setName(of: $0.from) })).sorted()
+        let sets = settings.prune ? nil : expansion.changedSets
         var session = try await StateSession.open(
             .write(operation: "controller", lockTimeout: settings.lockTimeout, sets: sets), backend: parts.backend,
             endpoint: settings.endpoint, client: parts.client, desired: desired, observer: NoticeRelay(reconciler: self))
@@ -262,15 +263,7 @@ public final class Reconciler: Sendable {
         let applied = (report?.outcomes ?? []).map { ActionKindOutcome(address: $0.address, kind: $0.kind, succeeded: $0.status == .succeeded) }
         let sets = StatusModel.sets(expansion.sets.map { ($0.name, $0.taskCount) }, plan: plan, state: state, live: live, applied: applied)
         var actions: [String: [String: Int]] = [:]
-        for outcome in report?.outcomes ?? [] {
-            let result: String
-            switch outcome.status {
-            case .succeeded: result = "succeeded"
-            case .failed: result = "failed"
-            case .skipped: result = "skipped"
-            }
-            actions[outcome.kind.rawValue, default: [:]][result, default: 0] += 1
-        }
+        for outcome in report?.outcomes ?? [] { actions[outcome.kind.rawValue, default: [:]][outcome.status.result, default: 0] += 1 }
         return Outcome(sets: sets, actions: actions, applied: report, plan: plan)
     }
 
@@ -281,15 +274,10 @@ public final class Reconciler: Sendable {
         var notifications: [(NotificationTrigger, String, [(String, JSONValue)])] = []
         let report = outcome.applied
         let scheduledRuns = Set(outcome.plan?.actions.lazy.filter { $0.kind == .run && $0.slot != nil }.map(\.address) ?? [])
-        for action in report?.outcomes ?? [] {
-            let result: String
-            switch action.status {
-            case .succeeded: result = "succeeded"
-            case .failed: result = "failed"
-            case .skipped: result = "skipped"
-            }
-            metrics.action(action.kind.rawValue, result: result)
-            guard action.kind == .run, scheduledRuns.contains(action.address) else { continue }
+        for (kind, results) in outcome.actions {
+            for (result, count) in results { metrics.action(kind, result: result, count: count) }
+        }
+        for action in report?.outcomes ?? [] where action.kind == .run && scheduledRuns.contains(action.address) {
             switch action.status {
             case .succeeded:
                 metrics.run("started")
@@ -308,7 +296,7 @@ public final class Reconciler: Sendable {
             let summary = outcome.actions.sorted { $0.key < $1.key }.map { kind, results in "\(results["succeeded"] ?? 0) \(kind)" }
                 .filter { !$0.hasPrefix("0 ") }.joined(separator: ", ")
             events.append(ControllerEvent(kind: .deployed, message: "applied \(summary)"))
-            notifications.append((.deployed, "applied \(summary)", [("actions", Self.json(outcome.actions))]))
+            notifications.append((.deployed, "applied \(summary)", [("actions", ControllerStatus.json(actions: outcome.actions))]))
         }
         let now = Date()
         shared.withLock { shared in
@@ -437,20 +425,15 @@ public final class Reconciler: Sendable {
         }
     }
 
-    private static func json(_ actions: [String: [String: Int]]) -> JSONValue {
-        .object(.init(uniqueKeysWithValues: actions.sorted { $0.key < $1.key }.map { kind, results in
-            (kind, JSONValue.object(.init(uniqueKeysWithValues: results.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.int(Int64($0.value))) })))
-        }))
-    }
-
-    static func message(of error: any Error) -> String {
-        if let error = error as? ClientError { return "the API: \(error.description)" }
-        if let error = error as? StateError { return error.message }
-        if let error = error as? SessionError { return error.message + (error.hint.map { " (\($0))" } ?? "") }
-        if let error = error as? PlanningError { return error.problems.map { problem in
-            (problem.location.map { "\($0): " } ?? "") + problem.message
-        }.joined(separator: "; ") }
-        return "\(error)"
+    /// An error as the status, the log and notifications say it: a `UserFacingError`'s message and hint (an API error
+    /// marked as such), a refused plan's problems with their places.
+    public static func message(of error: any Error) -> String {
+        if let error = error as? PlanningError {
+            return error.problems.map { problem in (problem.location.map { "\($0): " } ?? "") + problem.message }.joined(separator: "; ")
+        }
+        guard let error = error as? any UserFacingError else { return "\(error)" }
+        let text = error.message + (error.hint.map { " (\($0))" } ?? "")
+        return error is ClientError ? "the API: " + text : text
     }
 
     // MARK: - git
@@ -493,5 +476,16 @@ private struct NoticeRelay: SessionObserver {
 
     func notice(_ notice: SessionNotice) {
         reconciler.noticed(notice)
+    }
+}
+
+extension ActionOutcome.Status {
+    /// The metrics' and the status's name of the result: `succeeded`, `failed` or `skipped`.
+    var result: String {
+        switch self {
+        case .succeeded: return "succeeded"
+        case .failed: return "failed"
+        case .skipped: return "skipped"
+        }
     }
 }

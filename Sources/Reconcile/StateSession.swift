@@ -360,3 +360,11 @@ public struct StateSession: Sendable {
         return lock
     }
 }
+
+extension ExpansionResult {
+    /// The task sets an apply of these manifests may change, for the lock: their own, and those their `moved:`
+    /// entries leave.
+    public var changedSets: [String] {
+        Array(Set(sets.map(\.name) + moves.map { StateAddress.setName(of: $0.from) })).sorted()
+    }
+}

@@ -223,8 +223,8 @@ private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) 
 }
 
 extension Duration {
-    /// For the Foundation calls that still take a TimeInterval.
-    var seconds: Double {
+    /// The duration in seconds, with its fraction: for the Foundation calls and the SQL that take a number.
+    public var seconds: Double {
         Double(components.seconds) + Double(components.attoseconds) * 1e-18
     }
 }

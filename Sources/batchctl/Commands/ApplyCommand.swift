@@ -57,8 +57,7 @@ struct ApplyCommand: ReportingCommand {
     /// `--prune` (which deletes what left the manifests) or with a saved plan (which may name any).
     private func lockedSets(_ result: ExpansionResult) -> [String]? {
         guard planFile == nil, !planning.prune else { return nil }
-        let names = result.sets.map(\.name) + result.moves.map { StateAddress.setName(of: $0.from) }
-        return Array(Set(names)).sorted()
+        return result.changedSets
     }
 
     private func apply(_ result: ExpansionResult, session: inout StateSession, connection: Connection,

@@ -155,11 +155,9 @@ struct ControllerCommand: ReportingCommand {
 
     /// The project's manifests, read afresh (batchctl.yaml too) for each cycle; every error is in the failure.
     static func expand(input: ManifestInput, environment: EnvironmentOption) throws -> ExpansionResult {
-        var project: Project
+        let project: Project
         do {
-            project = try Project.load()
-            let chosen = environment.name ?? ProcessInfo.processInfo.environment["BATCHCTL_ENV"].flatMap { $0.isEmpty ? nil : $0 }
-            project = try project.choosing(environment: chosen)
+            project = try GlobalOptions.loadProject(environment)
         } catch {
             throw ControllerFailure(Self.describe(error))
         }
@@ -174,9 +172,7 @@ struct ControllerCommand: ReportingCommand {
     }
 
     private static func describe(_ error: any Error) -> String {
-        if let list = error as? DiagnosticList { return TerminalText.escape(list.description) }
-        if let error = error as? any UserFacingError { return TerminalText.escape(error.message) }
-        return TerminalText.escape("\(error)")
+        TerminalText.escape(Reconciler.message(of: error))
     }
 }
 
@@ -195,13 +191,7 @@ final class ControllerSignals: Sendable {
 
     func install() {
         sources.withLock { sources in
-            for signalNumber in [SIGTERM, SIGINT, SIGHUP] {
-                signal(signalNumber, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-                source.setEventHandler { [self] in received(signalNumber) }
-                source.resume()
-                sources.append(source)
-            }
+            sources = SignalSources.handle([SIGTERM, SIGINT, SIGHUP]) { [self] in received($0) }
         }
     }
 

@@ -13,6 +13,11 @@ struct GlobalOptions: ParsableArguments {
         if let chdir, !FileManager.default.changeCurrentDirectoryPath(chdir) {
             throw ValidationError("cannot change to directory '\(chdir)'")
         }
+        return try Self.loadProject(environment)
+    }
+
+    /// Reads `batchctl.yaml` in the current directory, as the environment `--env` (or `BATCHCTL_ENV`) names sees it.
+    static func loadProject(_ environment: EnvironmentOption) throws -> Project {
         let project = try Project.load()
         if let name = environment.name { return try project.choosing(environment: name) }
         // An empty BATCHCTL_ENV counts as unset, as an empty BATCHCTL_STATE does.

@@ -71,13 +71,7 @@ enum SignalGuard {
         state.withLock { state in
             guard !state.installed else { return }
             state.installed = true
-            for signalNumber in [SIGINT, SIGTERM] {
-                signal(signalNumber, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-                source.setEventHandler { received(signalNumber) }
-                source.resume()
-                state.sources.append(source)
-            }
+            state.sources = SignalSources.handle([SIGINT, SIGTERM]) { received($0) }
         }
     }
 
@@ -104,5 +98,20 @@ enum SignalGuard {
                                           : "The state's lock could not be released in time; the next run takes it over.\n")
         }
         exit(128 + signalNumber)
+    }
+}
+
+/// Signals taken from their default action and handled on a dispatch queue, for the commands that must let go of
+/// the state's lock (and finish what is in flight) before they leave.
+enum SignalSources {
+    /// Calls `handler` with each of `signals` received, until the sources are cancelled.
+    static func handle(_ signals: [Int32], _ handler: @escaping @Sendable (Int32) -> Void) -> [any DispatchSourceSignal] {
+        signals.map { signalNumber in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { handler(signalNumber) }
+            source.resume()
+            return source
+        }
     }
 }

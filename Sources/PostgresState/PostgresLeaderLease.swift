@@ -18,7 +18,7 @@ public final class PostgresLeaderLease: LeaderLease {
     public init(backend: PostgresStateBackend, holder: LockInfo, duration: Duration) {
         self.backend = backend
         self.holder = holder
-        seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+        seconds = duration.seconds
         startRenewing(every: duration / 3)
     }
 
@@ -32,7 +32,7 @@ public final class PostgresLeaderLease: LeaderLease {
         let seconds = self.seconds
         return try await backend.transaction("take the controller lease") { connection in
             let key = "batchctl leader \(schema) \(workspace)"
-            try await connection.run("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))")
+            try await connection.takeTurns(key)
             var current: (id: String, holder: LockInfo, live: Bool)?
             for try await (leaseID, text, live) in try await connection.run(
                 "SELECT lease_id, holder, expires_at > now() FROM \(unescaped: schema).leaders WHERE workspace = \(workspace)"
@@ -72,19 +72,15 @@ public final class PostgresLeaderLease: LeaderLease {
 
     /// Between cycles (which may be longer than the lease), the held lease is pushed forward; nothing is taken here.
     private func startRenewing(every interval: Duration) {
-        let task = Task { [backend, holder, seconds] in
+        let task = backend.renewing(every: interval) { [backend, holder, seconds] in
             let schema = backend.location.schema
             let id = holder.id
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                guard !Task.isCancelled else { return }
-                _ = try? await backend.transaction("renew the controller lease") { connection in
-                    try await connection.run("""
-                        UPDATE \(unescaped: schema).leaders SET expires_at = now() + make_interval(secs => \(seconds))
-                        WHERE lease_id = \(id) AND expires_at > now()
-                        """)
-                    return 0
-                }
+            _ = try? await backend.transaction("renew the controller lease") { connection in
+                try await connection.run("""
+                    UPDATE \(unescaped: schema).leaders SET expires_at = now() + make_interval(secs => \(seconds))
+                    WHERE lease_id = \(id) AND expires_at > now()
+                    """)
+                return 0
             }
         }
         renewal.withLock { $0 = task }

@@ -31,15 +31,8 @@ final class PostgresLock: StateLock {
 
     /// Renews the lease every third of its length until released.
     func startRenewing() {
-        let task = Task { [backend, info] in
-            let interval = backend.lease / 3
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                guard !Task.isCancelled else { return }
-                // A renewal that fails is tried again at the next interval; a save checks that the lease is live.
-                _ = try? await backend.renew(lockID: info.id)
-            }
-        }
+        // A save checks that the lease is live.
+        let task = backend.renewing(every: backend.lease / 3) { [backend, info] in _ = try? await backend.renew(lockID: info.id) }
         renewal.withLock { $0 = task }
     }
 
@@ -99,7 +92,7 @@ extension PostgresStateBackend {
         let holderText = String(decoding: info.encoded(), as: UTF8.self)
         return try await transaction("take the lock") { connection in
             let key = "batchctl lock \(schema) \(workspace)"
-            try await connection.run("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))")
+            try await connection.takeTurns(key)
             var stale: LockInfo?
             for try await text in try await connection.run(
                 "DELETE FROM \(unescaped: schema).locks WHERE workspace = \(workspace) AND expires_at <= now() RETURNING holder"

@@ -116,7 +116,7 @@ enum PostgresSchema {
         let steps = migrations(schema)
         try await client.withTransaction(logger: logger) { connection in
             let key = "batchctl schema \(schema)"
-            try await connection.run("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))")
+            try await connection.takeTurns(key)
             try await connection.run("CREATE SCHEMA IF NOT EXISTS \(unescaped: schema)")
             try await connection.run(
                 "CREATE TABLE IF NOT EXISTS \(unescaped: schema).schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")

@@ -37,7 +37,7 @@ public final class PostgresStateBackend: StateBackend {
     /// How long a lock lives without renewal; a run renews it every third of that.
     let lease: Duration
     /// `lease` as SQL's `make_interval(secs => ...)` takes it.
-    var leaseSeconds: Double { Double(lease.components.seconds) + Double(lease.components.attoseconds) * 1e-18 }
+    var leaseSeconds: Double { lease.seconds }
     /// The longest one transaction may take, waiting for a connection included.
     let operationTimeout: Duration = .seconds(15)
     static let lockPollInterval: Duration = .milliseconds(200)
@@ -549,5 +549,25 @@ extension PostgresConnection {
     @discardableResult
     func run(_ query: PostgresQuery) async throws -> PostgresRowSequence {
         try await self.query(query, logger: PostgresStateBackend.quiet)
+    }
+
+    /// Waits for the transaction-scoped advisory lock named `key`: transactions that take the same key take turns,
+    /// and the lock goes with the transaction (no session outlives it, so a pooler in transaction mode works).
+    func takeTurns(_ key: String) async throws {
+        try await run("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))")
+    }
+}
+
+extension PostgresStateBackend {
+    /// A task that calls `renew` every `interval` until it is cancelled: a lease's renewal. A renewal that fails is
+    /// tried again at the next interval; whoever relies on the lease checks it is live.
+    func renewing(every interval: Duration, _ renew: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
+        Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard !Task.isCancelled else { return }
+                await renew()
+            }
+        }
     }
 }

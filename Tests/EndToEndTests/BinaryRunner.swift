@@ -32,12 +32,17 @@ struct BinaryRunner {
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
+    /// Where a child starts when no folder is asked for: the repository root, never the test process's own working
+    /// directory. A manifest test moves that into folders it then removes, and a child spawned to start in a folder
+    /// removed meanwhile fails (ENOENT, reported as its executable missing).
+    static let spawnDirectory = URL(fileURLWithPath: repositoryRoot)
+
     static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> Outcome {
         _ = signalsRestored
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        process.currentDirectoryURL = directory.map { URL(fileURLWithPath: $0) } ?? spawnDirectory
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
         for (k, v) in environment { env[k] = v }
@@ -97,6 +102,16 @@ extension BinaryRunner {
     /// Starts `batchctl` without waiting for it, for tests that interrupt or kill it mid-run. Output is discarded
     /// unless a pipe is given.
     static func start(_ arguments: [String], in directory: String, environment: [String: String], output: Pipe? = nil) throws -> Process {
+        try launch(arguments, in: directory, environment: environment, output: output ?? FileHandle.nullDevice)
+    }
+
+    /// Starts `batchctl` without waiting for it, its standard output and error appended to `log`.
+    static func start(_ arguments: [String], in directory: String, environment: [String: String], log: FileHandle) throws -> Process {
+        try launch(arguments, in: directory, environment: environment, output: log)
+    }
+
+    /// `output`: a `Pipe` or a `FileHandle`, as `Process` takes them.
+    private static func launch(_ arguments: [String], in directory: String, environment: [String: String], output: Any) throws -> Process {
         _ = signalsRestored
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
@@ -106,8 +121,8 @@ extension BinaryRunner {
         env["NO_COLOR"] = "1"
         for (k, v) in environment { env[k] = v }
         process.environment = env
-        process.standardOutput = output ?? FileHandle.nullDevice
-        process.standardError = output ?? FileHandle.nullDevice
+        process.standardOutput = output
+        process.standardError = output
         try process.run()
         return process
     }

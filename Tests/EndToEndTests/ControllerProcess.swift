@@ -42,19 +42,9 @@ final class ControllerProcess: @unchecked Sendable {
         logPath = directory + "/" + name
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        _ = BinaryRunner.signalsRestored
-        let process = Process()
+        let process = try BinaryRunner.start(["controller", "--listen", "127.0.0.1:0"] + arguments, in: directory,
+                                             environment: environment, log: log)
         self.process = process
-        process.executableURL = URL(fileURLWithPath: BinaryRunner.binary)
-        process.arguments = ["controller", "--listen", "127.0.0.1:0"] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        var env = ProcessInfo.processInfo.environment
-        env["NO_COLOR"] = "1"
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
         var found: Int?
         let path = logPath
         BinaryRunner.waitUntil(timeout: 60) {
@@ -236,6 +226,7 @@ final class NotificationReceiver {
         path = directory + "/notifications.jsonl"
         _ = FileManager.default.createFile(atPath: path, contents: nil)
         process.executableURL = URL(fileURLWithPath: python)
+        process.currentDirectoryURL = BinaryRunner.spawnDirectory
         process.arguments = ["-c", Self.script, path]
         let output = Pipe()
         process.standardOutput = output

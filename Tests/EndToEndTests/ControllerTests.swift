@@ -11,22 +11,50 @@ import Glibc
 @Suite(.serialized) struct ControllerTests {
     /// A project of one set, `jobs`, with tasks `a` and `b` (b's Description given).
     private func project(description: String = "first") throws -> TemporaryDirectory {
+        try project(jobs: jobs(description: description))
+    }
+
+    /// A project whose one manifest, `sets/jobs.yaml`, is `jobs`.
+    private func project(jobs: String) throws -> TemporaryDirectory {
         try TemporaryDirectory(files: [
             "batchctl.yaml": "apiVersion: batchctl/v1\nkind: Project\nmanifests: [sets]\n",
-            "sets/jobs.yaml": jobs(description: description),
+            "sets/jobs.yaml": jobs,
         ])
     }
 
-    private func jobs(description: String) -> String {
-        """
-        apiVersion: batchctl/v1
-        kind: TaskSet
-        metadata: {name: jobs}
-        tasks:
-          - {key: a, Name: Controller A, Description: kept}
-          - {key: b, Name: Controller B, Description: \(description)}
+    /// The set `jobs` with these task entries under `tasks:`.
+    private func set(_ tasks: String) -> String {
+        "apiVersion: batchctl/v1\nkind: TaskSet\nmetadata: {name: jobs}\ntasks:\n" + tasks
+    }
 
-        """
+    private func jobs(description: String) -> String {
+        set("""
+              - {key: a, Name: Controller A, Description: kept}
+              - {key: b, Name: Controller B, Description: \(description)}
+
+            """)
+    }
+
+    /// The set `jobs` of `count` tasks `t-1`, `t-2`, ... named `<name> 1`, `<name> 2`, ...
+    private func jobs(count: Int, named name: String) -> String {
+        set("""
+              - key: t-${n}
+                matrix:
+                  n: ${range(1, \(count))}
+                Name: \(name) ${n}
+
+            """)
+    }
+
+    /// Polls the server every 100 ms until the task named `name` has `description`; false after `timeout`.
+    private func waitForDescription(_ description: String, of name: String, _ server: EmulatorProcess,
+                                    timeout: TimeInterval = 20) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try await task(named: name, server)?["Description"]?.stringValue == description { return true }
+            await OffPool.pause(0.1)
+        }
+        return false
     }
 
     private func task(named name: String, _ server: EmulatorProcess) async throws -> JSONValue? {
@@ -56,11 +84,7 @@ import Glibc
         // A manifest edited is applied within three intervals.
         try jobs(description: "edited").write(toFile: directory.path + "/sets/jobs.yaml", atomically: true, encoding: .utf8)
         let edited = Date()
-        var applied = false
-        while Date().timeIntervalSince(edited) < 20 {
-            if try await task(named: "Controller B", server)?["Description"]?.stringValue == "edited" { applied = true; break }
-            await OffPool.pause(0.1)
-        }
+        let applied = try await waitForDescription("edited", of: "Controller B", server)
         let took = Date().timeIntervalSince(edited)
         #expect(applied, "\(controller.log)")
         #expect(took < 3 * 1.1 + 2, "applied \(took) s after the edit; the interval is 1 s")
@@ -126,12 +150,7 @@ import Glibc
 
         let b = try #require(try await task(named: "Controller B", server)?["Id"]?.intValue)
         _ = try await RawHTTP(server).request("PUT", "BatchTask/\(b)", body: .object(["Description": "changed by hand"]))
-        var reverted = false
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            if try await task(named: "Controller B", server)?["Description"]?.stringValue == "first" { reverted = true; break }
-            await OffPool.pause(0.1)
-        }
+        let reverted = try await waitForDescription("first", of: "Controller B", server)
         #expect(reverted, "\(controller.log)")
         #expect(controller.log.contains("drift-detected"), "\(controller.log)")
 
@@ -179,18 +198,11 @@ import Glibc
     }
 
     @Test func scheduledRunsStartWhenDueAndMissedSlotsAreCountedOnce() async throws {
-        let directory = try TemporaryDirectory(files: [
-            "batchctl.yaml": "apiVersion: batchctl/v1\nkind: Project\nmanifests: [sets]\n",
-            "sets/jobs.yaml": """
-                apiVersion: batchctl/v1
-                kind: TaskSet
-                metadata: {name: jobs}
-                tasks:
-                  - {key: hourly, Name: Hourly, run: {when: schedule, schedule: "0 * * * *", startingDeadline: 2h}}
-                  - {key: strict, Name: Strict, run: {when: schedule, schedule: "30 1 * * *", startingDeadline: 10m}}
+        let directory = try project(jobs: set("""
+              - {key: hourly, Name: Hourly, run: {when: schedule, schedule: "0 * * * *", startingDeadline: 2h}}
+              - {key: strict, Name: Strict, run: {when: schedule, schedule: "30 1 * * *", startingDeadline: 10m}}
 
-                """,
-        ])
+            """))
         let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])
         defer { server.stop() }
         let registered = try await OffPool.run { try BinaryRunner.run(["apply", "--auto-approve"], in: directory.path,
@@ -217,20 +229,7 @@ import Glibc
     }
 
     @Test func sigtermMidApplyFinishesWhatIsInFlightAndTheNextApplyCompletesIt() async throws {
-        let directory = try TemporaryDirectory(files: [
-            "batchctl.yaml": "apiVersion: batchctl/v1\nkind: Project\nmanifests: [sets]\n",
-            "sets/jobs.yaml": """
-                apiVersion: batchctl/v1
-                kind: TaskSet
-                metadata: {name: jobs}
-                tasks:
-                  - key: t-${n}
-                    matrix:
-                      n: ${range(1, 30)}
-                    Name: Stopped ${n}
-
-                """,
-        ])
+        let directory = try project(jobs: jobs(count: 30, named: "Stopped"))
         let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0", "--latency", "300"])
         defer { server.stop() }
         let controller = try await ControllerProcess.start(in: directory.path, ["--interval", "1s", "--parallelism", "2"], environment: server.environment)
@@ -278,12 +277,7 @@ import Glibc
         try jobs(description: "from git").write(toFile: seed + "/sets/jobs.yaml", atomically: true, encoding: .utf8)
         try git(["commit", "--quiet", "-am", "edit"], in: seed)
         try git(["push", "--quiet", origin, "HEAD:refs/heads/main"], in: seed)
-        var pulled = false
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            if try await task(named: "Controller B", server)?["Description"]?.stringValue == "from git" { pulled = true; break }
-            await OffPool.pause(0.1)
-        }
+        let pulled = try await waitForDescription("from git", of: "Controller B", server)
         #expect(pulled, "\(controller.log)")
         #expect(await controller.stop()?.status == 0)
     }
@@ -332,20 +326,7 @@ import Glibc
         let postgres = try PostgresServer.shared()
         let schema = "ctl_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         let url = postgres.url(schema: schema)
-        let directory = try TemporaryDirectory(files: [
-            "batchctl.yaml": "apiVersion: batchctl/v1\nkind: Project\nmanifests: [sets]\n",
-            "sets/jobs.yaml": """
-                apiVersion: batchctl/v1
-                kind: TaskSet
-                metadata: {name: jobs}
-                tasks:
-                  - key: t-${n}
-                    matrix:
-                      n: ${range(1, 20)}
-                    Name: Replica ${n}
-
-                """,
-        ])
+        let directory = try project(jobs: jobs(count: 20, named: "Replica"))
         // Slow answers, one at a time, so the leader is killed with requests in flight.
         let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0", "--latency", "200"])
         defer { server.stop() }

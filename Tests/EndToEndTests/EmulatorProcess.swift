@@ -11,6 +11,7 @@ final class EmulatorProcess: @unchecked Sendable {  // set up once, then only re
     /// Starts the server with `arguments` (faults, job duration) and waits for its "listening on" line.
     init(database: String, arguments: [String] = []) throws {
         process.executableURL = URL(fileURLWithPath: BinaryRunner.binary)
+        process.currentDirectoryURL = BinaryRunner.spawnDirectory
         process.arguments = ["serve", "--listen", "127.0.0.1:0", "--db", database, "--user", "\(user):\(password)"] + arguments
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

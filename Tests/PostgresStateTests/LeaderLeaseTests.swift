@@ -58,6 +58,7 @@ import Testing
         // A pid that is not running: a process that was started and has ended.
         let ended = Process()
         ended.executableURL = URL(fileURLWithPath: "/bin/true")
+        ended.currentDirectoryURL = URL(fileURLWithPath: "/")
         try ended.run()
         ended.waitUntilExit()
         let dead = PostgresLeaderLease(backend: backend, holder: holder(pid: ended.processIdentifier), duration: .seconds(30))

@@ -120,7 +120,8 @@ final class ControllerProcess: @unchecked Sendable {
         var seconds: TimeInterval
     }
 
-    private func stopNow(signal: Int32, timeout: TimeInterval) -> Stopped? {
+    /// `stop`, on the calling thread: for a test that signals right after a wait of its own, on that thread.
+    func stopNow(signal: Int32, timeout: TimeInterval) -> Stopped? {
         guard process.isRunning else { return Stopped(status: process.terminationStatus, seconds: 0) }
         let started = Date()
         kill(process.processIdentifier, signal)

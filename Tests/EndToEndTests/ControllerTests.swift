@@ -234,8 +234,12 @@ import Glibc
         defer { server.stop() }
         let controller = try await ControllerProcess.start(in: directory.path, ["--interval", "1s", "--parallelism", "2"], environment: server.environment)
         let journal = directory.path + "/batchctl.state.json.journal"
-        _ = await OffPool.run { BinaryRunner.waitUntil(timeout: 30) { ((try? FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int) ?? 0) > 600 } }
-        let stopped = try #require(await controller.stop(), "still running 15 s after SIGTERM\n\(controller.log)")
+        // The wait and the signal on one thread: a test resumed late on a busy pool would signal after the apply.
+        let signalled = await OffPool.run { () -> ControllerProcess.Stopped? in
+            BinaryRunner.waitUntil(timeout: 30) { ((try? FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int) ?? 0) > 600 }
+            return controller.stopNow(signal: SIGTERM, timeout: 15)
+        }
+        let stopped = try #require(signalled, "still running 15 s after SIGTERM\n\(controller.log)")
         #expect(stopped.status == 0, "\(controller.log)")
         #expect(stopped.seconds < 10)
         #expect(controller.log.contains("stopping after the requests in flight"))
@@ -351,9 +355,13 @@ import Glibc
         let journaled = { @Sendable in
             Int(((try? postgres.psql("SELECT count(*) FROM \(schema).journal")) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         }
-        _ = await OffPool.run { BinaryRunner.waitUntil(timeout: 30) { journaled() >= 6 } }
-        kill(leader.process.processIdentifier, SIGKILL)
-        leader.process.waitUntilExit()
+        // The wait and the kill on one thread: a test resumed late on a busy pool would kill after the apply.
+        let victim = leader.process
+        _ = await OffPool.run {
+            BinaryRunner.waitUntil(timeout: 30) { journaled() >= 6 }
+            kill(victim.processIdentifier, SIGKILL)
+            victim.waitUntilExit()
+        }
         let http = RawHTTP(server)
         let created = try await http.allTasks().count
         #expect(created >= 3 && created < 20, "killed with \(created) of 20 created")

@@ -54,7 +54,7 @@ let package = Package(
         ]),
         // The client of the BatchTask Web API: auth, retries, rate limits, lost answers.
         .target(name: "APIClient", dependencies: [
-            "Diagnostics", "BatchTask", "JSON",
+            "Diagnostics", "BatchTask", "JSON", "Schedule",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -78,7 +78,7 @@ let package = Package(
         ]),
         // The BatchTask API emulator: `batchctl serve` and `--endpoint embedded`.
         .target(name: "Emulator", dependencies: [
-            "Diagnostics", "BatchTask", "JSON", "Serving",
+            "Diagnostics", "BatchTask", "JSON", "Schedule", "Serving",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),

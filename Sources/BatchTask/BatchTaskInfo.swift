@@ -251,10 +251,12 @@ public struct BatchTaskInfo: Hashable, Sendable {
 
     private static func dateTime(_ field: BatchTaskField, _ value: JSONValue?) throws(FieldError) -> String? {
         guard let value else { return nil }
-        guard case .string(let s) = value, DotNetDate.isValid(s) else {
+        // Any form a server writes (api.md v3): with an offset or without one; a manifest's own dates need an offset,
+        // which the manifest's field typing checks.
+        guard case .string(let s) = value, DotNetDate.isWellFormed(s) else {
             throw FieldError(
                 field: field.rawValue,
-                message: "expected a date-time with offset such as 2018-06-01T14:34:02.7132229+02:00, got \(describe(value))")
+                message: "expected a date-time such as 2018-06-01T14:34:02.7132229+02:00, got \(describe(value))")
         }
         return s
     }

@@ -71,6 +71,11 @@ enum FieldTyping {
             }
             throw Diagnostic.error(location, "\(field.rawValue): \(message)")
         }
+        if field.valueType == .dateTime, case .string(let text) = json, !DotNetDate.isValid(text) {
+            // The server reads a date without an offset in its own zone or the one asked for (api.md v3): only an
+            // offset makes the instant the manifest's.
+            throw Diagnostic.error(location, "\(field.rawValue): a date-time needs an offset (Z, +hh:mm), such as 2018-06-01T14:34:02+02:00; without one the server reads it in its own time zone")
+        }
         if value.containsSensitive {
             redactions[field] = value.redacted
         }

@@ -115,12 +115,12 @@ let package = Package(
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSON"]),
         .testTarget(name: "BatchTaskTests", dependencies: ["BatchTask", "JSON"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest", "YAML", "JSON", "BatchTask", "Diagnostics"]),
-        .testTarget(name: "ScheduleTests", dependencies: ["Schedule"]),
+        .testTarget(name: "ScheduleTests", dependencies: ["Schedule", "BatchTask"]),
         .testTarget(name: "StateTests", dependencies: ["State", "JSON", "BatchTask"]),
         .testTarget(name: "APIClientTests", dependencies: [
-            "APIClient", "Emulator", "BatchTask", "JSON", .product(name: "_CryptoExtras", package: "swift-crypto"),
+            "APIClient", "Emulator", "BatchTask", "JSON", "Schedule", .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
-        .testTarget(name: "PlanningTests", dependencies: ["Planning", "Manifest", "State", "BatchTask", "JSON"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "Manifest", "State", "BatchTask", "JSON", "Schedule"]),
         .testTarget(name: "EmulatorTests", dependencies: [
             "Emulator", "BatchTask", "JSON",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -134,7 +134,7 @@ let package = Package(
             "Controller", "Planning", "State", "BatchTask", "JSON", .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "ReconcileTests", dependencies: [
-            "Reconcile", "Planning", "State", "Manifest", "APIClient", "Emulator", "BatchTask", "Diagnostics", "JSON",
+            "Reconcile", "Planning", "State", "Manifest", "APIClient", "Emulator", "BatchTask", "Diagnostics", "JSON", "Schedule",
         ]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "JSON", "PostgresTestSupport", .product(name: "_CryptoExtras", package: "swift-crypto"),

@@ -60,13 +60,12 @@ templates:
     extends: system
     Name: Import ${{upper(region)}} shard ${{shard}} of ${{shards}}
     DatabaseSerialNumber: ${{db}}
-    DetailsTable: 7
-    DetailsRecord: ${{record_base + shard * 10}}
     FileName: imports/${{region}}/shard-${{pad(shard, 6)}}.csv
     ParameterObject:
       kind: import
       region: ${{region}}
       shard: ${{shard}}
+      record: ${{record_base + shard * 10}}
       sourceBucket: crm-${{env_name}}-${{region}}
       sourcePrefix: ${{region}}/${{pad(shard, 6)}}/
       batchSize: ${{batch_size}}

@@ -3,6 +3,7 @@ import BatchTask
 import JSON
 import NIOCore
 import NIOHTTP1
+import Schedule
 
 /// The BatchTask Web API (api.md) over one pool of HTTP connections, shared by every concurrent caller. Call
 /// `shutdown()` when done: AsyncHTTPClient requires it, and a debug build traps without it.
@@ -11,9 +12,11 @@ public final class BatchTaskClient: Sendable {
     /// A configuration mistake is kept and thrown by every call, so `init` can stay non-throwing.
     private let sender: Result<RequestSender, ClientError>
     private let decoder: ResponseDecoder
+    /// The `SO-TimeZone` every request sends: a date the server writes without an offset is wall time in its zone.
+    public let timeZone: TimeZoneHeader
 
     /// The properties a PUT changes; everything else stays out of its body.
-    private static let notUpdatable = Set(BatchTaskField.allCases.filter { $0.role != .updatable })
+    private static let updatable = BatchTaskField.allCases.filter { $0.role == .updatable }
 
     public init(configuration: ClientConfiguration) {
         var settings = HTTPClient.Configuration()
@@ -34,7 +37,8 @@ public final class BatchTaskClient: Sendable {
         settings.tracing.tracer = nil
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
         self.http = http
-        decoder = ResponseDecoder(timeZone: configuration.timeZone, logger: configuration.logger)
+        decoder = ResponseDecoder(logger: configuration.logger)
+        timeZone = configuration.timeZone
         do throws(ClientError) {
             try configuration.validate()
             let endpoint = try Endpoint(configuration.baseURL)
@@ -92,11 +96,23 @@ public final class BatchTaskClient: Sendable {
     /// `PUT /BatchTask/{id}` with State, Description, Response and Request from `info` (the only properties a PUT
     /// changes); returns the task as the server now has it. Like .NET's PUT, the server clears Description,
     /// Response and Request when they are absent from `info`, so pass all four as they should be.
-    public func update(_ id: Int32, _ info: BatchTaskInfo) async throws(ClientError) -> BatchTaskInfo {
+    ///
+    /// The server binds the body to a whole BatchTaskInfo (api.md v3, our reading): one of the four updatable fields
+    /// left out would become null, or State `Unknown`. So all four are sent: each that `info` sets, and the others
+    /// as `lastRead` (read first when not given) holds them, State as last read.
+    public func update(_ id: Int32, _ info: BatchTaskInfo, lastRead: BatchTaskInfo? = nil) async throws(ClientError) -> BatchTaskInfo {
         let sender = try sender.get()
-        var writer = JSONWriter()
-        info.write(to: &writer, omitting: Self.notUpdatable)
-        let answer = try await sender.send(.PUT, sender.endpoint.task(id), body: ByteBuffer(bytes: writer.bytes), .idempotent)
+        let updatable = Self.updatable
+        var current = lastRead
+        if current == nil, !updatable.allSatisfy(info.has) {
+            current = try await get(id)
+        }
+        var body = JSONValue.Object(minimumCapacity: updatable.count)
+        for field in updatable {
+            body[field.rawValue] = info[field] ?? current?[field] ?? .null
+        }
+        let writer = JSONValue.object(body).serializedBytes()
+        let answer = try await sender.send(.PUT, sender.endpoint.task(id), body: ByteBuffer(bytes: writer), .idempotent)
         return try decoder.task(try decoder.json(answer.body, what: "PUT task \(id)"))
     }
 

@@ -1,4 +1,5 @@
 import Logging
+import Schedule
 
 /// Everything a `BatchTaskClient` needs: where the API is, who calls, which headers go along, and how hard to push.
 public struct ClientConfiguration: Sendable {
@@ -15,8 +16,9 @@ public struct ClientConfiguration: Sendable {
     public var language: String?
     /// `SO-Culture`.
     public var culture: String?
-    /// `SO-TimeZone`. When it is UTC or a fixed offset, dates the server writes without an offset are read in it.
-    public var timeZone: String?
+    /// `SO-TimeZone`: by default `UTC, includeTZOffset`, so every date the server writes carries its offset (api.md
+    /// v3); a date written without one all the same is read in this zone (Created in UTC, as the server keeps it).
+    public var timeZone: TimeZoneHeader
     /// Per attempt, from sending until the whole answer is read.
     public var timeout: Duration
     /// Connections to the server, and so requests in flight at once: the executor's `--parallelism`.
@@ -31,7 +33,7 @@ public struct ClientConfiguration: Sendable {
 
     public init(
         baseURL: String, credentials: Credentials? = nil, appToken: String? = nil, language: String? = nil,
-        culture: String? = nil, timeZone: String? = nil, timeout: Duration = .seconds(30), concurrency: Int = 10,
+        culture: String? = nil, timeZone: TimeZoneHeader = .standard, timeout: Duration = .seconds(30), concurrency: Int = 10,
         rateLimit: Double? = nil, retry: RetryPolicy = RetryPolicy(), logger: Logger? = nil
     ) {
         self.baseURL = baseURL
@@ -78,7 +80,7 @@ public struct ClientConfiguration: Sendable {
             throw .configuration("retries: delays must not be negative")
         }
         let headers: [(String, String?)] = [
-            ("the app token", appToken), ("the language", language), ("the culture", culture), ("the time zone", timeZone),
+            ("the app token", appToken), ("the language", language), ("the culture", culture),
             ("the credentials", credentials?.authorizationHeader),
         ]
         for (name, value) in headers {

@@ -27,7 +27,12 @@ public struct ArchiveRow: Sendable, Hashable {
 
     public init(columns: JSONValue.Object) {
         self.columns = columns
-        primaryKey = columns["PrimaryKey"]?.intValue.flatMap { Int32(exactly: $0) }
+        // A number, or in the slim mode a string (`"PrimaryKey": "3"`, api.md v3).
+        switch columns["PrimaryKey"] {
+        case .int(let n)?: primaryKey = Int32(exactly: n)
+        case .string(let s)?: primaryKey = Int32(s)
+        default: primaryKey = nil
+        }
         entityName = columns["EntityName"]?.stringValue
     }
 

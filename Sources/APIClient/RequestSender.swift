@@ -70,7 +70,7 @@ final class RequestSender: Sendable {
             headers.add(name: "SO-Language", value: language)
         }
         if let culture = configuration.culture { headers.add(name: "SO-Culture", value: culture) }
-        if let timeZone = configuration.timeZone { headers.add(name: "SO-TimeZone", value: timeZone) }
+        headers.add(name: "SO-TimeZone", value: configuration.timeZone.description)
         plainHeaders = headers
         headers.add(name: "Content-Type", value: "application/json")
         jsonBodyHeaders = headers

@@ -8,22 +8,17 @@ import NIOHTTP1
 
 /// Turns answer bodies into values: tasks, lists, OData pages, the bare integer of a create, and error bodies.
 ///
-/// Dates: `BatchTaskInfo(json:)` insists on an offset, as api.md says servers write one. A real server may still
-/// write a `DateTime` of unspecified kind without one (`2018-06-01T14:34:02.71`), and `0001-01-01T00:00:00` for
-/// "never". Failing a whole refresh on that would be worse than the missing detail, so such a value is read in the
-/// configured SO-TimeZone when that is UTC or a fixed offset (the zone the server was asked to write in), and left
-/// out otherwise, with one warning per client. The strict path runs first; the repair only when it failed on a
-/// date, so well-formed answers cost nothing extra.
+/// Dates are kept as the server wrote them, in any form it writes (api.md v3: with `Z`, `+hh:mm` or `+hhmm`, or
+/// without an offset); they are compared as instants where they are compared (`FieldModel`). A value that is no
+/// date at all fails a whole refresh only if nothing else is possible: it is left out, with one warning per client.
+/// The strict path runs first; the repair only when it failed on a date, so well-formed answers cost nothing extra.
 struct ResponseDecoder: Sendable {
-    /// `+02:00` or `Z`, from the SO-TimeZone header when it names a fixed offset.
-    let fallbackOffset: String?
     let logger: Logger
     private let warnedAboutDates = NIOLockedValueBox(false)
 
     static let dateFields: [BatchTaskField] = [.created, .lastStarted]
 
-    init(timeZone: String?, logger: Logger) {
-        fallbackOffset = timeZone.flatMap(Self.fixedOffset)
+    init(logger: Logger) {
         self.logger = logger
     }
 
@@ -39,14 +34,14 @@ struct ResponseDecoder: Sendable {
 
     func task(_ value: JSONValue) throws(ClientError) -> BatchTaskInfo {
         do throws(FieldError) {
-            return try BatchTaskInfo(json: value)
+            return Self.withoutNever(try BatchTaskInfo(json: value))
         } catch {
             let which = "task \(value["Id"].map { "\($0)" } ?? "without Id")"
             guard Self.dateFields.contains(where: { $0.rawValue == error.field }), let repaired = repairingDates(value) else {
                 throw .invalidResponse("\(which): \(error)")
             }
             do throws(FieldError) {
-                return try BatchTaskInfo(json: repaired)
+                return Self.withoutNever(try BatchTaskInfo(json: repaired))
             } catch {
                 throw .invalidResponse("\(which): \(error)")
             }
@@ -117,22 +112,21 @@ struct ResponseDecoder: Sendable {
 
     // MARK: Lenient dates
 
+    /// .NET's `DateTime.MinValue` (`0001-01-01T00:00:00`, in any zone's form) means "never": no date to keep.
+    private static func withoutNever(_ task: BatchTaskInfo) -> BatchTaskInfo {
+        guard task.lastStarted?.hasPrefix("0001-01-01T00:00:00") == true || task.created?.hasPrefix("0001-01-01T00:00:00") == true
+        else { return task }
+        var task = task
+        if task.lastStarted?.hasPrefix("0001-01-01T00:00:00") == true { task.lastStarted = nil }
+        if task.created?.hasPrefix("0001-01-01T00:00:00") == true { task.created = nil }
+        return task
+    }
+
     private func repairingDates(_ value: JSONValue) -> JSONValue? {
         guard case .object(var members) = value else { return nil }
         for field in Self.dateFields {
             guard let raw = members[field.rawValue], !raw.isNull else { continue }
-            if case .string(let text) = raw, DotNetDate.isValid(text) { continue }
-            if case .string(let text) = raw {
-                // .NET's DateTime.MinValue: "never", not a date to keep.
-                if text.hasPrefix("0001-01-01T00:00:00") {
-                    members[field.rawValue] = nil
-                    continue
-                }
-                if let offset = fallbackOffset, DotNetDate.isValid(text + offset) {
-                    members[field.rawValue] = .string(text + offset)
-                    continue
-                }
-            }
+            if case .string(let text) = raw, DotNetDate.isWellFormed(text) { continue }
             members[field.rawValue] = nil
             warnOnce(field, raw)
         }
@@ -144,36 +138,7 @@ struct ResponseDecoder: Sendable {
             defer { warned = true }
             return !warned
         }
-        let message =
-            "the server wrote \(field.rawValue) as \(value.serialized().prefix(60)), not a date-time with an offset; "
-            + "such dates are left out (set the time zone to UTC or an offset such as +02:00 to read them in it)"
+        let message = "the server wrote \(field.rawValue) as \(value.serialized().prefix(60)), not a date-time; such values are left out"
         if first { logger.warning("\(message)") } else { logger.debug("\(message)") }
-    }
-
-    /// `UTC`, `GMT`, `Z`, `+02:00`, `-0530`, `UTC+01:00` as an offset suffix for a date; nil for a named zone,
-    /// whose offset depends on the date.
-    static func fixedOffset(_ zone: String) -> String? {
-        var text = zone.trimmingCharacters(in: .whitespaces).uppercased()[...]
-        if text == "UTC" || text == "GMT" || text == "Z" { return "+00:00" }
-        if text.hasPrefix("UTC") || text.hasPrefix("GMT") { text = text.dropFirst(3) }
-        guard let sign = text.first, sign == "+" || sign == "-" else { return nil }
-        let digits = text.dropFirst().filter { $0 != ":" }
-        guard digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        let hours: Int
-        var minutes = 0
-        switch digits.count {
-        case 1, 2:
-            guard let h = Int(digits) else { return nil }
-            hours = h
-        case 4:
-            guard let h = Int(digits.prefix(2)), let m = Int(digits.suffix(2)) else { return nil }
-            hours = h
-            minutes = m
-        default:
-            return nil
-        }
-        guard minutes < 60, hours * 60 + minutes <= 14 * 60 else { return nil }
-        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(sign)\(two(hours)):\(two(minutes))"
     }
 }

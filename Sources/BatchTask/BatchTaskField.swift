@@ -71,8 +71,8 @@ public enum BatchTaskField: String, CaseIterable, Sendable, Hashable {
         case .id: return "assigned by the server; a manifest cannot set it (the task's key is its identity in batchctl)"
         case .name: return "the task's name; a create whose answer was lost is looked up by it"
         case .associateId: return "the task owner; 0 for a system task"
-        case .detailsTable: return "table holding more detail"
-        case .detailsRecord: return "row in DetailsTable"
+        case .detailsTable: return "table holding more detail; set by the server beside a ParameterObject (it links the ParameterObject's blob there), so a task with a ParameterObject leaves it out"
+        case .detailsRecord: return "row in DetailsTable; set by the server beside a ParameterObject, so a task with a ParameterObject leaves it out"
         case .isSystemTask: return "not started by an associate"
         case .isInternalTask: return "adds no trace to the database"
         case .parameterObject: return "the job's parameters, a string dictionary in the API: a number or boolean is sent as text, null stays null, a list or mapping must be made text with json(...)"
@@ -111,4 +111,10 @@ public enum BatchTaskField: String, CaseIterable, Sendable, Hashable {
     private static func quoted(_ field: BatchTaskField) -> [UInt8] {
         [UInt8(ascii: "\"")] + Array(field.rawValue.utf8) + [UInt8(ascii: "\"")]  // names are plain ASCII letters
     }
+}
+
+extension BatchTaskField {
+    /// DetailsTable and DetailsRecord: where the server links a ParameterObject's blob (api.md v3, "What the server
+    /// changes"), so a client never sets or compares them beside one.
+    public var isLinkToParameterBlob: Bool { self == .detailsTable || self == .detailsRecord }
 }

@@ -251,6 +251,7 @@ public final class Reconciler: Sendable {
 
     private func planOptions() -> PlanOptions {
         var options = PlanOptions(endpoint: settings.endpoint)
+        options.fields = FieldModel(wallTimeZone: parts.client.timeZone.zone)
         options.prune = settings.prune
         options.allowMassDelete = settings.allowMassDelete
         options.revertsDrift = settings.selfHeal

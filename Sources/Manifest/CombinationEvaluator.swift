@@ -61,6 +61,14 @@ struct CombinationEvaluator: Sendable {
                     errors.append(error)
                 }
             }
+            if info.parameterObject != nil {
+                // api.md v3: the server serializes ParameterObject to a blob and links it through these two fields,
+                // whatever the request said.
+                for (field, tree) in compiled.fields where field.isLinkToParameterBlob && info.has(field) {
+                    errors.append(Diagnostic.error(tree.origin?.location ?? entryLocation,
+                        "\(field.rawValue) cannot be set beside a ParameterObject: the server stores the ParameterObject as a blob and links it through DetailsTable and DetailsRecord, whatever the request says; remove \(field.rawValue), or put its value into the ParameterObject"))
+                }
+            }
             if !errors.isEmpty { return .failed(errors) }
             var references: [DependencyReference] = []
             for tree in compiled.dependsOn {

@@ -134,6 +134,17 @@ public enum ManifestSchema {
             "additionalProperties": false,
         ]
         if !required.isEmpty { object["required"] = .array(required.map { .string($0.rawValue) }) }
+        // The server links a ParameterObject's blob through DetailsTable and DetailsRecord (api.md v3): beside one,
+        // neither may be set (null, which removes an inherited value, may).
+        let linked = BatchTaskField.allCases.filter(\.isLinkToParameterBlob).map { field -> JSONValue in
+            .object(["required": .array([.string(field.rawValue)]), "properties": .object([field.rawValue: ["not": ["type": "null"]]])])
+        }
+        object["dependentSchemas"] = .object([
+            BatchTaskField.parameterObject.rawValue: [
+                "description": "DetailsTable and DetailsRecord are set by the server beside a ParameterObject",
+                "not": .object(["anyOf": .array(linked)]),
+            ],
+        ])
         return .object(object)
     }
 

@@ -1,5 +1,6 @@
 import Diagnostics
 import Foundation
+import Schedule
 import YAML
 
 /// The project file `batchctl.yaml`: defaults for flags, so a team's settings live in git beside the manifests.
@@ -61,7 +62,7 @@ public struct Project: Sendable {
             switch self {
             case .language: return "sent as Accept-Language and SO-Language"
             case .culture: return "sent as SO-Culture"
-            case .timeZone: return "sent as SO-TimeZone; dates the server writes without an offset are read in it when it is UTC or a fixed offset"
+            case .timeZone: return "sent as SO-TimeZone with includeTZOffset (default UTC): a SuperOffice code or id (NO, US-NY, 261), an IANA name or an offset; a date the server writes without an offset is read in it"
             case .appToken: return "the environment variable that holds the SO-AppToken, as ${env.NAME}; a token written into the file would leak through git"
             }
         }
@@ -211,7 +212,13 @@ public struct Project: Sendable {
                     switch headerKey {
                     case .language: project.language = text(header.value, name)
                     case .culture: project.culture = text(header.value, name)
-                    case .timeZone: project.timeZone = text(header.value, name)
+                    case .timeZone:
+                        guard let zone = text(header.value, name) else { continue }
+                        if let header = TimeZoneHeader(zone) {
+                            project.timeZone = header.zone.name
+                        } else {
+                            errors.append(.error(header.value.location, "timeZone '\(zone)' is not a SuperOffice time zone: use a code or id (\(SuperOfficeTimeZone.knownList)), an IANA name such as Europe/Oslo, or an offset such as +02:00"))
+                        }
                     case .appToken:
                         guard let reference = text(header.value, name) else { continue }
                         if let variable = environmentReference(reference) {

@@ -24,7 +24,8 @@ public enum Drift {
     /// The drift of every entry `selection` includes (by address), each read once; the `lifecycle.ignoreChanges` of
     /// the desired task at an entry's address is honoured.
     public static func report(entries: [String: StateEntry], live: [Int32: BatchTaskInfo], desired: [DesiredTask],
-                              selection: TaskSelection = .everything, secrets: SecretHasher) -> DriftReport {
+                              selection: TaskSelection = .everything, secrets: SecretHasher,
+                              fields: FieldModel = .standard) -> DriftReport {
         var ignored: [String: Set<BatchTaskField>] = [:]
         for task in desired where !task.lifecycle.ignoreChanges.isEmpty { ignored[task.address] = task.lifecycle.ignoreChanges }
         var selected: [(address: String, entry: StateEntry)] = []
@@ -41,7 +42,7 @@ public enum Drift {
             guard let current = live[entry.id] else {
                 return DriftItem(address: address, id: entry.id, kind: .missing, changes: [])
             }
-            let changed = Drift.changes(entry: entry, live: current, ignoring: index[address] ?? [], secrets: secrets)
+            let changed = Drift.changes(entry: entry, live: current, ignoring: index[address] ?? [], secrets: secrets, fields: fields)
             return changed.isEmpty ? nil : DriftItem(address: address, id: entry.id, kind: .modified, changes: changed)
         }
         return DriftReport(items: items.compactMap { $0 }, managed: entries.count)
@@ -49,14 +50,16 @@ public enum Drift {
 
     /// Fields the state recorded whose live value differs; before = as applied, after = as live.
     ///
-    /// State is left out: it moves on its own as the job runs. Secrets compare by hash and show as `(sensitive)`.
+    /// State is left out: it moves on its own as the job runs; so are the fields the server sets (`FieldModel`).
+    /// Secrets compare by hash and show as `(sensitive)`.
     public static func changes(entry: StateEntry, live: BatchTaskInfo, ignoring: Set<BatchTaskField>,
-                               secrets: SecretHasher) -> [FieldChange] {
+                               secrets: SecretHasher, fields model: FieldModel = .standard) -> [FieldChange] {
         guard case .object(let applied) = entry.applied else { return [] }
+        let withParameters = applied[BatchTaskField.parameterObject.rawValue].map { !$0.isNull } == true
         var changes: [FieldChange] = []
         for (name, recorded) in applied {
-            guard let field = BatchTaskField(rawValue: name), field != .state, field.isCompared,
-                  !ignoring.contains(field) else { continue }
+            guard let field = BatchTaskField(rawValue: name), field != .state,
+                  model.isCompared(field, withParameterObject: withParameters), !ignoring.contains(field) else { continue }
             let current = live[field]
             if Fingerprint.isSensitiveMarker(recorded) {
                 let same = current.map { secrets.matches($0, recorded) } ?? false
@@ -66,7 +69,7 @@ public enum Drift {
                 }
                 continue
             }
-            if let current, Fingerprint.same(current, recorded) { continue }
+            if let current, model.same(field, recorded, current) { continue }
             changes.append(FieldChange(field: field, before: recorded, after: current))
         }
         return changes

@@ -158,9 +158,9 @@ extension DesiredTask {
     }
 
     /// Whether the state's `recorded` value of `field` is what this task sends: a secret compares by its hash.
-    func records(_ field: BatchTaskField, as recorded: JSONValue, _ secrets: SecretHasher) -> Bool {
+    func records(_ field: BatchTaskField, as recorded: JSONValue, _ secrets: SecretHasher, _ model: FieldModel = .standard) -> Bool {
         guard let value = info[field] else { return false }
-        return redactions[field] != nil ? secrets.matches(value, recorded) : Fingerprint.same(value, recorded)
+        return redactions[field] != nil ? secrets.matches(value, recorded) : model.same(field, value, recorded)
     }
 
     /// One field as people may see it.

@@ -28,6 +28,8 @@ public struct PlanOptions: Sendable {
     /// (the controller without `--self-heal`): drift is reported in `Plan.drift` and left alone, unless the
     /// manifests changed the task too.
     public var revertsDrift = true
+    /// How the server's values compare with what was sent (api.md v3): the zone the client asked dates in.
+    public var fields = FieldModel.standard
 
     public init(endpoint: String) {
         self.endpoint = endpoint
@@ -62,11 +64,11 @@ public enum Planner {
 
         let moved = carryMoves(moves, entries: state?.tasks ?? [:], scope: scope, problems: &problems)
         let entries = moved.entries
-        let compared = compareAll(desired, entries, options.secrets)
+        let compared = compareAll(desired, entries, options.secrets, options.fields)
         let refreshed = live.map { live in
             Refreshed(live: live, report: Drift.report(entries: entries, live: live, desired: desired, selection: options.selection,
-                                                       secrets: options.secrets),
-                      selection: options.selection, secrets: options.secrets, reverts: options.revertsDrift)
+                                                       secrets: options.secrets, fields: options.fields),
+                      selection: options.selection, secrets: options.secrets, fields: options.fields, reverts: options.revertsDrift)
         }
 
         var actions = options.runsOnly ? [] : moved.actions
@@ -229,9 +231,10 @@ extension Planner {
 
     /// Comparing fields is most of a large plan's work, and each task's comparison stands alone: every core takes a
     /// share.
-    static func compareAll(_ desired: [DesiredTask], _ entries: [String: StateEntry], _ secrets: SecretHasher) -> [Comparison?] {
+    static func compareAll(_ desired: [DesiredTask], _ entries: [String: StateEntry], _ secrets: SecretHasher,
+                           _ fields: FieldModel = .standard) -> [Comparison?] {
         Parallel.map(desired, minimumPerChunk: 4096) { task in
-            entries[task.address].map { entry in (id: entry.id, changes: compare(task, entry, secrets)) }
+            entries[task.address].map { entry in (id: entry.id, changes: compare(task, entry, secrets, fields)) }
         }
     }
 
@@ -243,11 +246,14 @@ extension Planner {
         let modified: [String: [FieldChange]]
         let selection: TaskSelection
         let secrets: SecretHasher
+        let fields: FieldModel
         /// Whether drift is planned back (`PlanOptions.revertsDrift`).
         let reverts: Bool
 
-        init(live: [Int32: BatchTaskInfo], report: DriftReport, selection: TaskSelection, secrets: SecretHasher, reverts: Bool = true) {
+        init(live: [Int32: BatchTaskInfo], report: DriftReport, selection: TaskSelection, secrets: SecretHasher,
+             fields: FieldModel = .standard, reverts: Bool = true) {
             self.live = live
+            self.fields = fields
             self.report = report
             self.reverts = reverts
             var modified: [String: [FieldChange]] = [:]
@@ -261,7 +267,7 @@ extension Planner {
         func drift(of task: DesiredTask, entry: StateEntry, current: BatchTaskInfo) -> [FieldChange] {
             // The report selects by address alone; a task that only its set's labels select is read here.
             guard selection.includes(address: task.address) else {
-                return Drift.changes(entry: entry, live: current, ignoring: task.lifecycle.ignoreChanges, secrets: secrets)
+                return Drift.changes(entry: entry, live: current, ignoring: task.lifecycle.ignoreChanges, secrets: secrets, fields: fields)
             }
             return modified[task.address] ?? []
         }
@@ -445,26 +451,33 @@ extension Planner {
     /// `differences`, with a shortcut for the common case of a large plan: an entry read from the state file whose
     /// text is byte for byte what this task would record has no differences, and its fields need not be read. A
     /// task with a secret always takes the long way: its markers may be from before keyed hashes.
-    static func compare(_ task: DesiredTask, _ entry: StateEntry, _ secrets: SecretHasher) -> [FieldChange] {
+    static func compare(_ task: DesiredTask, _ entry: StateEntry, _ secrets: SecretHasher,
+                        _ fields: FieldModel = .standard) -> [FieldChange] {
         guard task.redactions.isEmpty, entry.appliedIsText, entry.appliedText(is: task.recordText(secrets)) else {
-            return differences(task, entry, secrets)
+            return differences(task, entry, secrets, fields)
         }
         return []
     }
 
-    /// Fields whose desired value differs from what was applied; `ignoreChanges` fields are left alone.
-    static func differences(_ task: DesiredTask, _ entry: StateEntry, _ secrets: SecretHasher) -> [FieldChange] {
+    /// Fields whose desired value differs from what was applied; `ignoreChanges` fields are left alone, and so are
+    /// the fields the server sets (`FieldModel`): DetailsTable and DetailsRecord beside a ParameterObject, which a
+    /// state from before the server's link was known may still record.
+    static func differences(_ task: DesiredTask, _ entry: StateEntry, _ secrets: SecretHasher,
+                            _ model: FieldModel = .standard) -> [FieldChange] {
         guard case .object(let applied) = entry.applied else { return creationChanges(task) }
         let ignored = task.lifecycle.ignoreChanges
+        let withParameters = task.info.parameterObject != nil || applied[BatchTaskField.parameterObject.rawValue].map { !$0.isNull } == true
         var changes: [FieldChange] = []
         // Fields that were applied: changed or removed.
         for (name, before) in applied {
-            guard let field = BatchTaskField(rawValue: name), field.isCompared, !ignored.contains(field) else { continue }
-            if task.records(field, as: before, secrets) { continue }
+            guard let field = BatchTaskField(rawValue: name), model.isCompared(field, withParameterObject: withParameters),
+                  !ignored.contains(field) else { continue }
+            if task.records(field, as: before, secrets, model) { continue }
             changes.append(FieldChange(field: field, before: Drift.displayed(before), after: task.displayedValue(field)))
         }
         // Fields that are new.
-        for field in task.info.presentFields where applied[field.rawValue] == nil && !ignored.contains(field) && field.isCompared {
+        for field in task.info.presentFields where applied[field.rawValue] == nil && !ignored.contains(field)
+            && model.isCompared(field, withParameterObject: withParameters) {
             changes.append(FieldChange(field: field, before: nil, after: task.displayedValue(field)))
         }
         if changes.count > 1 { changes.sort { $0.field.apiPosition < $1.field.apiPosition } }
@@ -491,7 +504,4 @@ extension BatchTaskField {
     private static let positions: [BatchTaskField: Int] = Dictionary(
         uniqueKeysWithValues: allCases.enumerated().map { ($0.element, $0.offset) })
 
-    /// Whether a difference in this field is batchctl's to reconcile: the server assigns Id and the running job
-    /// moves the server-managed fields.
-    var isCompared: Bool { role != .serverAssigned && role != .serverManaged }
 }

@@ -4,6 +4,7 @@ import Foundation
 import JSON
 import Manifest
 import Planning
+import Schedule
 import State
 import Synchronization
 
@@ -14,6 +15,9 @@ public struct ApplyOptions: Sendable {
     /// Follow each submitted task until its job is Succeeded or Failed; dependents wait for Succeeded.
     public var wait = false
     public var pollInterval: Duration = .milliseconds(500)
+    /// How long one job is followed (with `wait`, and after a destroy's Stop) before it is reported unfinished: a
+    /// server leaves a job that no handler knows `New` for ever (api.md v3, "Jobs the server does not know").
+    public var waitTimeout: Duration = .seconds(3600)
     /// Creates sent at most this often for one task when answers keep getting lost.
     public var maxCreateAttempts = 5
 
@@ -219,6 +223,8 @@ public struct Executor: Sendable {
                 return outcome(status, id: id, detail: [detail, jobDetail].compactMap { $0 }.joined(separator: "; "))
             }
             return outcome(.succeeded, id: id, detail: detail)
+        } catch let error as UnfinishedJob {
+            return outcome(.failed(error.description), id: action.id)
         } catch let error as ClientError {
             // A refused sign-in or a tenant gone into maintenance fails every request after it the same way.
             if error.stopsRun {
@@ -390,8 +396,8 @@ public struct Executor: Sendable {
             try await deleteRuns(history.map(\.id), of: address)
         }
         if let current = try await client.get(id), current.canBeStopped,
-           !(current.state?.isFinished ?? true) {
-            _ = try? await client.stop(id)
+           !(current.state?.isFinished ?? true), (try? await client.stop(id)) == true {
+            try await waitUntilStopped(id, address: address)
         }
         let sequence = try await recorder.intent(.delete, address: address, id: id, fingerprint: nil)
         do {
@@ -403,10 +409,15 @@ public struct Executor: Sendable {
         }
     }
 
-    /// Polls the task until its job finishes.
+    /// Polls the task until its job finishes, or `waitTimeout` has passed.
     private func waitForJob(_ id: Int32, address: String) async throws -> (ActionOutcome.Status, String?) {
+        let clock = ContinuousClock()
+        let deadline = clock.now + options.waitTimeout
         while true {
             guard let current = try await client.get(id) else { return (.failed("task \(id) disappeared while waiting"), nil) }
+            if !(current.state?.isFinished ?? false), clock.now >= deadline {
+                return (.failed(Self.unfinished(current, id: id, after: options.waitTimeout)), nil)
+            }
             if let state = current.state, state.isFinished {
                 await recorder.noteState(state.rawValue, id: id, address: address)
                 if state == .failed {
@@ -417,7 +428,38 @@ public struct Executor: Sendable {
                 return (.succeeded, "job \(state.rawValue)")
             }
             if cancellation.isCancelled { return (.skipped("interrupted while waiting for the job"), nil) }
-            try await Task.sleep(for: options.pollInterval)
+            try await Task.sleep(for: min(options.pollInterval, max(deadline - clock.now, .milliseconds(10))))
         }
+    }
+
+    /// After a Stop the server accepted: waits for the job to end before its task is deleted, at most `waitTimeout`.
+    private func waitUntilStopped(_ id: Int32, address: String) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + options.waitTimeout
+        while let current = try await client.get(id), !(current.state?.isFinished ?? true) {
+            if clock.now >= deadline {
+                throw UnfinishedJob(description: Self.unfinished(current, id: id, after: options.waitTimeout) + "; it was stopped, and is not deleted while it runs")
+            }
+            if cancellation.isCancelled { return }
+            try await Task.sleep(for: min(options.pollInterval, max(deadline - clock.now, .milliseconds(10))))
+        }
+    }
+
+    /// A job that did not finish in time: its action fails, the others go on.
+    struct UnfinishedJob: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// `task 7 still New after 5s: the server may not know a job named "Mystery job"`.
+    static func unfinished(_ task: BatchTaskInfo, id: Int32, after timeout: Duration) -> String {
+        let state = task.state?.rawValue ?? "in no State"
+        var text = "task \(id) still \(state) after \(DurationText.format(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18))"
+        if task.state == .new || task.state == nil {
+            text += task.name.map { ": the server may not know a job named \(JSONValue.string($0).serialized())" }
+                ?? ": the server may not know its job"
+        } else {
+            text += " (--wait-timeout)"
+        }
+        return text
     }
 }

@@ -16,28 +16,34 @@ public enum Recovery {
     /// The candidates come from `GetAllBatchTaskInfosByName`, the one documented call that returns whole
     /// BatchTaskInfo values for system and user tasks alike (api.md); nothing undocumented stands in when it
     /// fails, so a lookup that cannot be made throws, and the create stays unresolved rather than sent again.
-    /// A match has every field that was sent (State aside: it moves on as the job runs). When `sameNameSuffices`,
-    /// an unowned task of the same Name created after the intent is adopted too: the manifests changed since the
-    /// intent, and the next plan brings that task in line.
+    /// A match holds every field that was sent as `FieldModel` compares them: State aside (it moves on as the job
+    /// runs), DetailsTable and DetailsRecord aside beside a ParameterObject (the server links its blob there), dates
+    /// as instants, ParameterObject whatever its key order (api.md v3, "What the server changes"). When
+    /// `sameNameSuffices`, an unowned task of the same Name created after the intent is adopted too: the manifests
+    /// changed since the intent, and the next plan brings that task in line.
     public static func findCreated(_ task: DesiredTask, since: Date?, owned: Set<Int32>, client: BatchTaskClient,
                                    sameNameSuffices: Bool = false) async throws(ClientError) -> Int32? {
         guard let name = task.info.name else {
             throw .outcomeUnknown("\(task.address) has no Name, and a task is looked up by its Name: check the server for it by hand, then `batchctl import` it or let apply create it again")
         }
         let candidates = try await client.tasks(named: name)
-        let earliest = since.map { $0.timeIntervalSince1970 - clockSlack }
-        let fields = task.info.presentFields.filter { $0 != .state && $0 != .id }
+        return match(task.info, among: candidates, since: since, owned: owned, fields: FieldModel(wallTimeZone: client.timeZone.zone),
+                     sameNameSuffices: sameNameSuffices)
+    }
+
+    /// The lowest id among `candidates` that `findCreated` would adopt for `sent`.
+    public static func match(_ sent: BatchTaskInfo, among candidates: [BatchTaskInfo], since: Date?, owned: Set<Int32>,
+                             fields: FieldModel, sameNameSuffices: Bool = false) -> Int32? {
+        // Created is written in UTC by the server, with or without an offset (api.md v3). A task that sends its own
+        // Created keeps it, so only the fields tell; otherwise the server's creation time must follow the intent.
+        let earliest = sent.created != nil ? nil : since.map { Int64(($0.timeIntervalSince1970 - clockSlack) * 10_000_000) }
         var matches: [Int32] = []
         for candidate in candidates {
             guard let id = candidate.id, !owned.contains(id) else { continue }
-            if let earliest, let created = candidate.created.flatMap(DotNetDate.init), created.secondsSince1970 < earliest {
+            if let earliest, let created = candidate.created.flatMap({ fields.instant(.created, $0) }), created < earliest {
                 continue
             }
-            let same = fields.allSatisfy { field in
-                guard let wanted = task.info[field], let found = candidate[field] else { return task.info[field] == nil && candidate[field] == nil }
-                return Fingerprint.same(wanted, found)
-            }
-            if same || (sameNameSuffices && candidate.name == task.info.name) { matches.append(id) }
+            if fields.matches(sent, found: candidate) || (sameNameSuffices && candidate.name == sent.name) { matches.append(id) }
         }
         return matches.min()
     }

@@ -288,8 +288,9 @@ public struct StateSession: Sendable {
     }
 
     /// What the server holds that differs from what was applied, and what is missing.
-    public func drift(live: [Int32: BatchTaskInfo], desired: [DesiredTask], selection: TaskSelection = .everything) -> DriftReport {
-        Drift.report(entries: state.tasks, live: live, desired: desired, selection: selection, secrets: secrets)
+    public func drift(live: [Int32: BatchTaskInfo], desired: [DesiredTask], selection: TaskSelection = .everything,
+                      fields: FieldModel = .standard) -> DriftReport {
+        Drift.report(entries: state.tasks, live: live, desired: desired, selection: selection, secrets: secrets, fields: fields)
     }
 
     /// The plan that stops and deletes the managed tasks `targets` selects (and, when `sets` is given, only those of

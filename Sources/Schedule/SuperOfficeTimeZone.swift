@@ -70,7 +70,8 @@ public struct SuperOfficeTimeZone: Sendable, Hashable, CustomStringConvertible {
         let guess = offsetMinutes(atTicks: wall - Int64(first) * ticksPerMinute)
         if guess == first { return first }
         let second = offsetMinutes(atTicks: wall - Int64(guess) * ticksPerMinute)
-        return second == guess ? guess : max(first, guess)
+        // A skipped wall time: clocks move forward, so the offset before the change is the smaller one.
+        return second == guess ? guess : min(first, guess)
     }
 
     /// Names for an error message: the codes with their ids.
@@ -122,4 +123,9 @@ public struct TimeZoneHeader: Sendable, Hashable, CustomStringConvertible {
 
     /// What batchctl sends: the zone, with the offset asked for, so every date it reads is an exact instant.
     public var description: String { includesOffset ? "\(zone.name), includeTZOffset" : zone.name }
+}
+
+extension TimeZoneHeader {
+    /// `UTC, includeTZOffset`: what batchctl asks for unless a project names a zone.
+    public static let standard = TimeZoneHeader(zone: .utc, includesOffset: true)
 }

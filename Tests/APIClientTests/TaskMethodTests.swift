@@ -2,6 +2,7 @@ import APIClient
 import BatchTask
 import Emulator
 import JSON
+import Schedule
 import Testing
 
 @Suite struct TaskMethodTests {
@@ -161,12 +162,27 @@ import Testing
     }
 
     @Test func headersReachTheServer() async throws {
-        try await withEmulator(client: { $0.timeZone = "UTC"; $0.language = "en"; $0.culture = "en" }) { client, _ in
+        let newYork = try #require(SuperOfficeTimeZone("US-NY"))
+        try await withEmulator(client: { $0.timeZone = TimeZoneHeader(zone: newYork, includesOffset: true); $0.language = "en"; $0.culture = "en" }) { client, _ in
             var task = sampleTask()
             task.created = "2026-01-15T10:00:00+02:00"
             let id = try await client.create(task)
-            // SO-TimeZone makes the server write the same instant in UTC.
-            #expect(try await client.get(id)?.created == "2026-01-15T08:00:00.0000000+00:00")
+            // Created is UTC whatever the zone, and with includeTZOffset it carries its offset (api.md v3).
+            let created = try #require(try await client.get(id)?.created)
+            #expect(DotNetDate(created)?.ticksSince1970 == DotNetDate("2026-01-15T08:00:00Z")?.ticksSince1970, "\(created)")
+            #expect(DotNetDate(created)?.offsetMinutes == 0)
+        }
+    }
+
+    @Test func everyRequestAsksForDatesWithTheirOffset() async throws {
+        try await withEmulator { client, _ in
+            var task = sampleTask()
+            task.created = "2026-01-15T10:00:00+02:00"
+            let id = try await client.create(task)
+            // Without SO-TimeZone the server would write the date without an offset; batchctl asks for one.
+            let created = try #require(try await client.get(id)?.created)
+            #expect(DotNetDate(created) != nil, "\(created) carries its offset")
+            #expect(client.timeZone.description == "UTC, includeTZOffset")
         }
     }
 

@@ -81,8 +81,8 @@ import Testing
 }
 
 @Suite struct ResponseDecoderTests {
-    static func decoder(timeZone: String? = nil, capture: LogCapture = LogCapture()) -> ResponseDecoder {
-        ResponseDecoder(timeZone: timeZone, logger: capture.logger)
+    static func decoder(capture: LogCapture = LogCapture()) -> ResponseDecoder {
+        ResponseDecoder(logger: capture.logger)
     }
 
     @Test func wellFormedTasksIgnoreUnknownProperties() throws {
@@ -92,24 +92,25 @@ import Testing
         #expect(task.created == "2018-06-01T14:34:02.7132229+02:00")
     }
 
-    @Test func datesWithoutAnOffsetAreReadInAFixedTimeZone() throws {
-        let task = try Self.decoder(timeZone: "UTC").task(["Id": 5, "Created": "2018-06-01T14:34:02.71", "LastStarted": "2018-06-01T15:00:00"])
-        #expect(task.created == "2018-06-01T14:34:02.71+00:00")
-        #expect(task.lastStarted == "2018-06-01T15:00:00+00:00")
-        let oslo = try Self.decoder(timeZone: "+02:00").task(["Id": 5, "Created": "2018-06-01T14:34:02"])
-        #expect(oslo.created == "2018-06-01T14:34:02+02:00")
+    @Test func datesInEveryFormAreKeptAsTheServerWroteThem() throws {
+        // api.md v3: no offset, `Z`, `+hh:mm`, `+hhmm`; compared as instants later, never rewritten here.
+        let forms = ["2018-06-01T14:34:02.71", "2018-06-01T15:00:00Z", "2018-06-01T15:00:00+02:00", "2018-06-01T15:00:00-0500"]
+        for form in forms {
+            let task = try Self.decoder().task(["Id": 5, "Created": .string(form), "LastStarted": .string(form)])
+            #expect(task.created == form && task.lastStarted == form)
+        }
     }
 
-    @Test func otherwiseTheyAreLeftOutWithOneWarning() throws {
+    @Test func whatIsNoDateIsLeftOutWithOneWarning() throws {
         let capture = LogCapture()
-        let decoder = Self.decoder(timeZone: "Europe/Oslo", capture: capture)
-        let task = try decoder.task(["Id": 5, "Name": "kept", "Created": "2018-06-01T14:34:02", "LastStarted": 12])
+        let decoder = Self.decoder(capture: capture)
+        let task = try decoder.task(["Id": 5, "Name": "kept", "Created": "yesterday", "LastStarted": 12])
         #expect(task.name == "kept")
         #expect(task.created == nil && task.lastStarted == nil)
-        _ = try decoder.task(["Id": 6, "Created": "2018-06-01T14:34:02"])
+        _ = try decoder.task(["Id": 6, "Created": "2018-06-01 14:34"])
         #expect(capture.lines.filter { $0.hasPrefix("warning") }.count == 1)
         // DateTime.MinValue is .NET's "never".
-        let never = try Self.decoder(timeZone: "UTC").task(["Id": 7, "LastStarted": "0001-01-01T00:00:00"])
+        let never = try Self.decoder().task(["Id": 7, "LastStarted": "0001-01-01T00:00:00"])
         #expect(never.lastStarted == nil)
     }
 
@@ -133,5 +134,16 @@ import Testing
         let moved = ResponseDecoder.httpError(
             .movedPermanently, headers: ["Location": "https://secure.example/"], body: ByteBuffer(), redactor: redactor)
         #expect("\(moved)".contains("redirects to https://secure.example/"))
+    }
+}
+
+@Suite struct ArchiveRowTests {
+    @Test func primaryKeyIsAStringOrANumber() {
+        // api.md v3: the slim mode writes `"PrimaryKey": "3"`.
+        #expect(ArchiveRow(columns: ["PrimaryKey": "3", "EntityName": "batchtask"]).primaryKey == 3)
+        #expect(ArchiveRow(columns: ["PrimaryKey": 4]).primaryKey == 4)
+        #expect(ArchiveRow(columns: ["PrimaryKey": "three"]).primaryKey == nil)
+        #expect(ArchiveRow(columns: ["PrimaryKey": "99999999999"]).primaryKey == nil)
+        #expect(ArchiveRow(columns: [:]).primaryKey == nil)
     }
 }

@@ -41,7 +41,7 @@ import Testing
             "2026-13-01T00:00:00Z", "2026-00-01T00:00:00Z", "2026-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2026-01-32T00:00:00Z",
             "2026-01-00T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T00:60:00Z", "2026-01-01T00:00:60Z", "0000-01-01T00:00:00Z",
             "2026-01-01T00:00:00", "2026-01-01T00:00:00.123", "2026-01-01", "2026-01-01 00:00:00Z", "2026-01-01t00:00:00Z",
-            "2026-01-01T00:00:00z", "2026-01-01T00:00:00+0200", "2026-01-01T00:00:00+02", "2026-01-01T00:00:00+14:01",
+            "2026-01-01T00:00:00z", "2026-01-01T00:00:00+02:0", "2026-01-01T00:00:00+02", "2026-01-01T00:00:00+14:01",
             "2026-01-01T00:00:00+02:60", "26-01-01T00:00:00Z", "2026-1-01T00:00:00Z", "2026-01-01T00:00:00Z ", "",
             "２０２６-01-01T00:00:00Z",
         ] {
@@ -82,5 +82,56 @@ import Testing
             day = DotNetDate(ticksSince1970: day.ticksSince1970 + step, offsetMinutes: 0)
         }
         #expect(day.text.hasPrefix("2301-02-0"))
+    }
+
+    // api.md v3, "Dates and time zones": a client reads every form a server writes.
+
+    @Test func aDateWithZ() throws {
+        let d = try #require(DotNetDate("2018-12-24T12:34:45Z"))
+        #expect(d.offsetMinutes == 0)
+        #expect(d.text(.compact) == "2018-12-24T12:34:45+0000")
+    }
+
+    @Test func aDateWithColonOffset() throws {
+        let d = try #require(DotNetDate("2018-12-24T07:34:45-05:00"))
+        #expect(d.ticksSince1970 == DotNetDate("2018-12-24T12:34:45Z")?.ticksSince1970)
+        #expect(d.offsetMinutes == -300)
+    }
+
+    @Test func aDateWithCompactOffset() throws {
+        // SuperOffice's includeTZOffset writes the offset without a colon.
+        let d = try #require(DotNetDate("2018-12-24T07:34:45-0500"))
+        #expect(d.ticksSince1970 == DotNetDate("2018-12-24T12:34:45Z")?.ticksSince1970)
+        #expect(d.offsetMinutes == -300)
+        #expect(d.text(.compact) == "2018-12-24T07:34:45-0500")
+        #expect(DotNetDate("2018-12-24T07:34:45.1234567+0530")?.offsetMinutes == 330)
+        #expect(DotNetDate("2018-12-24T07:34:45+1401") == nil)
+        #expect(DotNetDate("2018-12-24T07:34:45+05") == nil)
+        #expect(DotNetDate("2018-12-24T07:34:45+050") == nil)
+    }
+
+    @Test func aDateWithoutOffsetIsNoInstantAlone() throws {
+        #expect(DotNetDate("2018-12-24T12:34:45") == nil)
+        #expect(DotNetDate.isValid("2018-12-24T12:34:45") == false)
+        #expect(DotNetDate.isWellFormed("2018-12-24T12:34:45"))
+        #expect(DotNetDate.isWellFormed("2018-12-24T12:34:45.71"))
+        #expect(!DotNetDate.isWellFormed("2018-12-24T12:34"))
+        #expect(!DotNetDate.isWellFormed("2018-12-24 12:34:45"))
+        // Read as wall time in a zone the reader knows: here five hours behind UTC.
+        let d = try #require(DotNetDate("2018-12-24T07:34:45", wallTimeOffset: { _ in -300 }))
+        #expect(d.ticksSince1970 == DotNetDate("2018-12-24T12:34:45Z")?.ticksSince1970)
+        // A date with its own offset keeps it, whatever the zone.
+        let own = try #require(DotNetDate("2018-12-24T12:34:45Z", wallTimeOffset: { _ in -300 }))
+        #expect(own.offsetMinutes == 0)
+        #expect(d.text(.wallTime) == "2018-12-24T07:34:45")
+        #expect(DotNetDate("2018-12-24T07:34:45.5Z")?.text(.wallTime) == "2018-12-24T07:34:45.5000000")
+    }
+
+    @Test func wallParts() throws {
+        let wall = try #require(DotNetDate.Wall("2018-12-24T07:34:45"))
+        #expect(wall.offsetMinutes == nil)
+        #expect(DotNetDate.Wall("2018-12-24T07:34:45+0100")?.offsetMinutes == 60)
+        #expect(DotNetDate.Wall("2018-12-24T07:34:45+01:00")?.localTicks == wall.localTicks)
+        #expect(DotNetDate("2018-12-24T07:34:45-05:00")?.wall.localTicks == wall.localTicks)
     }
 }

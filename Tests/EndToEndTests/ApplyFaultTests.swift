@@ -20,11 +20,13 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/batchctl.state.json.journal"))
     }
 
-    @Test(arguments: [false, true])
-    func lostAnswersAndServerErrorsNeverDuplicate(systemTasks: Bool) async throws {
-        let directory = try ReconcileTests.project(tasks: 300, systemTasks: systemTasks)
+    /// In a server zone of its own (api.md v3: dates come back as its wall time), with ParameterObjects the server
+    /// links through DetailsTable/DetailsRecord, and a Created date on half of the runs.
+    @Test(arguments: [(false, "US-NY", nil), (true, "NO", "2026-03-29T02:30:00+02:00")])
+    func lostAnswersAndServerErrorsNeverDuplicate(systemTasks: Bool, baseZone: String, created: String?) async throws {
+        let directory = try ReconcileTests.project(tasks: 300, systemTasks: systemTasks, created: created)
         let server = try EmulatorProcess(database: directory.path + "/server.sqlite", arguments: [
-            "--lost-answer-rate", "0.3", "--error-rate", "0.1", "--seed", "7", "--job-duration", "0",
+            "--lost-answer-rate", "0.3", "--error-rate", "0.1", "--seed", "7", "--job-duration", "0", "--base-time-zone", baseZone,
         ])
         defer { server.stop() }
         var last = try BinaryRunner.run(["apply", "--auto-approve", "--parallelism", "16"], in: directory.path, environment: server.environment)
@@ -44,10 +46,12 @@ import Testing
         #expect(plan.status == 0, "\(plan.stdout.suffix(1000))\(plan.stderr.suffix(1000))")
     }
 
-    @Test(arguments: [false, true])
-    func killedTwiceMidApplyThenFinished(systemTasks: Bool) async throws {
-        let directory = try ReconcileTests.project(tasks: 2000, systemTasks: systemTasks)
-        let server = try EmulatorProcess(database: directory.path + "/server.sqlite", arguments: ["--latency", "25", "--job-duration", "0"])
+    @Test(arguments: [(false, "US-NY", "2026-11-01T01:30:00-04:00"), (true, "NO", nil)])
+    func killedTwiceMidApplyThenFinished(systemTasks: Bool, baseZone: String, created: String?) async throws {
+        let directory = try ReconcileTests.project(tasks: 2000, systemTasks: systemTasks, created: created)
+        let server = try EmulatorProcess(database: directory.path + "/server.sqlite", arguments: [
+            "--latency", "25", "--job-duration", "0", "--base-time-zone", baseZone,
+        ])
         defer { server.stop() }
         let journal = directory.path + "/batchctl.state.json.journal"
         for round in 1...2 {

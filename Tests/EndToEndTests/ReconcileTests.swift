@@ -7,7 +7,9 @@ import Testing
 @Suite struct ReconcileTests {
     /// A project with one task set of `count` tasks, and a `sensitive()` value in every task; `systemTasks` makes
     /// every task `IsSystemTask: true`, which the REST list by state leaves out.
-    static func project(tasks count: Int, secret: String = "never-shown-secret", systemTasks: Bool = false) throws -> TemporaryDirectory {
+    /// With `created`, every task sends that Created date as well.
+    static func project(tasks count: Int, secret: String = "never-shown-secret", systemTasks: Bool = false,
+                        created: String? = nil) throws -> TemporaryDirectory {
         try TemporaryDirectory(files: [
             "batchctl.yaml": "apiVersion: batchctl/v1\nkind: Project\nmanifests: [sets]\n",
             "sets/load.yaml": """
@@ -25,7 +27,7 @@ import Testing
                     Description: Number ${n}
                     DatabaseSerialNumber: "1"
                     CancellationBehaviour: CanCancel
-                    IsSystemTask: \(systemTasks)
+                    IsSystemTask: \(systemTasks)\(created.map { "\n        Created: \"\($0)\"" } ?? "")
                     ParameterObject:
                       n: ${n}
                       token: ${token}

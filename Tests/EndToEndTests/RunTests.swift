@@ -172,16 +172,21 @@ import Testing
         #expect(try runIDs(directory, "jobs/replaced").history == [replaced])
     }
 
+    /// Against a server in New York's zone that links each ParameterObject's blob (api.md v3), with dated tasks.
     @Test func killedMidRunOfFiveHundredThenRunAgainStartsEveryTaskExactlyAsOftenAsAsked() async throws {
         let directory = try project("""
               - key: task-${pad(n, 3)}
                 matrix:
                   n: ${range(1, 500)}
                 Name: Run task ${n}
+                Created: "2026-01-15T09:00:00+01:00"
+                ParameterObject: {n: "${n}", kind: run}
                 run: {history: 10}
 
             """)
-        let server = try EmulatorProcess(database: directory.path + "/server.sqlite", arguments: ["--latency", "25", "--job-duration", "0"])
+        let server = try EmulatorProcess(database: directory.path + "/server.sqlite", arguments: [
+            "--latency", "25", "--job-duration", "0", "--base-time-zone", "US-NY",
+        ])
         defer { server.stop() }
         let apply = try BinaryRunner.run(["apply", "--auto-approve", "--parallelism", "16"], in: directory.path, environment: server.environment)
         #expect(apply.status == 0, "\(apply.stderr.suffix(1000))")

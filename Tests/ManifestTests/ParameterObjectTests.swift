@@ -93,4 +93,49 @@ extension ManifestEngineTests {
         #expect(info.request == "false")
         #expect(info.detailsRecord == 12, "a number is parsed where a number is wanted")
     }
+
+    @Test func detailsFieldsBesideAParameterObjectAreAnErrorAtTheirPositions() throws {
+        let result = try expand("""
+            templates:
+              linked:
+                DetailsRecord: 3
+            tasks:
+              - key: a
+                Name: A
+                DetailsTable: 7
+                ParameterObject: {kind: import}
+              - key: b
+                extends: linked
+                ParameterObject: {kind: import}
+              - key: c
+                DetailsTable: 7
+                DetailsRecord: 3
+              - key: d
+                DetailsTable: null
+                ParameterObject: {kind: import}
+            """)
+        let why = "cannot be set beside a ParameterObject: the server stores the ParameterObject as a blob and links it through DetailsTable and DetailsRecord, whatever the request says"
+        #expect(result.errors == [
+            "set.yaml:11:19: error: DetailsTable \(why); remove DetailsTable, or put its value into the ParameterObject",
+            "set.yaml:7:20: error: DetailsRecord \(why); remove DetailsRecord, or put its value into the ParameterObject",
+        ])
+        #expect(result.task("s/c")?.info.detailsTable == 7, "without a ParameterObject the fields are the manifest's")
+        #expect(result.task("s/d") != nil, "null leaves the field unset")
+    }
+
+    @Test func aDateInAManifestNeedsAnOffset() throws {
+        let result = try expand("""
+            tasks:
+              - key: a
+                Created: 2026-01-15T09:00:00
+              - key: b
+                Created: 2026-01-15T09:00:00+0100
+              - key: c
+                Created: 2026-01-15T09:00:00Z
+            """)
+        #expect(result.errors == [
+            "set.yaml:7:14: error: Created: a date-time needs an offset (Z, +hh:mm), such as 2018-06-01T14:34:02+02:00; without one the server reads it in its own time zone",
+        ])
+        #expect(result.task("s/b")?.info.created == "2026-01-15T09:00:00+0100")
+    }
 }

@@ -19,6 +19,7 @@ struct ApplyCommand: ReportingCommand {
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var parallelism: ParallelismOption
     @OptionGroup var tenant: TenantWaitOption
+    @OptionGroup var waitTimeout: WaitTimeoutOption
 
     @Argument(help: ArgumentHelp("A plan saved by `batchctl plan --out FILE`.", valueName: "PLANFILE"))
     var planFile: String?
@@ -69,13 +70,13 @@ struct ApplyCommand: ReportingCommand {
             plan = try session.savedPlan(at: planFile, desired: result.tasks)
         } else {
             let live = planning.refresh ? try await session.refresh(client: connection.client, concurrency: parallelism) : nil
-            plan = try session.plan(result, live: live, options: try planning.options(endpoint: name, selection: targeting.selection(input)))
+            plan = try session.plan(result, live: live, options: try planning.options(endpoint: name, selection: targeting.selection(input), fields: FieldModel(wallTimeZone: connection.client.timeZone.zone)))
         }
         Terminal.out(PlanRendering.text(plan, style: Style(enabled: Terminal.usesColor(1)),
                                         showFieldsOfCreates: plan.count(.create) <= 50))
         guard plan.hasChanges else { return ApplyReport(outcomes: [], interrupted: false) }
         if planFile == nil && !autoApprove { try Confirmation.ask("Apply these changes?") }
         return try await Execution.run(plan, desired: desired, session: &session, client: connection.client,
-                                       parallelism: parallelism, wait: wait, verb: "apply")
+                                       parallelism: parallelism, wait: wait, waitTimeout: waitTimeout.duration, verb: "apply")
     }
 }

@@ -23,6 +23,7 @@ struct DestroyCommand: ReportingCommand {
     @OptionGroup var stateOptions: StateOptions
     @OptionGroup var parallelism: ParallelismOption
     @OptionGroup var tenant: TenantWaitOption
+    @OptionGroup var waitTimeout: WaitTimeoutOption
 
     @Flag(name: .customLong("auto-approve"), help: "Destroy without asking.")
     var autoApprove = false
@@ -48,7 +49,7 @@ struct DestroyCommand: ReportingCommand {
                 let count = plan.count(.delete)
                 if !autoApprove { try Confirmation.ask("Destroy \(count) task\(count == 1 ? "" : "s")?") }
                 return try await Execution.run(plan, desired: [:], session: &session, client: connection.client,
-                                               parallelism: parallelism, wait: false, verb: "destroy")
+                                               parallelism: parallelism, wait: false, waitTimeout: waitTimeout.duration, verb: "destroy")
             }
         }
         try Execution.finish(report)

@@ -34,7 +34,7 @@ struct DriftCommand: ReportingCommand {
         let live = try await endpoint.withConnection(project: project, parallelism: parallelism) { connection in
             try await session.refresh(client: connection.client, concurrency: parallelism)
         }
-        let report = session.drift(live: live, desired: result.tasks, selection: try targeting.selection())
+        let report = session.drift(live: live, desired: result.tasks, selection: try targeting.selection(), fields: FieldModel(project: project))
         switch format {
         case .json:
             Terminal.write(DriftDocument.json(report).serializedBytes(pretty: true) + [10], to: 1)

@@ -55,7 +55,7 @@ struct PlanCommand: ReportingCommand {
                 try await session.refresh(client: connection.client, concurrency: parallelism)
             }
         }
-        let plan = try session.plan(result, live: live, options: try planning.options(endpoint: name, selection: selection))
+        let plan = try session.plan(result, live: live, options: try planning.options(endpoint: name, selection: selection, fields: FieldModel(project: project)))
         if let out {
             let bytes = SavedPlan.encode(plan, desired: result.tasks)
             guard FileManager.default.createFile(atPath: out, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
@@ -95,8 +95,9 @@ struct PlanningOptions: ParsableArguments {
         valueName: "ADDR"))
     var replace: [String] = []
 
-    func options(endpoint: String, selection: TaskSelection) throws -> PlanOptions {
+    func options(endpoint: String, selection: TaskSelection, fields: FieldModel) throws -> PlanOptions {
         var options = PlanOptions(endpoint: endpoint)
+        options.fields = fields
         options.prune = prune
         options.allowMassDelete = allowMassDelete
         options.selection = selection

@@ -24,6 +24,7 @@ struct RunCommand: ReportingCommand {
     @OptionGroup var stateOptions: StateOptions
     @OptionGroup var parallelism: ParallelismOption
     @OptionGroup var tenant: TenantWaitOption
+    @OptionGroup var waitTimeout: WaitTimeoutOption
 
     @Argument(help: ArgumentHelp("The tasks to run: addresses or globs such as nightly/import-*; with --due, only these are considered.",
                                  valueName: "ADDR"),
@@ -49,6 +50,7 @@ struct RunCommand: ReportingCommand {
         let name = try endpoint.name(project: project)
         let backend = try stateOptions.backend(project: project)
         var options = PlanOptions(endpoint: name)
+        options.fields = FieldModel(project: project)
         options.runsOnly = true
         options.now = try RunClock.now()
         if due {
@@ -72,7 +74,7 @@ struct RunCommand: ReportingCommand {
                 Terminal.out(RunRendering.text(plan, due: due, style: Style(enabled: Terminal.usesColor(1))))
                 guard plan.hasChanges else { return (plan, ApplyReport(outcomes: [], interrupted: false)) }
                 let report = try await Execution.run(plan, desired: result.tasksByAddress, session: &session, client: connection.client,
-                                                     parallelism: parallelism, wait: wait, verb: "run")
+                                                     parallelism: parallelism, wait: wait, waitTimeout: waitTimeout.duration, verb: "run")
                 return (plan, report)
             }
         }
@@ -107,6 +109,7 @@ struct ScheduleCommand: ReportingCommand {
         let backend = try stateOptions.backend(project: project)
         let session = try await StateSession.open(.read, backend: backend, endpoint: name, observer: NoticePrinter())
         var options = PlanOptions(endpoint: name)
+        options.fields = FieldModel(project: project)
         options.runsOnly = true
         options.now = try RunClock.now()
         options.selection = try targeting.selection(input)

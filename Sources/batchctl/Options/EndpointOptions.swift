@@ -7,6 +7,7 @@ import Logging
 import Manifest
 import PostgresState
 import Reconcile
+import Schedule
 import State
 
 /// Where the API is, and how to talk to it.
@@ -165,7 +166,8 @@ struct EndpointOptions: ParsableArguments {
         }
         configuration.language = project.language
         configuration.culture = project.culture
-        configuration.timeZone = project.timeZone
+        // Always with the offset asked for, so every date read back is an exact instant (api.md v3).
+        configuration.timeZone = TimeZoneHeader(zone: project.timeZone.flatMap(SuperOfficeTimeZone.init) ?? .utc, includesOffset: true)
         configuration.timeout = timeout
         configuration.concurrency = parallelism
         configuration.rateLimit = rateLimit

@@ -28,10 +28,12 @@ enum Confirmation {
 /// The terminal side of carrying out a plan, shared by apply and destroy: Ctrl-C, progress, the summary.
 enum Execution {
     static func run(_ plan: Plan, desired: [String: DesiredTask], session: inout StateSession, client: BatchTaskClient,
-                    parallelism: Int, wait: Bool, verb: String) async throws -> ApplyReport {
+                    parallelism: Int, wait: Bool, waitTimeout: Duration = WaitTimeoutOption.standard,
+                    verb: String) async throws -> ApplyReport {
         var options = ApplyOptions()
         options.parallelism = parallelism
         options.wait = wait
+        options.waitTimeout = waitTimeout
         let cancellation = CancellationFlag()
         SignalGuard.install()
         SignalGuard.executing(cancellation)

@@ -97,11 +97,13 @@ import Testing
         }
     }
 
-    @Test func putWithoutStateKeepsItAndBadStatesAreRefused() async throws {
+    @Test func putWithoutStateSetsUnknownAndBadStatesAreRefused() async throws {
         try await withServer(testConfiguration(jobs: JobConfiguration(durationSeconds: 3600))) { client async throws in
             let id = try await client.create(["Name": "n"])
             let reply = try await client.send(.PUT, "/api/v1/BatchTask/\(id)", body: #"{"Description": "d"}"#)
-            #expect(try reply.task.state == .new)
+            // api.md v3, PUT row: the body binds to a whole BatchTaskInfo, so a missing State is Unknown.
+            #expect(try reply.task.state == .unknown)
+            #expect(try await client.task(id).state == .unknown)
             #expect(try await client.send(.PUT, "/api/v1/BatchTask/\(id)", body: #"{"State": "Sleeping"}"#).status == 400)
             #expect(try await client.send(.PUT, "/api/v1/BatchTask/\(id)", body: #"{"State": "All"}"#).status == 400)
             #expect(try await client.send(.PUT, "/api/v1/BatchTask/\(id)", body: #"{"Description": 5}"#).status == 400)
@@ -120,9 +122,11 @@ import Testing
             #expect(task.response == nil)
             #expect(task.request == "q2")
             #expect(task.state == .new)
-            let patched = try await client.send(.PATCH, "/api/v1/BatchTask/\(id)", body: #"{"Description": "via PATCH"}"#)
-            #expect(try patched.task.description == "via PATCH")
-            #expect(try patched.task.request == "q2")
+            // The same body as a plain PUT binds a whole BatchTaskInfo: what it leaves out takes its default.
+            let whole = try await client.send(.PUT, "/api/v1/BatchTask/\(id)", body: #"{"Request": "q3"}"#)
+            #expect(try whole.task.description == nil)
+            #expect(try whole.task.request == "q3")
+            #expect(try whole.task.state == .unknown)
         }
     }
 

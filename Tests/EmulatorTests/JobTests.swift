@@ -24,7 +24,8 @@ import Testing
             let started = try await client.task(id)
             #expect(started.state == .started)
             #expect(started.startCount == 1)
-            #expect(started.lastStarted == "2026-01-15T10:00:01.0000000+00:00")
+            // The base zone (UTC by default) as wall time, without an offset and without a zero fraction.
+            #expect(started.lastStarted == "2026-01-15T10:00:01")
             #expect(started.progressPercent == 0)
 
             time.advance(seconds: 4.5)

@@ -41,7 +41,8 @@ struct RawHTTP {
         while let next = path {
             let page = try await retrying("GET", next)
             for row in page["value"]?.arrayValue ?? [] {
-                if let id = row["PrimaryKey"]?.intValue { ids.append(id) }
+                // api.md v3: a slim row's PrimaryKey is a string ("3"); a number is read too.
+                if let id = row["PrimaryKey"]?.intValue ?? row["PrimaryKey"]?.stringValue.flatMap({ Int64($0) }) { ids.append(id) }
             }
             path = page["odata.nextLink"]?.stringValue.flatMap { link in
                 link.range(of: "/api/v1/").map { String(link[$0.upperBound...]) }

@@ -18,7 +18,12 @@ import Testing
             #expect(task.name == "import")
             #expect(task.associateId == 5)
             #expect(task.parameterObject == ["file": "a.csv", "n": "2"])
-            #expect(task.created.flatMap(DotNetDate.init) != nil)
+            // Set by the server, written in UTC without an offset (api.md v3, "Dates and time zones").
+            #expect(task.created.map(DotNetDate.isWellFormed) == true)
+            #expect(task.created.flatMap(DotNetDate.init) == nil)
+            // The ParameterObject's blob is linked (api.md v3, "What the server changes").
+            #expect(task.detailsTable == 38)
+            #expect(task.detailsRecord == 1)
             #expect(try await client.create(["Name": "second"]) == 2)
         }
     }
@@ -35,7 +40,8 @@ import Testing
             #expect(task.result == nil)
             #expect(task.progressPercent == 0)
             #expect(task.lastStarted == nil)
-            #expect(task.created == "2018-06-01T14:30:00.1234567+02:00")
+            // Kept as the instant it names; Created is always written in UTC.
+            #expect(task.created == "2018-06-01T12:30:00.1234567")
         }
     }
 

@@ -53,7 +53,7 @@ import Testing
             time.advance(seconds: 5)
             let late = try await client.create(["Name": "late"])
             let started = try await client.get("/api/v1/BatchTask?$filter=State eq 'Started'").json
-            #expect(started["value"]?.arrayValue?.compactMap { $0["PrimaryKey"]?.intValue } == [Int64(early)])
+            #expect(started["value"]?.arrayValue?.compactMap { $0["PrimaryKey"]?.stringValue } == [String(early)])
             #expect(try await client.get("/api/v1/BatchTask/New").json.arrayValue?.compactMap { $0["Id"]?.intValue } == [Int64(late)])
             time.advance(seconds: 5)
             #expect(try await client.get("/api/v1/BatchTask/Succeeded").json.arrayValue?.compactMap { $0["Id"]?.intValue } == [Int64(early)])

@@ -7,7 +7,7 @@ let package = Package(
     products: [
         .executable(name: "batchctl", targets: ["batchctl"]),
         // The parsers and codecs the fuzz targets in fuzz/ drive; not an API of its own.
-        .library(name: "BatchctlFuzzable", targets: ["Diagnostics", "YAML", "JSON", "BatchTask", "Manifest", "State", "Planning"]),
+        .library(name: "BatchctlFuzzable", targets: ["Diagnostics", "YAML", "JSON", "BatchTask", "Schedule", "Manifest", "State", "Planning"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -122,7 +122,7 @@ let package = Package(
         ]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Manifest", "State", "BatchTask", "JSON", "Schedule"]),
         .testTarget(name: "EmulatorTests", dependencies: [
-            "Emulator", "BatchTask", "JSON",
+            "Emulator", "BatchTask", "JSON", "Schedule",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

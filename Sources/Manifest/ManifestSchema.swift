@@ -137,7 +137,10 @@ public enum ManifestSchema {
         // The server links a ParameterObject's blob through DetailsTable and DetailsRecord (api.md v3): beside one,
         // neither may be set (null, which removes an inherited value, may).
         let linked = BatchTaskField.allCases.filter(\.isLinkToParameterBlob).map { field -> JSONValue in
-            .object(["required": .array([.string(field.rawValue)]), "properties": .object([field.rawValue: ["not": ["type": "null"]]])])
+            .object(["required": .array([.string(field.rawValue)]), "properties": .object([field.rawValue: [
+                "description": .string("\(field.rawValue) set to a value (null, which removes an inherited one, may stand)"),
+                "not": ["type": "null"],
+            ]])])
         }
         object["dependentSchemas"] = .object([
             BatchTaskField.parameterObject.rawValue: [

@@ -87,7 +87,7 @@ import Testing
         #expect(failure(["ParameterObject": "{}"])?.field == "ParameterObject")
         #expect(failure(["State": 3])?.field == "State")
         #expect(failure(["Created": "yesterday"])?.description
-            == "Created: expected a date-time with offset such as 2018-06-01T14:34:02.7132229+02:00, got the string \"yesterday\"")
+            == "Created: expected a date-time such as 2018-06-01T14:34:02.7132229+02:00, got the string \"yesterday\"")
         #expect(failure(["LastStarted": 0])?.field == "LastStarted")
         #expect(failure([1, 2])?.description == "expected a BatchTaskInfo object, got an array")
     }

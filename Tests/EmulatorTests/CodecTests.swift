@@ -1,6 +1,7 @@
 import BatchTask
 import Foundation
 import JSON
+import Schedule
 import Testing
 
 @testable import Emulator
@@ -146,37 +147,49 @@ import Testing
     }
 
     @Test func soTimeZoneConvertsReturnedDates() async throws {
-        try await withServer { client async throws in
+        let time = ManualClock("2018-06-01T12:34:01.7132229Z")
+        try await withServer(testConfiguration(jobs: JobConfiguration(durationSeconds: 10)), clock: time.clock) { client async throws in
             let id = try await client.create(["Name": "dated", "Created": "2018-06-01T14:34:02.7132229+02:00"])
-            let verbatim = try await client.task(id)
-            #expect(verbatim.created == "2018-06-01T14:34:02.7132229+02:00")
-            let utc = try await client.get("/api/v1/BatchTask/\(id)", headers: [("SO-TimeZone", "UTC")]).task
-            #expect(utc.created == "2018-06-01T12:34:02.7132229+00:00")
-            let minus = try await client.get("/api/v1/BatchTask/\(id)", headers: [("SO-TimeZone", "-05:30")]).task
-            #expect(minus.created == "2018-06-01T07:04:02.7132229-05:30")
+            time.advance(seconds: 1)  // LastStarted: 12:34:02.7132229Z
+            // No header: the base zone (UTC here), wall time without an offset.
+            let base = try await client.task(id)
+            #expect(base.created == "2018-06-01T12:34:02.7132229")
+            #expect(base.lastStarted == "2018-06-01T12:34:02.7132229")
+            let minus = try await client.get("/api/v1/BatchTask/\(id)", headers: [("SO-TimeZone", "-05:30, includeTZOffset")]).task
+            #expect(minus.lastStarted == "2018-06-01T07:04:02.7132229-0530")
+            #expect(minus.created == "2018-06-01T12:34:02.7132229Z")
             let oslo = try await client.get("/api/v1/BatchTask/\(id)", headers: [("SO-TimeZone", "Europe/Oslo")]).task
-            #expect(oslo.created == "2018-06-01T14:34:02.7132229+02:00")
-            let list = try await client.get("/api/v1/BatchTask?$select=Created", headers: [("SO-TimeZone", "+01:00")])
-            #expect(try list.json["value"]?[0]?["created"] == "2018-06-01T13:34:02.7132229+01:00")
+            #expect(oslo.lastStarted == "2018-06-01T14:34:02.7132229")
+            #expect(oslo.created == "2018-06-01T12:34:02.7132229")
+            let list = try await client.get("/api/v1/BatchTask?$select=lastStarted", headers: [("SO-TimeZone", "+01:00")])
+            #expect(try list.json["value"]?[0]?["lastStarted"] == "2018-06-01T13:34:02.7132229")
             let bad = try await client.get("/api/v1/BatchTask/\(id)", headers: [("SO-TimeZone", "NOOSL")])
             #expect(bad.status == 400)
         }
     }
 
     @Test func timeZoneForms() throws {
-        #expect(try ResponseTimeZone.parse(nil) == .verbatim)
-        #expect(try ResponseTimeZone.parse("utc") == .fixed(offsetMinutes: 0))
-        #expect(try ResponseTimeZone.parse("Z") == .fixed(offsetMinutes: 0))
-        #expect(try ResponseTimeZone.parse("+02:00") == .fixed(offsetMinutes: 120))
-        #expect(try ResponseTimeZone.parse("+0530") == .fixed(offsetMinutes: 330))
-        #expect(try ResponseTimeZone.parse("-3") == .fixed(offsetMinutes: -180))
-        #expect(try ResponseTimeZone.parse("GMT+01:00") == .fixed(offsetMinutes: 60))
-        #expect(try ResponseTimeZone.parse("America/New_York") == .named(try #require(TimeZone(identifier: "America/New_York"))))
-        for bad in ["+15:00", "+2:0", "Mars/Olympus", "+02:60", "++1"] {
-            #expect(throws: APIError.self, "\(bad)") { try ResponseTimeZone.parse(bad) }
+        let base = try #require(SuperOfficeTimeZone("NO"))
+        let none = try RequestTimeZone.of(header: nil, base: base)
+        #expect(none == RequestTimeZone(zone: base, includesOffset: false, base: base))
+        #expect(try RequestTimeZone.of(header: "  ", base: base) == none)
+        #expect(try RequestTimeZone.of(header: "261", base: .utc).zone == base)
+        #expect(try RequestTimeZone.of(header: "utc, includeTZOffset", base: base).includesOffset)
+        for good in ["Z", "+02:00", "+0530", "-3", "GMT+01:00", "America/New_York", "US-HI", "36"] {
+            #expect(throws: Never.self, "\(good)") { try RequestTimeZone.of(header: good, base: base) }
         }
-        let winter = ResponseTimeZone.named(try #require(TimeZone(identifier: "Europe/Oslo"))).convert("2018-01-10T12:00:00Z")
-        #expect(winter == "2018-01-10T13:00:00.0000000+01:00")
+        for bad in ["+15:00", "+2:0", "Mars/Olympus", "+02:60", "++1", "NOOSL", "NO, includeTZOffset, x"] {
+            #expect(throws: APIError.self, "\(bad)") { try RequestTimeZone.of(header: bad, base: base) }
+        }
+        let oslo = RequestTimeZone(zone: base, includesOffset: true, base: .utc)
+        #expect(oslo.written("2018-01-10T12:00:00Z") == "2018-01-10T13:00:00+0100")
+        #expect(oslo.written("2018-07-10T12:00:00.0000000+00:00") == "2018-07-10T14:00:00+0200")
+        #expect(oslo.writtenCreated("2018-07-10T12:00:00.0000000+00:00") == "2018-07-10T12:00:00Z")
+        // A stored date without an offset (an older emulator kept what it was sent) is base-zone wall time.
+        #expect(oslo.written("2018-07-10T12:00:00") == "2018-07-10T14:00:00+0200")
+        // A request's date without an offset is wall time in the request's zone, across the summer-time change too.
+        #expect(oslo.instant("2018-07-10T14:00:00")?.ticksSince1970 == DotNetDate("2018-07-10T12:00:00Z")?.ticksSince1970)
+        #expect(oslo.instant("2018-01-10T14:00:00")?.ticksSince1970 == DotNetDate("2018-01-10T13:00:00Z")?.ticksSince1970)
     }
 
     @Test func xmlEscapesWhatXMLCannotCarry() {

@@ -172,11 +172,13 @@ import Testing
             let stamp = try #require(read.header("Last-Modified"))
             #expect(stamp == "Thu, 15 Jan 2026 10:00:00 GMT")
             time.advance(seconds: 5)
-            // Not changed since: allowed, and it is now a change.
-            let first = try await client.send(.PUT, "/api/v1/BatchTask/\(id)", body: #"{"Description": "one"}"#, headers: [("If-Unmodified-Since", stamp)])
+            // Not changed since: allowed, and it is now a change. The State is sent as read, as a client does (a
+            // PUT without one sets Unknown, which would end the job).
+            let first = try await client.send(
+                .PUT, "/api/v1/BatchTask/\(id)", body: #"{"State": "New", "Description": "one"}"#, headers: [("If-Unmodified-Since", stamp)])
             #expect(first.status == 200)
             #expect(first.header("Last-Modified") == "Thu, 15 Jan 2026 10:00:05 GMT")
-            let stale = try await client.send(.PUT, "/api/v1/BatchTask/\(id)", body: #"{"Description": "two"}"#, headers: [("If-Unmodified-Since", stamp)])
+            let stale = try await client.send(.PUT, "/api/v1/BatchTask/\(id)", body: #"{"State": "New", "Description": "two"}"#, headers: [("If-Unmodified-Since", stamp)])
             #expect(stale.status == 412)
             #expect(try stale.json["Error"] == true)
             #expect(try await client.task(id).description == "one")

@@ -18,7 +18,12 @@ import Testing
             #expect(task.name == "import")
             #expect(task.associateId == 5)
             #expect(task.parameterObject == ["file": "a.csv", "n": "2"])
-            #expect(task.created.flatMap(DotNetDate.init) != nil)
+            // Set by the server, written in UTC without an offset (api.md v3, "Dates and time zones").
+            #expect(task.created.map(DotNetDate.isWellFormed) == true)
+            #expect(task.created.flatMap(DotNetDate.init) == nil)
+            // The ParameterObject's blob is linked (api.md v3, "What the server changes").
+            #expect(task.detailsTable == 38)
+            #expect(task.detailsRecord == 1)
             #expect(try await client.create(["Name": "second"]) == 2)
         }
     }
@@ -35,7 +40,8 @@ import Testing
             #expect(task.result == nil)
             #expect(task.progressPercent == 0)
             #expect(task.lastStarted == nil)
-            #expect(task.created == "2018-06-01T14:30:00.1234567+02:00")
+            // Kept as the instant it names; Created is always written in UTC.
+            #expect(task.created == "2018-06-01T12:30:00.1234567")
         }
     }
 
@@ -97,11 +103,13 @@ import Testing
         }
     }
 
-    @Test func putWithoutStateKeepsItAndBadStatesAreRefused() async throws {
+    @Test func putWithoutStateSetsUnknownAndBadStatesAreRefused() async throws {
         try await withServer(testConfiguration(jobs: JobConfiguration(durationSeconds: 3600))) { client async throws in
             let id = try await client.create(["Name": "n"])
             let reply = try await client.send(.PUT, "/api/v1/BatchTask/\(id)", body: #"{"Description": "d"}"#)
-            #expect(try reply.task.state == .new)
+            // api.md v3, PUT row: the body binds to a whole BatchTaskInfo, so a missing State is Unknown.
+            #expect(try reply.task.state == .unknown)
+            #expect(try await client.task(id).state == .unknown)
             #expect(try await client.send(.PUT, "/api/v1/BatchTask/\(id)", body: #"{"State": "Sleeping"}"#).status == 400)
             #expect(try await client.send(.PUT, "/api/v1/BatchTask/\(id)", body: #"{"State": "All"}"#).status == 400)
             #expect(try await client.send(.PUT, "/api/v1/BatchTask/\(id)", body: #"{"Description": 5}"#).status == 400)
@@ -120,9 +128,11 @@ import Testing
             #expect(task.response == nil)
             #expect(task.request == "q2")
             #expect(task.state == .new)
-            let patched = try await client.send(.PATCH, "/api/v1/BatchTask/\(id)", body: #"{"Description": "via PATCH"}"#)
-            #expect(try patched.task.description == "via PATCH")
-            #expect(try patched.task.request == "q2")
+            // The same body as a plain PUT binds a whole BatchTaskInfo: what it leaves out takes its default.
+            let whole = try await client.send(.PUT, "/api/v1/BatchTask/\(id)", body: #"{"Request": "q3"}"#)
+            #expect(try whole.task.description == nil)
+            #expect(try whole.task.request == "q3")
+            #expect(try whole.task.state == .unknown)
         }
     }
 

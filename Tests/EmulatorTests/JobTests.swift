@@ -24,7 +24,8 @@ import Testing
             let started = try await client.task(id)
             #expect(started.state == .started)
             #expect(started.startCount == 1)
-            #expect(started.lastStarted == "2026-01-15T10:00:01.0000000+00:00")
+            // The base zone (UTC by default) as wall time, without an offset and without a zero fraction.
+            #expect(started.lastStarted == "2026-01-15T10:00:01")
             #expect(started.progressPercent == 0)
 
             time.advance(seconds: 4.5)
@@ -52,7 +53,7 @@ import Testing
             time.advance(seconds: 5)
             let late = try await client.create(["Name": "late"])
             let started = try await client.get("/api/v1/BatchTask?$filter=State eq 'Started'").json
-            #expect(started["value"]?.arrayValue?.compactMap { $0["PrimaryKey"]?.intValue } == [Int64(early)])
+            #expect(started["value"]?.arrayValue?.compactMap { $0["PrimaryKey"]?.stringValue } == [String(early)])
             #expect(try await client.get("/api/v1/BatchTask/New").json.arrayValue?.compactMap { $0["Id"]?.intValue } == [Int64(late)])
             time.advance(seconds: 5)
             #expect(try await client.get("/api/v1/BatchTask/Succeeded").json.arrayValue?.compactMap { $0["Id"]?.intValue } == [Int64(early)])

@@ -1,5 +1,6 @@
 import BatchTask
 import JSON
+import Schedule
 import Testing
 
 @testable import Emulator
@@ -14,7 +15,7 @@ import Testing
     }
 
     func ids(_ reply: Reply) throws -> [Int64] {
-        try reply.json["value"]?.arrayValue?.compactMap { $0["PrimaryKey"]?.intValue } ?? []
+        try reply.json["value"]?.arrayValue?.compactMap { $0["PrimaryKey"]?.stringValue.flatMap { Int64($0) } } ?? []
     }
 
     @Test func topAndSkipPageWithNextLinks() async throws {
@@ -89,7 +90,7 @@ import Testing
             try await Self.seed(client)
             let ordered = try await client.get("/api/v1/BatchTask?$orderBy=AssociateId%20desc,name&$top=3&$select=id,Name,associateId")
             let rows = try ordered.json["value"]?.arrayValue ?? []
-            #expect(rows.compactMap { $0["PrimaryKey"]?.intValue } == [20, 5, 2])
+            #expect(rows.compactMap { $0["PrimaryKey"]?.stringValue.flatMap { Int64($0) } } == [20, 5, 2])
             #expect(rows.first?.objectValue?.keys.elements == ["PrimaryKey", "EntityName", "id", "name", "associateId"])
             #expect(rows.first?["EntityName"] == "batchtask")
             #expect(rows.first?["name"] == "special 20")
@@ -106,10 +107,14 @@ import Testing
     }
 
     @Test func filterExpressionsCompileToParameterisedSQL() throws {
-        let (sql, arguments) = try FilterParser.parse("name eq 'O''Brien' or (AssociateId gt 5 and startswith(name, 'a*b') eq false)").compiled()
+        let utc = RequestTimeZone(zone: .utc, includesOffset: false, base: .utc)
+        let (sql, arguments) = try FilterParser.parse("name eq 'O''Brien' or (AssociateId gt 5 and startswith(name, 'a*b') eq false)").compiled(in: utc)
         #expect(sql == #"("Name" = ? OR ("AssociateId" > ? AND (NOT "Name" GLOB ?)))"#)
         #expect(arguments == ["O'Brien".databaseValue, Int64(5).databaseValue, "a[*]b*".databaseValue])
-        let list = try FilterParser.parse("AssociateId oneOf(1, 2, null)").compiled()
+        // A run of `or` (or of `and`), however it is parenthesised, is one flat SQL expression.
+        let flat = try FilterParser.parse("id eq 1 or (id eq 2 or (id eq 3 or id eq 4)) or name eq 'x' and (name eq 'y' and id gt 0)").compiled(in: utc)
+        #expect(flat.sql == #"("Id" = ? OR "Id" = ? OR "Id" = ? OR "Id" = ? OR ("Name" = ? AND "Name" = ? AND "Id" > ?))"#)
+        let list = try FilterParser.parse("AssociateId oneOf(1, 2, null)").compiled(in: utc)
         #expect(list.sql == #"("AssociateId" IN (?, ?) OR "AssociateId" IS NULL)"#)
         #expect(list.arguments == [Int64(1).databaseValue, Int64(2).databaseValue])
     }
@@ -123,7 +128,8 @@ import Testing
             let row = try #require(try reply.json["value"]?[0]?.objectValue)
             // api.md v2: PrimaryKey, EntityName and `id,name,state` by default; no BatchTaskInfo properties.
             #expect(row.keys.elements == ["PrimaryKey", "EntityName", "id", "name", "state"])
-            #expect(row["PrimaryKey"] == .int(Int64(id)))
+            // api.md v3: a slim row's PrimaryKey is a JSON string.
+            #expect(row["PrimaryKey"] == .string(String(id)))
             #expect(row["id"] == .int(Int64(id)))
             #expect(row["state"] == "Succeeded")
             #expect(row["Name"] == nil)
@@ -146,7 +152,7 @@ import Testing
             func ids(_ query: String) async throws -> [Int64] {
                 let reply = try await client.get("/api/v1/BatchTask?" + query)
                 try #require(reply.status == 200, "\(query): \(reply.text)")
-                return try reply.json["value"]?.arrayValue?.compactMap { $0["PrimaryKey"]?.intValue } ?? []
+                return try reply.json["value"]?.arrayValue?.compactMap { $0["PrimaryKey"]?.stringValue.flatMap { Int64($0) } } ?? []
             }
             // Instants: early 12:00Z, middle 13:00Z, late 14:30Z (as text: late, early, middle).
             #expect(try await ids("$orderBy=created") == [Int64(early), Int64(middle), Int64(late)])

@@ -40,9 +40,9 @@ import Testing
             #expect(try await client.task(id).description == "a\u{0}b")
             // Filters compare the whole text too: the NUL is not where the value ends.
             let exact = try await client.get("/api/v1/BatchTask?$filter=name%20eq%20'ctl%00nul'")
-            #expect(try exact.json["value"]?.arrayValue?.compactMap { $0["PrimaryKey"]?.intValue } == [Int64(id)])
+            #expect(try exact.json["value"]?.arrayValue?.compactMap { $0["PrimaryKey"]?.stringValue.flatMap { Int64($0) } } == [Int64(id)])
             let byName = try await client.get("/api/v1/BatchTask?$filter=name%20eq%20'ctl'")
-            #expect(try byName.json["value"]?.arrayValue?.compactMap { $0["PrimaryKey"]?.intValue } == [Int64(id + 1)])
+            #expect(try byName.json["value"]?.arrayValue?.compactMap { $0["PrimaryKey"]?.stringValue.flatMap { Int64($0) } } == [Int64(id + 1)])
         }
     }
 
@@ -120,7 +120,7 @@ import Testing
             let settle = lap()
             #expect(try await client.task(99_999).state == .succeeded)
             let byName = try await client.get("/api/v1/BatchTask?$filter=name%20eq%20'bulk%2054321'")
-            #expect(try byName.json["value"]?[0]?["PrimaryKey"] == 54_321)
+            #expect(try byName.json["value"]?[0]?["PrimaryKey"] == "54321")
             let byPrefix = try await client.get("/api/v1/BatchTask?$filter=name%20begins%20'bulk%209999'&$top=5")
             #expect(try byPrefix.json["value"]?.arrayValue?.count == 5)
             let byOwner = try await client.get("/api/v1/BatchTask?$filter=associateId%20eq%2042%20and%20State%20eq%20'Succeeded'&$top=10")

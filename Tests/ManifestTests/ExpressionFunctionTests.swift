@@ -245,7 +245,7 @@ extension ManifestEngineTests {
                   r: ${split(replace(trim(csv), " ", ""), ",")}
                   n: ${[1, max(1, 2)]}
                 Name: ${upper(r)} ${lookup(owners, r, "nobody")}
-                DetailsRecord: ${int("40") + n}
+                AssociateId: ${int("40") + n}
                 ParameterObject: ${merge(base, {"region":r, "shards":string(len(keys(owners)))})}
                 Request: '${json({"tags": concat([r], ["nightly"])})}'
                 when: ${!(r == "us" && n == 2) && (startsWith(r, "e") || endsWith(r, "s"))}
@@ -254,7 +254,7 @@ extension ManifestEngineTests {
         #expect(result.tasks.map(\.key) == ["import-eu-1", "import-eu-2", "import-us-1"])
         let task = try #require(result.task("s/import-eu-2"))
         #expect(task.info.name == "EU crm")
-        #expect(task.info.detailsRecord == 42)
+        #expect(task.info.associateId == 42)
         #expect(task.info.parameterObject?.serialized() == #"{"kind":"import","region":"eu","shards":"2"}"#)
         #expect(task.info.request == #"{"tags":["eu","nightly"]}"#)
     }

@@ -126,7 +126,7 @@ extension ManifestEngineTests {
             vars: {base: 40, flag: true, obj: {k: v}}
             tasks:
               - key: t
-                DetailsRecord: ${base + 2}
+                AssociateId: ${base + 2}
                 IsSystemTask: ${flag}
                 Name: "${base + 2}"
                 Description: n=${base} f=${flag} o=${json(obj)}
@@ -135,7 +135,7 @@ extension ManifestEngineTests {
             """)
         #expect(result.errors == [])
         let info = try #require(result.task("s/t")?.info)
-        #expect(info.detailsRecord == 42)
+        #expect(info.associateId == 42)
         #expect(info.isSystemTask == true)
         #expect(info.name == "42")
         #expect(info.description == #"n=40 f=true o={"k":"v"}"#)

@@ -116,8 +116,8 @@ extension ManifestEngineTests {
             """)
         let why = "cannot be set beside a ParameterObject: the server stores the ParameterObject as a blob and links it through DetailsTable and DetailsRecord, whatever the request says"
         #expect(result.errors == [
-            "set.yaml:11:19: error: DetailsTable \(why); remove DetailsTable, or put its value into the ParameterObject",
             "set.yaml:7:20: error: DetailsRecord \(why); remove DetailsRecord, or put its value into the ParameterObject",
+            "set.yaml:11:19: error: DetailsTable \(why); remove DetailsTable, or put its value into the ParameterObject",
         ])
         #expect(result.task("s/c")?.info.detailsTable == 7, "without a ParameterObject the fields are the manifest's")
         #expect(result.task("s/d") != nil, "null leaves the field unset")

@@ -9,7 +9,7 @@ struct BatchAgentController: Sendable {
     let service: TaskService
 
     /// A method's work: the arguments in, the answer out.
-    private typealias Method = @Sendable (TaskService, AgentArguments) async throws -> Answer
+    private typealias Method = @Sendable (TaskService, AgentArguments, RequestTimeZone) async throws -> Answer
 
     private enum Answer {
         case task(StoredTask)
@@ -23,18 +23,18 @@ struct BatchAgentController: Sendable {
     /// ByNameAndState), "system and user" (GetAll...), "system" (GetSystem...); the associate lookups say neither,
     /// so they return every task of those owners.
     private static let methods: [String: Method] = [
-        "GetBatchTaskInfo": { service, arguments in
+        "GetBatchTaskInfo": { service, arguments, _ in
             let id = try arguments.int32("Id")
             guard let task = try await service.task(id: id) else { throw APIError.notFound(id: id) }
             return .task(task)
         },
-        "StartBatchJob": { service, arguments in
-            .integer(try await service.create(try BatchTaskBinding.task(try arguments.task("BatchTaskInfo"))))
+        "StartBatchJob": { service, arguments, zone in
+            .integer(try await service.create(try BatchTaskBinding.task(try arguments.task("BatchTaskInfo")), in: zone))
         },
-        "StopBatchJob": { service, arguments in
+        "StopBatchJob": { service, arguments, _ in
             .boolean(try await service.stop(id: try arguments.int32("Id")))
         },
-        "UpdateBatchTask": { service, arguments in
+        "UpdateBatchTask": { service, arguments, _ in
             let object = try arguments.task("BatchTaskInfo")
             let members = try BatchTaskBinding.canonicalMembers(object)
             guard let id = members[BatchTaskField.id.rawValue]?.intValue.flatMap({ Int32(exactly: $0) }) else {
@@ -42,40 +42,40 @@ struct BatchAgentController: Sendable {
             }
             return .task(try await service.update(id: id, try TaskUpdate.replacing(with: object)))
         },
-        "DeleteBatchTask": { service, arguments in
+        "DeleteBatchTask": { service, arguments, _ in
             try await service.delete(id: try arguments.int32("BatchTaskId"))
             return .noContent
         },
-        "DeleteBatchTasks": { service, arguments in
+        "DeleteBatchTasks": { service, arguments, _ in
             // Our choice: ids that do not exist are skipped, as deleting many is not a lookup.
             _ = try await service.store.delete(ids: try arguments.int32List("BatchTaskIds"))
             return .noContent
         },
-        "GetBatchTaskInfosByState": { service, arguments in
+        "GetBatchTaskInfosByState": { service, arguments, _ in
             .tasks(try await service.tasks(.user, state: try arguments.state("State")))
         },
-        "GetBatchTaskInfosByAssociates": { service, arguments in
+        "GetBatchTaskInfosByAssociates": { service, arguments, _ in
             .tasks(try await service.tasks(.all, associates: try arguments.int32List("AssociateIds")))
         },
-        "GetBatchTaskInfosByAssociatesAndState": { service, arguments in
+        "GetBatchTaskInfosByAssociatesAndState": { service, arguments, _ in
             .tasks(try await service.tasks(.all, state: try arguments.state("State"), associates: try arguments.int32List("AssociateIds")))
         },
-        "GetBatchTaskInfosByNameAndState": { service, arguments in
+        "GetBatchTaskInfosByNameAndState": { service, arguments, _ in
             .tasks(try await service.tasks(.user, name: try arguments.string("Name"), state: try arguments.state("State")))
         },
-        "GetBatchTaskInfosByNameAndAssociates": { service, arguments in
+        "GetBatchTaskInfosByNameAndAssociates": { service, arguments, _ in
             .tasks(try await service.tasks(.all, name: try arguments.string("Name"), associates: try arguments.int32List("AssociateIds")))
         },
-        "GetAllBatchTaskInfosByName": { service, arguments in
+        "GetAllBatchTaskInfosByName": { service, arguments, _ in
             .tasks(try await service.tasks(.all, name: try arguments.string("TaskName")))
         },
-        "GetAllBatchTaskInfosByNameAndState": { service, arguments in
+        "GetAllBatchTaskInfosByNameAndState": { service, arguments, _ in
             .tasks(try await service.tasks(.all, name: try arguments.string("TaskName"), state: try arguments.state("State")))
         },
-        "GetSystemBatchTaskInfosByName": { service, arguments in
+        "GetSystemBatchTaskInfosByName": { service, arguments, _ in
             .tasks(try await service.tasks(.system, name: try arguments.string("TaskName")))
         },
-        "GetSystemBatchTaskInfosByNameAndState": { service, arguments in
+        "GetSystemBatchTaskInfosByNameAndState": { service, arguments, _ in
             .tasks(try await service.tasks(.system, name: try arguments.string("TaskName"), state: try arguments.state("State")))
         },
     ]
@@ -92,7 +92,8 @@ struct BatchAgentController: Sendable {
         guard let method = Self.methodsByLowercasedName[name.lowercased()] else {
             throw APIError(status: .notFound, type: "SoNotFoundException", message: "the Batch agent has no method \(name.prefix(60))")
         }
-        let renderer = try BatchTaskController.renderer(for: request)
+        let renderer = ResponseRenderer(
+            format: ContentNegotiation.responseFormat(accept: request.headers[.accept]), timeZone: try service.timeZone(of: request))
         let nulling = try Self.nulling(request)
         let body = try await RequestBody.read(request)
         if body.format == .jsonPatch || body.format == .mergePatch {
@@ -102,7 +103,7 @@ struct BatchAgentController: Sendable {
             try body.value(
                 xml: { (bytes) throws(APIError) in try BatchTaskXMLDecoder.arguments(from: bytes) },
                 form: { (pairs) throws(APIError) in try FormURLEncoding.agentArguments(pairs) }))
-        switch try await method(service, arguments) {
+        switch try await method(service, arguments, renderer.timeZone) {
         case .task(let task): return renderer.task(task.info, nulling: nulling, lastModified: task.lastModified)
         case .tasks(let tasks): return renderer.tasks(tasks, nulling: nulling)
         case .integer(let id): return renderer.integer(id)

@@ -10,13 +10,13 @@ struct BatchTaskController: Sendable {
     /// What `odata.nextLink` and `odata.metadata` start with.
     let origin: ServerOrigin
 
-    /// The routes; `RouteTable` reads them too, to answer 405 with the methods a path does have.
+    /// The routes; `RouteNormalizer` reads them too, to answer 405 with the methods a path does have.
     var endpoints: [Endpoint] {
         [
             Endpoint(.post, "api/v1/BatchTask", create), Endpoint(.get, "api/v1/BatchTask", list),
+            // api.md v3, "No PATCH": the reference lists no PATCH route, so `RouteNormalizer` answers one with 405 and
+            // `Allow`, as a route table without it would.
             Endpoint(.get, "api/v1/BatchTask/:id", getByIDOrState), Endpoint(.put, "api/v1/BatchTask/:id", update),
-            // Not in the reference, but harmless and what a client with a merge patch reaches for first.
-            Endpoint(.patch, "api/v1/BatchTask/:id", update),
             Endpoint(.delete, "api/v1/BatchTask/:id", delete), Endpoint(.post, "api/v1/BatchTask/:id/Stop", stop),
         ]
     }
@@ -25,20 +25,20 @@ struct BatchTaskController: Sendable {
 
     /// `POST /api/v1/BatchTask`: queues a new job and answers its id.
     @Sendable func create(_ request: Request, context: EmulatorRequestContext) async throws -> Response {
-        let renderer = try Self.renderer(for: request)
+        let renderer = try renderer(for: request)
         let body = try await RequestBody.read(request)
         if body.format == .jsonPatch {
             throw APIError.unsupportedMediaType("application/json-patch+json applies to PUT, not to POST")
         }
         let info = try BatchTaskBinding.task(try Self.taskObject(body))
-        return renderer.integer(try await service.create(info))
+        return renderer.integer(try await service.create(info, in: renderer.timeZone))
     }
 
     /// `GET /api/v1/BatchTask/{id}` or `GET /api/v1/BatchTask/{state}`: digits are an id, a state name (any case)
     /// lists that state's user tasks, `All` every user task; anything else is 400. The reference: "an array of
     /// user BatchTaskInfo", so system tasks (`IsSystemTask: true`) are left out.
     @Sendable func getByIDOrState(_ request: Request, context: EmulatorRequestContext) async throws -> Response {
-        let renderer = try Self.renderer(for: request)
+        let renderer = try renderer(for: request)
         let segment = context.parameters.get("id") ?? ""
         if let first = segment.unicodeScalars.first, ("0"..."9").contains(first) {
             let id = try Self.id(segment)
@@ -54,10 +54,10 @@ struct BatchTaskController: Sendable {
 
     /// `GET /api/v1/BatchTask`: the OData list of the BatchTasks archive, as archive rows.
     @Sendable func list(_ request: Request, context: EmulatorRequestContext) async throws -> Response {
-        let renderer = try Self.renderer(for: request)
+        let renderer = try renderer(for: request)
         let rawQuery = request.uri.query ?? ""
         let query = try ODataQuery.parse(try FormURLEncoding.decode(Substring(rawQuery)))
-        let compiled = try query.compile(pageSize: pageSize)
+        let compiled = try query.compile(pageSize: pageSize, timeZone: renderer.timeZone)
         let now = service.clock.now()
         // Filters and orders on State run in SQL, so stored rows must first catch up with the clock.
         try await service.store.settle(now: now)
@@ -73,20 +73,18 @@ struct BatchTaskController: Sendable {
             columns: query.columns)
     }
 
-    /// `PUT /api/v1/BatchTask/{Id}` (and PATCH): changes State, Description, Response, Request; answers the task.
-    /// If-Unmodified-Since is checked against the task's last change (412).
+    /// `PUT /api/v1/BatchTask/{Id}`: changes State, Description, Response, Request; answers the task. The body
+    /// binds to a whole BatchTaskInfo (`TaskUpdate.replacing`). If-Unmodified-Since is checked against the task's
+    /// last change (412).
     @Sendable func update(_ request: Request, context: EmulatorRequestContext) async throws -> Response {
-        let renderer = try Self.renderer(for: request)
+        let renderer = try renderer(for: request)
         let id = try Self.id(context.parameters.get("id") ?? "")
         let body = try await RequestBody.read(request)
         let changes: TaskUpdate
         switch body.format {
         case .mergePatch: changes = try TaskUpdate.merging(try Self.taskObject(body))
         case .jsonPatch: changes = try TaskUpdate.patching(try Self.taskObject(body))
-        case .json, .xml, .form:
-            changes = request.method == .patch
-                ? try TaskUpdate.merging(try Self.taskObject(body))
-                : try TaskUpdate.replacing(with: try Self.taskObject(body))
+        case .json, .xml, .form: changes = try TaskUpdate.replacing(with: try Self.taskObject(body))
         }
         let updated = try await service.update(id: id, changes, unmodifiedSince: request.unmodifiedSince)
         return renderer.task(updated.info, lastModified: updated.lastModified)
@@ -101,17 +99,16 @@ struct BatchTaskController: Sendable {
 
     /// `POST /api/v1/BatchTask/{id}/Stop`: true when the job was stopped, false for a task that cannot be.
     @Sendable func stop(_ request: Request, context: EmulatorRequestContext) async throws -> Response {
-        let renderer = try Self.renderer(for: request)
+        let renderer = try renderer(for: request)
         let id = try Self.id(context.parameters.get("id") ?? "")
         return renderer.boolean(try await service.stop(id: id))
     }
 
     // MARK: Helpers
 
-    static func renderer(for request: Request) throws(APIError) -> ResponseRenderer {
+    func renderer(for request: Request) throws(APIError) -> ResponseRenderer {
         ResponseRenderer(
-            format: ContentNegotiation.responseFormat(accept: request.headers[.accept]),
-            timeZone: try ResponseTimeZone.parse(request.headers.value(named: "SO-TimeZone")))
+            format: ContentNegotiation.responseFormat(accept: request.headers[.accept]), timeZone: try service.timeZone(of: request))
     }
 
     static func id(_ text: String) throws(APIError) -> Int32 {

@@ -1,10 +1,12 @@
 import BatchTask
 import GRDB
 
-/// A parsed `$filter`: comparisons on BatchTaskInfo properties joined by `and`, `or`, `not` and parentheses.
+/// A parsed `$filter`: comparisons on BatchTaskInfo properties joined by `and`, `or`, `not` and parentheses. A run
+/// of `and` (or of `or`) is one flat list, so that its SQL is one flat expression however many terms it has:
+/// nested parentheses overflow SQLite's parser stack at about a hundred levels.
 indirect enum FilterExpression: Sendable, Equatable {
-    case and(FilterExpression, FilterExpression)
-    case or(FilterExpression, FilterExpression)
+    case and([FilterExpression])
+    case or([FilterExpression])
     case not(FilterExpression)
     case comparison(BatchTaskField, FilterOperator, FilterLiteral)
     /// `associateId oneOf(1, 2, 3)`: the property equals one of the values.
@@ -43,29 +45,30 @@ enum FilterLiteral: Sendable, Equatable {
 }
 
 extension FilterExpression {
-    /// The SQL condition and the values for its placeholders.
-    func compiled() throws(APIError) -> (sql: String, arguments: [DatabaseValue]) {
+    /// The SQL condition and the values for its placeholders; a date literal without an offset is wall time in
+    /// `zone`.
+    func compiled(in zone: RequestTimeZone) throws(APIError) -> (sql: String, arguments: [DatabaseValue]) {
         var arguments: [DatabaseValue] = []
-        let sql = try sql(&arguments)
+        let sql = try sql(&arguments, zone)
         return (sql, arguments)
     }
 
     /// SQL over the `batchtask` columns with `?` placeholders. String comparisons are case-sensitive (SQLite's
     /// BINARY collation), and `begins` is a GLOB so that the Name index serves it.
-    func sql(_ arguments: inout [DatabaseValue]) throws(APIError) -> String {
+    func sql(_ arguments: inout [DatabaseValue], _ zone: RequestTimeZone) throws(APIError) -> String {
         switch self {
-        case .and(let left, let right):
-            return "(\(try left.sql(&arguments)) AND \(try right.sql(&arguments)))"
-        case .or(let left, let right):
-            return "(\(try left.sql(&arguments)) OR \(try right.sql(&arguments)))"
+        case .and(let terms):
+            return "(" + (try terms.map { term throws(APIError) in try term.sql(&arguments, zone) }).joined(separator: " AND ") + ")"
+        case .or(let terms):
+            return "(" + (try terms.map { term throws(APIError) in try term.sql(&arguments, zone) }).joined(separator: " OR ") + ")"
         case .not(let inner):
-            return "(NOT \(try inner.sql(&arguments)))"
+            return "(NOT \(try inner.sql(&arguments, zone)))"
         case .comparison(let field, let op, let literal):
-            return try Self.comparison(field, op, literal, &arguments)
+            return try Self.comparison(field, op, literal, &arguments, zone)
         case .oneOf(let field, let literals):
             // One flat IN (or, for dates, one flat OR of instants): a list never nests SQL deeper.
             if field.valueType == .dateTime {
-                let terms = try literals.map { literal throws(APIError) in try Self.comparison(field, .eq, literal, &arguments) }
+                let terms = try literals.map { literal throws(APIError) in try Self.comparison(field, .eq, literal, &arguments, zone) }
                 return "(" + terms.joined(separator: " OR ") + ")"
             }
             guard field != .parameterObject else { throw .badRequest("$filter: ParameterObject cannot be filtered on") }
@@ -86,11 +89,12 @@ extension FilterExpression {
     }
 
     private static func comparison(
-        _ field: BatchTaskField, _ op: FilterOperator, _ literal: FilterLiteral, _ arguments: inout [DatabaseValue]
+        _ field: BatchTaskField, _ op: FilterOperator, _ literal: FilterLiteral, _ arguments: inout [DatabaseValue],
+        _ zone: RequestTimeZone
     ) throws(APIError) -> String {
         guard field != .parameterObject else { throw .badRequest("$filter: ParameterObject cannot be filtered on") }
         if field.valueType == .dateTime, [.eq, .ne, .lt, .le, .gt, .ge].contains(op) {
-            return try instantComparison(field, op, literal, &arguments)
+            return try instantComparison(field, op, literal, &arguments, zone)
         }
         let column = "\"\(field.rawValue)\""
         let value = try databaseValue(literal, for: field)
@@ -126,17 +130,20 @@ extension FilterExpression {
     }
 
     /// Dates compare as instants, on their ticks column: `'2018-06-01T09:00:00-05:00'` equals
-    /// `'2018-06-01T14:00:00+00:00'`. A date without a time (`'2018-06-01'`) is midnight UTC (our choice).
+    /// `'2018-06-01T14:00:00+00:00'`. A literal without an offset is wall time in the request's zone, as every date
+    /// of a request is (api.md v3: "dates in the request are read" in the SO-TimeZone zone, else the base zone); a
+    /// date without a time (`'2018-06-01'`) is that day's midnight there (our choice).
     private static func instantComparison(
-        _ field: BatchTaskField, _ op: FilterOperator, _ literal: FilterLiteral, _ arguments: inout [DatabaseValue]
+        _ field: BatchTaskField, _ op: FilterOperator, _ literal: FilterLiteral, _ arguments: inout [DatabaseValue],
+        _ zone: RequestTimeZone
     ) throws(APIError) -> String {
         let column = "\"\(Schema.orderingColumn(field))\""
         guard case .string(let text) = literal else {
             if literal == .null { return op == .eq ? "\(column) IS NULL" : op == .ne ? "\(column) IS NOT NULL" : "0" }
             throw .badRequest("$filter: \(field.rawValue) compares with a date such as '2018-06-01T14:34:02+02:00'")
         }
-        guard let date = DotNetDate(text) ?? DotNetDate(text + "T00:00:00Z") else {
-            throw .badRequest("$filter: '\(text.prefix(40))' is not a date-time with offset such as '2018-06-01T14:34:02+02:00'")
+        guard let date = zone.instant(text) ?? zone.instant(text + "T00:00:00") else {
+            throw .badRequest("$filter: '\(text.prefix(40))' is not a date-time such as '2018-06-01T14:34:02' or '2018-06-01T14:34:02+02:00'")
         }
         arguments.append(date.ticksSince1970.databaseValue)
         let sqlOperator = ["eq": "=", "ne": "IS NOT", "lt": "<", "le": "<=", "gt": ">", "ge": ">="][op.rawValue] ?? "="

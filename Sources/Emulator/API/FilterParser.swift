@@ -21,6 +21,18 @@ struct FilterParser {
 
     private var tokens: [Token] = []
     private var position = 0
+    /// Comparisons (and `oneOf` lists, and function calls) read so far, for `termLimit`.
+    private var terms = 0
+    /// Parentheses and `not`s open around the current position, for `depthLimit`.
+    private var depth = 0
+
+    /// The most comparisons one `$filter` may hold. Every term costs SQL and time; a filter longer than this is
+    /// answered 400 naming the limit (a client with more values writes `oneOf(...)`, one term of up to
+    /// `oneOfLimit` values).
+    static let termLimit = 100
+    /// The most parentheses and `not`s nested in one another: each level is a level of the parser's recursion and
+    /// of the SQL, which SQLite bounds (its parser stack holds about a hundred).
+    static let depthLimit = 32
 
     static func parse(_ text: String) throws(APIError) -> FilterExpression {
         var parser = FilterParser()
@@ -32,25 +44,58 @@ struct FilterParser {
         return expression
     }
 
+    /// `a or b or (c or d)` is one flat list of four.
     private mutating func expression() throws(APIError) -> FilterExpression {
-        var left = try term()
-        while accept(keyword: "or") { left = .or(left, try term()) }
-        return left
+        var terms = [try term()]
+        while accept(keyword: "or") { terms.append(try term()) }
+        guard terms.count > 1 else { return terms[0] }
+        return .or(terms.flatMap { term -> [FilterExpression] in
+            if case .or(let inner) = term { return inner }
+            return [term]
+        })
     }
 
     private mutating func term() throws(APIError) -> FilterExpression {
-        var left = try factor()
-        while accept(keyword: "and") { left = .and(left, try factor()) }
-        return left
+        var factors = [try factor()]
+        while accept(keyword: "and") { factors.append(try factor()) }
+        guard factors.count > 1 else { return factors[0] }
+        return .and(factors.flatMap { factor -> [FilterExpression] in
+            if case .and(let inner) = factor { return inner }
+            return [factor]
+        })
+    }
+
+    private mutating func nest() throws(APIError) {
+        depth += 1
+        guard depth <= Self.depthLimit else {
+            throw .badRequest("$filter: parentheses and 'not' nest at most \(Self.depthLimit) deep")
+        }
+    }
+
+    /// Counts a comparison against `termLimit`.
+    private mutating func countTerm() throws(APIError) {
+        terms += 1
+        guard terms <= Self.termLimit else {
+            throw .badRequest(
+                "$filter: at most \(Self.termLimit) comparisons in one filter; for many values of one property use "
+                    + "'property oneOf(value, value, ...)' (up to \(Self.oneOfLimit) values), or split the query")
+        }
     }
 
     private mutating func factor() throws(APIError) -> FilterExpression {
-        if accept(keyword: "not") { return .not(try factor()) }
+        if accept(keyword: "not") {
+            try nest()
+            defer { depth -= 1 }
+            return .not(try factor())
+        }
         if accept(.open) {
+            try nest()
+            defer { depth -= 1 }
             let inner = try expression()
             try expect(.close, "')'")
             return inner
         }
+        try countTerm()
         guard case .word(let word)? = peek else {
             throw .badRequest("$filter: expected a property name, got \(peek.map(describe) ?? "the end")")
         }

@@ -56,8 +56,8 @@ struct ODataQuery: Sendable {
 
     /// Without `$top` a page holds `pageSize` rows; with it, `$top` rows. One row more is read to learn whether
     /// another page follows.
-    func compile(pageSize: Int) throws(APIError) -> TaskQuery {
-        let condition = try filter?.compiled()
+    func compile(pageSize: Int, timeZone: RequestTimeZone) throws(APIError) -> TaskQuery {
+        let condition = try filter?.compiled(in: timeZone)
         let whereClause = condition?.sql ?? ""
         let arguments = condition?.arguments ?? []
         var order = orderBy.map { "\"\(Schema.orderingColumn($0.field))\" \($0.ascending ? "ASC" : "DESC")" }

@@ -1,6 +1,7 @@
 import BatchTask
 import GRDB
 import Hummingbird
+import Schedule
 
 /// What the REST and the Agents endpoints both do to tasks, so the two surfaces cannot drift apart: create,
 /// read as of now, update, stop, delete, and select by owner, name, state and kind.
@@ -8,17 +9,25 @@ struct TaskService: Sendable {
     let store: TaskStore
     let planner: JobPlanner
     let clock: EmulatorClock
+    /// The zone dates are read and written in without `SO-TimeZone` (api.md v3: "A server has a base time zone").
+    var baseTimeZone: SuperOfficeTimeZone = .utc
 
     /// Which tasks a selection covers, by IsSystemTask.
     enum Kind: Sendable {
         case user, system, all
     }
 
+    /// The zone of a request: its `SO-TimeZone` header's, or the base zone.
+    func timeZone(of request: Request) throws(APIError) -> RequestTimeZone {
+        try RequestTimeZone.of(header: request.headers.value(named: "SO-TimeZone"), base: baseTimeZone)
+    }
+
     /// Queues a new job and returns its id. Id and the server-managed properties (State, LastStarted, StartCount,
-    /// Result, ProgressPercent, ProgressDescription) are ignored; Created is kept when given and set to now
-    /// otherwise.
-    func create(_ info: BatchTaskInfo) async throws -> Int32 {
-        var info = info
+    /// Result, ProgressPercent, ProgressDescription) are ignored; Created is read in the request's zone and kept
+    /// when given, and set to now otherwise (api.md v3: "set by the server when absent; always stored in UTC").
+    /// The store links a ParameterObject's blob through DetailsTable and DetailsRecord (`TaskStore.insert`).
+    func create(_ info: BatchTaskInfo, in zone: RequestTimeZone) async throws -> Int32 {
+        var info = try zone.reading(info)
         let now = clock.now()
         info.id = nil
         info.created = info.created ?? EmulatorClock.text(ticks: now)

@@ -1,7 +1,7 @@
 import BatchTask
 import JSON
 
-/// What a PUT (or PATCH) asks to change, reduced to the four properties that may change: State, Description,
+/// What a PUT asks to change, reduced to the four properties that may change: State, Description,
 /// Response and Request. Every other property in the body is ignored, as the API reference says.
 struct TaskUpdate: Sendable {
     enum Operation: Sendable, Equatable {
@@ -15,15 +15,16 @@ struct TaskUpdate: Sendable {
 
     static let updatable: [BatchTaskField] = [.state, .description, .response, .request]
 
-    /// A whole BatchTaskInfo (JSON, XML or form): Description, Response and Request take the body's values, absent
-    /// meaning cleared as in .NET's deserialization; an absent or null State keeps the current one, since a task
-    /// always has a state.
+    /// A whole BatchTaskInfo (JSON, XML or form), as PUT and the Agents' UpdateBatchTask bind it. api.md v3, PUT
+    /// row, our reading: "the body binds to a whole BatchTaskInfo, so one of those four left out of the body takes
+    /// its default: a missing Description, Response or Request becomes null and a missing State becomes `Unknown`".
+    /// A null State is the enum's default too.
     static func replacing(with object: JSONValue) throws(APIError) -> TaskUpdate {
         let members = try members(of: object)
         var update = TaskUpdate()
         for field in updatable {
-            let value = members[field.rawValue] ?? .null
-            if field == .state, value.isNull { continue }
+            var value = members[field.rawValue] ?? .null
+            if field == .state, value.isNull { value = .string(BatchTaskState.unknown.rawValue) }
             update.operations.append(.set(field, try text(value, field)))
         }
         return update

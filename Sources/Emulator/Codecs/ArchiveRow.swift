@@ -2,7 +2,9 @@ import BatchTask
 import JSON
 
 /// A row of the "BatchTasks" archive, as `GET /api/v1/BatchTask` lists them: the task's id as `PrimaryKey`,
-/// `EntityName` "batchtask", and the selected columns. Archive rows are not BatchTaskInfo values.
+/// `EntityName` "batchtask", and the selected columns. Archive rows are not BatchTaskInfo values. Rows are those
+/// of the default (slim) mode, the only one served: dates come in the request's zone without an offset, as in
+/// every answer (`RequestTimeZone`).
 struct ArchiveRow: Sendable {
     static let entityName = "batchtask"
     /// Our choice (the reference lists no columns for this archive): `id,name,state` without `$select`.
@@ -25,8 +27,9 @@ struct ArchiveRow: Sendable {
 
     func write(to writer: inout JSONWriter) {
         writer.beginObject()
+        // api.md v3: "in the default (slim) mode a row's `PrimaryKey` is a JSON **string** (`"PrimaryKey": "3"`)".
         writer.writeKey("PrimaryKey")
-        writer.writeInt(Int64(primaryKey))
+        writer.writeString(String(primaryKey))
         writer.writeKey("EntityName")
         writer.writeString(Self.entityName)
         for (name, value) in columns {

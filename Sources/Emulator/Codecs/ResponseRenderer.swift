@@ -5,12 +5,12 @@ import JSON
 /// Builds a successful response in the negotiated format, with dates converted to the requested time zone.
 struct ResponseRenderer: Sendable {
     let format: ResponseFormat
-    let timeZone: ResponseTimeZone
+    let timeZone: RequestTimeZone
 
     /// One task with every property; `nulling` is what `$select` left out. `lastModified` becomes the
     /// Last-Modified header, which a client can send back as If-Unmodified-Since.
     func task(_ task: BatchTaskInfo, nulling: Set<BatchTaskField> = [], lastModified: Int64? = nil) -> Response {
-        let task = timeZone.convert(task)
+        let task = timeZone.writing(task)
         var response: Response
         switch format {
         case .json(let contentType):
@@ -30,17 +30,20 @@ struct ResponseRenderer: Sendable {
             var writer = JSONWriter()
             writer.bytes.reserveCapacity(tasks.count * 600)
             writer.beginArray()
-            for task in tasks { BatchTaskJSON.write(timeZone.convert(task), nulling: nulling, to: &writer) }
+            for task in tasks { BatchTaskJSON.write(timeZone.writing(task), nulling: nulling, to: &writer) }
             writer.endArray()
             return response(writer.bytes, contentType)
         case .xml(let contentType):
-            return response(BatchTaskXML.document(tasks.map(timeZone.convert), nulling: nulling), contentType)
+            return response(BatchTaskXML.document(tasks.map(timeZone.writing), nulling: nulling), contentType)
         }
     }
 
     /// The OData carrier of archive rows; `nextLink` is left out when no rows remain.
     func odata(metadata: String, nextLink: String?, tasks: [BatchTaskInfo], columns: [BatchTaskField]) -> Response {
-        let rows = tasks.map { ArchiveRow(timeZone.convert($0), columns: columns) }
+        // api.md v3: in the default (slim) mode "dates are written without an offset", includeTZOffset or not.
+        var slim = timeZone
+        slim.includesOffset = false
+        let rows = tasks.map { ArchiveRow(slim.writing($0), columns: columns) }
         switch format {
         case .json(let contentType):
             var writer = JSONWriter()

@@ -8,12 +8,18 @@ struct JobPlanner: Sendable {
     let random: RandomSource
 
     /// Sets the task up as a freshly queued job: `New`, no progress, no result, and a schedule starting at `now`.
+    /// A task whose Name no configured job handles gets no schedule and stays `New` (api.md v3, "Jobs the server
+    /// does not know").
     func start(_ task: inout StoredTask, now: Int64) {
-        let job = schedule(for: task.info, now: now)
         task.info.state = .new
         task.info.result = nil
         task.info.progressPercent = 0
         task.info.progressDescription = "Queued"
+        guard configuration.runs(name: task.info.name) else {
+            task.job = nil
+            return
+        }
+        let job = schedule(for: task.info, now: now)
         task.job = job
         // A zero duration means "finished at once": the caller's view of the task must already show the end.
         JobLifecycle.advance(&task, to: now)

@@ -1,4 +1,5 @@
 import Logging
+import Schedule
 
 /// Everything `batchctl serve` can be told: where to listen, where to store, who may call, how jobs run, and which
 /// faults to inject.
@@ -16,6 +17,9 @@ public struct EmulatorConfiguration: Sendable {
     /// Seconds a connection may sit without a complete request before the server closes it: half a request sent
     /// and no more, or kept alive after an answer with nothing after it.
     public var idleTimeoutSeconds: Double
+    /// The server's base time zone (`serve --base-time-zone`): dates of a request without `SO-TimeZone` are read and
+    /// written in it. api.md v3, our choice: "a SuperOffice code, id or an IANA name; default `UTC`".
+    public var baseTimeZone: SuperOfficeTimeZone
     /// Where the emulator logs (stderr by default); `.info` shows start and stop, `.debug` every request.
     public var logger: Logger
 
@@ -23,7 +27,8 @@ public struct EmulatorConfiguration: Sendable {
         listen: ListenAddress = .loopbackDefault, databasePath: String = ":memory:",
         authentication: AuthenticationConfiguration = AuthenticationConfiguration(), jobs: JobConfiguration = JobConfiguration(),
         faults: FaultConfiguration = FaultConfiguration(), login: LoginServiceConfiguration? = nil, pageSize: Int = 1000,
-        idleTimeoutSeconds: Double = Self.defaultIdleTimeoutSeconds, logger: Logger? = nil
+        idleTimeoutSeconds: Double = Self.defaultIdleTimeoutSeconds, baseTimeZone: SuperOfficeTimeZone = .utc,
+        logger: Logger? = nil
     ) {
         self.listen = listen
         self.databasePath = databasePath
@@ -33,6 +38,7 @@ public struct EmulatorConfiguration: Sendable {
         self.login = login
         self.pageSize = pageSize
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.baseTimeZone = baseTimeZone
         self.logger = logger ?? Self.quietLogger
     }
 
@@ -72,6 +78,9 @@ public struct EmulatorConfiguration: Sendable {
             ("lost-answer rate", faults.lostAnswerRate),
         ] where !(rate >= 0 && rate <= 1) {
             problems.append("the \(name) must be between 0 and 1")
+        }
+        if jobs.names.isEmpty || jobs.names.contains(where: \.isEmpty) {
+            problems.append("--jobs takes one or more Name globs separated by commas (for example 'import-*,cleanup'); '*' runs every job")
         }
         if faults.latencyMilliseconds < 0 || faults.latencyMilliseconds > 600_000 {
             problems.append("the latency must be between 0 and 600000 ms")

@@ -15,9 +15,11 @@ import _CryptoExtras
 /// - Jobs advance by stored times, not timers: a read computes the state from the schedule stored with the task, and
 ///   list queries first write every due transition (`TaskStore.settle`). A job running when the server stops has
 ///   simply progressed (or ended) by the time it is read again; the duration is fixed per task when it is queued.
-/// - PUT replaces State (kept when absent), Description, Response and Request (absent clears); merge patch and PATCH
-///   leave absent ones alone; JSON Patch applies add/replace/remove/test to those four. Setting State to `New` queues
-///   the job again; any other new State ends the job there.
+/// - PUT binds a whole BatchTaskInfo: State (`Unknown` when absent), Description, Response and Request (absent
+///   clears); a merge-patch body leaves absent ones alone; JSON Patch applies add/replace/remove/test to those four.
+///   Setting State to `New` queues the job again; any other new State ends the job there. PATCH is 405.
+/// - A ParameterObject is stored as a blob in the `binaryobject` table, and DetailsTable (38) and DetailsRecord
+///   name it. Only Names matching `JobConfiguration.names` run; other tasks stay `New`.
 /// - Stop answers true and fails a task that is New, Aquired or Started unless it is `CannotCancel`; false for any
 ///   other task.
 /// - OData pages hold `$top` rows (`pageSize` without it); `odata.nextLink` repeats the query with `$skip` advanced
@@ -26,7 +28,8 @@ import _CryptoExtras
 /// - HTTP/1.1 as RFC 9112 asks: a request without one valid Host is answered 400, a request that does not keep
 ///   the connection alive (HTTP/1.0 by default) has it closed after the answer (`HTTP1RequestGuard`), and a
 ///   connection idle for `idleTimeoutSeconds` without a whole request is closed.
-/// - Dates the server writes are UTC (`+00:00`, seven fraction digits); `SO-TimeZone` converts every returned date.
+/// - Dates are stored as UTC instants; requests are read and answers written in `SO-TimeZone`'s zone or the base
+///   zone, without an offset unless `includeTZOffset` is asked for; Created is always written in UTC.
 /// - A lost answer is produced by closing the connection from the handler's middleware after the change committed,
 ///   before Hummingbird writes a byte; only 2xx answers are lost.
 /// - With a login service configured it is also SuperOffice Online's login host and tenant status service on the
@@ -135,7 +138,7 @@ public final class EmulatorServer: Sendable {
                 issuedTicketAppToken: configuration.login?.clientSecret))
         // Job failures draw from a stream of their own so enabling a fault does not change which jobs fail.
         let planner = JobPlanner(configuration: configuration.jobs, random: RandomSource(seed: seed ^ 0x6A09_E667_F3BC_C909))
-        let service = TaskService(store: store, planner: planner, clock: clock)
+        let service = TaskService(store: store, planner: planner, clock: clock, baseTimeZone: configuration.baseTimeZone)
         let endpoints = BatchTaskController(service: service, pageSize: configuration.pageSize, origin: origin).endpoints
             + BatchAgentController(service: service).endpoints
         router.add(endpoints)

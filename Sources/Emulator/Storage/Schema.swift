@@ -109,6 +109,20 @@ enum Schema {
                     arguments: [created.flatMap(DotNetDate.init)?.ticksSince1970, lastStarted.flatMap(DotNetDate.init)?.ticksSince1970, id])
             }
         }
+        migrator.registerMigration("v3") { db in
+            // api.md v3, "What the server changes": the server serializes a ParameterObject "to a blob in the
+            // BinaryObject table" and links the task to that row. AUTOINCREMENT: a blob id is never handed out twice.
+            try db.execute(sql: """
+                CREATE TABLE binaryobject (
+                    "Id" INTEGER PRIMARY KEY AUTOINCREMENT,
+                    "Blob" BLOB NOT NULL
+                );
+                """)
+        }
         return migrator
     }
+
+    /// The BinaryObject table's number in DetailsTable. api.md v3, our choice: "BinaryObject is table number 38 in
+    /// its numbering".
+    static let binaryObjectTable: Int32 = 38
 }

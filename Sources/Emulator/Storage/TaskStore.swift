@@ -1,4 +1,5 @@
 import BatchTask
+import Foundation
 import GRDB
 
 /// The tasks in SQLite, through GRDB: a WAL-mode pool for a file (concurrent readers, one writer, fsync only at
@@ -41,24 +42,40 @@ final class TaskStore: Sendable {
         return "UPDATE batchtask SET \(assignments) WHERE \"Id\" = ?"
     }()
 
+    private static let insertBlobSQL = #"INSERT INTO binaryobject ("Blob") VALUES (?)"#
+    /// The blob a task links to goes with the task, so deleted tasks leave no rows behind.
+    private static let deleteBlobSQL = #"DELETE FROM binaryobject WHERE "Id" = (SELECT "DetailsRecord" FROM batchtask WHERE "Id" = ? AND "DetailsTable" = 38 AND "ParameterObject" IS NOT NULL)"#
     private static let selectByIDSQL = "SELECT \(Schema.selectList) FROM batchtask WHERE \"Id\" = ?"
     private static let anyDueSQL = "SELECT EXISTS (SELECT 1 FROM batchtask WHERE \"JobPhase\" > 0 AND \"JobNextTicks\" <= ?)"
 
     // MARK: Writes
 
-    /// Inserts a task and returns the id the database gave it (its Id property is ignored).
+    /// Inserts a task and returns the id the database gave it (its Id property is ignored). A ParameterObject is
+    /// stored as a blob and linked (`insert(_:_:)`).
     func insert(_ task: StoredTask) async throws -> Int32 {
-        let values = Array(TaskRow.values(of: task).dropFirst())
-        return try await database.write { db in try Self.insert(values, db) }
+        try await database.write { db in try Self.insert(task, db) }
     }
 
     /// Inserts many tasks in one transaction (seeding large databases for tests and measurements).
     func insert(_ tasks: [StoredTask]) async throws -> [Int32] {
-        let rows = tasks.map { Array(TaskRow.values(of: $0).dropFirst()) }
-        return try await database.write { db in try rows.map { try Self.insert($0, db) } }
+        try await database.write { db in try tasks.map { try Self.insert($0, db) } }
     }
 
-    private static func insert(_ values: [DatabaseValue], _ db: Database) throws -> Int32 {
+    /// api.md v3, "What the server changes": "when ParameterObject is given, the server serializes it to a blob in
+    /// the BinaryObject table and sets DetailsTable and DetailsRecord to that row, whatever the request said". A
+    /// task without one keeps the DetailsTable and DetailsRecord it was given. One transaction: blob and task are
+    /// stored together or not at all.
+    private static func insert(_ task: StoredTask, _ db: Database) throws -> Int32 {
+        var task = task
+        if let parameters = task.info.parameterObject, !parameters.isNull {
+            try db.cachedStatement(sql: insertBlobSQL).execute(arguments: [Data(parameters.serialized().utf8)])
+            guard let record = Int32(exactly: db.lastInsertedRowID) else {
+                throw StorageError("no BinaryObject ids left: DetailsRecord is 32-bit")
+            }
+            task.info.detailsTable = Schema.binaryObjectTable
+            task.info.detailsRecord = record
+        }
+        let values = Array(TaskRow.values(of: task).dropFirst())
         try db.cachedStatement(sql: insertSQL).execute(arguments: StatementArguments(values))
         guard let id = Int32(exactly: db.lastInsertedRowID) else {
             // Throwing rolls the insert back: ids are int32 in the API.
@@ -96,6 +113,7 @@ final class TaskStore: Sendable {
                 return false
             }
             try check(try TaskRow.decode(row))
+            try db.cachedStatement(sql: Self.deleteBlobSQL).execute(arguments: [id])
             try db.cachedStatement(sql: "DELETE FROM batchtask WHERE \"Id\" = ?").execute(arguments: [id])
             return db.changesCount > 0
         }
@@ -106,6 +124,7 @@ final class TaskStore: Sendable {
         try await database.write { db in
             var deleted = 0
             for id in ids {
+                try db.cachedStatement(sql: Self.deleteBlobSQL).execute(arguments: [id])
                 try db.cachedStatement(sql: "DELETE FROM batchtask WHERE \"Id\" = ?").execute(arguments: [id])
                 deleted += db.changesCount
             }
@@ -168,6 +187,13 @@ final class TaskStore: Sendable {
         let arguments = StatementArguments(query.arguments + [Int64(min(query.limit, Int(Int64.max))).databaseValue, Int64(query.offset).databaseValue])
         return try await database.read { db in
             try Array(Row.fetchCursor(db, sql: sql, arguments: arguments).map(TaskRow.decode))
+        }
+    }
+
+    /// For tests: a BinaryObject row's blob as text; nil when there is no such row.
+    func blob(id: Int32) async throws -> String? {
+        try await database.read { db in
+            try Data.fetchOne(db, sql: #"SELECT "Blob" FROM binaryobject WHERE "Id" = ?"#, arguments: [id]).map { String(decoding: $0, as: UTF8.self) }
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Emulator
 import Foundation
+import Schedule
 
 /// `batchctl serve`: run the BatchTask API emulator until SIGTERM or SIGINT.
 struct ServeCommand: ReportingCommand {
@@ -13,7 +14,10 @@ struct ServeCommand: ReportingCommand {
             stop it cleanly. Credentials also come from BATCHCTL_SERVE_USERS (comma-separated NAME:PASSWORD), \
             BATCHCTL_SERVE_TICKETS, BATCHCTL_SERVE_TOKENS and BATCHCTL_SERVE_APP_TOKEN, which keep them out of \
             the process list. A job fails on purpose when its ParameterObject has "fail": true (or a reason string). \
-            SO-TimeZone takes UTC, an offset such as +02:00, or an IANA name such as Europe/Oslo.
+            Dates are read and written in the SO-TimeZone header's zone (a SuperOffice code such as NO or US-NY, an \
+            id such as 261, an IANA name or an offset; add ", includeTZOffset" for offsets in answers), else in \
+            --base-time-zone, without an offset; Created is always UTC. A ParameterObject is stored as a blob: \
+            DetailsTable becomes 38 and DetailsRecord its row.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -44,6 +48,12 @@ struct ServeCommand: ReportingCommand {
 
     @Option(name: .customLong("fail-rate"), help: ArgumentHelp("Share of jobs that end Failed, 0 to 1.", valueName: "R"))
     var failRate = 0.0
+
+    @Option(name: .customLong("jobs"), help: ArgumentHelp("Run only the jobs whose Name matches one of these globs (* and ?, exact case); other tasks stay New.", valueName: "GLOB[,GLOB...]"))
+    var jobNames = "*"
+
+    @Option(name: .customLong("base-time-zone"), help: ArgumentHelp("The server's base time zone, for requests without SO-TimeZone: a SuperOffice code (NO, US-NY), id (261), IANA name (Europe/Oslo) or offset (+02:00).", valueName: "ZONE"))
+    var baseTimeZone = "UTC"
 
     @Option(help: ArgumentHelp("Fault: delay added to every answer.", valueName: "MS"))
     var latency = 0
@@ -110,6 +120,11 @@ struct ServeCommand: ReportingCommand {
         if users.contains(where: { BasicCredential(parsing: $0) == nil }) {
             throw ValidationError("--user takes NAME:PASSWORD")
         }
+        guard SuperOfficeTimeZone(baseTimeZone) != nil else {
+            throw ValidationError(
+                "--base-time-zone: '\(baseTimeZone.prefix(60))' is not a known time zone; use a SuperOffice code or id "
+                    + "(\(SuperOfficeTimeZone.knownList)), an IANA name such as Europe/Oslo, or an offset such as +02:00")
+        }
     }
 
     func execute() async throws {
@@ -173,11 +188,13 @@ struct ServeCommand: ReportingCommand {
         }
         return EmulatorConfiguration(
             listen: ListenAddress(parsing: listen) ?? .loopbackDefault, databasePath: db, authentication: authentication,
-            jobs: JobConfiguration(durationSeconds: jobDuration, failRate: failRate),
+            jobs: JobConfiguration(
+                durationSeconds: jobDuration, failRate: failRate,
+                names: jobNames.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }),
             faults: FaultConfiguration(
                 latencyMilliseconds: latency, errorRate: errorRate, throttleRate: throttleRate, lostAnswerRate: lostAnswerRate,
                 retryAfterSeconds: retryAfter, seed: seed),
             login: try makeLoginConfiguration(), pageSize: pageSize, idleTimeoutSeconds: idleTimeout,
-            logger: EmulatorConfiguration.standardErrorLogger(verbose: verbose))
+            baseTimeZone: SuperOfficeTimeZone(baseTimeZone) ?? .utc, logger: EmulatorConfiguration.standardErrorLogger(verbose: verbose))
     }
 }

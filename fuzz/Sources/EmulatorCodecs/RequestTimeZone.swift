@@ -1,0 +1,1 @@
+../../../Sources/Emulator/Codecs/RequestTimeZone.swift

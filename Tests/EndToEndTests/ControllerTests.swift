@@ -91,7 +91,10 @@ import Glibc
 
         // An out-of-band change is reported, and left alone without --self-heal.
         let a = try #require(try await task(named: "Controller A", server)?["Id"]?.intValue)
-        let put = try await RawHTTP(server).request("PUT", "BatchTask/\(a)", body: .object(["Description": "changed by hand"]))
+        // The whole task goes back, State as read: the server binds a PUT to a whole BatchTaskInfo (api.md v3).
+        var whole = try #require(try await RawHTTP(server).request("GET", "BatchTask/\(a)").body?.objectValue)
+        whole["Description"] = "changed by hand"
+        let put = try await RawHTTP(server).request("PUT", "BatchTask/\(a)", body: .object(whole))
         #expect(put.status == 200)
         let drifted = await controller.waitForStatus(timeout: 20) { ControllerProcess.set($0, "jobs")?["drifted"] == .array(["jobs/a"]) }
         #expect(ControllerProcess.set(drifted, "jobs")?["sync"]?.stringValue == "OutOfSync", "\(String(describing: drifted))")

@@ -27,7 +27,7 @@ import Testing
                     Description: Number ${n}
                     DatabaseSerialNumber: "1"
                     CancellationBehaviour: CanCancel
-                    IsSystemTask: \(systemTasks)\(created.map { "\n        Created: \"\($0)\"" } ?? "")
+                    IsSystemTask: \(systemTasks)\(created.map { "\n    Created: \"\($0)\"" } ?? "")
                     ParameterObject:
                       n: ${n}
                       token: ${token}

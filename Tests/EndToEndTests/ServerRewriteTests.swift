@@ -73,14 +73,15 @@ import Testing
         #expect(drift.status == 0, "\(drift.stdout)\(drift.stderr)")
         // A real change is still drift.
         let tasks = try await RawHTTP(server).allTasks()
-        let plain = try #require(tasks.first { $0["Name"] == "Plain" })
-        var changed = try #require(plain.objectValue)
+        let second = try #require(tasks.first { $0["Name"] == "Import 2" })
+        var changed = try #require(second.objectValue)
         changed["Description"] = "changed by hand"
-        let put = try await RawHTTP(server).request("PUT", "BatchTask/\(plain["Id"]?.intValue ?? 0)", body: .object(changed))
+        let put = try await RawHTTP(server).request("PUT", "BatchTask/\(second["Id"]?.intValue ?? 0)", body: .object(changed))
         #expect(put.status == 200)
         let after = try BinaryRunner.run(["drift"], in: directory.path, environment: server.environment)
         #expect(after.status == 2, "\(after.stdout)\(after.stderr)")
-        #expect(after.stdout.contains("jobs/plain"))
+        #expect(after.stdout.contains("jobs/import-2"), "\(after.stdout)")
+        #expect(!after.stdout.contains("jobs/import-1") && !after.stdout.contains("jobs/plain"), "\(after.stdout)")
     }
 
     @Test func anUnknownProjectZoneIsAnErrorBeforeAnythingIsSent() async throws {

@@ -137,7 +137,7 @@ let package = Package(
             "Reconcile", "Planning", "State", "Manifest", "APIClient", "Emulator", "BatchTask", "Diagnostics", "JSON", "Schedule",
         ]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "JSON", "PostgresTestSupport", .product(name: "_CryptoExtras", package: "swift-crypto"),
+            "JSON", "YAML", "PostgresTestSupport", .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Starts a PostgreSQL server of the tests' own (initdb, pg_ctl) and stops it by its pid.

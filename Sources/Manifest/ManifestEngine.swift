@@ -24,6 +24,8 @@ public struct ManifestOptions: Sendable {
     public var allowIncludeOutside = false
     /// The most tasks one task entry may expand to.
     public var maxTasks = 1_000_000
+    /// The most dependency edges all tasks' `dependsOn` may make together (a glob counts each task it matches).
+    public var maxDependencyEdges = 1_000_000
     /// The project file, whose Project document is not a manifest.
     public var projectFile: String?
     /// Record where each field of this address came from.
@@ -115,7 +117,8 @@ public enum ManifestEngine {
             diagnostics.warning(override.source.location, "a value is given for var '\(override.name)' (\(override.source)), but no task set declares it\(hint)")
         }
         if !diagnostics.hasErrors {
-            DependencyResolver.resolve(&result.tasks, references: dependsOn, diagnostics: diagnostics)
+            DependencyResolver.resolve(&result.tasks, references: dependsOn, maxEdges: options.maxDependencyEdges,
+                                       diagnostics: diagnostics)
             result.moves = resolveMoves(moveNodes, tasks: result.tasks, diagnostics: diagnostics)
         }
         if let address = options.explain, result.explanation == nil, !diagnostics.hasErrors {

@@ -6,7 +6,7 @@ public struct Due: Sendable, Hashable {
     /// when none. At most one run is fired however many slots were missed (like Kubernetes CronJob).
     public var fire: Date?
     /// The slots in (last, now] that are not fired: all but the latest, plus the latest when it is past the deadline;
-    /// in time order; only the earliest `Due.missedLimit` (100) of them are listed.
+    /// in time order; only the latest `Due.missedLimit` (100) of them are listed, so the last is the last missed.
     public var missed: [Date]
     /// How many slots were missed in all; counting stops at `Due.countLimit` (10_000) (then `missedCountIsLowerBound`
     /// is true, and there were more).

@@ -20,28 +20,48 @@ public struct RunSchedule: Sendable, Hashable {
     /// The cost is bounded whatever the gap: the walk over the slots stops after `Due.countLimit` of them, and the
     /// latest slot is then found by bisecting the rest of the interval.
     public func due(since last: Date, now: Date) -> Due {
-        var earliest: [Date] = []
+        // The latest slots walked, oldest first: the missed ones listed are the latest, so the last is the last missed.
+        let kept = Due.missedLimit + 1
+        var recent: [Date] = []
         var walked = 0
         var latest: Date?
         var cursor = cron.next(after: last, in: timeZone)
         while let slot = cursor, slot <= now, walked <= Due.countLimit {
             walked += 1
             latest = slot
-            if earliest.count <= Due.missedLimit { earliest.append(slot) }
+            recent.append(slot)
+            if recent.count >= 2 * kept { recent.removeFirst(recent.count - kept) }
             cursor = cron.next(after: slot, in: timeZone)
         }
         let walkedAll = cursor.map { $0 > now } ?? true
         if !walkedAll, let known = latest {
-            latest = latestSlot(from: known, atOrBefore: now)
+            let found = latestSlot(from: known, atOrBefore: now)
+            latest = found
+            recent += slots(before: found, after: known, count: kept - 1) + [found]
         }
         let fire = latest.flatMap { isWithinDeadline($0, now: now) ? $0 : nil }
         let missedTotal = walkedAll ? walked - (fire == nil ? 0 : 1) : Due.countLimit + 1
         return Due(
             fire: fire,
-            missed: Array(earliest.filter { $0 != fire }.prefix(Due.missedLimit)),
+            missed: Array(recent.suffix(kept).filter { $0 != fire }.suffix(Due.missedLimit)),
             missedCount: min(missedTotal, Due.countLimit),
             missedCountIsLowerBound: missedTotal > Due.countLimit,
             next: cron.next(after: now, in: timeZone))
+    }
+
+    /// Up to `count` slots strictly between `known` and `slot` (both slots), the latest ones, oldest first: each
+    /// found by bisecting (known, the one after it), for when the walk stopped before reaching `slot`.
+    private func slots(before slot: Date, after known: Date, count: Int) -> [Date] {
+        var found: [Date] = []
+        var bound = slot
+        while found.count < count {
+            // Slots fall on whole seconds: the one before `bound` is at or before half a second before it.
+            let previous = latestSlot(from: known, atOrBefore: bound.addingTimeInterval(-0.5))
+            guard previous > known, previous < bound else { break }
+            found.append(previous)
+            bound = previous
+        }
+        return found.reversed()
     }
 
     private func isWithinDeadline(_ slot: Date, now: Date) -> Bool {

@@ -87,6 +87,15 @@ enum FilePaths {
             // A FIFO, a device or a socket may never end or never answer: only regular files are read.
             throw ReadError(reason: "it is not a regular file (a FIFO, device or socket); only regular files are read")
         }
+        // /proc/self/environ and its kind are regular files whose contents the kernel makes up as they are read:
+        // the process's environment (its secrets), memory and settings. The path the descriptor was opened at is
+        // checked, so a symlink or a `..` that leads there is refused like the path itself.
+        let opened = openedPath(of: fd) ?? realPath(path) ?? absolute(path)
+        if let system = pseudoFileSystem(containing: opened) {
+            throw ReadError(
+                reason: "it is \(opened), under \(system), where the kernel makes up a file's contents as it is read "
+                    + "(a process's environment, memory or devices); such files are never read, whatever the flags")
+        }
         // Read the announced size straight into the array, then go on in case the file grew or has no size.
         let expected = max(Int(info.st_size), 0)
         var failure: Int32 = 0
@@ -111,6 +120,22 @@ enum FilePaths {
         }
         if let reason { throw ReadError(reason: reason) }
         return bytes
+    }
+
+    /// The directories whose files are made up by the kernel rather than stored: never read as manifests.
+    static let pseudoFileSystems = ["/proc", "/sys", "/dev"]
+
+    /// The pseudo-file system `path` (absolute, symlinks resolved) lies in, if any.
+    static func pseudoFileSystem(containing path: String) -> String? {
+        pseudoFileSystems.first { isInside(normalize(path), root: $0) }
+    }
+
+    /// Where an open descriptor's file is, symlinks resolved, as the kernel says; nil where it cannot say.
+    private static func openedPath(of fd: Int32) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink("/proc/self/fd/\(fd)", &buffer, buffer.count - 1)
+        guard count > 0, buffer[0] == CChar(UInt8(ascii: "/")) else { return nil }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     private static func lastError() -> String {

@@ -162,6 +162,56 @@ import Testing
         #expect(valid.stdout == "Valid: 1 task set, 1 task from 1 file.\n")
     }
 
+    @Test func noTextOfAManifestStartsALineOnStandardError() throws {
+        // Keys, field names, an extends and a file name that each try to start a line with a workflow command.
+        let directory = try TemporaryDirectory(files: [
+            "sets/a.yaml": """
+                apiVersion: batchctl/v1
+                kind: TaskSet
+                metadata: {name: a}
+                tasks:
+                  - key: one
+                    Name: One
+                    "Descr\\n::error::field": x
+                  - key: two
+                    extends: "nope\\n::add-mask::pwned"
+                    Name: Two
+                  - key: "three\\r::error::key"
+                    Name: Three
+                  - key: four
+                    Name: Four
+                    "x\\u2028::error::ls": 1
+                    "y\\N::error::nel": 1
+                    "z\\P\\u000B::error::ps": 1
+                """,
+            "::error::file.yaml": "apiVersion: batchctl/v1\nkind: TaskSet\nmetadata: {name: b}\ntasks:\n  - key: one\n    Nmae: x\n",
+        ])
+        let runs = [
+            ["validate", "-f", "sets"], ["validate", "-f", "sets", "-o", "github"], ["render", "-f", "sets"],
+            ["validate", "-f", "::error::file.yaml", "-o", "github"],
+        ]
+        for arguments in runs {
+            let outcome = try BinaryRunner.run(arguments, in: directory.path)
+            #expect(outcome.status == 1, "\(arguments): \(outcome.stderr)")
+            // Split the way a runner or a terminal might: at every line break Unicode knows.
+            let breaks: Set<Unicode.Scalar> = ["\n", "\r", "\u{0B}", "\u{0C}", "\u{85}", "\u{2028}", "\u{2029}"]
+            let lines = outcome.stderr.unicodeScalars.split(whereSeparator: breaks.contains).map { String(String.UnicodeScalarView($0)) }
+            let commands = lines.filter { $0.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("::") }
+            #expect(commands.isEmpty, "\(arguments): \(commands)")
+            #expect(lines.count >= 2, "\(outcome.stderr)")
+            // Each error is still on its own line, the hostile text escaped within it.
+            if arguments[2] == "sets" {
+                #expect(outcome.stderr.contains(#"Descr\n::error::field"#), "\(outcome.stderr)")
+                #expect(outcome.stderr.contains(#"nope\n::add-mask::pwned"#), "\(outcome.stderr)")
+                #expect(outcome.stderr.contains(#"three\r::error::key"#), "\(outcome.stderr)")
+                #expect(outcome.stderr.contains(#"x\u{2028}::error::ls"#), "\(outcome.stderr)")
+                #expect(outcome.stderr.contains(#"y\u{85}::error::nel"#), "\(outcome.stderr)")
+            } else {
+                #expect(outcome.stderr.contains("./::error::file.yaml:6:5: error: "), "\(outcome.stderr)")
+            }
+        }
+    }
+
     @Test func planAnnotatesEveryChangeAtItsTaskEntry() throws {
         let secret = "never-shown-\(UUID().uuidString)"
         let directory = try ReconcileTests.project(tasks: 3, secret: secret)

@@ -117,3 +117,46 @@ extension SecretTests {
         #expect(!replan.stdout.contains(secret), "\(replan.stdout)")
     }
 }
+
+extension SecretTests {
+    /// `!include-text` of a file the kernel makes up, such as the process's environment, is refused, flags or not.
+    @Test func anIncludeOfTheProcessEnvironmentIsRefusedAndPrintsNothingOfIt() throws {
+        let secret = "pw-\(UUID().uuidString.prefix(8))"
+        let marker = "marker-\(UUID().uuidString.prefix(8))"
+        let directory = try TemporaryDirectory(files: [
+            "batchctl.yaml": "apiVersion: batchctl/v1\nkind: Project\nmanifests: [sets]\n",
+            "sets/a.yaml": """
+                apiVersion: batchctl/v1
+                kind: TaskSet
+                metadata: {name: a}
+                tasks:
+                  - key: direct
+                    Name: Direct
+                    Description: !include-text /proc/self/environ
+                """,
+            "sets/b.yaml": """
+                apiVersion: batchctl/v1
+                kind: TaskSet
+                metadata: {name: b}
+                tasks:
+                  - key: linked
+                    Name: Linked
+                    Description: !include-text ../notes.txt
+                """,
+        ])
+        // A link inside the project that leads to the environment.
+        try FileManager.default.createSymbolicLink(atPath: directory.path + "/notes.txt", withDestinationPath: "/proc/self/environ")
+        let environment = ["BATCHCTL_PASSWORD": secret, "BATCHCTL_TEST_MARKER": marker]
+        for output in ["json", "yaml", "table"] {
+            let render = try BinaryRunner.run(["render", "--allow-include-outside", "-o", output], in: directory.path,
+                                              environment: environment)
+            // No output is shown on failure: it could hold the environment.
+            #expect(render.status == 1)
+            #expect(render.stderr.contains("sets/a.yaml:7:18: error: cannot read included file /proc/self/environ"))
+            #expect(render.stderr.contains("sets/b.yaml:7:18: error: cannot read included file notes.txt"))
+            for value in [secret, marker] {
+                #expect(!render.stdout.contains(value) && !render.stderr.contains(value), "the environment was printed")
+            }
+        }
+    }
+}

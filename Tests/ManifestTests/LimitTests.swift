@@ -138,3 +138,32 @@ extension ManifestEngineTests {
         #expect(fits.task("s/a")?.info.detailsRecord == 2_000_000)
     }
 }
+
+extension ManifestEngineTests {
+    @Test func dependencyEdgesStopAtTheLimitBeforeTheyAreMade() throws {
+        // 9,000 tasks that each depend on the 8,999 others: 80,991,000 edges in a manifest of a few lines.
+        let result = try expand("tasks:\n  - key: t-${i}\n    matrix:\n      i: ${range(1, 9000)}\n    dependsOn: [\"t-*\"]\n")
+        #expect(result.tasks.count == 9000)
+        // 111 tasks make 998,889 edges; the 112th would pass the limit: the resolution stops there, at its dependsOn.
+        #expect(result.errors == [
+            "set.yaml:9:17: error: dependsOn makes more than 1000000 dependency edges in all, the limit (s/t-112, after "
+                + "998889 edges of the tasks before it, adds 8999); every task a glob matches is an edge of every task "
+                + "that writes it: depend on fewer tasks, or raise the limit with --max-dependency-edges",
+        ])
+        #expect(result.tasks.allSatisfy { $0.dependsOn.isEmpty }, "no task is left with part of its edges")
+    }
+
+    @Test func dependencyEdgesUpToTheLimitAreFine() throws {
+        let fanIn = "tasks:\n  - key: load-${i}\n    matrix:\n      i: ${range(1, 10)}\n  - key: report\n    dependsOn: [load-*, load-1, s/load-?]\n"
+        let exact = try expand(fanIn) { $0.maxDependencyEdges = 10 }
+        #expect(exact.errors == [])
+        #expect(exact.task("s/report")?.dependsOn == (1...10).map { "s/load-\($0)" }, "each edge once, in the order written")
+        let over = try expand(fanIn) { $0.maxDependencyEdges = 9 }
+        #expect(over.errors.count == 1)
+        #expect(over.errors.first?.hasPrefix("set.yaml:10:17: error: dependsOn makes more than 9 dependency edges") == true,
+                "\(over.errors)")
+        // A glob that matches only the task that writes it matches no task.
+        let alone = try expand("tasks:\n  - key: only\n    dependsOn: [o*]\n")
+        #expect(alone.errors == ["set.yaml:7:17: error: dependsOn 'o*' matches no task"])
+    }
+}

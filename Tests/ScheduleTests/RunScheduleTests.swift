@@ -72,15 +72,38 @@ import Testing
         #expect(iso(due.next) == "2026-05-10T09:00:00Z")
     }
 
-    @Test func onlyTheEarliestMissedAreListed() throws {
-        // 150 hourly slots after 2026-05-01T00:00Z; the 150th (06-07T06:00Z) is fired.
+    @Test func theLatestMissedAreListed() throws {
+        // 150 hourly slots after 2026-05-01T00:00Z; the 150th (05-07T06:00Z) is fired.
         let due = try due(schedule("0 * * * *"), since: "2026-05-01T00:00:00Z", now: "2026-05-07T06:30:00Z")
         #expect(iso(due.fire) == "2026-05-07T06:00:00Z")
         #expect(due.missedCount == 149)
         #expect(!due.missedCountIsLowerBound)
         #expect(due.missed.count == Due.missedLimit)
-        #expect(iso(due.missed.first) == "2026-05-01T01:00:00Z")
-        #expect(iso(due.missed.last) == "2026-05-05T04:00:00Z")
+        #expect(iso(due.missed.first) == "2026-05-03T02:00:00Z")
+        #expect(iso(due.missed.last) == "2026-05-07T05:00:00Z")
+    }
+
+    @Test func theLastMissedSlotIsTheLatestNotTheHundredth() throws {
+        // Three hours late on a minutely schedule: 180 slots, 03:00 fired, 179 missed, the last at 02:59.
+        let late = try due(schedule("* * * * *"), since: "2026-05-10T00:00:00Z", now: "2026-05-10T03:00:10Z")
+        #expect(iso(late.fire) == "2026-05-10T03:00:00Z")
+        #expect(late.missedCount == 179)
+        #expect(iso(late.missed.last) == "2026-05-10T02:59:00Z")
+        #expect(iso(late.missed.first) == "2026-05-10T01:20:00Z")
+        #expect(late.missed == late.missed.sorted() && Set(late.missed).count == Due.missedLimit)
+        // Past the starting deadline nothing is fired: the latest slot is the last missed.
+        let skipped = try due(schedule("* * * * *", deadline: 5), since: "2026-05-10T00:00:00Z", now: "2026-05-10T03:00:10Z")
+        #expect(skipped.fire == nil)
+        #expect(skipped.missedCount == 180)
+        #expect(iso(skipped.missed.last) == "2026-05-10T03:00:00Z")
+        // Beyond the walk's count the last ones are found by search, and are the same as a full walk's would be.
+        let far = try due(schedule("*/2 * * * *"), since: "2026-04-01T00:00:00Z", now: "2026-05-10T03:01:00Z")
+        #expect(far.missedCountIsLowerBound)
+        #expect(iso(far.fire) == "2026-05-10T03:00:00Z")
+        #expect(far.missed.count == Due.missedLimit)
+        #expect(iso(far.missed.last) == "2026-05-10T02:58:00Z")
+        #expect(iso(far.missed.first) == "2026-05-09T23:40:00Z")
+        #expect(zip(far.missed, far.missed.dropFirst()).allSatisfy { $1.timeIntervalSince($0) == 120 })
     }
 
     @Test func countingStopsAtTheLimit() throws {
@@ -104,7 +127,8 @@ import Testing
         #expect(due.missedCount == Due.countLimit)
         #expect(due.missedCountIsLowerBound)
         #expect(due.missed.count == Due.missedLimit)
-        #expect(iso(due.missed.first) == "2016-05-10T10:01:00Z")
+        #expect(iso(due.missed.first) == "2026-05-10T08:20:00Z")
+        #expect(iso(due.missed.last) == "2026-05-10T09:59:00Z")
         #expect(iso(due.next) == "2026-05-10T10:01:00Z")
         #expect(elapsed < .seconds(10), "took \(elapsed)")
     }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Diagnostics
+import Foundation
 import Testing
 @testable import YAML
 
@@ -40,6 +41,55 @@ import Testing
         }
         let devNull = #expect(throws: Diagnostic.self) { try Loader().load(file: "/dev/zero") }
         #expect(devNull?.message.contains("not a regular file") == true, "a device that never ends is refused")
+    }
+
+    @Test func pseudoFilesAreRefusedWhateverTheFlagsAndHowEverTheyAreReached() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try #require(symlink("/proc/self/environ", "\(dir.path)/env.txt") == 0)
+        try #require(symlink("/proc/self", "\(dir.path)/me") == 0)
+        let climb = String(repeating: "../", count: dir.path.split(separator: "/").count)
+        let includes = [
+            "/proc/self/environ", "\(climb)proc/self/environ", "env.txt", "me/environ", "/proc/self/status",
+            "/sys/kernel/uevent_seqnum",
+        ]
+        let main = try dir.write("main.yaml", includes.enumerated().map { index, path in
+            "k\(index): !include-text \(path)"
+        }.joined(separator: "\n") + "\n")
+        // Not even --allow-include-outside, nor a loader with no root at all, reads them.
+        for options in [LoaderOptions(root: dir.path, allowIncludeOutside: true), LoaderOptions()] {
+            for (index, path) in includes.enumerated() {
+                let line = "x: 1\n" + "k\(index): !include-text \(path)\n"
+                // Caught by hand: a failed `#expect(throws:)` would print what was read, the environment.
+                let error = refusal { try Loader(options: options).load(text: line, file: main) }
+                #expect(error != nil, "\(path) was read")
+                #expect(error?.location?.description == "\(main):2:\(4 + String(index).count)", "\(path)")
+                #expect(error?.message.contains("such files are never read") == true, "\(String(describing: error))")
+                // The error names the file, never what it holds.
+                let value = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"
+                #expect(error?.message.contains(value) == false)
+            }
+        }
+        #expect(refusal { try Loader().load(file: main) }?.location?.line == 1)
+        // A top-level file is no different, nor a regular file kept in a memory file system under /dev.
+        #expect(refusal { try Loader().load(file: "/proc/self/environ") }?.message.contains("under /proc") == true)
+        if access("/dev/shm", W_OK) == 0 {
+            let shm = "/dev/shm/batchctl-\(UUID().uuidString).yaml"
+            try Data("a: 1\n".utf8).write(to: URL(fileURLWithPath: shm))
+            defer { unlink(shm) }
+            let error = refusal { try Loader().load(text: "a: !include \(shm)\n", file: main) }
+            #expect(error?.message.contains("under /dev") == true, "\(String(describing: error))")
+        }
+    }
+
+    /// The diagnostic `load` fails with, or nil; what it read is never shown.
+    private func refusal(_ load: () throws -> YAMLFile) -> Diagnostic? {
+        do {
+            _ = try load()
+            return nil
+        } catch {
+            return error as? Diagnostic
+        }
     }
 
     @Test func displayedPathsAreNormalizedRelativeToTheIncludingFile() throws {

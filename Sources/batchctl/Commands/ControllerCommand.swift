@@ -165,8 +165,9 @@ struct ControllerCommand: ReportingCommand {
         guard !result.hasErrors else {
             let errors = result.diagnostics.filter { $0.severity == .error }
             let shown = errors.prefix(5).map { TerminalText.escape($0.description) }
-            let more = errors.count > 5 ? "\n(and \(errors.count - 5) more errors)" : ""
-            throw ControllerFailure("the manifests do not validate; nothing was applied:\n" + shown.joined(separator: "\n") + more)
+            let more = errors.count > 5 ? "; and \(errors.count - 5) more errors" : ""
+            // One line, as every message in the log is.
+            throw ControllerFailure("the manifests do not validate; nothing was applied: " + shown.joined(separator: "; ") + more)
         }
         return result
     }
@@ -240,6 +241,6 @@ struct ControllerLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        Terminal.err("\(Timestamp.now()) \(event.level): \(TerminalText.escapeLines("\(event.message)"))\n")
+        Terminal.err("\(Timestamp.now()) \(event.level): \(TerminalText.escape("\(event.message)"))\n")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Diagnostics
 import Manifest
 import Planning
 import Reconcile
@@ -68,9 +69,10 @@ struct DestroyCommand: ReportingCommand {
         let doomed = Set(plan.actions.filter { $0.kind == .delete && !StateAddress.isDeposed($0.address) }.map(\.address))
         let hits = protected.filter { doomed.contains($0.address) }
         guard !hits.isEmpty else { return }
-        let lines = hits.map { "  \($0.address) (\($0.source))" }.joined(separator: "\n")
-        let excludes = hits.map { "--exclude \($0.address)" }.joined(separator: " ")
-        throw CommandFailure("destroy would delete task\(hits.count == 1 ? "" : "s") whose manifest says lifecycle.preventDestroy:\n\(lines)\n"
-            + "leave \(hits.count == 1 ? "it" : "them") out with \(excludes), or remove preventDestroy from the manifest first; nothing was deleted")
+        // One error at each protected task's entry, so each names its place and a task's name stays on its line.
+        throw DiagnosticList(hits.map { task in
+            .error(task.source, "destroy would delete \(task.address), whose manifest says lifecycle.preventDestroy; "
+                + "leave it out with --exclude \(task.address), or remove preventDestroy from the manifest first; nothing was deleted")
+        })
     }
 }

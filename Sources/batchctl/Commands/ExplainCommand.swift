@@ -20,25 +20,27 @@ struct ExplainCommand: ReportingCommand {
         let result = try input.expand(project: project, explain: address)
         guard let explanation = result.explanation else { throw ExitCode.failure }
         let style = Style(enabled: Terminal.usesColor(1))
-        var text = style.bold(explanation.address) + "  " + style.dim("(task entry at \(explanation.source))") + "\n"
+        // Names, values and expressions come from manifests and var files: escaped for the terminal as render's are.
+        let e = TerminalText.escape
+        var text = style.bold(e(explanation.address)) + "  " + style.dim("(task entry at \(e(explanation.source.description)))") + "\n"
         if !explanation.matrix.isEmpty {
             text += "\nmatrix:\n"
             for input in explanation.matrix {
-                text += "  \(input.name) = \(input.value.serialized())  " + style.dim(input.origin) + "\n"
+                text += "  \(e(input.name)) = \(e(input.value.serialized()))  " + style.dim(e(input.origin)) + "\n"
             }
         }
         text += "\nfields:\n"
         for field in explanation.fields {
-            text += "  " + style.bold(field.path) + " = " + field.value.serialized() + "\n"
-            text += "      from \(field.layer)" + (field.location.map { " at \($0)" } ?? "") + "\n"
+            text += "  " + style.bold(e(field.path)) + " = " + e(field.value.serialized()) + "\n"
+            text += "      from \(e(field.layer))" + (field.location.map { " at \(e($0.description))" } ?? "") + "\n"
             if let expression = field.expression {
-                text += "      written as " + JSONValue.string(expression).serialized() + "\n"
+                text += "      written as " + e(JSONValue.string(expression).serialized()) + "\n"
             }
             for input in field.inputs {
-                text += "        \(input.name) = \(input.value.serialized())  " + style.dim(input.origin) + "\n"
+                text += "        \(e(input.name)) = \(e(input.value.serialized()))  " + style.dim(e(input.origin)) + "\n"
             }
             for earlier in field.overrides {
-                text += "      " + style.dim("overrides \(earlier)") + "\n"
+                text += "      " + style.dim("overrides \(e(earlier))") + "\n"
             }
         }
         Terminal.out(text)

@@ -33,7 +33,8 @@ func reported(_ error: any Error, format: DiagnosticFormat = .text) -> any Error
     case let diagnostic as Diagnostic:
         DiagnosticPrinter.print([diagnostic], format: format)
         return ExitCode(diagnostic.exitCode)
-    case let planning as PlanningError where planning.problems.contains(where: { $0.location != nil }):
+    case let planning as PlanningError:
+        // One line for each refusal, at its place in the manifests where it has one.
         DiagnosticPrinter.print(planning.diagnostics, format: format)
         return ExitCode(planning.exitCode)
     case let error as any UserFacingError:
@@ -50,6 +51,6 @@ func reported(_ error: any Error, format: DiagnosticFormat = .text) -> any Error
 /// Prints a session's notes and warnings on standard error.
 struct NoticePrinter: SessionObserver {
     func notice(_ notice: SessionNotice) {
-        Terminal.err("\(notice.severity.rawValue): \(notice.message)\n")
+        DiagnosticPrinter.printNotice(notice.severity.rawValue, notice.message)
     }
 }

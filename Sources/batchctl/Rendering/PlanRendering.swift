@@ -1,13 +1,14 @@
 import JSON
 import Planning
 
-/// A plan as text: terraform's symbols, one block per action, field by field, then the summary line.
+/// A plan as text: terraform's symbols, one block per action, field by field, then the summary line. Every value,
+/// address and reason is escaped for the terminal (`TerminalText`), as `render` and `status` show them.
 enum PlanRendering {
     static func text(_ plan: Plan, style: Style, showFieldsOfCreates: Bool = true) -> String {
         var out = ""
         for action in plan.actions where action.kind != .noop {
             let id = action.id.map { " (id \($0))" } ?? ""
-            var line = "  \(colored(action.kind.symbol, action.kind, style)) \(style.bold(action.address))\(id)"
+            var line = "  \(colored(action.kind.symbol, action.kind, style)) \(style.bold(TerminalText.escape(action.address)))\(id)"
             if action.kind == .replace && action.createBeforeDestroy { line += style.dim("  create before destroy") }
             if let reason = action.reason { line += style.dim("  # \(TerminalText.escape(reason))") }
             out += line + "\n"
@@ -18,11 +19,11 @@ enum PlanRendering {
         }
         if !plan.unscheduled.isEmpty {
             out += "\nScheduled but never run, and no longer scheduled (the state forgets them):\n"
-            for address in plan.unscheduled { out += "  \(address)\n" }
+            for address in plan.unscheduled { out += "  \(TerminalText.escape(address))\n" }
         }
         if !plan.orphans.isEmpty {
             out += "\nIn the state but no longer in the manifests (plan --prune deletes them):\n"
-            for orphan in plan.orphans { out += "  \(orphan.address) (id \(orphan.id))\n" }
+            for orphan in plan.orphans { out += "  \(TerminalText.escape(orphan.address)) (id \(orphan.id))\n" }
         }
         if !plan.drift.isEmpty {
             out += "\nChanged on the server since it was applied:\n"
@@ -49,9 +50,11 @@ enum PlanRendering {
         }
     }
 
+    /// A value as JSON, cut to 200 characters, its control and bidirectional characters escaped: it may be a
+    /// server's (drift), and reaches terminals, annotations and comments.
     static func show(_ value: JSONValue) -> String {
         let text = value.serialized()
-        return text.count > 200 ? String(text.prefix(197)) + "..." : text
+        return TerminalText.escape(text.count > 200 ? String(text.prefix(197)) + "..." : text)
     }
 
     private static func colored(_ symbol: String, _ kind: ActionKind, _ style: Style) -> String {
@@ -71,9 +74,9 @@ enum DriftRendering {
         for item in drift {
             switch item.kind {
             case .missing:
-                out += "  \(style.red("!")) \(style.bold(item.address)) (id \(item.id))  missing from the API\n"
+                out += "  \(style.red("!")) \(style.bold(TerminalText.escape(item.address))) (id \(item.id))  missing from the API\n"
             case .modified:
-                out += "  \(style.yellow("~")) \(style.bold(item.address)) (id \(item.id))  modified\n"
+                out += "  \(style.yellow("~")) \(style.bold(TerminalText.escape(item.address))) (id \(item.id))  modified\n"
                 for change in item.changes {
                     out += "      \(change.field.rawValue): " + PlanRendering.describe(change, kind: .update) + "\n"
                 }

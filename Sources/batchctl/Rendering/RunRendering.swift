@@ -9,7 +9,7 @@ enum RunRendering {
         var out = ""
         for action in plan.actions where action.kind == .run || action.kind == .create || action.kind == .schedule {
             let after = action.id.map { " (after run \($0))" } ?? ""
-            var line = "  \(style.yellow(action.kind.symbol)) \(style.bold(action.address))\(after)"
+            var line = "  \(style.yellow(action.kind.symbol)) \(style.bold(TerminalText.escape(action.address)))\(after)"
             if let reason = action.reason { line += style.dim("  # \(TerminalText.escape(reason))") }
             out += line + "\n"
             for change in action.changes where action.kind == .run {
@@ -21,7 +21,7 @@ enum RunRendering {
             if !missed.isEmpty {
                 out += "\nMissed (not run):\n"
                 for task in missed {
-                    out += "  \(task.address): \(missedText(task))\n"
+                    out += "  \(TerminalText.escape(task.address)): \(missedText(task))\n"
                 }
             }
         }
@@ -57,7 +57,7 @@ enum RunRendering {
         var out = ""
         for task in tasks {
             let when = task.wallClock(task.dueSlot).map { "due now (slot \($0))" } ?? "next due \(task.wallClock(task.next) ?? "never")"
-            var line = "  \(task.address)  \(task.cron) \(task.timeZone): \(when)"
+            var line = "  " + TerminalText.escape("\(task.address)  \(task.cron) \(task.timeZone)") + ": \(when)"
             if task.missed > 0 { line += style.dim("  # missed \(missedText(task))") }
             out += line + "\n"
         }

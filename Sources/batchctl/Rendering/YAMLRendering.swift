@@ -55,7 +55,37 @@ enum YAMLRendering {
 
     /// A string as a plain scalar when that reads back as the same string, else double-quoted.
     static func scalar(_ s: String) -> String {
-        needsQuotes(s) ? JSONValue.string(s).serialized() : s
+        needsQuotes(s) ? doubleQuoted(s) : s
+    }
+
+    /// A YAML 1.2 double-quoted scalar. What a parser refuses raw (C0 and C1 controls, DEL, U+FFFE, U+FFFF), what
+    /// some read as a line break (NEL, U+2028, U+2029), a byte order mark, and what a terminal obeys (the rule of
+    /// `TerminalText`: controls and bidirectional overrides) is written as a `\uXXXX` escape, which YAML 1.2 and
+    /// JSON both read back.
+    static func doubleQuoted(_ s: String) -> String {
+        var out = "\""
+        out.reserveCapacity(s.utf8.count + 2)
+        for character in s.unicodeScalars {
+            switch character {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                guard mustEscape(character) else {
+                    out.unicodeScalars.append(character)
+                    continue
+                }
+                let hex = String(character.value, radix: 16, uppercase: true)
+                out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+            }
+        }
+        return out + "\""
+    }
+
+    private static func mustEscape(_ character: Unicode.Scalar) -> Bool {
+        TerminalText.needsEscape(character) || character.value == 0xFFFE || character.value == 0xFFFF
     }
 
     private static let reserved: Set<String> = ["null", "Null", "NULL", "~", "true", "True", "TRUE", "false", "False", "FALSE",
@@ -67,7 +97,7 @@ enum YAMLRendering {
         if reserved.contains(s) { return true }
         if "-?:,[]{}#&*!|>'\"%@` ".unicodeScalars.contains(first) || last == " " || last == ":" { return true }
         if s.contains(": ") || s.contains(" #") { return true }
-        if s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return true }
+        if s.unicodeScalars.contains(where: mustEscape) { return true }
         // Anything that looks numeric would read back as a number.
         if let c = s.unicodeScalars.first, ("0"..."9").contains(c) || c == "." || c == "+" { return true }
         return false

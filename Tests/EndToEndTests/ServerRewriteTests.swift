@@ -162,3 +162,34 @@ import Testing
         #expect(try await RawHTTP(server).allTasks().isEmpty)
     }
 }
+
+/// The bound on dependency edges, as a user sets it.
+@Suite struct DependencyEdgeLimitTests {
+    @Test func theFlagBoundsTheEdgesAtTheEntry() throws {
+        let directory = try TemporaryDirectory(files: [
+            "batchctl.yaml": "apiVersion: batchctl/v1\nkind: Project\nmanifests: [sets]\n",
+            "sets/jobs.yaml": """
+                apiVersion: batchctl/v1
+                kind: TaskSet
+                metadata: {name: jobs}
+                tasks:
+                  - key: t-${n}
+                    matrix:
+                      n: ${range(1, 3)}
+                    Name: T ${n}
+                  - key: report
+                    dependsOn: ["t-*"]
+                    Name: Report
+
+                """,
+        ])
+        let fits = try BinaryRunner.run(["validate", "--max-dependency-edges", "3"], in: directory.path)
+        #expect(fits.status == 0, "\(fits.stderr)")
+        let refused = try BinaryRunner.run(["validate", "--max-dependency-edges", "2"], in: directory.path)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.hasPrefix("sets/jobs.yaml:10:16: error: "), "\(refused.stderr)")
+        #expect(refused.stderr.contains("--max-dependency-edges"))
+        let bad = try BinaryRunner.run(["validate", "--max-dependency-edges", "0"], in: directory.path)
+        #expect(bad.status != 0 && bad.stderr.contains("--max-dependency-edges must be at least 1"), "\(bad.stderr)")
+    }
+}

@@ -307,6 +307,6 @@ struct NoteLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        Terminal.err("\(event.level <= .debug ? "debug" : "note"): \(TerminalText.escapeLines("\(event.message)"))\n")
+        Terminal.err("\(event.level <= .debug ? "debug" : "note"): \(TerminalText.escape("\(event.message)"))\n")
     }
 }

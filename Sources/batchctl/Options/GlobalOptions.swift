@@ -57,11 +57,15 @@ struct ManifestInput: ParsableArguments {
     @Option(name: .customLong("max-tasks"), help: "The most tasks one task entry may expand to.")
     var maxTasks = 1_000_000
 
+    @Option(name: .customLong("max-dependency-edges"), help: "The most dependency edges the dependsOn of all tasks may make together.")
+    var maxDependencyEdges = 1_000_000
+
     func validate() throws {
         for assignment in vars where !assignment.contains("=") || assignment.hasPrefix("=") {
             throw ValidationError("--var takes NAME=VALUE, not '\(assignment)'")
         }
         if maxTasks < 1 { throw ValidationError("--max-tasks must be at least 1") }
+        if maxDependencyEdges < 1 { throw ValidationError("--max-dependency-edges must be at least 1") }
         for selector in selectors where !selector.contains("=") || selector.hasPrefix("=") {
             throw ValidationError("--selector takes KEY=VALUE, not '\(selector)'")
         }
@@ -84,6 +88,7 @@ struct ManifestInput: ParsableArguments {
         options.environment = ProcessInfo.processInfo.environment
         options.allowIncludeOutside = allowIncludeOutside
         options.maxTasks = maxTasks
+        options.maxDependencyEdges = maxDependencyEdges
         options.explain = explain
         return options
     }

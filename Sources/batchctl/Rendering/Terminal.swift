@@ -113,11 +113,6 @@ enum TerminalText {
         return out
     }
 
-    /// Several lines, each escaped: the line breaks stay.
-    static func escapeLines(_ text: String) -> String {
-        text.split(separator: "\n", omittingEmptySubsequences: false).map { escape(String($0)) }.joined(separator: "\n")
-    }
-
     /// Whether `scalar` is written as an escape: the rule `YAMLRendering` follows too.
     static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {

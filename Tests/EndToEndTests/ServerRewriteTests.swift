@@ -187,7 +187,7 @@ import Testing
         #expect(fits.status == 0, "\(fits.stderr)")
         let refused = try BinaryRunner.run(["validate", "--max-dependency-edges", "2"], in: directory.path)
         #expect(refused.status == 1)
-        #expect(refused.stderr.hasPrefix("sets/jobs.yaml:10:16: error: "), "\(refused.stderr)")
+        #expect(refused.stderr.hasPrefix("sets/jobs.yaml:10:17: error: "), "\(refused.stderr)")
         #expect(refused.stderr.contains("--max-dependency-edges"))
         let bad = try BinaryRunner.run(["validate", "--max-dependency-edges", "0"], in: directory.path)
         #expect(bad.status != 0 && bad.stderr.contains("--max-dependency-edges must be at least 1"), "\(bad.stderr)")

@@ -118,7 +118,9 @@ let package = Package(
         .testTarget(name: "ScheduleTests", dependencies: ["Schedule"]),
         .testTarget(name: "StateTests", dependencies: ["State", "JSON", "BatchTask"]),
         .testTarget(name: "APIClientTests", dependencies: [
-            "APIClient", "Emulator", "BatchTask", "JSON", .product(name: "_CryptoExtras", package: "swift-crypto"),
+            "APIClient", "Emulator", "BatchTask", "JSON", "Serving", .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "JWTKit", package: "jwt-kit"),
         ]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Manifest", "State", "BatchTask", "JSON"]),
         .testTarget(name: "EmulatorTests", dependencies: [

@@ -1,3 +1,4 @@
+import APIClient
 import AsyncHTTPClient
 import Foundation
 import JSON
@@ -29,7 +30,9 @@ public final class Notifier: Sendable {
     public static let attempts = 3
     public static let timeout: TimeAmount = .seconds(5)
 
-    public init(urls: [String], logger: Logger) {
+    /// Refuses a URL that is not one `check(url:)` accepts, naming `--notify-url`.
+    public init(urls: [String], logger: Logger) throws(ClientError) {
+        for url in urls { try Self.check(url: url) }
         self.urls = urls
         self.logger = logger
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
@@ -73,6 +76,11 @@ public final class Notifier: Sendable {
         for worker in workers { await worker.value }
         timer.cancel()
         try? await http.shutdown()
+    }
+
+    /// Refuses a notify URL that is not http(s) with a host and a port from 1 to 65535, naming `--notify-url`.
+    public static func check(url: String) throws(ClientError) {
+        _ = try CheckedURL(url, named: "--notify-url")
     }
 
     /// `scheme://host[:port]` of a URL: what messages say of a notifier.

@@ -183,10 +183,14 @@ final class LoginService: Sendable {
         if !refresh, let keys = keys.withLock({ $0 }) { return keys }
         let configuration = try await json(.GET, host + "/login/.well-known/openid-configuration", secrets: secrets,
                                            what: "the login service's OpenID configuration")
-        guard let jwksURI = configuration["jwks_uri"]?.stringValue, jwksURI.lowercased().hasPrefix("http") else {
+        guard let jwksURI = configuration["jwks_uri"]?.stringValue else {
             throw .invalidResponse("the login service's OpenID configuration has no jwks_uri")
         }
-        if let token = configuration["token_endpoint"]?.stringValue { tokenEndpoint.withLock { $0 = token } }
+        try Self.checkURL(jwksURI, named: "jwks_uri")
+        if let token = configuration["token_endpoint"]?.stringValue {
+            try Self.checkURL(token, named: "token_endpoint")
+            tokenEndpoint.withLock { $0 = token }
+        }
         let answer = try await send(.GET, jwksURI, secrets: secrets)
         guard answer.status == .ok else {
             throw .invalidResponse("the login service's keys (jwks_uri) answered \(answer.status.code)")
@@ -211,6 +215,7 @@ final class LoginService: Sendable {
             // The OpenID configuration names the token endpoint; without one, the reference's path.
             let configuration = try? await json(.GET, host + "/login/.well-known/openid-configuration", secrets: secrets, what: "")
             endpoint = configuration?["token_endpoint"]?.stringValue ?? host + "/login/common/oauth/tokens"
+            if let endpoint { try Self.checkURL(endpoint, named: "token_endpoint") }
             tokenEndpoint.withLock { $0 = endpoint }
         }
         let form = [("grant_type", "refresh_token"), ("client_id", grant.clientID), ("client_secret", grant.clientSecret),
@@ -251,7 +256,14 @@ final class LoginService: Sendable {
         let object = try await json(.GET, host + "/api/state/" + contextIdentifier, secrets: [],
                                     what: "the tenant status of \(contextIdentifier)")
         let state = object["State"]?.stringValue ?? "Unknown"
-        let endpoint = object["Endpoint"]?.stringValue.flatMap { try? Endpoint($0).root }
+        var endpoint: String?
+        if let named = object["Endpoint"]?.stringValue {
+            do {
+                endpoint = try Endpoint(named, named: "Endpoint").root
+            } catch {
+                throw .invalidResponse("the tenant status of \(contextIdentifier) names an endpoint the client cannot use: \(error.message)")
+            }
+        }
         return TenantStatus(state: state, isRunning: object["IsRunning"]?.boolValue ?? false, endpoint: endpoint)
     }
 
@@ -323,9 +335,18 @@ final class LoginService: Sendable {
         while url.hasSuffix("/") { url = url.dropLast() }
         if url.lowercased().hasSuffix("/api") { url = url.dropLast(4) }
         do {
-            return try Endpoint(String(url)).root
+            return try Endpoint(String(url), named: "webapi_url").root
         } catch {
-            throw .invalidResponse("the login service's webapi_url claim is not an http(s) URL")
+            throw .invalidResponse("the login service's webapi_url claim is not a URL the client can use: \(error.message)")
+        }
+    }
+
+    /// A URL the login service gave (in its OpenID configuration), refused unless it passes `CheckedURL`.
+    private static func checkURL(_ url: String, named name: String) throws(ClientError) {
+        do {
+            _ = try CheckedURL(url, named: name)
+        } catch {
+            throw .invalidResponse("the login service's OpenID configuration names a URL the client cannot use: \(error.message)")
         }
     }
 

@@ -162,12 +162,7 @@ public enum OnlineCredentials: Sendable, CustomStringConvertible, CustomDebugStr
     }
 
     private static func checkedLoginURL(_ url: String) throws(ClientError) -> String {
-        do {
-            let endpoint = try Endpoint(url)
-            return endpoint.root
-        } catch {
-            throw .configuration("\(Variable.loginURL): \(error.description.replacingOccurrences(of: "the endpoint", with: "the login URL"))")
-        }
+        try Endpoint(url, named: Variable.loginURL).root
     }
 
     /// `Cust12345`: letters and digits, so it can sit in a URL path and a state's binding as it is.

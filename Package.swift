@@ -133,7 +133,9 @@ let package = Package(
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         .testTarget(name: "ControllerTests", dependencies: [
-            "Controller", "Planning", "State", "BatchTask", "JSON", .product(name: "NIOCore", package: "swift-nio"),
+            "Controller", "Planning", "State", "BatchTask", "JSON", "Serving", .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ReconcileTests", dependencies: [
             "Reconcile", "Planning", "State", "Manifest", "APIClient", "Emulator", "BatchTask", "Diagnostics", "JSON",

@@ -35,7 +35,12 @@ public final class Notifier: Sendable {
         for url in urls { try Self.check(url: url) }
         self.urls = urls
         self.logger = logger
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        var settings = HTTPClient.Configuration()
+        // A redirect would carry the notification (and whatever the receiver's URL keeps secret in its path) to
+        // wherever it points: a redirect is reported, not followed, as the API and login clients do.
+        settings.redirectConfiguration = .disallow
+        settings.tracing.tracer = nil
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
         self.http = http
         var queues: [AsyncStream<[UInt8]>.Continuation] = []
         var workers: [Task<Void, Never>] = []
@@ -104,6 +109,11 @@ public final class Notifier: Sendable {
                 let response = try await http.execute(request, timeout: timeout)
                 _ = try? await response.body.collect(upTo: 64 * 1024)
                 if (200..<300).contains(response.status.code) { return }
+                if (300..<400).contains(response.status.code) {
+                    // Asking again gets the same redirect.
+                    logger.warning("notification to \(shown(url)) answered \(response.status.code), a redirect, which is not followed; give the URL it points to")
+                    return
+                }
                 problem = "answered \(response.status.code)"
             } catch {
                 problem = "could not be reached (\(type(of: error)))"

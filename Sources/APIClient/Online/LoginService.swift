@@ -150,12 +150,17 @@ final class LoginService: Sendable {
                 guard claims.issuer.value == Self.systemUserIssuer else {
                     throw ClientError.authentication("the login service's JWT was issued by '\(claims.issuer.value.prefix(64))', not '\(Self.systemUserIssuer)'")
                 }
-                if let serial = claims.serial, let audience = claims.audience {
-                    do {
-                        try audience.verifyIntendedAudience(includes: "spn:\(serial)")
-                    } catch {
-                        throw ClientError.authentication("the login service's JWT is not meant for database serial \(serial.prefix(32))")
-                    }
+                // api.md: the audience is `spn:<the serial claim>`; a JWT without either was not made for this flow.
+                guard let serial = claims.serial, !serial.isEmpty else {
+                    throw ClientError.authentication("the login service's JWT names no database serial (\(SystemUserClaims.CodingKeys.serial.rawValue)): it is not a system-user sign-in")
+                }
+                guard let audience = claims.audience else {
+                    throw ClientError.authentication("the login service's JWT has no audience (aud): it must be meant for spn:\(serial.prefix(32))")
+                }
+                do {
+                    try audience.verifyIntendedAudience(includes: "spn:\(serial)")
+                } catch {
+                    throw ClientError.authentication("the login service's JWT is not meant for database serial \(serial.prefix(32)) (its audience is not spn:\(serial.prefix(32)))")
                 }
                 return claims
             } catch let error as ClientError {

@@ -121,6 +121,7 @@ let package = Package(
             "APIClient", "Emulator", "BatchTask", "JSON", "Serving", .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Manifest", "State", "BatchTask", "JSON"]),
         .testTarget(name: "EmulatorTests", dependencies: [

@@ -92,6 +92,9 @@ final class LoginService: Sendable {
         guard claims.contextIdentifier.lowercased() == user.contextIdentifier.lowercased() else {
             throw .authentication("the login service signed in to \(claims.contextIdentifier.prefix(64)), not \(user.contextIdentifier) (\(OnlineCredentials.Variable.contextIdentifier))")
         }
+        if let character = Credentials.controlCharacter(in: claims.ticket) {
+            throw .invalidResponse("the login service's ticket contains a control character (\(character)), which no HTTP header can carry")
+        }
         return Grant(authorization: "SOTicket " + claims.ticket, webAPIRoot: try Self.root(webAPIURL: claims.webAPIURL),
                      contextIdentifier: claims.contextIdentifier, lifetime: nil, secrets: secrets + [jwt, claims.ticket])
     }
@@ -241,6 +244,9 @@ final class LoginService: Sendable {
         guard let token = object?["access_token"]?.stringValue, !token.isEmpty else {
             throw .invalidResponse("the token endpoint's answer has no access_token")
         }
+        if let character = Credentials.controlCharacter(in: token) {
+            throw .invalidResponse("the token endpoint's access_token contains a control character (\(character)), which no HTTP header can carry")
+        }
         let seconds = object?["expires_in"]?.doubleValue ?? object?["expires_in"]?.stringValue.flatMap(Double.init)
         return Grant(authorization: "Bearer " + token, webAPIRoot: nil, contextIdentifier: nil,
                      lifetime: seconds.map { .milliseconds(Int64(max(0, min($0, 86_400 * 365)) * 1000)) },
@@ -369,16 +375,6 @@ final class LoginService: Sendable {
 
     /// `application/x-www-form-urlencoded`: unreserved characters as they are, everything else as %XX.
     static func formEncoded(_ text: String) -> String {
-        var result = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                result.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                result += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
-            }
-        }
-        return result
+        Redactor.percentEncoded(text, uppercase: true)
     }
 }

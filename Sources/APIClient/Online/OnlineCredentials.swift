@@ -66,6 +66,8 @@ public enum OnlineCredentials: Sendable, CustomStringConvertible, CustomDebugStr
         guard let clientSecret = value(Variable.clientSecret) else {
             throw .configuration("\(Variable.clientSecret) is not set: SuperOffice Online needs the application's client secret")
         }
+        // Sent as SO-AppToken on every call.
+        try Credentials.checkHeaderValue(clientSecret, named: Variable.clientSecret)
         if let refreshToken {
             guard let clientID = value(Variable.clientID) else {
                 throw .configuration("\(Variable.refreshToken) is set but \(Variable.clientID) is not")

@@ -160,8 +160,10 @@ struct EndpointOptions: ParsableArguments {
                 await session?.shutdown()
                 throw CommandFailure("batchctl.yaml takes the SO-AppToken from \(variable), which is not set")
             }
+            try Credentials.checkHeaderValue(token, named: variable)
             configuration.appToken = token
-        } else if session == nil, let token = environment["BATCHCTL_APP_TOKEN"], !token.isEmpty {
+        } else if session == nil, let token = environment[Credentials.Variable.appToken], !token.isEmpty {
+            try Credentials.checkHeaderValue(token, named: Credentials.Variable.appToken)
             configuration.appToken = token
         }
         configuration.language = project.language

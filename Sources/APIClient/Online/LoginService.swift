@@ -74,7 +74,8 @@ final class LoginService: Sendable {
             "ContextIdentifier": .string(user.contextIdentifier), "ReturnTokenType": "JWT",
         ]
         let answer = try await send(.POST, host + "/Login/api/PartnerSystemUser/Authenticate",
-                                    body: body.serializedBytes(), contentType: "application/json", secrets: secrets)
+                                    body: body.serializedBytes(), contentType: "application/json", secrets: secrets,
+                                    what: "the system-user sign-in")
         guard answer.status == .ok else {
             throw .authentication("the login service answered \(answer.status.code) to the system-user sign-in for \(user.contextIdentifier)"
                 + Self.errorText(answer.body, secrets: secrets))
@@ -199,7 +200,7 @@ final class LoginService: Sendable {
             try Self.checkURL(token, named: "token_endpoint")
             tokenEndpoint.withLock { $0 = token }
         }
-        let answer = try await send(.GET, jwksURI, secrets: secrets)
+        let answer = try await send(.GET, jwksURI, secrets: secrets, what: "the login service's keys (jwks_uri)")
         guard answer.status == .ok else {
             throw .invalidResponse("the login service's keys (jwks_uri) answered \(answer.status.code)")
         }
@@ -221,7 +222,8 @@ final class LoginService: Sendable {
         var endpoint = tokenEndpoint.withLock { $0 }
         if endpoint == nil {
             // The OpenID configuration names the token endpoint; without one, the reference's path.
-            let configuration = try? await json(.GET, host + "/login/.well-known/openid-configuration", secrets: secrets, what: "")
+            let configuration = try? await json(.GET, host + "/login/.well-known/openid-configuration", secrets: secrets,
+                                           what: "the login service's OpenID configuration")
             endpoint = configuration?["token_endpoint"]?.stringValue ?? host + "/login/common/oauth/tokens"
             if let endpoint { try Self.checkURL(endpoint, named: "token_endpoint") }
             tokenEndpoint.withLock { $0 = endpoint }
@@ -230,7 +232,7 @@ final class LoginService: Sendable {
                     ("refresh_token", grant.refreshToken)]
             .map { "\($0.0)=\(Self.formEncoded($0.1))" }.joined(separator: "&")
         let answer = try await send(.POST, endpoint ?? host + "/login/common/oauth/tokens", body: Array(form.utf8),
-                                    contentType: "application/x-www-form-urlencoded", secrets: secrets)
+                                    contentType: "application/x-www-form-urlencoded", secrets: secrets, what: "the token endpoint")
         let object = (try? JSONValue.parse(answer.body.readableBytesView))?.objectValue
         guard answer.status == .ok else {
             let code = object?["error"]?.stringValue.map { Redactor.remove(secrets, from: $0) }
@@ -281,7 +283,7 @@ final class LoginService: Sendable {
     // MARK: - HTTP
 
     private func json(_ method: HTTPMethod, _ url: String, secrets: [String], what: String) async throws(ClientError) -> JSONValue.Object {
-        let answer = try await send(method, url, secrets: secrets)
+        let answer = try await send(method, url, secrets: secrets, what: what)
         guard answer.status == .ok else { throw .invalidResponse("\(what) answered \(answer.status.code)") }
         guard let object = (try? JSONValue.parse(answer.body.readableBytesView))?.objectValue else {
             throw .invalidResponse("\(what) is not a JSON object")
@@ -289,8 +291,12 @@ final class LoginService: Sendable {
         return object
     }
 
+    /// Sends one request to the login service; `what` names it in messages. A dropped or refused connection is
+    /// tried again twice (signing in twice is harmless, and so is asking twice for keys or a status), after half a
+    /// second and a second. A timeout ends it at once: a service that did not answer in the whole timeout is not
+    /// going to answer the next try sooner.
     private func send(_ method: HTTPMethod, _ url: String, body: [UInt8]? = nil, contentType: String? = nil,
-                      secrets: [String]) async throws(ClientError) -> RequestSender.Answer {
+                      secrets: [String], what: String) async throws(ClientError) -> RequestSender.Answer {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "User-Agent", value: "batchctl")
@@ -299,15 +305,18 @@ final class LoginService: Sendable {
             request.headers.add(name: "Content-Type", value: contentType ?? "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        // Signing in twice is harmless, and so is asking twice for keys or a status: a dropped connection is tried
-        // again twice, after half a second and a second.
         var attempt = 0
         while true {
             attempt += 1
+            let started = ContinuousClock.now
             do {
                 let response = try await http.execute(request, deadline: .now() + timeout)
                 let body = try await response.body.collect(upTo: Self.maximumAnswerBytes)
                 return RequestSender.Answer(status: response.status, headers: response.headers, body: body)
+            } catch let error as HTTPClientError where [.deadlineExceeded, .readTimeout, .connectTimeout].contains(error) {
+                let waited = RequestSender.text(ContinuousClock.now - started)
+                throw .authentication("the login service at \(host) (\(OnlineCredentials.Variable.loginURL)) did not answer "
+                    + "\(what) within \(waited)" + (error == .connectTimeout ? " (connecting)" : "") + "; nothing more was tried")
             } catch {
                 let reason = Self.describe(transport: error)
                 guard attempt < 3, !Task.isCancelled else {
@@ -326,8 +335,6 @@ final class LoginService: Sendable {
         case let error as NIOConnectionError:
             if error.dnsAError != nil || error.dnsAAAAError != nil { return "cannot resolve the host name" }
             return error.connectionErrors.first.map { describe(transport: $0.error) } ?? "no address to try"
-        case let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout:
-            return "no answer in time"
         case let error as HTTPClientError where error == .remoteConnectionClosed:
             return "the connection closed without an answer"
         default:

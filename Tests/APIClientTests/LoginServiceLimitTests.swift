@@ -6,7 +6,8 @@ import _CryptoExtras
 import Glibc
 #endif
 
-/// A login service that never answers, over loopback: one try, and a message that says what went wrong.
+/// A login service that never answers, or answers too much, over loopback: one try, and a message that says what
+/// went wrong.
 @Suite struct LoginServiceLimitTests {
     /// A socket that listens on loopback and never accepts: the kernel completes connections, nobody answers.
     private final class SilentListener {
@@ -65,5 +66,20 @@ import Glibc
         #expect(message.contains("did not answer the system-user sign-in within "), "\(message)")
         #expect(message.hasSuffix(" s; nothing more was tried"), "\(message)")
         #expect(message.contains("BATCHCTL_LOGIN_URL"), "\(message)")
+    }
+
+    @Test func aKeySetOverTheLimitIsSaidOnceWithoutRetries() async throws {
+        var script = ScriptedLoginService.Script()
+        script.jwks = Array(#"{"keys":[],"padding":""#.utf8) + Array(repeating: UInt8(ascii: "x"), count: LoginService.maximumAnswerBytes) + Array(#""}"#.utf8)
+        try await ScriptedLoginService.with(script) { service, session in
+            let error = await clientError { () async throws(ClientError) in try await session.signIn() }
+            guard case .invalidResponse(let message)? = error else {
+                Issue.record("expected an invalid response, got \(String(describing: error))")
+                return
+            }
+            #expect(message.hasPrefix("the login service's keys (jwks_uri) at "), "\(message)")
+            #expect(message.contains("more than 1 MiB"), "\(message)")
+            #expect(await service.requests("/login/jwks") == 1)
+        }
     }
 }

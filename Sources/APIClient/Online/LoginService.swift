@@ -294,7 +294,7 @@ final class LoginService: Sendable {
     /// Sends one request to the login service; `what` names it in messages. A dropped or refused connection is
     /// tried again twice (signing in twice is harmless, and so is asking twice for keys or a status), after half a
     /// second and a second. A timeout ends it at once: a service that did not answer in the whole timeout is not
-    /// going to answer the next try sooner.
+    /// going to answer the next try sooner. So does an answer over the size limit.
     private func send(_ method: HTTPMethod, _ url: String, body: [UInt8]? = nil, contentType: String? = nil,
                       secrets: [String], what: String) async throws(ClientError) -> RequestSender.Answer {
         var request = HTTPClientRequest(url: url)
@@ -313,6 +313,9 @@ final class LoginService: Sendable {
                 let response = try await http.execute(request, deadline: .now() + timeout)
                 let body = try await response.body.collect(upTo: Self.maximumAnswerBytes)
                 return RequestSender.Answer(status: response.status, headers: response.headers, body: body)
+            } catch is NIOTooManyBytesError {
+                throw .invalidResponse("\(what) at \(host) (\(OnlineCredentials.Variable.loginURL)) answered with more than "
+                    + "\(Self.maximumAnswerBytes >> 20) MiB, larger than the client reads")
             } catch let error as HTTPClientError where [.deadlineExceeded, .readTimeout, .connectTimeout].contains(error) {
                 let waited = RequestSender.text(ContinuousClock.now - started)
                 throw .authentication("the login service at \(host) (\(OnlineCredentials.Variable.loginURL)) did not answer "

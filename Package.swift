@@ -73,8 +73,14 @@ let package = Package(
         .target(name: "Reconcile", dependencies: ["Diagnostics", "Planning", "State", "APIClient", "Manifest", "BatchTask", "JSON", "Schedule"]),
         // A service that serves HTTP in a service group of its own, handed over once it listens.
         .target(name: "Serving", dependencies: [
+            "JSON",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
         ]),
         // The BatchTask API emulator: `batchctl serve` and `--endpoint embedded`.
         .target(name: "Emulator", dependencies: [
@@ -134,7 +140,7 @@ let package = Package(
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         .testTarget(name: "ControllerTests", dependencies: [
-            "Controller", "Planning", "State", "BatchTask", "JSON", "Serving", .product(name: "NIOCore", package: "swift-nio"),
+            "Controller", "Planning", "State", "BatchTask", "JSON", "Serving", "APIClient", "Manifest", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),

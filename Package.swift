@@ -73,8 +73,14 @@ let package = Package(
         .target(name: "Reconcile", dependencies: ["Diagnostics", "Planning", "State", "APIClient", "Manifest", "BatchTask", "JSON", "Schedule"]),
         // A service that serves HTTP in a service group of its own, handed over once it listens.
         .target(name: "Serving", dependencies: [
+            "JSON",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
         ]),
         // The BatchTask API emulator: `batchctl serve` and `--endpoint embedded`.
         .target(name: "Emulator", dependencies: [
@@ -118,7 +124,10 @@ let package = Package(
         .testTarget(name: "ScheduleTests", dependencies: ["Schedule", "BatchTask"]),
         .testTarget(name: "StateTests", dependencies: ["State", "JSON", "BatchTask"]),
         .testTarget(name: "APIClientTests", dependencies: [
-            "APIClient", "Emulator", "BatchTask", "JSON", "Schedule", .product(name: "_CryptoExtras", package: "swift-crypto"),
+            "APIClient", "Emulator", "BatchTask", "JSON", "Schedule", "Serving", .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Manifest", "State", "BatchTask", "JSON", "Schedule"]),
         .testTarget(name: "EmulatorTests", dependencies: [
@@ -131,7 +140,9 @@ let package = Package(
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         .testTarget(name: "ControllerTests", dependencies: [
-            "Controller", "Planning", "State", "BatchTask", "JSON", .product(name: "NIOCore", package: "swift-nio"),
+            "Controller", "Planning", "State", "BatchTask", "JSON", "Serving", "APIClient", "Manifest", .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ReconcileTests", dependencies: [
             "Reconcile", "Planning", "State", "Manifest", "APIClient", "Emulator", "BatchTask", "Diagnostics", "JSON", "Schedule",

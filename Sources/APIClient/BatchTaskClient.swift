@@ -48,10 +48,10 @@ public final class BatchTaskClient: Sendable {
         }
     }
 
-    /// Refuses an endpoint the client could not use (not http(s), no host, credentials, a query or a fragment), with
-    /// a message that does not repeat it.
-    public static func validate(endpoint: String) throws(ClientError) {
-        _ = try Endpoint(endpoint)
+    /// Refuses an endpoint the client could not use (not http(s), no host, a port outside 1 to 65535, credentials, a
+    /// query or a fragment), with a message that calls it `name` and does not repeat it.
+    public static func validate(endpoint: String, named name: String = "the endpoint") throws(ClientError) {
+        _ = try Endpoint(endpoint, named: name)
     }
 
     /// Closes the connections. Calls made afterwards fail with `.configuration`.

@@ -60,7 +60,10 @@ public struct ClientConfiguration: Sendable {
     /// `BATCHCTL_APP_TOKEN` when that is set and not empty.
     public mutating func readEnvironment(_ environment: [String: String]) throws(ClientError) {
         credentials = try Credentials.fromEnvironment(environment)
-        if let token = environment[Credentials.Variable.appToken], !token.isEmpty { appToken = token }
+        if let token = environment[Credentials.Variable.appToken], !token.isEmpty {
+            try Credentials.checkHeaderValue(token, named: Credentials.Variable.appToken)
+            appToken = token
+        }
     }
 
     /// The configuration's first mistake as a `.configuration` error; the client reports the same from every call,
@@ -84,10 +87,9 @@ public struct ClientConfiguration: Sendable {
             ("the credentials", credentials?.authorizationHeader),
         ]
         for (name, value) in headers {
-            // A line break in a header value would let it smuggle further headers; AsyncHTTPClient refuses it too.
-            if let value, value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
-                throw .configuration("\(name) contains a line break")
-            }
+            // A line break in a header value would let it smuggle further headers; AsyncHTTPClient refuses every
+            // control character but a tab.
+            if let value { try Credentials.checkHeaderValue(value, named: name) }
         }
     }
 }

@@ -73,8 +73,14 @@ public struct Credentials: Sendable, Hashable, CustomStringConvertible, CustomDe
                 "credentials are ambiguous: \(kinds.joined(separator: ", ")) are all set; keep one kind "
                     + "(\(Variable.user) + \(Variable.password) for Basic, \(Variable.ticket) or \(Variable.token))")
         }
-        if let ticket { return .ticket(ticket) }
-        if let token { return .bearer(token) }
+        if let ticket {
+            try checkHeaderValue(ticket, named: Variable.ticket)
+            return .ticket(ticket)
+        }
+        if let token {
+            try checkHeaderValue(token, named: Variable.token)
+            return .bearer(token)
+        }
         guard user != nil || password != nil || passwordFile != nil else { return nil }
 
         guard let user else {
@@ -90,6 +96,22 @@ public struct Credentials: Sendable, Hashable, CustomStringConvertible, CustomDe
             throw .configuration("\(Variable.user) is set but neither \(Variable.password) nor \(Variable.passwordFile) is")
         }
         return .basic(user: user, password: try readPassword(passwordFile))
+    }
+
+    /// Refuses a value for an HTTP header that holds a control character (any but a tab, as RFC 9110 and the HTTP
+    /// client have it): sending it would fail on every attempt, and the client's error would quote the secret.
+    /// The message names `name` and the character, never the value.
+    public static func checkHeaderValue(_ value: String, named name: String) throws(ClientError) {
+        if let character = controlCharacter(in: value) {
+            throw .configuration("\(name) contains a control character (\(character)), which no HTTP header can carry")
+        }
+    }
+
+    /// The first control character (but a tab) in `value`, as `U+0001`; nil when there is none.
+    static func controlCharacter(in value: String) -> String? {
+        guard let scalar = value.unicodeScalars.first(where: { ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F }) else { return nil }
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }
 
     /// The file's content without its trailing line break(s), which editors and `echo` add but nobody means.

@@ -14,39 +14,19 @@ struct Endpoint: Sendable, Hashable {
 
     private static let apiPrefix = "/api/v1"
 
-    /// Accepts `http(s)://host[:port][/path]` with an optional trailing slash or `/api/v1` suffix; refuses
-    /// credentials in the URL (they would end up in logs), a query or a fragment.
-    init(_ baseURL: String) throws(ClientError) {
-        let text = baseURL.trimmingCharacters(in: .whitespacesAndNewlines)
-        let lower = text.lowercased()
-        let scheme: String
-        if lower.hasPrefix("https://") {
-            scheme = "https"
-        } else if lower.hasPrefix("http://") {
-            scheme = "http"
-        } else {
-            throw .configuration("the endpoint must be an http:// or https:// URL")
-        }
-        let afterScheme = text.dropFirst(scheme.count + 3)
-        let authority = afterScheme.prefix(while: { $0 != "/" && $0 != "?" && $0 != "#" })
-        var path = afterScheme.dropFirst(authority.count)
-        guard !authority.isEmpty, !authority.hasPrefix(":") else { throw .configuration("the endpoint has no host name") }
-        guard !authority.contains("@") else {
-            throw .configuration(
-                "the endpoint must not carry credentials; give them in \(Credentials.Variable.user) and "
-                    + "\(Credentials.Variable.password) (or \(Credentials.Variable.ticket), \(Credentials.Variable.token))")
-        }
+    /// Accepts `http(s)://host[:port][/path]` (see `CheckedURL`) with an optional trailing slash or `/api/v1`
+    /// suffix; refuses a query or a fragment. `name` is what a message calls the URL.
+    init(_ baseURL: String, named name: String = "the endpoint") throws(ClientError) {
+        let url = try CheckedURL(baseURL, named: name)
+        var path = Substring(url.remainder)
         guard !path.contains("?"), !path.contains("#") else {
-            throw .configuration("the endpoint must not have a query or fragment: give the installation's root URL")
-        }
-        guard !authority.contains(where: { $0 == " " || $0 == "\\" }), !path.contains(" ") else {
-            throw .configuration("the endpoint contains spaces or backslashes")
+            throw .configuration("\(name) must not have a query or fragment: give the installation's root URL")
         }
         while path.hasSuffix("/") { path = path.dropLast() }
         if path.lowercased().hasSuffix(Self.apiPrefix) { path = path.dropLast(Self.apiPrefix.count) }
         while path.hasSuffix("/") { path = path.dropLast() }
 
-        origin = scheme + "://" + authority
+        origin = url.origin
         root = origin + path
         collection = root + Self.apiPrefix + "/BatchTask"
         collectionSlash = collection + "/"

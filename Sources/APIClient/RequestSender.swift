@@ -358,6 +358,11 @@ final class RequestSender: Sendable {
             case .invalidURL, .emptyHost, .emptyScheme, .missingSocketPath, .traceRequestWithBody:
                 return .unusable(.configuration("the request cannot be sent: \(error)"))
             default:
+                // The header checks carry the offending values (a credential among them), so they are told by
+                // their short description only; sending again would fail the same way.
+                if ["Invalid header field values", "Invalid header field names"].contains(error.shortDescription) {
+                    return .unusable(.configuration("the request cannot be sent: a header holds a control character (\(error.shortDescription.lowercased()))"))
+                }
                 return .maybeProcessed
             }
         case ChannelError.connectTimeout:

@@ -4,8 +4,14 @@ import NIOCore
 import Serving
 
 /// The controller's HTTP side on `--listen`: `/healthz`, `/readyz`, `/metrics`, `/api/status`, the status page at
-/// `/`, and `POST /reconcile` (from loopback only).
+/// `/`, and `POST /reconcile` (from loopback only). A client cannot hold it: connections are capped, a request's
+/// head must come in time, and an idle connection is closed (`ControllerServer.limits`).
 public final class ControllerServer: Sendable {
+    /// Probes, a scraper and a few browsers need a handful of connections; the cap leaves the rest of the process's
+    /// file descriptors to the cycles, a newcomer past it closes the oldest connection that only waits, and a
+    /// connection that sends half a request is closed within seconds.
+    public static let limits = ConnectionLimits(idleTimeout: .seconds(60), headerTimeout: .seconds(10), maximumConnections: 64)
+
     private let service: ListeningService
 
     /// The port it listens on: the one the system chose when port 0 was asked for.
@@ -16,7 +22,8 @@ public final class ControllerServer: Sendable {
     }
 
     /// Binds `host:port` (0: a free port) and returns once connections are accepted.
-    public static func start(host: String, port: Int, reconciler: Reconciler, logger: Logger) async throws -> ControllerServer {
+    public static func start(host: String, port: Int, reconciler: Reconciler, logger: Logger,
+                             limits: ConnectionLimits = ControllerServer.limits) async throws -> ControllerServer {
         let router = Router(context: ControllerRequestContext.self)
         router.get("/healthz") { _, _ in text("ok\n") }
         router.get("/readyz") { _, _ in
@@ -53,6 +60,7 @@ public final class ControllerServer: Sendable {
             let service = try await ListeningService.start(logger: quiet) { listening in
                 Application(
                     router: router,
+                    server: .guardedHTTP1(limits, source: "batchctl controller"),
                     configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "batchctl-controller"),
                     onServerRunning: { channel in await listening(channel.localAddress?.port) },
                     logger: quiet)

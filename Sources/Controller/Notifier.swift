@@ -1,3 +1,4 @@
+import APIClient
 import AsyncHTTPClient
 import Foundation
 import JSON
@@ -29,10 +30,17 @@ public final class Notifier: Sendable {
     public static let attempts = 3
     public static let timeout: TimeAmount = .seconds(5)
 
-    public init(urls: [String], logger: Logger) {
+    /// Refuses a URL that is not one `check(url:)` accepts, naming `--notify-url`.
+    public init(urls: [String], logger: Logger) throws(ClientError) {
+        for url in urls { try Self.check(url: url) }
         self.urls = urls
         self.logger = logger
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        var settings = HTTPClient.Configuration()
+        // A redirect would carry the notification (and whatever the receiver's URL keeps secret in its path) to
+        // wherever it points: a redirect is reported, not followed, as the API and login clients do.
+        settings.redirectConfiguration = .disallow
+        settings.tracing.tracer = nil
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
         self.http = http
         var queues: [AsyncStream<[UInt8]>.Continuation] = []
         var workers: [Task<Void, Never>] = []
@@ -75,6 +83,11 @@ public final class Notifier: Sendable {
         try? await http.shutdown()
     }
 
+    /// Refuses a notify URL that is not http(s) with a host and a port from 1 to 65535, naming `--notify-url`.
+    public static func check(url: String) throws(ClientError) {
+        _ = try CheckedURL(url, named: "--notify-url")
+    }
+
     /// `scheme://host[:port]` of a URL: what messages say of a notifier.
     public static func shown(_ url: String) -> String {
         guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host else {
@@ -96,6 +109,11 @@ public final class Notifier: Sendable {
                 let response = try await http.execute(request, timeout: timeout)
                 _ = try? await response.body.collect(upTo: 64 * 1024)
                 if (200..<300).contains(response.status.code) { return }
+                if (300..<400).contains(response.status.code) {
+                    // Asking again gets the same redirect.
+                    logger.warning("notification to \(shown(url)) answered \(response.status.code), a redirect, which is not followed; give the URL it points to")
+                    return
+                }
                 problem = "answered \(response.status.code)"
             } catch {
                 problem = "could not be reached (\(type(of: error)))"

@@ -45,7 +45,7 @@ final class PostgresJournal: StateJournal {
         } catch let error as StateError {
             throw error
         } catch {
-            throw StateError(.io, "cannot write the journal of \(backend.description): \(error)")
+            throw backend.describe(error, doing: "write the journal")
         }
     }
 

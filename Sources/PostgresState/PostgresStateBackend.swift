@@ -78,7 +78,10 @@ public final class PostgresStateBackend: StateBackend {
     func prepared() async throws(StateError) {
         let task = ready.withLock { ready in
             if let ready { return ready }
-            let task = Task { [client, location, logger] in
+            let task = Task { [client, location, logger, operationTimeout, description] in
+                try await Self.within(operationTimeout, doing: "connect", place: description) {
+                    try await Self.probe(location, logger: logger)
+                }
                 try await PostgresSchema.migrate(client, schema: location.schema, logger: logger)
             }
             ready = task
@@ -90,6 +93,20 @@ public final class PostgresStateBackend: StateBackend {
             ready.withLock { $0 = nil }
             throw describe(error, doing: "prepare the schema")
         }
+    }
+
+    /// One connection of its own, opened and closed before the pool is used: the pool meets a refusal (a database
+    /// or user that does not exist, a wrong password, no TLS where it is required) by reconnecting for a minute
+    /// and then tells only that its circuit breaker tripped. The first refusal is the answer.
+    private static func probe(_ location: PostgresLocation, logger: Logger) async throws {
+        var tls = PostgresConnection.Configuration.TLS.disable
+        if location.requireTLS { tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration())) }
+        var configuration = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.user, password: location.password,
+            database: location.database, tls: tls)
+        configuration.options.connectTimeout = .seconds(10)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+        try? await connection.close()
     }
 
     /// Runs `body` in a transaction, with database errors told as state errors that name this state.
@@ -157,23 +174,50 @@ public final class PostgresStateBackend: StateBackend {
     /// A database failure in words, without the password (which no error carries) or the query text.
     func describe(_ error: any Error, doing: String) -> StateError {
         if let error = error as? StateError { return error }
-        if let error = error as? PostgresTransactionError {
-            return describe(error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error, doing: doing)
+        if let error = error as? PostgresTransactionError,
+           let inner = error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError {
+            return describe(inner, doing: doing)
         }
         if let error = error as? PSQLError {
-            if let message = error.serverInfo?[.message] {
-                return StateError(.io, "cannot \(doing) in \(description): PostgreSQL says \(message)")
-            }
-            let reason: String
-            switch error.code {
-            case .connectionError, .serverClosedConnection, .uncleanShutdown: reason = "the connection failed or closed"
-            case .clientClosedConnection: reason = "the connection was closed"
-            default: reason = "\(error.code)"
-            }
-            let underlying = error.underlying.map { ": \(String(describing: $0).prefix(120))" } ?? ""
-            return StateError(.io, "cannot \(doing) in \(description): \(reason)\(underlying)")
+            return StateError(.io, "cannot \(doing) in \(description): \(Self.words(error))")
         }
         return StateError(.io, "cannot \(doing) in \(description): \(String(describing: error).prefix(200))")
+    }
+
+    /// A PostgreSQL error in words: its own description is a fixed text that says nothing. What the server said
+    /// (severity, SQLSTATE, message, detail), else what happened to the connection.
+    static func words(_ error: PSQLError) -> String {
+        if let info = error.serverInfo, let message = info[.message] {
+            let severity = info[.severity].map { "\($0.prefix(16)): " } ?? ""
+            let state = info[.sqlState].map { " (SQLSTATE \($0.prefix(5)))" } ?? ""
+            let detail = info[.detail].map { "; \($0.prefix(200))" } ?? ""
+            return "PostgreSQL says \(severity)\(message.prefix(300))\(state)\(detail)"
+        }
+        let reason: String
+        switch error.code {
+        case .connectionError: reason = "cannot connect to PostgreSQL"
+        case .serverClosedConnection: reason = "PostgreSQL closed the connection (the server or this session's backend stopped)"
+        case .uncleanShutdown: reason = "the connection to PostgreSQL ended uncleanly"
+        case .clientClosedConnection: reason = "the connection was closed"
+        case .sslUnsupported: reason = "the server does not offer TLS, which sslmode=require asks for"
+        case .failedToAddSSLHandler: reason = "TLS could not be set up"
+        case .receivedUnencryptedDataAfterSSLRequest: reason = "the server answered the TLS request unencrypted"
+        case .queryCancelled: reason = "the statement was cancelled"
+        case .unsupportedAuthMechanism: reason = "the server asks for an authentication method this client does not support"
+        case .authMechanismRequiresPassword:
+            reason = "the server asks for a password and none was given (in the URL, BATCHCTL_STATE_PASSWORD or PGPASSWORD)"
+        case .saslError: reason = "the password authentication (SCRAM) failed"
+        case .messageDecodingFailure, .unexpectedBackendMessage, .invalidCommandTag: reason = "the server sent something this client cannot read"
+        case .poolClosed: reason = "the connection pool was closed"
+        default: reason = "the PostgreSQL client failed (\(error.code))"
+        }
+        let underlying: String
+        switch error.underlying {
+        case let inner as PSQLError: underlying = ": " + words(inner)
+        case let inner?: underlying = ": \(String(describing: inner).prefix(120))"
+        case nil: underlying = ""
+        }
+        return reason + underlying
     }
 
     // MARK: - Reading

@@ -132,6 +132,49 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/batchctl.state.json"))
     }
 
+    /// A port that does not fit in 16 bits once crashed the binary after the plan was printed and the lock taken.
+    @Test func aBadPortIsRefusedNamingItsFlagOrVariableBeforeAnythingIsWritten() throws {
+        let directory = try project("tasks:\n  - {key: a, Name: A}\n")
+        let cases: [([String], [String: String], String)] = [
+            (["--endpoint", "http://127.0.0.1:99999"], [:], "--endpoint has the port '99999'"),
+            (["--endpoint", "http://127.0.0.1:abc"], [:], "--endpoint has the port 'abc'"),
+            ([], ["BATCHCTL_ENDPOINT": "http://127.0.0.1:99999"], "BATCHCTL_ENDPOINT has the port '99999'"),
+            (["--endpoint", "http://127.0.0.1:9"], [
+                "BATCHCTL_SYSTEM_USER_TOKEN": "t", "BATCHCTL_PRIVATE_KEY_FILE": "/nonexistent/key.pem", "BATCHCTL_CLIENT_SECRET": "s",
+                "BATCHCTL_CONTEXT_IDENTIFIER": "Cust1", "BATCHCTL_LOGIN_URL": "http://127.0.0.1:99999/Login",
+            ], "BATCHCTL_LOGIN_URL has the port '99999'"),
+        ]
+        for (arguments, environment, expected) in cases {
+            for command in [["plan"], ["apply", "--auto-approve"]] {
+                let outcome = try BinaryRunner.run(command + arguments, in: directory.path, environment: environment)
+                #expect(outcome.status == 1, "\(command) \(arguments): \(outcome.status) \(outcome.stderr)")
+                #expect(outcome.stderr.contains(expected), "\(outcome.stderr)")
+                #expect(outcome.stdout.isEmpty, "nothing is planned: \(outcome.stdout)")
+            }
+        }
+        let controller = try BinaryRunner.run(
+            ["controller", "--endpoint", "embedded", "--listen", "127.0.0.1:0", "--notify-url", "http://127.0.0.1:99999/x"],
+            in: directory.path)
+        #expect(controller.status != 0 && controller.status != 132, "\(controller.status)")
+        #expect(controller.stderr.contains("--notify-url has the port '99999'"), "\(controller.stderr)")
+        let written = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        #expect(written == ["batchctl.yaml", "sets"], "nothing is written: \(written)")
+    }
+
+    /// Such a ticket once failed every request for half a minute and was then printed, escaped, in the error.
+    @Test func aTicketWithAControlCharacterIsRefusedAtOnceNamingItsVariable() throws {
+        let directory = try project("tasks:\n  - {key: a, Name: A}\n")
+        let secret = "e2e-secret-\(UUID().uuidString)"
+        let started = Date()
+        let outcome = try BinaryRunner.run(["apply", "--auto-approve", "--endpoint", "http://127.0.0.1:9"], in: directory.path, environment: [
+            "BATCHCTL_TICKET": "7T:\(secret)\u{01}", "BATCHCTL_USER": "", "BATCHCTL_PASSWORD": "", "BATCHCTL_TOKEN": "",
+        ])
+        #expect(outcome.status == 1, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("BATCHCTL_TICKET contains a control character (U+0001)"), "\(outcome.stderr)")
+        #expect(!(outcome.stdout + outcome.stderr).contains(secret))
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
+
     @Test func renderTablesShowASensitiveNameAsSensitive() throws {
         let directory = try project("tasks:\n  - {key: a, Name: '${sensitive(\"top-secret-name\")}'}\n")
         let table = try BinaryRunner.run(["render", "-o", "table"], in: directory.path)

@@ -74,7 +74,8 @@ final class LoginService: Sendable {
             "ContextIdentifier": .string(user.contextIdentifier), "ReturnTokenType": "JWT",
         ]
         let answer = try await send(.POST, host + "/Login/api/PartnerSystemUser/Authenticate",
-                                    body: body.serializedBytes(), contentType: "application/json", secrets: secrets)
+                                    body: body.serializedBytes(), contentType: "application/json", secrets: secrets,
+                                    what: "the system-user sign-in")
         guard answer.status == .ok else {
             throw .authentication("the login service answered \(answer.status.code) to the system-user sign-in for \(user.contextIdentifier)"
                 + Self.errorText(answer.body, secrets: secrets))
@@ -91,6 +92,9 @@ final class LoginService: Sendable {
         let claims = try await verify(jwt, secrets: secrets)
         guard claims.contextIdentifier.lowercased() == user.contextIdentifier.lowercased() else {
             throw .authentication("the login service signed in to \(claims.contextIdentifier.prefix(64)), not \(user.contextIdentifier) (\(OnlineCredentials.Variable.contextIdentifier))")
+        }
+        if let character = Credentials.controlCharacter(in: claims.ticket) {
+            throw .invalidResponse("the login service's ticket contains a control character (\(character)), which no HTTP header can carry")
         }
         return Grant(authorization: "SOTicket " + claims.ticket, webAPIRoot: try Self.root(webAPIURL: claims.webAPIURL),
                      contextIdentifier: claims.contextIdentifier, lifetime: nil, secrets: secrets + [jwt, claims.ticket])
@@ -150,12 +154,17 @@ final class LoginService: Sendable {
                 guard claims.issuer.value == Self.systemUserIssuer else {
                     throw ClientError.authentication("the login service's JWT was issued by '\(claims.issuer.value.prefix(64))', not '\(Self.systemUserIssuer)'")
                 }
-                if let serial = claims.serial, let audience = claims.audience {
-                    do {
-                        try audience.verifyIntendedAudience(includes: "spn:\(serial)")
-                    } catch {
-                        throw ClientError.authentication("the login service's JWT is not meant for database serial \(serial.prefix(32))")
-                    }
+                // api.md: the audience is `spn:<the serial claim>`; a JWT without either was not made for this flow.
+                guard let serial = claims.serial, !serial.isEmpty else {
+                    throw ClientError.authentication("the login service's JWT names no database serial (\(SystemUserClaims.CodingKeys.serial.rawValue)): it is not a system-user sign-in")
+                }
+                guard let audience = claims.audience else {
+                    throw ClientError.authentication("the login service's JWT has no audience (aud): it must be meant for spn:\(serial.prefix(32))")
+                }
+                do {
+                    try audience.verifyIntendedAudience(includes: "spn:\(serial)")
+                } catch {
+                    throw ClientError.authentication("the login service's JWT is not meant for database serial \(serial.prefix(32)) (its audience is not spn:\(serial.prefix(32)))")
                 }
                 return claims
             } catch let error as ClientError {
@@ -183,11 +192,15 @@ final class LoginService: Sendable {
         if !refresh, let keys = keys.withLock({ $0 }) { return keys }
         let configuration = try await json(.GET, host + "/login/.well-known/openid-configuration", secrets: secrets,
                                            what: "the login service's OpenID configuration")
-        guard let jwksURI = configuration["jwks_uri"]?.stringValue, jwksURI.lowercased().hasPrefix("http") else {
+        guard let jwksURI = configuration["jwks_uri"]?.stringValue else {
             throw .invalidResponse("the login service's OpenID configuration has no jwks_uri")
         }
-        if let token = configuration["token_endpoint"]?.stringValue { tokenEndpoint.withLock { $0 = token } }
-        let answer = try await send(.GET, jwksURI, secrets: secrets)
+        try Self.checkURL(jwksURI, named: "jwks_uri")
+        if let token = configuration["token_endpoint"]?.stringValue {
+            try Self.checkURL(token, named: "token_endpoint")
+            tokenEndpoint.withLock { $0 = token }
+        }
+        let answer = try await send(.GET, jwksURI, secrets: secrets, what: "the login service's keys (jwks_uri)")
         guard answer.status == .ok else {
             throw .invalidResponse("the login service's keys (jwks_uri) answered \(answer.status.code)")
         }
@@ -209,15 +222,17 @@ final class LoginService: Sendable {
         var endpoint = tokenEndpoint.withLock { $0 }
         if endpoint == nil {
             // The OpenID configuration names the token endpoint; without one, the reference's path.
-            let configuration = try? await json(.GET, host + "/login/.well-known/openid-configuration", secrets: secrets, what: "")
+            let configuration = try? await json(.GET, host + "/login/.well-known/openid-configuration", secrets: secrets,
+                                           what: "the login service's OpenID configuration")
             endpoint = configuration?["token_endpoint"]?.stringValue ?? host + "/login/common/oauth/tokens"
+            if let endpoint { try Self.checkURL(endpoint, named: "token_endpoint") }
             tokenEndpoint.withLock { $0 = endpoint }
         }
         let form = [("grant_type", "refresh_token"), ("client_id", grant.clientID), ("client_secret", grant.clientSecret),
                     ("refresh_token", grant.refreshToken)]
             .map { "\($0.0)=\(Self.formEncoded($0.1))" }.joined(separator: "&")
         let answer = try await send(.POST, endpoint ?? host + "/login/common/oauth/tokens", body: Array(form.utf8),
-                                    contentType: "application/x-www-form-urlencoded", secrets: secrets)
+                                    contentType: "application/x-www-form-urlencoded", secrets: secrets, what: "the token endpoint")
         let object = (try? JSONValue.parse(answer.body.readableBytesView))?.objectValue
         guard answer.status == .ok else {
             let code = object?["error"]?.stringValue.map { Redactor.remove(secrets, from: $0) }
@@ -230,6 +245,9 @@ final class LoginService: Sendable {
         }
         guard let token = object?["access_token"]?.stringValue, !token.isEmpty else {
             throw .invalidResponse("the token endpoint's answer has no access_token")
+        }
+        if let character = Credentials.controlCharacter(in: token) {
+            throw .invalidResponse("the token endpoint's access_token contains a control character (\(character)), which no HTTP header can carry")
         }
         let seconds = object?["expires_in"]?.doubleValue ?? object?["expires_in"]?.stringValue.flatMap(Double.init)
         return Grant(authorization: "Bearer " + token, webAPIRoot: nil, contextIdentifier: nil,
@@ -251,14 +269,21 @@ final class LoginService: Sendable {
         let object = try await json(.GET, host + "/api/state/" + contextIdentifier, secrets: [],
                                     what: "the tenant status of \(contextIdentifier)")
         let state = object["State"]?.stringValue ?? "Unknown"
-        let endpoint = object["Endpoint"]?.stringValue.flatMap { try? Endpoint($0).root }
+        var endpoint: String?
+        if let named = object["Endpoint"]?.stringValue {
+            do {
+                endpoint = try Endpoint(named, named: "Endpoint").root
+            } catch {
+                throw .invalidResponse("the tenant status of \(contextIdentifier) names an endpoint the client cannot use: \(error.message)")
+            }
+        }
         return TenantStatus(state: state, isRunning: object["IsRunning"]?.boolValue ?? false, endpoint: endpoint)
     }
 
     // MARK: - HTTP
 
     private func json(_ method: HTTPMethod, _ url: String, secrets: [String], what: String) async throws(ClientError) -> JSONValue.Object {
-        let answer = try await send(method, url, secrets: secrets)
+        let answer = try await send(method, url, secrets: secrets, what: what)
         guard answer.status == .ok else { throw .invalidResponse("\(what) answered \(answer.status.code)") }
         guard let object = (try? JSONValue.parse(answer.body.readableBytesView))?.objectValue else {
             throw .invalidResponse("\(what) is not a JSON object")
@@ -266,8 +291,12 @@ final class LoginService: Sendable {
         return object
     }
 
+    /// Sends one request to the login service; `what` names it in messages. A dropped or refused connection is
+    /// tried again twice (signing in twice is harmless, and so is asking twice for keys or a status), after half a
+    /// second and a second. A timeout ends it at once: a service that did not answer in the whole timeout is not
+    /// going to answer the next try sooner. So does an answer over the size limit.
     private func send(_ method: HTTPMethod, _ url: String, body: [UInt8]? = nil, contentType: String? = nil,
-                      secrets: [String]) async throws(ClientError) -> RequestSender.Answer {
+                      secrets: [String], what: String) async throws(ClientError) -> RequestSender.Answer {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "User-Agent", value: "batchctl")
@@ -276,15 +305,21 @@ final class LoginService: Sendable {
             request.headers.add(name: "Content-Type", value: contentType ?? "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        // Signing in twice is harmless, and so is asking twice for keys or a status: a dropped connection is tried
-        // again twice, after half a second and a second.
         var attempt = 0
         while true {
             attempt += 1
+            let started = ContinuousClock.now
             do {
                 let response = try await http.execute(request, deadline: .now() + timeout)
                 let body = try await response.body.collect(upTo: Self.maximumAnswerBytes)
                 return RequestSender.Answer(status: response.status, headers: response.headers, body: body)
+            } catch is NIOTooManyBytesError {
+                throw .invalidResponse("\(what) at \(host) (\(OnlineCredentials.Variable.loginURL)) answered with more than "
+                    + "\(Self.maximumAnswerBytes >> 20) MiB, larger than the client reads")
+            } catch let error as HTTPClientError where [.deadlineExceeded, .readTimeout, .connectTimeout].contains(error) {
+                let waited = RequestSender.text(ContinuousClock.now - started)
+                throw .authentication("the login service at \(host) (\(OnlineCredentials.Variable.loginURL)) did not answer "
+                    + "\(what) within \(waited)" + (error == .connectTimeout ? " (connecting)" : "") + "; nothing more was tried")
             } catch {
                 let reason = Self.describe(transport: error)
                 guard attempt < 3, !Task.isCancelled else {
@@ -303,8 +338,6 @@ final class LoginService: Sendable {
         case let error as NIOConnectionError:
             if error.dnsAError != nil || error.dnsAAAAError != nil { return "cannot resolve the host name" }
             return error.connectionErrors.first.map { describe(transport: $0.error) } ?? "no address to try"
-        case let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout:
-            return "no answer in time"
         case let error as HTTPClientError where error == .remoteConnectionClosed:
             return "the connection closed without an answer"
         default:
@@ -323,9 +356,18 @@ final class LoginService: Sendable {
         while url.hasSuffix("/") { url = url.dropLast() }
         if url.lowercased().hasSuffix("/api") { url = url.dropLast(4) }
         do {
-            return try Endpoint(String(url)).root
+            return try Endpoint(String(url), named: "webapi_url").root
         } catch {
-            throw .invalidResponse("the login service's webapi_url claim is not an http(s) URL")
+            throw .invalidResponse("the login service's webapi_url claim is not a URL the client can use: \(error.message)")
+        }
+    }
+
+    /// A URL the login service gave (in its OpenID configuration), refused unless it passes `CheckedURL`.
+    private static func checkURL(_ url: String, named name: String) throws(ClientError) {
+        do {
+            _ = try CheckedURL(url, named: name)
+        } catch {
+            throw .invalidResponse("the login service's OpenID configuration names a URL the client cannot use: \(error.message)")
         }
     }
 
@@ -343,16 +385,6 @@ final class LoginService: Sendable {
 
     /// `application/x-www-form-urlencoded`: unreserved characters as they are, everything else as %XX.
     static func formEncoded(_ text: String) -> String {
-        var result = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                result.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                result += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
-            }
-        }
-        return result
+        Redactor.percentEncoded(text, uppercase: true)
     }
 }

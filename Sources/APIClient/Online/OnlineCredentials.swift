@@ -66,6 +66,8 @@ public enum OnlineCredentials: Sendable, CustomStringConvertible, CustomDebugStr
         guard let clientSecret = value(Variable.clientSecret) else {
             throw .configuration("\(Variable.clientSecret) is not set: SuperOffice Online needs the application's client secret")
         }
+        // Sent as SO-AppToken on every call.
+        try Credentials.checkHeaderValue(clientSecret, named: Variable.clientSecret)
         if let refreshToken {
             guard let clientID = value(Variable.clientID) else {
                 throw .configuration("\(Variable.refreshToken) is set but \(Variable.clientID) is not")
@@ -162,12 +164,7 @@ public enum OnlineCredentials: Sendable, CustomStringConvertible, CustomDebugStr
     }
 
     private static func checkedLoginURL(_ url: String) throws(ClientError) -> String {
-        do {
-            let endpoint = try Endpoint(url)
-            return endpoint.root
-        } catch {
-            throw .configuration("\(Variable.loginURL): \(error.description.replacingOccurrences(of: "the endpoint", with: "the login URL"))")
-        }
+        try Endpoint(url, named: Variable.loginURL).root
     }
 
     /// `Cust12345`: letters and digits, so it can sit in a URL path and a state's binding as it is.

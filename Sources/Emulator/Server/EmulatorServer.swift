@@ -89,7 +89,9 @@ public final class EmulatorServer: Sendable {
             let service = try await ListeningService.start(stopOnSignals: stopOnSignals, logger: lifecycleLogger) { listening in
                 Application(
                     responder: responder,
-                    server: .emulatorHTTP1(idleTimeout: .milliseconds(Int64((configuration.idleTimeoutSeconds * 1000).rounded()))),
+                    server: .guardedHTTP1(
+                        ConnectionLimits(idleTimeout: .milliseconds(Int64((configuration.idleTimeoutSeconds * 1000).rounded()))),
+                        source: "batchctl serve"),
                     configuration: ApplicationConfiguration(
                         address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: "batchctl-emulator"),
                     onServerRunning: { channel in

@@ -76,8 +76,10 @@ struct ControllerCommand: ReportingCommand {
             throw ValidationError("--listen takes HOST:PORT, such as 127.0.0.1:9405, not '\(listen)'")
         }
         for url in notifyURLs {
-            guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme ?? ""), components.host != nil else {
-                throw ValidationError("--notify-url takes an http(s) URL; '\(Notifier.shown(url))' is not one")
+            do {
+                try Notifier.check(url: url)
+            } catch {
+                throw ValidationError(error.message)
             }
         }
     }
@@ -118,7 +120,7 @@ struct ControllerCommand: ReportingCommand {
         }
 
         let metrics = ControllerMetrics()
-        let notifier = Notifier(urls: notifyURLs, logger: logger)
+        let notifier = try Notifier(urls: notifyURLs, logger: logger)
         var settings = ControllerSettings(endpoint: name, workspace: workspace)
         settings.interval = period
         settings.jitter = jitter

@@ -55,14 +55,15 @@ struct EndpointOptions: ParsableArguments {
             location.map { DiagnosticList([.error($0, message)]) } ?? CommandFailure(message)
         }
         if name == "embedded" { return name }
+        let flag = fromProject ? "endpoint" : endpoint != nil ? "--endpoint" : "BATCHCTL_ENDPOINT"
         guard name.hasPrefix("http://") || name.hasPrefix("https://") else {
             // Shown without what may be a password before an `@`.
-            throw failure("\(location == nil ? "--endpoint" : "endpoint") must be an http(s) URL or 'embedded', not '\(Self.withoutCredentials(name))'")
+            throw failure("\(flag) must be an http(s) URL or 'embedded', not '\(Self.withoutCredentials(name))'")
         }
         // The client's one rule for endpoints, applied before anything is bound to this one: the endpoint is written
         // into the state and shown by every command, so a password in it would be kept and printed.
         do {
-            try BatchTaskClient.validate(endpoint: name)
+            try BatchTaskClient.validate(endpoint: name, named: flag)
         } catch {
             throw failure(error.message)
         }
@@ -160,8 +161,10 @@ struct EndpointOptions: ParsableArguments {
                 await session?.shutdown()
                 throw CommandFailure("batchctl.yaml takes the SO-AppToken from \(variable), which is not set")
             }
+            try Credentials.checkHeaderValue(token, named: variable)
             configuration.appToken = token
-        } else if session == nil, let token = environment["BATCHCTL_APP_TOKEN"], !token.isEmpty {
+        } else if session == nil, let token = environment[Credentials.Variable.appToken], !token.isEmpty {
+            try Credentials.checkHeaderValue(token, named: Credentials.Variable.appToken)
             configuration.appToken = token
         }
         configuration.language = project.language

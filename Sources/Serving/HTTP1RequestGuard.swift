@@ -14,6 +14,10 @@ import NIOHTTP1
 ///   `HTTPLimits`, 400 for anything else. A parse error inside a body (a chunk size that is not hex) goes on to
 ///   Hummingbird instead: the handler reading the body fails with it, `ErrorMiddleware` lets it through, and
 ///   Hummingbird answers 400 with no body and closes.
+/// - With a header timeout, a connection whose next request's head has not come that long after it opened or after
+///   its previous answer was written is closed: half a request line, or headers sent a byte at a time.
+/// - With a `ConnectionRegistry`, the connection is counted against the server's cap, as waiting for a request
+///   (and so the first to be closed for a newcomer) until a head comes and again once it is answered.
 final class HTTP1RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -34,8 +38,67 @@ final class HTTP1RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var readingBody = false
     /// Once set, nothing more is read; it is written as soon as the answers before it are.
     private var refusal: Refusal?
+    private let headerTimeout: Duration?
+    /// Runs out when the head awaited now has not come in time.
+    private var headDeadline: Scheduled<Void>?
+    /// `ErrorSource` of the refusals.
+    private let source: String
 
-    init() {}
+    private let registry: ConnectionRegistry?
+    /// This connection's number in `registry`, once registered.
+    private var registered: Int?
+
+    init(headerTimeout: Duration?, source: String, registry: ConnectionRegistry? = nil) {
+        self.headerTimeout = headerTimeout
+        self.source = source
+        self.registry = registry
+    }
+
+    // MARK: The header timeout and the cap
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { opened(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        opened(context: context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closed()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        closed()
+    }
+
+    private func opened(context: ChannelHandlerContext) {
+        if let registry, registered == nil { registered = registry.opened(context.channel) }
+        awaitHead(context: context)
+    }
+
+    private func closed() {
+        headDeadline?.cancel()
+        headDeadline = nil
+        if let registered { registry?.closed(registered) }
+        registered = nil
+    }
+
+    /// Starts the wait for the next head, unless one runs already.
+    private func awaitHead(context: ChannelHandlerContext) {
+        if let registered { registry?.setWaiting(registered, true) }
+        guard let headerTimeout, headDeadline == nil, refusal == nil else { return }
+        let (seconds, attoseconds) = headerTimeout.components
+        let amount = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        headDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: amount) { [self] in
+            headDeadline = nil
+            // Nothing is said: the client did not finish asking, and an answer could be read as one to a request.
+            refusal = .unreadable
+            context.close(promise: nil)
+        }
+    }
 
     // MARK: Requests
 
@@ -43,6 +106,9 @@ final class HTTP1RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         guard refusal == nil else { return }
         switch unwrapInboundIn(data) {
         case .head(var head):
+            headDeadline?.cancel()
+            headDeadline = nil
+            if let registered { registry?.setWaiting(registered, false) }
             if let problem = HostHeader.problem(head) {
                 refuse(.badRequest(problem), context: context)
                 return
@@ -98,6 +164,7 @@ final class HTTP1RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
             context.write(data, promise: promise)
             if !unanswered.isEmpty { unanswered.removeFirst() }
             if unanswered.isEmpty, let refusal { send(refusal, context: context) }
+            if unanswered.isEmpty, !readingBody { awaitHead(context: context) }
         }
     }
 
@@ -110,7 +177,7 @@ final class HTTP1RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// Writes the refusal and closes the sending side. What the client still sends is read and dropped until it
     /// closes too (or the idle timeout does), so that it reads the answer rather than a reset.
     private func send(_ refusal: Refusal, context: ChannelHandlerContext) {
-        let body = refusal.body
+        let body = refusal.body(source: source)
         let headers = HTTPHeaders([
             ("Content-Type", "application/json; charset=utf-8"), ("Content-Length", String(body.count)), ("Connection", "close"),
         ])
@@ -141,10 +208,10 @@ struct Refusal: Sendable, Equatable {
         status: .requestHeaderFieldsTooLarge, type: "SoRequestHeadersTooLargeException",
         message: "the request line and headers are larger than \(HTTPLimits.headerBytes) bytes or more than \(HTTPLimits.headerFields) lines")
 
-    var body: [UInt8] {
+    func body(source: String) -> [UInt8] {
         var writer = JSONWriter()
         writer.write([
-            "Error": true, "ErrorType": .string(type), "ErrorMessage": .string(message), "ErrorSource": "batchctl serve",
+            "Error": true, "ErrorType": .string(type), "ErrorMessage": .string(message), "ErrorSource": .string(source),
         ])
         return writer.bytes
     }

@@ -1,13 +1,13 @@
 import NIOHTTP1
 
 /// RFC 9110 §7.2's Host, `uri-host [ ":" port ]`, and RFC 9112 §3.2's rule on how many a request has.
-enum HostHeader {
+public enum HostHeader {
     /// Why the request's Host lines are refused (400), nil when they are fine: an HTTP/1.1 request has exactly one,
     /// an HTTP/1.0 request at most one, and the one there is has Host's syntax.
     ///
     /// Our choice: the Host is checked for its syntax only, not against the names of this server. Nothing the
     /// emulator writes depends on it (`ServerOrigin`), and a client may reach it by any name.
-    static func problem(_ head: HTTPRequestHead) -> String? {
+    public static func problem(_ head: HTTPRequestHead) -> String? {
         let hosts = head.headers["Host"]
         if hosts.count > 1 { return "the request has more than one Host header" }
         guard let host = hosts.first else {

@@ -1,0 +1,88 @@
+@testable import APIClient
+import AsyncHTTPClient
+import Foundation
+import Testing
+
+/// A credential with a control character cannot go into a header: it is refused up front by its variable, and
+/// never shown, escaped or not.
+@Suite struct ControlCharacterTests {
+    static let ticket = "7T:secret-ticket-\u{01}-end"
+
+    @Test func aCredentialWithAControlCharacterIsRefusedNamingItsVariable() throws {
+        let cases: [([String: String], String)] = [
+            (["BATCHCTL_TICKET": Self.ticket], "BATCHCTL_TICKET contains a control character (U+0001)"),
+            (["BATCHCTL_TOKEN": "secret-tok\u{1B}[31m"], "BATCHCTL_TOKEN contains a control character (U+001B)"),
+            (["BATCHCTL_TOKEN": "secret-tok\u{7F}"], "BATCHCTL_TOKEN contains a control character (U+007F)"),
+            (["BATCHCTL_APP_TOKEN": "secret-app\u{02}"], "BATCHCTL_APP_TOKEN contains a control character (U+0002)"),
+        ]
+        for (environment, expected) in cases {
+            #expect {
+                var configuration = ClientConfiguration(baseURL: "http://127.0.0.1:9")
+                try configuration.readEnvironment(environment)
+            } throws: { error in
+                let message = (error as? ClientError)?.message ?? ""
+                return message.hasPrefix(expected) && !message.contains("secret-")
+            }
+        }
+        // A tab is allowed in a header value, and a Basic password is base64 in its header.
+        #expect(try Credentials.fromEnvironment(["BATCHCTL_TOKEN": "a\tb"]) != nil)
+        #expect(try Credentials.fromEnvironment(["BATCHCTL_USER": "u", "BATCHCTL_PASSWORD": "p\u{01}"]) != nil)
+    }
+
+    @Test func aClientGivenSuchACredentialFailsAtOnceWithoutShowingIt() async {
+        // The default retries: half a minute of them, were the error retried.
+        let client = BatchTaskClient(configuration: ClientConfiguration(baseURL: "http://127.0.0.1:9", credentials: .ticket(Self.ticket)))
+        let started = ContinuousClock.now
+        let error = await clientError { () async throws(ClientError) in _ = try await client.get(1) }
+        await client.shutdown()
+        #expect(ContinuousClock.now - started < .seconds(10))
+        guard case .configuration(let message)? = error else {
+            Issue.record("expected a configuration error, got \(String(describing: error))")
+            return
+        }
+        #expect(message.contains("control character"), "\(message)")
+        #expect(!message.contains("secret-ticket"), "\(message)")
+    }
+
+    @Test func theRedactorFindsEveryEscapedForm() {
+        let secrets = [Self.ticket, "pa\"ss\\word/\t\n"]
+        let texts = [
+            "HTTPClientError.invalidHeaderFieldValues([\"SoTicket 7T:secret-ticket-\\u{01}-end\"])",
+            #"{"ticket":"7T:secret-ticket-\u0001-end"}"#,
+            "7T%3Asecret-ticket-%01-end",
+            "7T%3asecret-ticket-%01-end",
+            #"{"p":"pa\"ss\\word\/\t\n"}"#,
+            #"{"p":"pa\"ss\\word/\u0009\u000A"}"#,
+            #"{"p":"pa\"ss\\word/\u0009\u000a"}"#,
+            "[\"pa\\\"ss\\\\word/\\t\\n\"]",
+        ]
+        for text in texts {
+            let redacted = Redactor.remove(secrets, from: text)
+            #expect(!redacted.contains("secret-ticket") && !redacted.contains("ss\\"), "\(text) -> \(redacted)")
+            #expect(redacted.contains(Redactor.marker), "\(text) -> \(redacted)")
+        }
+    }
+
+    @Test func anInvalidHeaderValueIsNotRetried() {
+        guard case .unusable(let error) = RequestSender.delivery(of: HTTPClientError.invalidHeaderFieldValues([Self.ticket]), status: nil) else {
+            Issue.record("an invalid header value would be sent again")
+            return
+        }
+        #expect(!error.message.contains("secret-ticket"), "\(error.message)")
+    }
+
+    @Test func aTicketTheLoginServiceGivesWithAControlCharacterIsRefused() async throws {
+        var script = ScriptedLoginService.Script()
+        script.ticket = Self.ticket
+        try await ScriptedLoginService.with(script) { _, session in
+            let started = ContinuousClock.now
+            let error = await clientError { () async throws(ClientError) in try await session.signIn() }
+            #expect(ContinuousClock.now - started < .seconds(5))
+            guard case .invalidResponse(let message)? = error else {
+                Issue.record("expected an invalid response, got \(String(describing: error))")
+                return
+            }
+            #expect(message == "the login service's ticket contains a control character (U+0001), which no HTTP header can carry")
+        }
+    }
+}

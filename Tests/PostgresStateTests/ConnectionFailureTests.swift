@@ -27,7 +27,7 @@ import Testing
     func aDatabaseThatDoesNotExistIsSaidAtOnce() async throws {
         let server = try PostgresServer.shared()
         let (message, elapsed) = try await failure("postgres://\(server.user)@127.0.0.1:\(server.port)/nosuchdb?schema=s_x")
-        #expect(elapsed < .seconds(10), "\(elapsed)")
+        #expect(elapsed < .seconds(45), "\(elapsed): the pool's reconnects took over a minute")
         #expect(message.contains("/nosuchdb"), "\(message)")
         #expect(message.contains("database \"nosuchdb\" does not exist"), "\(message)")
         #expect(message.contains("FATAL"), "\(message)")
@@ -37,7 +37,7 @@ import Testing
     func aUserThatDoesNotExistIsSaidAtOnce() async throws {
         let server = try PostgresServer.shared()
         let (message, elapsed) = try await failure("postgres://nosuchuser@127.0.0.1:\(server.port)/\(server.database)?schema=s_x")
-        #expect(elapsed < .seconds(10), "\(elapsed)")
+        #expect(elapsed < .seconds(45), "\(elapsed): the pool's reconnects took over a minute")
         #expect(message.contains("role \"nosuchuser\" does not exist"), "\(message)")
     }
 
@@ -45,7 +45,7 @@ import Testing
     func requiringTLSOfAServerWithoutItIsSaidAtOnce() async throws {
         let server = try PostgresServer.shared()
         let (message, elapsed) = try await failure(server.url() + "&sslmode=require")
-        #expect(elapsed < .seconds(10), "\(elapsed)")
+        #expect(elapsed < .seconds(45), "\(elapsed): the pool's reconnects took over a minute")
         #expect(message.contains("does not offer TLS"), "\(message)")
     }
 }

@@ -8,26 +8,27 @@ import Testing
 @Suite(.serialized) struct ConnectionFailureTests {
     static let skip = PostgresServer.missingPrerequisite
 
-    /// Loads a state from `url`; the error and how long it took.
-    private func failure(_ url: String) async throws -> (message: String, elapsed: Duration) {
+    /// Loads a state from `url`, and returns the error's message. What it says is the test: the pool alone
+    /// reconnects for a minute and then says only that its circuit breaker tripped, while the first connection's
+    /// refusal names the reason. (Its time is no measure here: the suite shares two cores with servers and children.)
+    private func failure(_ url: String) async throws -> String {
         let backend = PostgresStateBackend(location: try PostgresLocation(url, environment: [:]))
-        let started = ContinuousClock.now
         do {
             _ = try await backend.load()
             await backend.close()
             Issue.record("\(url) was loaded")
-            return ("", .zero)
+            return ""
         } catch {
             await backend.close()
-            return (error.message, ContinuousClock.now - started)
+            #expect(!error.message.contains("circuitBreakerTripped"), "\(error.message)")
+            return error.message
         }
     }
 
     @Test(.disabled(if: skip != nil, Comment(rawValue: skip ?? "")))
     func aDatabaseThatDoesNotExistIsSaidAtOnce() async throws {
         let server = try PostgresServer.shared()
-        let (message, elapsed) = try await failure("postgres://\(server.user)@127.0.0.1:\(server.port)/nosuchdb?schema=s_x")
-        #expect(elapsed < .seconds(45), "\(elapsed): the pool's reconnects took over a minute")
+        let message = try await failure("postgres://\(server.user)@127.0.0.1:\(server.port)/nosuchdb?schema=s_x")
         #expect(message.contains("/nosuchdb"), "\(message)")
         #expect(message.contains("database \"nosuchdb\" does not exist"), "\(message)")
         #expect(message.contains("FATAL"), "\(message)")
@@ -36,16 +37,14 @@ import Testing
     @Test(.disabled(if: skip != nil, Comment(rawValue: skip ?? "")))
     func aUserThatDoesNotExistIsSaidAtOnce() async throws {
         let server = try PostgresServer.shared()
-        let (message, elapsed) = try await failure("postgres://nosuchuser@127.0.0.1:\(server.port)/\(server.database)?schema=s_x")
-        #expect(elapsed < .seconds(45), "\(elapsed): the pool's reconnects took over a minute")
+        let message = try await failure("postgres://nosuchuser@127.0.0.1:\(server.port)/\(server.database)?schema=s_x")
         #expect(message.contains("role \"nosuchuser\" does not exist"), "\(message)")
     }
 
     @Test(.disabled(if: skip != nil, Comment(rawValue: skip ?? "")))
     func requiringTLSOfAServerWithoutItIsSaidAtOnce() async throws {
         let server = try PostgresServer.shared()
-        let (message, elapsed) = try await failure(server.url() + "&sslmode=require")
-        #expect(elapsed < .seconds(45), "\(elapsed): the pool's reconnects took over a minute")
+        let message = try await failure(server.url() + "&sslmode=require")
         #expect(message.contains("does not offer TLS"), "\(message)")
     }
 }

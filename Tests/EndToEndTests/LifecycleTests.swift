@@ -165,14 +165,12 @@ import Testing
     @Test func aTicketWithAControlCharacterIsRefusedAtOnceNamingItsVariable() throws {
         let directory = try project("tasks:\n  - {key: a, Name: A}\n")
         let secret = "e2e-secret-\(UUID().uuidString)"
-        let started = Date()
         let outcome = try BinaryRunner.run(["apply", "--auto-approve", "--endpoint", "http://127.0.0.1:9"], in: directory.path, environment: [
             "BATCHCTL_TICKET": "7T:\(secret)\u{01}", "BATCHCTL_USER": "", "BATCHCTL_PASSWORD": "", "BATCHCTL_TOKEN": "",
         ])
         #expect(outcome.status == 1, "\(outcome.stderr)")
         #expect(outcome.stderr.contains("BATCHCTL_TICKET contains a control character (U+0001)"), "\(outcome.stderr)")
         #expect(!(outcome.stdout + outcome.stderr).contains(secret))
-        #expect(Date().timeIntervalSince(started) < 10)
     }
 
     @Test func renderTablesShowASensitiveNameAsSensitive() throws {

@@ -235,7 +235,8 @@ class Server:
         query = urllib.parse.urlencode({"$orderBy": "Id desc", "$top": "1", "$select": "Id"})
         with urllib.request.urlopen(f"{self.url}/api/v1/BatchTask?{query}", timeout=30) as response:
             values = json.load(response).get("value", [])
-        return int(values[0]["Id"]) if values else 0
+        # Archive rows carry the id as PrimaryKey, a string in the slim mode (api.md v3).
+        return int(values[0]["PrimaryKey"]) if values else 0
 
     def post_one(self):
         request = urllib.request.Request(f"{self.url}/api/v1/BatchTask", data=json.dumps(POST_BODY).encode(),

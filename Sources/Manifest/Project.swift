@@ -97,13 +97,7 @@ public struct Project: Sendable {
         if document["apiVersion"]?.scalar?.text != DocumentKind.apiVersion {
             errors.append(.error(document.location, "the project document needs apiVersion: \(DocumentKind.apiVersion)"))
         }
-        func text(_ node: Node, _ name: String) -> String? {
-            guard let scalar = node.scalar, case .string(let s) = scalar.value else {
-                errors.append(.error(node.location, "\(name) must be text, not \(node.kindName)"))
-                return nil
-            }
-            return s
-        }
+        func text(_ node: Node, _ name: String) -> String? { Self.text(node, name, &errors) }
         func texts(_ node: Node, _ name: String) -> [String] {
             if let items = node.sequence { return items.compactMap { text($0, name) } }
             return text(node, name).map { [$0] } ?? []
@@ -199,39 +193,53 @@ public struct Project: Sendable {
                     if n > 0 { project.timeout = n } else { errors.append(.error(pair.value.location, "timeout is in seconds and must be more than 0")) }
                 }
             case .headers:
-                guard let headers = pair.value.mappingPairs else {
-                    errors.append(.error(pair.value.location, "headers is a mapping of \(headerKeys.joined(separator: ", "))"))
-                    continue
-                }
-                for header in headers {
-                    let name = header.key.scalar?.text ?? ""
-                    guard let headerKey = HeaderKey(rawValue: name) else {
-                        errors.append(.error(header.key.location, "unknown header setting '\(name)'\(Suggestion.hint(for: name, in: headerKeys)) (known: \(headerKeys.joined(separator: ", ")))"))
-                        continue
-                    }
-                    switch headerKey {
-                    case .language: project.language = text(header.value, name)
-                    case .culture: project.culture = text(header.value, name)
-                    case .timeZone:
-                        guard let zone = text(header.value, name) else { continue }
-                        if let header = TimeZoneHeader(zone) {
-                            project.timeZone = header.zone.name
-                        } else {
-                            errors.append(.error(header.value.location, "timeZone '\(zone)' is not a SuperOffice time zone: use a code or id (\(SuperOfficeTimeZone.knownList)), an IANA name such as Europe/Oslo, or an offset such as +02:00"))
-                        }
-                    case .appToken:
-                        guard let reference = text(header.value, name) else { continue }
-                        if let variable = environmentReference(reference) {
-                            project.appTokenVariable = variable
-                        } else {
-                            errors.append(.error(header.value.location, "appToken must name an environment variable, as in appToken: ${env.SO_APP_TOKEN}; a token written into the file would leak through git"))
-                        }
-                    }
-                }
+                readHeaders(pair.value, into: &project, errors: &errors)
             }
         }
         if !errors.isEmpty { throw DiagnosticList(errors) }
         return project
+    }
+
+    /// The project's `headers`: language, culture, a SuperOffice time zone, and the app token by reference.
+    private static func readHeaders(_ node: Node, into project: inout Project, errors: inout [Diagnostic]) {
+        guard let headers = node.mappingPairs else {
+            errors.append(.error(node.location, "headers is a mapping of \(headerKeys.joined(separator: ", "))"))
+            return
+        }
+        for header in headers {
+            let name = header.key.scalar?.text ?? ""
+            guard let headerKey = HeaderKey(rawValue: name) else {
+                errors.append(.error(header.key.location, "unknown header setting '\(name)'\(Suggestion.hint(for: name, in: headerKeys)) (known: \(headerKeys.joined(separator: ", ")))"))
+                continue
+            }
+            switch headerKey {
+            case .language: project.language = text(header.value, name, &errors)
+            case .culture: project.culture = text(header.value, name, &errors)
+            case .timeZone:
+                guard let zone = text(header.value, name, &errors) else { continue }
+                if let parsed = TimeZoneHeader(zone) {
+                    project.timeZone = parsed.zone.name
+                } else {
+                    errors.append(.error(header.value.location, "timeZone '\(zone)' is not a SuperOffice time zone: use a code or id (\(SuperOfficeTimeZone.knownList)), an IANA name such as Europe/Oslo, or an offset such as +02:00"))
+                }
+            case .appToken:
+                guard let reference = text(header.value, name, &errors) else { continue }
+                if let variable = environmentReference(reference) {
+                    project.appTokenVariable = variable
+                } else {
+                    errors.append(.error(header.value.location, "appToken must name an environment variable, as in appToken: ${env.SO_APP_TOKEN}; a token written into the file would leak through git"))
+                }
+            }
+        }
+    }
+
+    /// A scalar's text, or an error at it.
+    private static func text(_ node: Node, _ name: String, _ errors: inout [Diagnostic]) -> String? {
+        guard let scalar = node.scalar, case .string(let s) = scalar.value else {
+            errors.append(.error(node.location, "\(name) must be text, not \(node.kindName)"))
+            return nil
+        }
+        return s
     }
 
     /// The project as a run in the environment `name` sees it, or as a run without one (`name` nil); `given` says

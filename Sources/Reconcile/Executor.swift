@@ -409,39 +409,53 @@ public struct Executor: Sendable {
         }
     }
 
-    /// Polls the task until its job finishes, or `waitTimeout` has passed.
-    private func waitForJob(_ id: Int32, address: String) async throws -> (ActionOutcome.Status, String?) {
+    /// What following a job came to.
+    private enum Followed {
+        case finished(BatchTaskInfo)
+        case gone
+        case late(BatchTaskInfo)
+        case interrupted
+    }
+
+    /// Polls task `id` until its job finishes, the task is gone, `waitTimeout` has passed or the run is interrupted.
+    /// `finished` says which tasks count as done.
+    private func follow(_ id: Int32, finished: (BatchTaskInfo) -> Bool) async throws -> Followed {
         let clock = ContinuousClock()
         let deadline = clock.now + options.waitTimeout
         while true {
-            guard let current = try await client.get(id) else { return (.failed("task \(id) disappeared while waiting"), nil) }
-            if !(current.state?.isFinished ?? false), clock.now >= deadline {
-                return (.failed(Self.unfinished(current, id: id, after: options.waitTimeout)), nil)
-            }
-            if let state = current.state, state.isFinished {
-                await recorder.noteState(state.rawValue, id: id, address: address)
-                if state == .failed {
-                    // A job's Result may echo what it was sent, secrets included.
-                    let result = current.result.map { desired[address]?.redacting($0) ?? $0 }
-                    return (.failed("job Failed" + (result.map { ": \($0)" } ?? "")), nil)
-                }
-                return (.succeeded, "job \(state.rawValue)")
-            }
-            if cancellation.isCancelled { return (.skipped("interrupted while waiting for the job"), nil) }
+            guard let current = try await client.get(id) else { return .gone }
+            if finished(current) { return .finished(current) }
+            if clock.now >= deadline { return .late(current) }
+            if cancellation.isCancelled { return .interrupted }
             try await Task.sleep(for: min(options.pollInterval, max(deadline - clock.now, .milliseconds(10))))
+        }
+    }
+
+    /// Follows the job until it finishes, or `waitTimeout` has passed.
+    private func waitForJob(_ id: Int32, address: String) async throws -> (ActionOutcome.Status, String?) {
+        switch try await follow(id, finished: { $0.state?.isFinished ?? false }) {
+        case .gone:
+            return (.failed("task \(id) disappeared while waiting"), nil)
+        case .late(let current):
+            return (.failed(Self.unfinished(current, id: id, after: options.waitTimeout)), nil)
+        case .interrupted:
+            return (.skipped("interrupted while waiting for the job"), nil)
+        case .finished(let current):
+            let state = current.state ?? .unknown
+            await recorder.noteState(state.rawValue, id: id, address: address)
+            if state == .failed {
+                // A job's Result may echo what it was sent, secrets included.
+                let result = current.result.map { desired[address]?.redacting($0) ?? $0 }
+                return (.failed("job Failed" + (result.map { ": \($0)" } ?? "")), nil)
+            }
+            return (.succeeded, "job \(state.rawValue)")
         }
     }
 
     /// After a Stop the server accepted: waits for the job to end before its task is deleted, at most `waitTimeout`.
     private func waitUntilStopped(_ id: Int32, address: String) async throws {
-        let clock = ContinuousClock()
-        let deadline = clock.now + options.waitTimeout
-        while let current = try await client.get(id), !(current.state?.isFinished ?? true) {
-            if clock.now >= deadline {
-                throw UnfinishedJob(description: Self.unfinished(current, id: id, after: options.waitTimeout) + "; it was stopped, and is not deleted while it runs")
-            }
-            if cancellation.isCancelled { return }
-            try await Task.sleep(for: min(options.pollInterval, max(deadline - clock.now, .milliseconds(10))))
+        if case .late(let current) = try await follow(id, finished: { $0.state?.isFinished ?? true }) {
+            throw UnfinishedJob(description: Self.unfinished(current, id: id, after: options.waitTimeout) + "; it was stopped, and is not deleted while it runs")
         }
     }
 

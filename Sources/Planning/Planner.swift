@@ -96,6 +96,7 @@ public enum Planner {
                                     allowed: options.allowMassDelete) {
             problems.append(.init(problem))
         }
+        problems += protectedDeletes(actions, desired: desired, by: "this plan")
         if !problems.isEmpty { throw PlanningError(problems: problems) }
 
         var plan = Plan(actions: actions, orphans: departures.orphans, drift: refreshed?.report.items ?? [],
@@ -127,6 +128,16 @@ public enum Planner {
         plan.unscheduled = state.scheduled.keys.filter { address in
             targets.includes(address: address) && sets.map { $0.contains(setName(of: address)) } != false
         }.sorted()
+        return plan
+    }
+
+    /// `destroy(state:targets:sets:endpoint:)`, refused where it would delete a task whose manifest (in `desired`)
+    /// says `lifecycle.preventDestroy`.
+    public static func destroy(state: State, targets: TaskSelection, sets: Set<String>?, endpoint: String,
+                               protecting desired: [DesiredTask]) throws(PlanningError) -> Plan {
+        let plan = destroy(state: state, targets: targets, sets: sets, endpoint: endpoint)
+        let problems = protectedDeletes(plan.actions, desired: desired, by: "destroy")
+        if !problems.isEmpty { throw PlanningError(problems: problems) }
         return plan
     }
 
@@ -437,12 +448,6 @@ extension Planner {
         return departures
     }
 
-    /// Deleting all, or more than half, of the managed tasks is most likely a mistake (a manifest folder not
-    /// given), so it needs saying so.
-    static func massDelete(_ deletes: Int, managed: Int, allowed: Bool) -> String? {
-        guard deletes > 0 && !allowed && (deletes == managed || deletes * 2 > managed) else { return nil }
-        return "this plan would delete \(deletes) of the \(managed) managed tasks; if that is what you want, add --allow-mass-delete"
-    }
 }
 
 // MARK: - Comparing

@@ -294,10 +294,11 @@ public struct StateSession: Sendable {
     }
 
     /// The plan that stops and deletes the managed tasks `targets` selects (and, when `sets` is given, only those of
-    /// these task sets).
-    public func destroyPlan(targets: TaskSelection, sets: Set<String>?) throws(SessionError) -> Plan {
+    /// these task sets); refused where it would delete a task whose manifest in `desired` says
+    /// `lifecycle.preventDestroy`.
+    public func destroyPlan(targets: TaskSelection, sets: Set<String>?, protecting desired: [DesiredTask] = []) throws -> Plan {
         try checkPatterns(targets)
-        return Planner.destroy(state: state, targets: targets, sets: sets, endpoint: endpoint)
+        return try Planner.destroy(state: state, targets: targets, sets: sets, endpoint: endpoint, protecting: desired)
     }
 
     /// Refuses a `--target` or `--exclude` that matches none of the state's addresses: a typo would otherwise read

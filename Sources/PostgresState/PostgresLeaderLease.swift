@@ -86,3 +86,10 @@ public final class PostgresLeaderLease: LeaderLease {
         renewal.withLock { $0 = task }
     }
 }
+
+extension PostgresStateBackend {
+    /// Several controllers share a PostgreSQL state: the one whose lease row is live leads.
+    public func leaderLease(holder: LockInfo, duration: Duration) -> (any LeaderLease)? {
+        PostgresLeaderLease(backend: self, holder: holder, duration: duration)
+    }
+}

@@ -88,3 +88,10 @@ public final class SingleControllerLease: LeaderLease {
         return try? LockInfo.decode(Array(buffer.prefix(count)), place: "controller lease")
     }
 }
+
+extension LocalStateBackend {
+    /// A state file has one controller: the lease is a `flock` beside the file, and never runs out.
+    public func leaderLease(holder: LockInfo, duration: Duration) -> (any LeaderLease)? {
+        SingleControllerLease(statePath: path, holder: holder)
+    }
+}

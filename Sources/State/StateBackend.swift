@@ -33,12 +33,16 @@ public protocol StateBackend: Sendable {
     func secretKey(create: Bool) async throws(StateError) -> [UInt8]?
     /// `batchctl state migrate`: stores the key where there is none; the same key is no change, another is refused.
     func copyInSecretKey(_ key: [UInt8]) async throws(StateError)
+    /// The lease that decides which of this state's controllers leads, held as `holder`; nil when no controller can
+    /// run on this backend. `duration`: how long a lease lasts unrenewed, where leases run out.
+    func leaderLease(holder: LockInfo, duration: Duration) -> (any LeaderLease)?
     /// Lets go of connections and locks; the backend is not used afterwards.
     func close() async
 }
 
 extension StateBackend {
     public func close() async {}
+    public func leaderLease(holder: LockInfo, duration: Duration) -> (any LeaderLease)? { nil }
 }
 
 /// A held state lock. Not released on deinit: dropping the handle by mistake must not unlock a running apply.

@@ -11,6 +11,25 @@ public enum DurationText {
         if case .seconds(let seconds) = read(text) { TimeInterval(seconds) } else { nil }
     }
 
+    /// A command-line flag's duration in seconds: what ``parse(_:)`` reads (`1h30m`), a plain number of seconds
+    /// (`90`, `2.5`), or one unit after a decimal number (`1.5h`); space around it is ignored, zero is allowed. Nil
+    /// for anything else and for more than ``maximum``: each flag then applies its own bounds and message.
+    public static func flag(_ text: String) -> TimeInterval? {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        let seconds: TimeInterval?
+        if let number = Double(text) {
+            seconds = number
+        } else if let parsed = parse(text) {
+            seconds = parsed
+        } else if let last = text.last, let unit = units.first(where: { $0.unit == last }), let number = Double(text.dropLast()) {
+            seconds = number * TimeInterval(unit.seconds)
+        } else {
+            seconds = nil
+        }
+        guard let seconds, seconds.isFinite, seconds >= 0, seconds <= maximum else { return nil }
+        return seconds
+    }
+
     /// The reason a text is not a duration, for an error message ("'1x': unknown unit 'x'; write a number and a
     /// unit: 90s, 30m, 1h, 1h30m, 2d"); nil for a valid duration.
     public static func problem(_ text: String) -> String? {

@@ -106,9 +106,15 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
+        // What every front end opens: the endpoint and its connection, the state backend, the lock and signal guard.
+        .target(name: "Session", dependencies: [
+            "Diagnostics", "Manifest", "State", "PostgresState", "APIClient", "Emulator", "Reconcile", "Schedule",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ]),
         // The command line: commands and terminal rendering only.
         .executableTarget(name: "batchctl", dependencies: [
-            "Diagnostics", "JSON", "BatchTask", "Manifest", "Emulator", "State", "PostgresState", "Planning", "APIClient", "Reconcile", "Schedule", "Controller",
+            "Diagnostics", "JSON", "BatchTask", "Manifest", "Emulator", "State", "Planning", "APIClient", "Reconcile", "Schedule", "Controller", "Session",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

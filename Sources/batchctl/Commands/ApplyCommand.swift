@@ -2,6 +2,7 @@ import ArgumentParser
 import Manifest
 import Planning
 import Reconcile
+import Session
 import State
 
 /// `batchctl apply [PLANFILE]`: carry out a saved plan, or a fresh one after showing it and asking.
@@ -40,43 +41,29 @@ struct ApplyCommand: ReportingCommand {
     func execute() async throws {
         let project = try global.enterProject(environment)
         let result = try input.expand(project: project)
-        let desired = result.tasksByAddress
-        let parallelism = parallelism.resolve(project)
-        let name = try endpoint.name(project: project)
-        let backend = try stateOptions.backend(project: project)
-        let report = try await endpoint.withConnection(project: project, parallelism: parallelism, tenantWait: tenant.duration) { connection in
-            var session = try await StateSession.open(stateOptions.write("apply", sets: lockedSets(result)), backend: backend,
-                                                      endpoint: name, client: connection.client, desired: desired, observer: NoticePrinter())
-            return try await session.whileOpen { session in
-                try await apply(result, session: &session, connection: connection, parallelism: parallelism)
-            }
+        let session = try endpoint.open(project, state: stateOptions, parallelism: parallelism.value)
+        let sets = LockScope.sets(for: result, prune: planning.prune, savedPlan: planFile != nil)
+        let report = try await session.write("apply", sets: sets, desired: result.tasksByAddress, tenantWait: tenant.duration) { run, connection in
+            try await apply(result, run: &run, connection: connection, parallelism: session.parallelism)
         }
         try Execution.finish(report)
     }
 
-    /// The task sets this apply may change: those of the manifests and of the moves out of others; every set with
-    /// `--prune` (which deletes what left the manifests) or with a saved plan (which may name any).
-    private func lockedSets(_ result: ExpansionResult) -> [String]? {
-        guard planFile == nil, !planning.prune else { return nil }
-        return result.changedSets
-    }
-
-    private func apply(_ result: ExpansionResult, session: inout StateSession, connection: Connection,
+    private func apply(_ result: ExpansionResult, run: inout StateSession, connection: Connection,
                        parallelism: Int) async throws -> ApplyReport {
-        let desired = result.tasksByAddress
-        let name = session.endpoint
         let plan: Plan
         if let planFile {
-            plan = try session.savedPlan(at: planFile, desired: result.tasks)
+            plan = try run.savedPlan(at: planFile, desired: result.tasks)
         } else {
-            let live = planning.refresh ? try await session.refresh(client: connection.client, concurrency: parallelism) : nil
-            plan = try session.plan(result, live: live, options: try planning.options(endpoint: name, selection: targeting.selection(input), fields: FieldModel(wallTimeZone: connection.client.timeZone.zone)))
+            let live = planning.refresh ? try await run.refresh(client: connection.client, concurrency: parallelism) : nil
+            let fields = FieldModel(wallTimeZone: connection.client.timeZone.zone)
+            plan = try run.plan(result, live: live, options: try planning.options(endpoint: run.endpoint, selection: targeting.selection(input), fields: fields))
         }
         Terminal.out(PlanRendering.text(plan, style: Style(enabled: Terminal.usesColor(1)),
                                         showFieldsOfCreates: plan.count(.create) <= 50))
         guard plan.hasChanges else { return ApplyReport(outcomes: [], interrupted: false) }
         if planFile == nil && !autoApprove { try Confirmation.ask("Apply these changes?") }
-        return try await Execution.run(plan, desired: desired, session: &session, client: connection.client,
+        return try await Execution.run(plan, desired: result.tasksByAddress, session: &run, client: connection.client,
                                        parallelism: parallelism, wait: wait, waitTimeout: waitTimeout.duration, verb: "apply")
     }
 }

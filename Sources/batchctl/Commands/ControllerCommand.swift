@@ -12,8 +12,8 @@ import Emulator
 import Foundation
 import Logging
 import Manifest
-import PostgresState
 import Schedule
+import Session
 import State
 import Synchronization
 
@@ -86,42 +86,60 @@ struct ControllerCommand: ReportingCommand {
 
     /// `30s`, `5m`, `1h30m`, or a number of seconds; at least a second.
     static func duration(_ text: String) -> Duration? {
-        let seconds = Double(text) ?? DurationText.parse(text)
-        guard let seconds, seconds >= 1, seconds <= DurationText.maximum else { return nil }
+        guard let seconds = DurationText.flag(text), seconds >= 1 else { return nil }
         return .milliseconds(Int64(seconds * 1000))
     }
 
     func execute() async throws {
         let project = try global.enterProject(environment)
         let directory = FileManager.default.currentDirectoryPath
-        let name = try endpoint.name(project: project)
-        let backend = try stateOptions.backend(project: project)
+        let session = try endpoint.open(project, state: stateOptions, parallelism: parallelism.value)
+        let backend = session.backend
         let workspace = project.environment?.name ?? StateLocation.defaultWorkspace
-        let parallelism = parallelism.resolve(project)
         let period = Self.duration(interval) ?? .seconds(60)
         let address = ListenAddress(parsing: listen) ?? ListenAddress(host: "127.0.0.1", port: 9405)
         let logger = Logger(label: "batchctl.controller") { _ in ControllerLogHandler() }
-
-        let holder = LockInfo.current(operation: "controller")
-        let lease: any LeaderLease
-        if let postgres = backend as? PostgresStateBackend {
-            // As long as an interval (at least 2 s), so a leader that died elsewhere is replaced within two.
-            lease = PostgresLeaderLease(backend: postgres, holder: holder, duration: max(period, .seconds(2)))
-        } else if let file = backend as? LocalStateBackend {
-            lease = SingleControllerLease(statePath: file.path, holder: holder)
-            switch try await lease.acquire() {
-            case .following(let other):
-                throw CommandFailure("another controller runs for \(file.path) (pid \(other.pid) on \(other.host), since \(other.created)); a state file has one controller, replicas need a PostgreSQL state")
-            case .leading:
-                break
-            }
-        } else {
-            throw CommandFailure("the controller needs a state file or a PostgreSQL state")
-        }
+        // As long as an interval (at least 2 s), so a leader that died elsewhere is replaced within two.
+        let lease = try await Self.lease(of: backend, duration: max(period, .seconds(2)))
 
         let metrics = ControllerMetrics()
         let notifier = try Notifier(urls: notifyURLs, logger: logger)
-        var settings = ControllerSettings(endpoint: name, workspace: workspace)
+        let settings = settings(endpoint: session.endpointName, workspace: workspace, period: period, parallelism: session.parallelism)
+        try await session.withConnection(observeAttempts: { method, status in metrics.request(method: method, status: status) }) { connection in
+            let parts = ControllerParts(
+                expand: { [input, environment] in try Self.expand(input: input, environment: environment) },
+                now: { try RunClock.now() }, client: connection.client, backend: backend, lease: lease, directory: directory,
+                logger: logger)
+            let reconciler = Reconciler(settings: settings, parts: parts, notifier: notifier, metrics: metrics)
+            let server = try await ControllerServer.start(host: address.host, port: address.port, reconciler: reconciler, logger: logger)
+            let shown = ListenAddress(host: address.host, port: server.port)
+            Terminal.err("batchctl controller: \(session.endpointName), state \(backend.description), every \(interval)\(lease.allowsReplicas ? "" : " (a state file: this is its one controller)")\n")
+            Terminal.err("listening on http://\(shown)\n")
+            let signals = await ControllerSignals.install(reconciler: reconciler)
+            await reconciler.run()
+            await server.stop()
+            await notifier.shutdown()
+            signals.finished()
+        }
+        await backend.close()
+        Terminal.err("batchctl controller: stopped\n")
+    }
+
+    /// The backend's leader lease; a state file's is taken at once, since a second controller of one file is refused.
+    private static func lease(of backend: any StateBackend, duration: Duration) async throws -> any LeaderLease {
+        let holder = LockInfo.current(operation: "controller")
+        guard let lease = backend.leaderLease(holder: holder, duration: duration) else {
+            throw CommandFailure("the controller needs a state file or a PostgreSQL state")
+        }
+        guard !lease.allowsReplicas else { return lease }
+        if case .following(let other) = try await lease.acquire() {
+            throw CommandFailure("another controller runs for \(backend.description) (pid \(other.pid) on \(other.host), since \(other.created)); a state file has one controller, replicas need a PostgreSQL state")
+        }
+        return lease
+    }
+
+    private func settings(endpoint: String, workspace: String, period: Duration, parallelism: Int) -> ControllerSettings {
+        var settings = ControllerSettings(endpoint: endpoint, workspace: workspace)
         settings.interval = period
         settings.jitter = jitter
         settings.detectOnly = detectOnly
@@ -131,28 +149,9 @@ struct ControllerCommand: ReportingCommand {
         settings.gitPull = gitPull
         settings.refresh = refresh
         settings.parallelism = parallelism
-        settings.lockTimeout = stateOptions.lockTimeout > 0 ? stateOptions.lockDuration : .seconds(10)
-
-        try await endpoint.withConnection(project: project, parallelism: parallelism,
-                                          observeAttempts: { method, status in metrics.request(method: method, status: status) }) { connection in
-            let parts = ControllerParts(
-                expand: { [input, environment] in try Self.expand(input: input, environment: environment) },
-                now: { try RunClock.now() }, client: connection.client, backend: backend, lease: lease, directory: directory,
-                logger: logger)
-            let reconciler = Reconciler(settings: settings, parts: parts, notifier: notifier, metrics: metrics)
-            let server = try await ControllerServer.start(host: address.host, port: address.port, reconciler: reconciler, logger: logger)
-            let shown = ListenAddress(host: address.host, port: server.port)
-            Terminal.err("batchctl controller: \(name), state \(backend.description), every \(interval)\(lease.allowsReplicas ? "" : " (a state file: this is its one controller)")\n")
-            Terminal.err("listening on http://\(shown)\n")
-            let signals = ControllerSignals(reconciler: reconciler)
-            signals.install()
-            await reconciler.run()
-            await server.stop()
-            await notifier.shutdown()
-            signals.finished()
-        }
-        await backend.close()
-        Terminal.err("batchctl controller: stopped\n")
+        let lockTimeout = stateOptions.settings.lockTimeout
+        settings.lockTimeout = lockTimeout > .zero ? lockTimeout : .seconds(10)
+        return settings
     }
 
     /// The project's manifests, read afresh (batchctl.yaml too) for each cycle; every error is in the failure.
@@ -183,25 +182,27 @@ struct ControllerCommand: ReportingCommand {
 /// state's lock released); SIGHUP starts a cycle now.
 final class ControllerSignals: Sendable {
     private let reconciler: Reconciler
-    private let sources = Mutex<[any DispatchSourceSignal]>([])
+    private let trap = Mutex<SignalTrap?>(nil)
     private let stopping = Mutex(false)
     /// Within 10 s of SIGTERM the process is gone: the cycle has this long to finish what is in flight.
     static let grace: Duration = .seconds(9)
 
-    init(reconciler: Reconciler) {
+    private init(reconciler: Reconciler) {
         self.reconciler = reconciler
     }
 
-    func install() {
-        sources.withLock { sources in
-            sources = SignalSources.handle([SIGTERM, SIGINT, SIGHUP]) { [self] in received($0) }
-        }
+    /// Handles the controller's signals from now until `finished()`.
+    static func install(reconciler: Reconciler) async -> ControllerSignals {
+        let signals = ControllerSignals(reconciler: reconciler)
+        let trap = await SignalTrap.start([.sigterm, .sigint, .sighup]) { [signals] in signals.received($0.rawValue) }
+        signals.trap.withLock { $0 = trap }
+        return signals
     }
 
     func finished() {
-        sources.withLock { sources in
-            for source in sources { source.cancel() }
-            sources = []
+        trap.withLock { trap in
+            trap?.cancel()
+            trap = nil
         }
     }
 

@@ -3,6 +3,7 @@ import Diagnostics
 import Manifest
 import Planning
 import Reconcile
+import Session
 import State
 
 /// `batchctl destroy`: stop (where it can) and delete every managed task, or those the flags select.
@@ -34,24 +35,16 @@ struct DestroyCommand: ReportingCommand {
         // The manifests are read even without -f: their lifecycle.preventDestroy protects tasks from destroy too.
         let expansion = try input.expand(project: project)
         let sets = input.isGiven ? selectedSets(expansion) : nil
-        let protected = expansion.tasks.filter(\.lifecycle.preventDestroy)
         let targets = try targeting.selection()
-        let parallelism = parallelism.resolve(project)
-        let name = try endpoint.name(project: project)
-        let backend = try stateOptions.backend(project: project)
-        let report = try await endpoint.withConnection(project: project, parallelism: parallelism, tenantWait: tenant.duration) { connection in
-            var session = try await StateSession.open(stateOptions.write("destroy"), backend: backend, endpoint: name,
-                                                      client: connection.client, desired: [:], observer: NoticePrinter())
-            return try await session.whileOpen { session in
-                let plan = try session.destroyPlan(targets: targets, sets: sets)
-                try Self.refuseProtected(plan, protected)
-                Terminal.out(PlanRendering.text(plan, style: Style(enabled: Terminal.usesColor(1))))
-                guard plan.hasChanges else { return ApplyReport(outcomes: [], interrupted: false) }
-                let count = plan.count(.delete)
-                if !autoApprove { try Confirmation.ask("Destroy \(count) task\(count == 1 ? "" : "s")?") }
-                return try await Execution.run(plan, desired: [:], session: &session, client: connection.client,
-                                               parallelism: parallelism, wait: false, waitTimeout: waitTimeout.duration, verb: "destroy")
-            }
+        let session = try endpoint.open(project, state: stateOptions, parallelism: parallelism.value)
+        let report = try await session.write("destroy", desired: [:], tenantWait: tenant.duration) { run, connection in
+            let plan = try run.destroyPlan(targets: targets, sets: sets, protecting: expansion.tasks)
+            Terminal.out(PlanRendering.text(plan, style: Style(enabled: Terminal.usesColor(1))))
+            guard plan.hasChanges else { return ApplyReport(outcomes: [], interrupted: false) }
+            let count = plan.count(.delete)
+            if !autoApprove { try Confirmation.ask("Destroy \(count) task\(count == 1 ? "" : "s")?") }
+            return try await Execution.run(plan, desired: [:], session: &run, client: connection.client,
+                                           parallelism: session.parallelism, wait: false, waitTimeout: waitTimeout.duration, verb: "destroy")
         }
         try Execution.finish(report)
     }
@@ -60,19 +53,5 @@ struct DestroyCommand: ReportingCommand {
     private func selectedSets(_ result: ExpansionResult) -> Set<String> {
         let selection = (try? TaskSelection(selectors: input.selectors)) ?? .everything
         return Set(result.sets.filter { selection.includes(address: "", labels: $0.labels) }.map(\.name))
-    }
-
-    /// A plan that would delete a task whose manifest says `lifecycle.preventDestroy` is refused, naming each one
-    /// with its position, and how to leave them out.
-    static func refuseProtected(_ plan: Plan, _ protected: [DesiredTask]) throws {
-        // A deposed entry is the old copy a create-before-destroy replace left: deleting it is what protection wants.
-        let doomed = Set(plan.actions.filter { $0.kind == .delete && !StateAddress.isDeposed($0.address) }.map(\.address))
-        let hits = protected.filter { doomed.contains($0.address) }
-        guard !hits.isEmpty else { return }
-        // One error at each protected task's entry, so each names its place and a task's name stays on its line.
-        throw DiagnosticList(hits.map { task in
-            .error(task.source, "destroy would delete \(task.address), whose manifest says lifecycle.preventDestroy; "
-                + "leave it out with --exclude \(task.address), or remove preventDestroy from the manifest first; nothing was deleted")
-        })
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Planning
 import Reconcile
+import Session
 
 /// `batchctl drift`: what differs on the server from what was applied, and what is missing.
 struct DriftCommand: ReportingCommand {
@@ -27,14 +28,12 @@ struct DriftCommand: ReportingCommand {
         let project = try global.enterProject(environment)
         // The manifests say which fields lifecycle.ignoreChanges leaves alone.
         let result = try input.expand(project: project, format: format.diagnostics)
-        let name = try endpoint.name(project: project)
-        let session = try await StateSession.open(.read, backend: stateOptions.backend(project: project), endpoint: name,
-                                            observer: NoticePrinter())
-        let parallelism = parallelism.resolve(project)
-        let live = try await endpoint.withConnection(project: project, parallelism: parallelism) { connection in
-            try await session.refresh(client: connection.client, concurrency: parallelism)
+        let session = try endpoint.open(project, state: stateOptions, parallelism: parallelism.value)
+        let state = try await session.read()
+        let live = try await session.withConnection { connection in
+            try await state.refresh(client: connection.client, concurrency: session.parallelism)
         }
-        let report = session.drift(live: live, desired: result.tasks, selection: try targeting.selection(), fields: FieldModel(project: project))
+        let report = state.drift(live: live, desired: result.tasks, selection: try targeting.selection(), fields: FieldModel(project: project))
         switch format {
         case .json:
             Terminal.write(DriftDocument.json(report).serializedBytes(pretty: true) + [10], to: 1)
@@ -43,9 +42,9 @@ struct DriftCommand: ReportingCommand {
             let summary = ReportOutput.driftSummary(report)
             Terminal.out(report.items.isEmpty ? summary + "\n" : DriftRendering.text(report.items, style: style) + "\n" + style.bold(summary) + "\n")
         case .markdown:
-            Terminal.out(ReportOutput.markdown(report, desired: result.tasks, stateSerial: session.planningState?.serial))
+            Terminal.out(ReportOutput.markdown(report, desired: result.tasks, stateSerial: state.planningState?.serial))
         case .github:
-            try ReportOutput.github(report, desired: result.tasks, stateSerial: session.planningState?.serial)
+            try ReportOutput.github(report, desired: result.tasks, stateSerial: state.planningState?.serial)
         }
         if !report.items.isEmpty { throw ExitCode(2) }
     }

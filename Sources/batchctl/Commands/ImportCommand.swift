@@ -1,6 +1,7 @@
 import ArgumentParser
 import Diagnostics
 import Reconcile
+import Session
 import State
 
 /// `batchctl import ADDR ID`: adopt a task that already exists on the server.
@@ -27,12 +28,9 @@ struct ImportCommand: ReportingCommand {
         guard let task = result.tasks.first(where: { $0.address == address }) else {
             throw CommandFailure("no task in the manifests has the address \(address)\(Suggestion.hint(for: address, in: result.tasks.map(\.address))); import needs the task defined first")
         }
-        let name = try endpoint.name(project: project)
-        let backend = try stateOptions.backend(project: project)
-        try await endpoint.withConnection(project: project, parallelism: 1) { connection in
-            var session = try await StateSession.open(stateOptions.write("import", sets: [StateAddress.setName(of: address)]), backend: backend, endpoint: name,
-                                                      client: connection.client, desired: [address: task], observer: NoticePrinter())
-            _ = try await session.whileOpen { session in try await session.importTask(task, id: id, client: connection.client) }
+        let session = try endpoint.open(project, state: stateOptions, parallelism: 1)
+        try await session.write("import", sets: [StateAddress.setName(of: address)], desired: [address: task]) { run, connection in
+            _ = try await run.importTask(task, id: id, client: connection.client)
         }
         Terminal.out("Imported task \(id) as \(address). Run `batchctl plan` to see how it differs from the manifest.\n")
     }

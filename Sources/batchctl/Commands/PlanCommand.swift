@@ -4,6 +4,7 @@ import Foundation
 import Manifest
 import Planning
 import Reconcile
+import Session
 
 /// `batchctl plan`: compare manifests, state and (by default) the live API; print what apply would do.
 struct PlanCommand: ReportingCommand {
@@ -35,11 +36,10 @@ struct PlanCommand: ReportingCommand {
 
     func execute() async throws {
         let project = try global.enterProject(environment)
-        let name = try endpoint.name(project: project)
+        let session = try endpoint.open(project, state: stateOptions, parallelism: parallelism.value)
         let selection = try targeting.selection(input)
         // The state is read while the manifests expand: both take a while at 100,000 tasks.
-        let backend = try stateOptions.backend(project: project)
-        let reading = Task.detached { try await StateSession.open(.read, backend: backend, endpoint: name, observer: NoticePrinter()) }
+        let reading = Task.detached { try await session.read() }
         let result: ExpansionResult
         do {
             result = try input.expand(project: project, format: format.diagnostics)
@@ -47,15 +47,14 @@ struct PlanCommand: ReportingCommand {
             _ = try? await reading.value
             throw error
         }
-        let session = try await reading.value
+        let state = try await reading.value
         var live: [Int32: BatchTaskInfo]?
         if planning.refresh {
-            let parallelism = parallelism.resolve(project)
-            live = try await endpoint.withConnection(project: project, parallelism: parallelism) { connection in
-                try await session.refresh(client: connection.client, concurrency: parallelism)
+            live = try await session.withConnection { connection in
+                try await state.refresh(client: connection.client, concurrency: session.parallelism)
             }
         }
-        let plan = try session.plan(result, live: live, options: try planning.options(endpoint: name, selection: selection, fields: FieldModel(project: project)))
+        let plan = try state.plan(result, live: live, options: try planning.options(endpoint: session.endpointName, selection: selection, fields: FieldModel(project: project)))
         if let out {
             let bytes = SavedPlan.encode(plan, desired: result.tasks)
             guard FileManager.default.createFile(atPath: out, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
@@ -76,33 +75,5 @@ struct PlanCommand: ReportingCommand {
             try ReportOutput.github(plan, desired: result.tasks)
         }
         exitAfterOutput(detailedExitCode && plan.hasChanges ? 2 : 0)
-    }
-}
-
-/// Flags that shape a plan, shared by plan and apply.
-struct PlanningOptions: ParsableArguments {
-    @Option(name: .customLong("refresh"), help: ArgumentHelp("Read the live tasks from the API before planning.", valueName: "true|false"))
-    var refresh = true
-
-    @Flag(name: .customLong("prune"), help: "Delete managed tasks that left the manifests.")
-    var prune = false
-
-    @Flag(name: .customLong("allow-mass-delete"), help: "Allow a plan that deletes more than half of the managed tasks.")
-    var allowMassDelete = false
-
-    @Option(name: .customLong("replace"), help: ArgumentHelp(
-        "Start a new run of this task (address or glob; repeatable): the same fields started again, the current run kept as history.",
-        valueName: "ADDR"))
-    var replace: [String] = []
-
-    func options(endpoint: String, selection: TaskSelection, fields: FieldModel) throws -> PlanOptions {
-        var options = PlanOptions(endpoint: endpoint)
-        options.fields = fields
-        options.prune = prune
-        options.allowMassDelete = allowMassDelete
-        options.selection = selection
-        options.runs = replace.map(Glob.init)
-        options.now = try RunClock.now()
-        return options
     }
 }

@@ -3,6 +3,7 @@ import JSON
 import Manifest
 import Planning
 import Reconcile
+import Session
 import State
 
 /// `batchctl run ADDR... | --due`: start new runs of tasks now, or of every scheduled task that is due.
@@ -46,10 +47,8 @@ struct RunCommand: ReportingCommand {
     func execute() async throws {
         let project = try global.enterProject(environment)
         let result = try input.expand(project: project)
-        let parallelism = parallelism.resolve(project)
-        let name = try endpoint.name(project: project)
-        let backend = try stateOptions.backend(project: project)
-        var options = PlanOptions(endpoint: name)
+        let session = try endpoint.open(project, state: stateOptions, parallelism: parallelism.value)
+        var options = PlanOptions(endpoint: session.endpointName)
         options.fields = FieldModel(project: project)
         options.runsOnly = true
         options.now = try RunClock.now()
@@ -66,67 +65,17 @@ struct RunCommand: ReportingCommand {
             due ? options.selection.includes(address: task.address) : runs.contains { $0.matches(task.address) }
         }
         let sets = Array(Set(involved.map(\.setName))).sorted()
-        let (plan, report) = try await endpoint.withConnection(project: project, parallelism: parallelism, tenantWait: tenant.duration) { connection in
-            var session = try await StateSession.open(stateOptions.write("run", sets: sets), backend: backend, endpoint: name,
-                                                      client: connection.client, desired: result.tasksByAddress, observer: NoticePrinter())
-            return try await session.whileOpen { session in
-                let plan = try session.plan(result, live: nil, options: options)
-                Terminal.out(RunRendering.text(plan, due: due, style: Style(enabled: Terminal.usesColor(1))))
-                guard plan.hasChanges else { return (plan, ApplyReport(outcomes: [], interrupted: false)) }
-                let report = try await Execution.run(plan, desired: result.tasksByAddress, session: &session, client: connection.client,
-                                                     parallelism: parallelism, wait: wait, waitTimeout: waitTimeout.duration, verb: "run")
-                return (plan, report)
-            }
+        let (plan, report) = try await session.write("run", sets: sets, desired: result.tasksByAddress, tenantWait: tenant.duration) { run, connection in
+            let plan = try run.plan(result, live: nil, options: options)
+            Terminal.out(RunRendering.text(plan, due: due, style: Style(enabled: Terminal.usesColor(1))))
+            guard plan.hasChanges else { return (plan, ApplyReport(outcomes: [], interrupted: false)) }
+            let report = try await Execution.run(plan, desired: result.tasksByAddress, session: &run, client: connection.client,
+                                                 parallelism: session.parallelism, wait: wait, waitTimeout: waitTimeout.duration, verb: "run")
+            return (plan, report)
         }
         try Execution.finish(report)
         // A run asked for by name that was not started is an error; a due run skipped is what the policy says.
         let refused = report.skipped.filter { $0.kind == .run }
         if !due && !refused.isEmpty && plan.hasChanges { throw ExitCode.failure }
     }
-}
-
-/// `batchctl schedule`: when each scheduled task is next due, and what it missed.
-struct ScheduleCommand: ReportingCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "schedule",
-        abstract: "List the scheduled tasks (run.when: schedule): their schedule, last run, next due time and missed runs.")
-
-    @OptionGroup var global: GlobalOptions
-    @OptionGroup var environment: EnvironmentOption
-    @OptionGroup var input: ManifestInput
-    @OptionGroup var targeting: TargetOptions
-    @OptionGroup var endpoint: EndpointOptions
-    @OptionGroup var stateOptions: StateOptions
-
-    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("text or json.", valueName: "FORMAT"))
-    var format: ListFormat = .text
-
-
-    func execute() async throws {
-        let project = try global.enterProject(environment)
-        let result = try input.expand(project: project)
-        let name = try endpoint.name(project: project)
-        let backend = try stateOptions.backend(project: project)
-        let session = try await StateSession.open(.read, backend: backend, endpoint: name, observer: NoticePrinter())
-        var options = PlanOptions(endpoint: name)
-        options.fields = FieldModel(project: project)
-        options.runsOnly = true
-        options.now = try RunClock.now()
-        options.selection = try targeting.selection(input)
-        let plan = try session.plan(result, live: nil, options: options)
-        switch format {
-        case .json:
-            let document: JSONValue = ["formatVersion": 1, "now": .string(Timestamp.string(options.now)),
-                                       "schedules": .array(plan.schedules.map(PlanDocument.scheduled))]
-            Terminal.write(document.serializedBytes(pretty: true) + [10], to: 1)
-        case .text:
-            Terminal.out(RunRendering.schedules(plan.schedules, now: options.now, style: Style(enabled: Terminal.usesColor(1))))
-        }
-    }
-}
-
-
-/// `text` or `json`, for listings.
-enum ListFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
 }

@@ -3,6 +3,7 @@ import Foundation
 import JSON
 import Manifest
 import Reconcile
+import Session
 import State
 
 /// `batchctl state ...`: inspect and mend the state.
@@ -29,9 +30,11 @@ struct StateCommand: AsyncParsableCommand {
 
         /// Locks, lets `change` edit the state, saves, and prints `message` with the new serial.
         func edit(_ operation: String, _ change: (inout State) throws -> String) async throws {
-            var session = try await StateSession.open(stateOptions.edit(operation), backend: backend(), endpoint: "", observer: NoticePrinter())
             var message = ""
-            let saved = try await session.whileOpen { session in try await session.edit { state in message = try change(&state) } }
+            let saved = try await ProjectSession.edit(operation, backend: backend(), lockTimeout: stateOptions.settings.lockTimeout,
+                                                      reporter: NoticePrinter()) { session in
+                try await session.edit { state in message = try change(&state) }
+            }
             Terminal.out(message + " (state serial \(saved.serial))\n")
         }
     }
@@ -180,9 +183,10 @@ struct StateCommand: AsyncParsableCommand {
             var copied = 0
             for workspace in workspaces {
                 let source = try stateOptions.backend(project: project, workspace: workspace)
-                let target = try StateOptions.backend(at: self.target, workspace: workspace)
+                let target = try StateSettings.backend(at: self.target, workspace: workspace)
                 defer { Task { await source.close(); await target.close() } }
-                guard let count = try await Self.copy(from: source, to: target, lockTimeout: stateOptions.lockDuration) else {
+                guard let count = try await StateMigration.copy(from: source, to: target, lockTimeout: stateOptions.settings.lockTimeout,
+                                                                reporter: NoticePrinter()) else {
                     Terminal.err("note: \(source.description) holds no state; nothing to copy\n")
                     continue
                 }
@@ -190,26 +194,6 @@ struct StateCommand: AsyncParsableCommand {
                 Terminal.out("Copied \(count) entr\(count == 1 ? "y" : "ies") from \(source.description) to \(target.description); read back and verified.\n")
             }
             if copied == 0 { throw CommandFailure("there was no state to copy") }
-        }
-
-        /// Copies under the source's lock and reads the copy back; nil when the source holds no state.
-        static func copy(from source: any StateBackend, to target: any StateBackend, lockTimeout: Duration) async throws -> Int? {
-            SignalGuard.install()
-            var session = try await StateSession.open(.edit(operation: "state migrate", lockTimeout: lockTimeout), backend: source,
-                                                      endpoint: "", observer: NoticePrinter())
-            return try await session.whileOpen { session in
-                guard session.existed else { return nil }
-                let state = session.state
-                // The key of the secret hashes goes first: a state without its key is refused where it is read.
-                if let key = try await source.secretKey(create: false) { try await target.copyInSecretKey(key) }
-                try await target.copyIn(state)
-                guard let copy = try await target.load(), copy.lineage == state.lineage, copy.serial == state.serial,
-                      copy.endpoint == state.endpoint, copy.tasks == state.tasks
-                else {
-                    throw CommandFailure("the copy in \(target.description) does not read back as the state it was made from; keep using \(source.description)")
-                }
-                return state.tasks.count
-            }
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BatchTask
 import Reconcile
+import Session
 import State
 
 /// `batchctl status`: the live state and progress of the managed tasks.
@@ -21,21 +22,20 @@ struct StatusCommand: ReportingCommand {
 
     func execute() async throws {
         let project = try global.enterProject(environment)
-        let name = try endpoint.name(project: project)
-        let session = try await StateSession.open(.read, backend: stateOptions.backend(project: project), endpoint: name,
-                                            observer: NoticePrinter())
+        let session = try endpoint.open(project, state: stateOptions, parallelism: parallelism.value)
+        let stored = try await session.read()
         let selection = try targeting.selection()
-        try session.checkPatterns(selection)
-        let entries = session.state.tasks.sorted { $0.key < $1.key }
+        try stored.checkPatterns(selection)
+        let entries = stored.state.tasks.sorted { $0.key < $1.key }
             .filter { selection.includes(address: $0.key) }
         let interactive = Terminal.isTerminal(1)
         let style = Style(enabled: Terminal.usesColor(1))
-        let parallelism = parallelism.resolve(project)
+        let parallelism = session.parallelism
         // Tasks that were run again show how their last runs ended: read live where the state has no final State.
         let showsRuns = entries.contains { !$0.value.history.isEmpty }
         let earlier = entries.flatMap { $0.value.history.suffix(Self.earlierRuns) }
         let unsettled = earlier.filter { !($0.state.map(BatchTaskState.init(rawValue:))?.isFinished ?? false) }.map(\.id)
-        try await endpoint.withConnection(project: project, parallelism: parallelism) { connection in
+        try await session.withConnection { connection in
             var previousLines = 0
             let earlierLive = try await connection.client.getMany(unsettled, concurrency: parallelism)
             while true {

@@ -47,10 +47,3 @@ func reported(_ error: any Error, format: DiagnosticFormat = .text) -> any Error
         return ExitCode.failure
     }
 }
-
-/// Prints a session's notes and warnings on standard error.
-struct NoticePrinter: SessionObserver {
-    func notice(_ notice: SessionNotice) {
-        DiagnosticPrinter.printNotice(notice.severity.rawValue, notice.message)
-    }
-}

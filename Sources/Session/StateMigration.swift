@@ -1,0 +1,27 @@
+import Reconcile
+import State
+
+/// `batchctl state migrate`: a state copied to another location, lineage, serial, entries and key alike, under the
+/// source's lock, and read back before the copy counts.
+public enum StateMigration {
+    /// Copies under the source's lock and reads the copy back; nil when the source holds no state.
+    public static func copy(from source: any StateBackend, to target: any StateBackend, lockTimeout: Duration,
+                            reporter: (any SessionReporter)?) async throws -> Int? {
+        await SignalGuard.install(reporter: reporter)
+        var session = try await StateSession.open(.edit(operation: "state migrate", lockTimeout: lockTimeout), backend: source,
+                                                  endpoint: "", observer: reporter)
+        return try await session.whileOpen { session in
+            guard session.existed else { return nil }
+            let state = session.state
+            // The key of the secret hashes goes first: a state without its key is refused where it is read.
+            if let key = try await source.secretKey(create: false) { try await target.copyInSecretKey(key) }
+            try await target.copyIn(state)
+            guard let copy = try await target.load(), copy.lineage == state.lineage, copy.serial == state.serial,
+                  copy.endpoint == state.endpoint, copy.tasks == state.tasks
+            else {
+                throw SessionError("the copy in \(target.description) does not read back as the state it was made from; keep using \(source.description)")
+            }
+            return state.tasks.count
+        }
+    }
+}

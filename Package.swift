@@ -159,6 +159,7 @@ let package = Package(
         ]),
         // Starts a PostgreSQL server of the tests' own (initdb, pg_ctl) and stops it by its pid.
         .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
+        .testTarget(name: "SessionTests", dependencies: ["Session", "Manifest", "State", "PostgresState", "Reconcile", "Diagnostics"]),
         .testTarget(name: "PostgresStateTests", dependencies: ["State", "PostgresState", "PostgresTestSupport", "JSON"]),
     ],
     swiftLanguageModes: [.v6]

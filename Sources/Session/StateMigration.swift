@@ -1,9 +1,16 @@
+import Manifest
 import Reconcile
 import State
 
 /// `batchctl state migrate`: a state copied to another location, lineage, serial, entries and key alike, under the
 /// source's lock, and read back before the copy counts.
 public enum StateMigration {
+    /// The workspaces a migration copies: the project's own, or with `allEnvironments` the default one and every
+    /// environment's.
+    public static func workspaces(of project: Project, allEnvironments: Bool) -> [String] {
+        allEnvironments ? [StateLocation.defaultWorkspace] + project.environments.map(\.name) : [StateSettings.workspace(of: project)]
+    }
+
     /// Copies under the source's lock and reads the copy back; nil when the source holds no state.
     public static func copy(from source: any StateBackend, to target: any StateBackend, lockTimeout: Duration,
                             reporter: (any SessionReporter)?) async throws -> Int? {

@@ -29,8 +29,12 @@ public struct StateSettings: Sendable {
     public func backend(project: Project, workspace: String? = nil) throws -> any StateBackend {
         let given = location ?? environment["BATCHCTL_STATE"].flatMap { $0.isEmpty ? nil : $0 }
         return try Self.backend(at: given ?? project.state ?? "batchctl.state.json",
-                                workspace: workspace ?? project.environment?.name ?? StateLocation.defaultWorkspace,
-                                environment: environment)
+                                workspace: workspace ?? Self.workspace(of: project), environment: environment)
+    }
+
+    /// The workspace of the environment the project was chosen for, else the default one.
+    public static func workspace(of project: Project) -> String {
+        project.environment?.name ?? StateLocation.defaultWorkspace
     }
 
     /// A file path, or a `postgres://` URL (its password from the URL, `BATCHCTL_STATE_PASSWORD` or `PGPASSWORD`).

@@ -67,3 +67,20 @@ import Testing
         #expect(DurationText.parse(DurationText.format(seconds)) == seconds)
     }
 }
+
+@Suite struct DurationFlagTests {
+    @Test func readsDurationsPlainSecondsAndOneDecimalUnit() {
+        #expect(DurationText.flag("1h30m") == 5400)
+        #expect(DurationText.flag("90") == 90)
+        #expect(DurationText.flag("2.5") == 2.5)
+        #expect(DurationText.flag("1.5h") == 5400)
+        #expect(DurationText.flag(" 10m ") == 600)
+        #expect(DurationText.flag("0") == 0)
+    }
+
+    @Test func refusesWhatIsNoDurationAndWhatIsTooLong() {
+        for text in ["", "soon", "-5", "1x", "nan", "inf", "1h 30m", "3653d"] {
+            #expect(DurationText.flag(text) == nil, "\(text)")
+        }
+    }
+}

@@ -95,7 +95,7 @@ struct ControllerCommand: ReportingCommand {
         let directory = FileManager.default.currentDirectoryPath
         let session = try endpoint.open(project, state: stateOptions, parallelism: parallelism.value)
         let backend = session.backend
-        let workspace = project.environment?.name ?? StateLocation.defaultWorkspace
+        let workspace = StateSettings.workspace(of: project)
         let period = Self.duration(interval) ?? .seconds(60)
         let address = ListenAddress(parsing: listen) ?? ListenAddress(host: "127.0.0.1", port: 9405)
         let logger = Logger(label: "batchctl.controller") { _ in ControllerLogHandler() }

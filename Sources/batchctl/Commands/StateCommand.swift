@@ -168,20 +168,17 @@ struct StateCommand: AsyncParsableCommand {
         }
 
         func execute() async throws {
-            let workspaces: [String]
             let project: Project
             if allEnvironments {
                 if let chdir = global.chdir, !FileManager.default.changeCurrentDirectoryPath(chdir) {
                     throw ValidationError("cannot change to directory '\(chdir)'")
                 }
                 project = try Project.load()
-                workspaces = [StateLocation.defaultWorkspace] + project.environments.map(\.name)
             } else {
                 project = try global.enterProject(environment)
-                workspaces = [project.environment?.name ?? StateLocation.defaultWorkspace]
             }
             var copied = 0
-            for workspace in workspaces {
+            for workspace in StateMigration.workspaces(of: project, allEnvironments: allEnvironments) {
                 let source = try stateOptions.backend(project: project, workspace: workspace)
                 let target = try StateSettings.backend(at: self.target, workspace: workspace)
                 defer { Task { await source.close(); await target.close() } }

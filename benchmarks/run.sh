@@ -4,6 +4,7 @@
 #
 #   benchmarks/run.sh [--quick | --full] [--runs N] [--only 1,2,...] [--no-build] [--no-readme]
 #   benchmarks/run.sh refresh [--sizes "10000 100000"] [--runs N] [--no-build]
+#   benchmarks/run.sh client [--requests N] [--concurrency C] [--no-build]
 #
 #   --quick      smaller sizes, 1 run each (a smoke test of the harness; not figures to compare)
 #   --full       also the 100k Jenkins Job Builder run (about 6 minutes more)
@@ -17,6 +18,11 @@
 #                N runs each; prints the medians and the ratio of the largest size's time to the smallest's.
 #   --sizes      task counts for `refresh` (default "10000 100000")
 #
+#   client       only the API client's own cost: `batchctl-bench client-throughput` starts an emulator in its
+#                process and prints the requests per second of GET through bare AsyncHTTPClient, through bare
+#                AsyncHTTPClient plus decoding the BatchTaskInfo, and through BatchTaskClient, each over --requests
+#                GETs (default 8000) at --concurrency C (default 32), after one warm-up.
+#
 # Everything it makes lives in .build-bench/ (workloads, logs, the JJB virtualenv, the C event loop) and
 # .build-release/ (the release build); both are git-ignored. Servers listen on 127.0.0.1 only and are stopped
 # by pid when the script ends, however it ends.
@@ -25,11 +31,14 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 command_line="benchmarks/run.sh${*:+ $*}"
-mode=default runs="" only="" build=1 readme=1 refresh=0 sizes="10000 100000"
+mode=default runs="" only="" build=1 readme=1 refresh=0 sizes="10000 100000" client=0 requests="" concurrency=""
 if [[ ${1:-} == refresh ]]; then refresh=1; shift; fi
+if [[ ${1:-} == client ]]; then client=1; shift; fi
 while (($#)); do
     case "$1" in
         --sizes) sizes=${2:?--sizes needs a list}; shift ;;
+        --requests) requests=${2:?--requests needs a number}; shift ;;
+        --concurrency) concurrency=${2:?--concurrency needs a number}; shift ;;
         --quick) mode=quick ;;
         --full) mode=full ;;
         --runs) runs=${2:?--runs needs a number}; shift ;;
@@ -46,6 +55,21 @@ bench_dir="$root/.build-bench"
 release_dir="$root/.build-release"
 mkdir -p "$bench_dir/logs"
 say() { printf '[run.sh %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# `run.sh client`: the API client's throughput, from the release build of batchctl-bench alone.
+if ((client)); then
+    bench="$release_dir/release/batchctl-bench"
+    if ((build)); then
+        say "swift build -c release --product batchctl-bench"
+        if ! swift build -c release --scratch-path "$release_dir" --product batchctl-bench >"$bench_dir/logs/build-bench.log" 2>&1; then
+            say "batchctl-bench did not build: see .build-bench/logs/build-bench.log"
+            tail -n 20 "$bench_dir/logs/build-bench.log" >&2
+            exit 1
+        fi
+    fi
+    [[ -x $bench ]] || { say "batchctl-bench is not built: run without --no-build"; exit 1; }
+    exec "$bench" client-throughput ${requests:+--requests "$requests"} ${concurrency:+--concurrency "$concurrency"}
+fi
 
 # Tools from Debian when missing: GNU time (peak RSS), wrk (the HTTP load), libyaml's headers (the C loop).
 need=()

@@ -270,12 +270,7 @@ public final class BatchTaskClient: Sendable {
         let body = answer.body.readableBytesView
         if body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return nil }
         if case .object? = try? JSONValue.parse(body) { return nil }
-        var message = "Not Found"
-        if case .http(_, _, let text) = ResponseDecoder.httpError(
-            answer.status, headers: answer.headers, body: answer.body, redactor: sender.redactor)
-        {
-            message = text
-        }
+        let message = ResponseDecoder.httpError(answer.status, headers: answer.headers, body: answer.body, redactor: sender.redactor).detail
         throw .http(
             status: 404, errorType: nil,
             message: message + " (not the API's own answer: is the endpoint the installation's root URL?)")

@@ -123,7 +123,7 @@ import Testing
         let redactor = Redactor(credentials: .ticket("7T:TICKET-VALUE"), appToken: nil)
         let body = ByteBuffer(string: #"{"Error":true,"ErrorType":"SoException","ErrorMessage":"ticket 7T:TICKET-VALUE expired"}"#)
         let error = ResponseDecoder.httpError(.forbidden, headers: [:], body: body, redactor: redactor)
-        guard case .http(403, "SoException"?, let message) = error else {
+        guard error.status == 403, error.errorType == "SoException", case let message = error.detail else {
             Issue.record("got \(error)")
             return
         }

@@ -127,7 +127,7 @@ enum PostgresSchema {
                 current = version
             }
             guard current <= steps.count else {
-                throw StateError(.newerFormat,
+                throw StateError.newerFormat(
                     "the PostgreSQL schema \(schema) is at version \(current), written by a newer batchctl; this one knows \(steps.count). Use a newer batchctl; nothing was changed")
             }
             for (index, statements) in steps.enumerated() where index + 1 > current {

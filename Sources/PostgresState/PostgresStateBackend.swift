@@ -135,7 +135,7 @@ public final class PostgresStateBackend: StateBackend {
                 do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
             }, timer: Task {
                 guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                race.finish(.failure(StateError(.io, "cannot \(doing) in \(place): PostgreSQL did not answer within \(timeout)")))
+                race.finish(.failure(StateError.io("cannot \(doing) in \(place): PostgreSQL did not answer within \(timeout)")))
             })
         }
     }
@@ -179,9 +179,9 @@ public final class PostgresStateBackend: StateBackend {
             return describe(inner, doing: doing)
         }
         if let error = error as? PSQLError {
-            return StateError(.io, "cannot \(doing) in \(description): \(Self.words(error))")
+            return StateError.io("cannot \(doing) in \(description): \(Self.words(error))")
         }
-        return StateError(.io, "cannot \(doing) in \(description): \(String(describing: error).prefix(200))")
+        return StateError.io("cannot \(doing) in \(description): \(String(describing: error).prefix(200))")
     }
 
     /// A PostgreSQL error in words: its own description is a fixed text that says nothing. What the server said
@@ -263,7 +263,7 @@ public final class PostgresStateBackend: StateBackend {
             return nil
         }
         guard version <= State.formatVersion else {
-            throw StateError(.newerFormat,
+            throw StateError.newerFormat(
                 "\(place) was written by a newer batchctl (formatVersion \(version)); this one reads \(State.formatVersion). Use a newer batchctl; nothing was changed")
         }
         var tasks: [String: StateEntry] = [:]
@@ -271,7 +271,7 @@ public final class PostgresStateBackend: StateBackend {
         for (address, text) in loaded.entries {
             tasks[address] = try StateEntry.decode(Array(text.utf8), place: "\(place): the entry \(address)")
         }
-        if let problem = State.sharedOwnership(tasks) { throw StateError(.corrupt, "\(place): \(problem)") }
+        if let problem = State.sharedOwnership(tasks) { throw StateError.corrupt("\(place): \(problem)") }
         let scheduled = Dictionary(loaded.scheduled, uniquingKeysWith: { a, _ in a })
         let state = State(lineage: lineage, serial: Int(serial), endpoint: endpoint, tasks: tasks, scheduled: scheduled)
         snapshot.withLock {
@@ -287,12 +287,12 @@ public final class PostgresStateBackend: StateBackend {
     /// covers, each set's serial checked against the one read and bumped, a history row per change.
     public func save(_ state: State) async throws(StateError) -> State {
         guard let lock = held.withLock({ $0 }) else {
-            throw StateError(.locked, "\(description): a save needs the lock of the sets it writes")
+            throw StateError.locked("\(description): a save needs the lock of the sets it writes")
         }
         let loaded = snapshot.withLock { $0 }
         let base = loaded ?? Snapshot(lineage: state.lineage, entries: [:], setSerials: [:])
         guard base.lineage == state.lineage else {
-            throw StateError(.conflict, "\(description) holds another state (lineage \(base.lineage)) than this run's (\(state.lineage)); nothing was written")
+            throw StateError.conflict("\(description) holds another state (lineage \(base.lineage)) than this run's (\(state.lineage)); nothing was written")
         }
         var upserts: [(address: String, set: String, id: Int32, text: String, change: String)] = []
         var removals: [(address: String, set: String, id: Int32)] = []
@@ -316,7 +316,7 @@ public final class PostgresStateBackend: StateBackend {
         if let sets = lock.sets {
             let outside = touched.subtracting(sets).sorted()
             guard outside.isEmpty else {
-                throw StateError(.locked, "\(description): this run holds the lock of \(sets.sorted().joined(separator: ", ")) but changed \(outside.joined(separator: ", ")); nothing was written")
+                throw StateError.locked("\(description): this run holds the lock of \(sets.sorted().joined(separator: ", ")) but changed \(outside.joined(separator: ", ")); nothing was written")
             }
         }
         let workspace = self.workspace
@@ -337,7 +337,7 @@ public final class PostgresStateBackend: StateBackend {
                 live = count
             }
             guard live == expectedRows else {
-                throw StateError(.locked, "\(place): this run's lock (\(lockID)) ran out or was removed before it saved; nothing was written, and the journal keeps what was sent. Run apply again")
+                throw StateError.locked("\(place): this run's lock (\(lockID)) ran out or was removed before it saved; nothing was written, and the journal keeps what was sent. Run apply again")
             }
             try await connection.run("""
                 INSERT INTO \(unescaped: schema).workspaces (name, lineage, endpoint, serial, format_version)
@@ -357,7 +357,7 @@ public final class PostgresStateBackend: StateBackend {
             // Two first runs on different sets of a new workspace each made a lineage; the first to save made the
             // workspace, and the other joins it: it read no state, and writes only the sets it holds.
             guard lineage == state.lineage || (startedEmpty && endpoint == state.endpoint) else {
-                throw StateError(.conflict, "\(place) holds another state (lineage \(lineage), endpoint \(endpoint)) than this run's; nothing was written")
+                throw StateError.conflict("\(place) holds another state (lineage \(lineage), endpoint \(endpoint)) than this run's; nothing was written")
             }
             var setSerials: [String: Int64] = [:]
             for set in touched.sorted() {
@@ -379,7 +379,7 @@ public final class PostgresStateBackend: StateBackend {
                     }
                 }
                 guard let updated else {
-                    throw StateError(.conflict, "\(place): the task set \(set) was changed by another run after this one read it; nothing was written. Run the command again")
+                    throw StateError.conflict("\(place): the task set \(set) was changed by another run after this one read it; nothing was written. Run the command again")
                 }
                 setSerials[set] = updated
             }
@@ -459,7 +459,7 @@ public final class PostgresStateBackend: StateBackend {
                 exists = true
             }
             guard !exists else {
-                throw StateError(.conflict, "\(place) already holds a state; migrate copies only into an empty one, and nothing was changed")
+                throw StateError.conflict("\(place) already holds a state; migrate copies only into an empty one, and nothing was changed")
             }
             try await connection.run("""
                 INSERT INTO \(unescaped: schema).workspaces (name, lineage, endpoint, serial, format_version)
@@ -489,7 +489,7 @@ public final class PostgresStateBackend: StateBackend {
         let made = create ? SecretKey.text(SecretKey.random()) : nil
         guard let text = try await storeKey(made, doing: "read the key of the secret hashes") else { return nil }
         guard let key = SecretKey.parse(text) else {
-            throw StateError(.corrupt, "\(description): the key of the secret hashes is not 64 hex digits; it was not changed")
+            throw StateError.corrupt("\(description): the key of the secret hashes is not 64 hex digits; it was not changed")
         }
         return key
     }
@@ -497,7 +497,7 @@ public final class PostgresStateBackend: StateBackend {
     public func copyInSecretKey(_ key: [UInt8]) async throws(StateError) {
         let text = SecretKey.text(key)
         guard try await storeKey(text, doing: "store the key of the secret hashes") == text else {
-            throw StateError(.conflict, "\(description) already holds another key of the secret hashes; nothing was changed")
+            throw StateError.conflict("\(description) already holds another key of the secret hashes; nothing was changed")
         }
     }
 

@@ -54,9 +54,12 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The SuperOffice Online system-user sign-in as the client and the emulator both speak it: the JWT's claims,
+        // the signed token's time, form encoding.
+        .target(name: "SystemUserLogin", dependencies: [.product(name: "JWTKit", package: "jwt-kit")]),
         // The client of the BatchTask Web API: auth, retries, rate limits, lost answers.
         .target(name: "APIClient", dependencies: [
-            "Diagnostics", "BatchTask", "JSON", "Schedule",
+            "Diagnostics", "BatchTask", "JSON", "Schedule", "SystemUserLogin",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -86,7 +89,7 @@ let package = Package(
         ]),
         // The BatchTask API emulator: `batchctl serve` and `--endpoint embedded`.
         .target(name: "Emulator", dependencies: [
-            "Diagnostics", "BatchTask", "JSON", "Schedule", "Serving",
+            "Diagnostics", "BatchTask", "JSON", "Schedule", "Serving", "SystemUserLogin",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
@@ -122,8 +125,9 @@ let package = Package(
         .testTarget(name: "ManifestTests", dependencies: ["Manifest", "YAML", "JSON", "BatchTask", "Diagnostics"]),
         .testTarget(name: "ScheduleTests", dependencies: ["Schedule", "BatchTask"]),
         .testTarget(name: "StateTests", dependencies: ["State", "JSON"]),
+        .testTarget(name: "SystemUserLoginTests", dependencies: ["SystemUserLogin", .product(name: "JWTKit", package: "jwt-kit")]),
         .testTarget(name: "APIClientTests", dependencies: [
-            "APIClient", "Emulator", "BatchTask", "JSON", "Schedule", "Serving",
+            "APIClient", "Emulator", "BatchTask", "JSON", "Schedule", "Serving", "SystemUserLogin",
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "JWTKit", package: "jwt-kit"),
@@ -134,7 +138,7 @@ let package = Package(
         ]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Manifest", "State", "BatchTask", "JSON", "Schedule"]),
         .testTarget(name: "EmulatorTests", dependencies: [
-            "Emulator", "BatchTask", "JSON", "Schedule",
+            "Emulator", "BatchTask", "JSON", "Schedule", "SystemUserLogin",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -73,11 +73,6 @@ import Testing
         #expect(endpoint.resolve(link: "BatchTask?$skip=3") == expected)
         #expect(endpoint.resolve(link: "https://elsewhere.example/odata?page=2") == "https://online.example.com/odata?page=2")
     }
-
-    @Test func queryValuesArePercentEncoded() {
-        #expect(BatchTaskClient.percentEncoded("Name eq 'a&b'") == "Name%20eq%20%27a%26b%27")
-        #expect(BatchTaskClient.percentEncoded("ø") == "%C3%B8")
-    }
 }
 
 @Suite struct ResponseDecoderTests {

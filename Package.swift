@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
@@ -35,7 +36,7 @@ let package = Package(
         // YAML files to positioned node trees (anchors, merge keys, includes, core schema).
         .target(name: "YAML", dependencies: ["CYAML", "Diagnostics"]),
         // The SuperOffice BatchTaskInfo model and its field classes.
-        .target(name: "BatchTask", dependencies: ["JSON"]),
+        .target(name: "BatchTask", dependencies: ["JSON", "Schedule"]),
         // Manifests to desired tasks: vars, templates, matrix, expressions.
         .target(name: "Manifest", dependencies: [
             "Diagnostics", "YAML", "JSON", "BatchTask", "Schedule",
@@ -48,13 +49,17 @@ let package = Package(
         .target(name: "State", dependencies: ["Diagnostics", "JSON"]),
         // The shared state in PostgreSQL: rows, per-set leased locks, journal rows, history.
         .target(name: "PostgresState", dependencies: [
-            "State", "JSON",
+            "State",
             .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The SuperOffice Online system-user sign-in as the client and the emulator both speak it: the JWT's claims,
+        // the signed token's time, form encoding.
+        .target(name: "SystemUserLogin", dependencies: [.product(name: "JWTKit", package: "jwt-kit")]),
         // The client of the BatchTask Web API: auth, retries, rate limits, lost answers.
         .target(name: "APIClient", dependencies: [
-            "Diagnostics", "BatchTask", "JSON", "Schedule",
+            "Diagnostics", "BatchTask", "JSON", "Schedule", "SystemUserLogin",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -84,15 +89,12 @@ let package = Package(
         ]),
         // The BatchTask API emulator: `batchctl serve` and `--endpoint embedded`.
         .target(name: "Emulator", dependencies: [
-            "Diagnostics", "BatchTask", "JSON", "Schedule", "Serving",
+            "Diagnostics", "BatchTask", "JSON", "Schedule", "Serving", "SystemUserLogin",
             .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-            .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
@@ -127,21 +129,26 @@ let package = Package(
         ], path: "benchmarks/Sources/batchctl-bench"),
 
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
-        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", .product(name: "OrderedCollections", package: "swift-collections")]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSON"]),
         .testTarget(name: "BatchTaskTests", dependencies: ["BatchTask", "JSON"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest", "YAML", "JSON", "BatchTask", "Diagnostics"]),
         .testTarget(name: "ScheduleTests", dependencies: ["Schedule", "BatchTask"]),
-        .testTarget(name: "StateTests", dependencies: ["State", "JSON", "BatchTask"]),
+        .testTarget(name: "StateTests", dependencies: ["State", "JSON"]),
+        .testTarget(name: "SystemUserLoginTests", dependencies: ["SystemUserLogin", .product(name: "JWTKit", package: "jwt-kit")]),
         .testTarget(name: "APIClientTests", dependencies: [
-            "APIClient", "Emulator", "BatchTask", "JSON", "Schedule", "Serving", .product(name: "_CryptoExtras", package: "swift-crypto"),
+            "APIClient", "Emulator", "BatchTask", "JSON", "Schedule", "Serving", "SystemUserLogin",
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Manifest", "State", "BatchTask", "JSON", "Schedule"]),
         .testTarget(name: "EmulatorTests", dependencies: [
-            "Emulator", "BatchTask", "JSON", "Schedule",
+            "Emulator", "BatchTask", "JSON", "Schedule", "SystemUserLogin",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -4,6 +4,7 @@ import JSON
 import NIOCore
 import NIOHTTP1
 import Schedule
+import SystemUserLogin
 
 /// The BatchTask Web API (api.md) over one pool of HTTP connections, shared by every concurrent caller. Call
 /// `shutdown()` when done: AsyncHTTPClient requires it, and a debug build traps without it.
@@ -140,7 +141,7 @@ public final class BatchTaskClient: Sendable {
     /// `GET /BatchTask/{state}`: the tasks in a state, or every task for `.all`.
     public func list(state: BatchTaskState) async throws(ClientError) -> [BatchTaskInfo] {
         let sender = try sender.get()
-        let url = sender.endpoint.collectionSlash + Self.percentEncoded(state.rawValue)
+        let url = sender.endpoint.collectionSlash + FormEncoding.escape(state.rawValue)
         let answer = try await sender.send(.GET, url, .idempotent)
         return try decoder.tasks(try decoder.json(answer.body, what: "GET \(state)"))
     }
@@ -161,7 +162,7 @@ public final class BatchTaskClient: Sendable {
         if let skip { options.append(("$skip", String(skip))) }
         var url = sender.endpoint.collection
         for (index, (name, value)) in options.enumerated() {
-            url += (index == 0 ? "?" : "&") + name + "=" + Self.percentEncoded(value)
+            url += (index == 0 ? "?" : "&") + name + "=" + FormEncoding.escape(value)
         }
         return try await page(url, sender)
     }
@@ -270,34 +271,9 @@ public final class BatchTaskClient: Sendable {
         let body = answer.body.readableBytesView
         if body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return nil }
         if case .object? = try? JSONValue.parse(body) { return nil }
-        var message = "Not Found"
-        if case .http(_, _, let text) = ResponseDecoder.httpError(
-            answer.status, headers: answer.headers, body: answer.body, redactor: sender.redactor)
-        {
-            message = text
-        }
+        let message = ResponseDecoder.httpError(answer.status, headers: answer.headers, body: answer.body, redactor: sender.redactor).detail
         throw .http(
             status: 404, errorType: nil,
             message: message + " (not the API's own answer: is the endpoint the installation's root URL?)")
-    }
-
-    /// RFC 3986 unreserved characters stay, everything else is %-encoded (a space as %20, never '+').
-    static func percentEncoded(_ text: String) -> String {
-        let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                UInt8(ascii: "~"):
-                bytes.append(byte)
-            default:
-                bytes.append(UInt8(ascii: "%"))
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0x0F)])
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

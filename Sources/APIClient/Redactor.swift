@@ -1,4 +1,5 @@
 import Foundation
+import SystemUserLogin
 
 /// Removes the client's own secrets from text that came from elsewhere (an error body, a library's error
 /// description) before it reaches an error or a log line. Our own messages never include a secret in the first
@@ -45,7 +46,7 @@ extension Redactor {
                     forms.insert(json.replacingOccurrences(of: "/", with: "\\/"))
                 }
             }
-            for uppercase in [true, false] { forms.insert(percentEncoded(secret, uppercase: uppercase)) }
+            for uppercase in [true, false] { forms.insert(FormEncoding.escape(secret, uppercase: uppercase)) }
         }
         return forms.filter { !$0.isEmpty }.sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
     }
@@ -78,22 +79,6 @@ extension Redactor {
                 } else {
                     result.unicodeScalars.append(scalar)
                 }
-            }
-        }
-        return result
-    }
-
-    /// Every byte but the unreserved ones (RFC 3986) as `%XX`: `application/x-www-form-urlencoded` as the login
-    /// service's forms are written.
-    static func percentEncoded(_ text: String, uppercase: Bool) -> String {
-        var result = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                result.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                result += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: uppercase)
             }
         }
         return result

@@ -1,3 +1,5 @@
+import Schedule
+
 /// .NET-style date-time text: `2018-06-01T14:34:02.7132229+02:00` (0-7 fraction digits, offset `Z` or ±hh:mm).
 public struct DotNetDate: Hashable, Sendable {
     // Ticks in an Int64 rather than seconds in a Double, so the seventh fraction digit survives exactly.
@@ -98,7 +100,7 @@ public struct DotNetDate: Hashable, Sendable {
                   literal("T"), let hour = number(2), literal(":"), let minute = number(2), literal(":"),
                   let second = number(2)
             else { return nil }
-            guard year >= 1, (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
+            guard year >= 1, (1...12).contains(month), day >= 1, day <= Gregorian.length(ofMonth: month, in: year),
                   hour <= 23, minute <= 59, second <= 59
             else { return nil }
 
@@ -131,7 +133,7 @@ public struct DotNetDate: Hashable, Sendable {
             }
             guard i == b.count else { return nil }
 
-            let days = Int64(daysFromCivil(year: year, month: month, day: day))
+            let days = Int64(Gregorian.dayNumber(Gregorian.Day(year: year, month: month, day: day)))
             let localTicks = days * ticksPerDay + Int64(hour * 3600 + minute * 60 + second) * ticksPerSecond + fractionTicks
             return Wall(localTicks: localTicks, offsetMinutes: offset)
         }
@@ -161,7 +163,8 @@ public struct DotNetDate: Hashable, Sendable {
         // Wrapping: an absurd offset gives odd text, never a crash.
         let local = ticksSince1970 &+ Int64(truncatingIfNeeded: offsetMinutes) &* Self.ticksPerMinute
         let (days, tickOfDay) = Self.floorDivide(local, Self.ticksPerDay)
-        let (year, month, day) = Self.civilFromDays(Int(days))
+        let date = Gregorian.day(Int(days))
+        let (year, month, day) = (date.year, date.month, date.day)
         let seconds = Int(tickOfDay / Self.ticksPerSecond)
         let fraction = Int(tickOfDay % Self.ticksPerSecond)
 
@@ -200,43 +203,6 @@ public struct DotNetDate: Hashable, Sendable {
             append(abs(offsetMinutes) % 60, width: 2)
         }
         return String(decoding: out, as: UTF8.self)
-    }
-
-    // MARK: Calendar arithmetic (proleptic Gregorian, after Howard Hinnant's days_from_civil / civil_from_days)
-
-    static func isLeapYear(_ year: Int) -> Bool {
-        year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-    }
-
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: return isLeapYear(year) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    /// Days since 1970-01-01 of a civil date.
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// The civil date of a day count since 1970-01-01.
-    static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     private static func floorDivide(_ a: Int64, _ b: Int64) -> (quotient: Int64, remainder: Int64) {

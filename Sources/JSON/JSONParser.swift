@@ -156,62 +156,13 @@ private struct JSONParser {
         return result
     }
 
+    // The parser keeps its own stack of open containers (`frames`) rather than recursing, so nesting costs no
+    // call stack; the helpers below are split by value kind and inlined, to keep this hot path as fast as one loop.
     private mutating func parseValue() throws(JSONError) -> JSONValue {
         while true {
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input, expected a value") }
-            var value: JSONValue
-            if let capture, frames.count == capture.depth, frames.last?.isObject == true, keys.last == capture.key {
-                captured.append(try scanCompact())
-                value = .int(Int64(captured.count - 1))
-            } else {
-            switch bytes[index] {
-            case .openBrace:
-                guard frames.count < JSONValue.maximumDepth else {
-                    throw error("nesting deeper than \(JSONValue.maximumDepth) arrays and objects")
-                }
-                index += 1
-                skipWhitespace()
-                if index < bytes.count && bytes[index] == .closeBrace {
-                    index += 1
-                    value = .object([:])
-                } else {
-                    frames.append(Frame(isObject: true, valueStart: values.count, keyStart: keys.count))
-                    try parseKey(expectation: "expected a string key or '}'")
-                    continue
-                }
-            case .openBracket:
-                guard frames.count < JSONValue.maximumDepth else {
-                    throw error("nesting deeper than \(JSONValue.maximumDepth) arrays and objects")
-                }
-                index += 1
-                skipWhitespace()
-                if index < bytes.count && bytes[index] == .closeBracket {
-                    index += 1
-                    value = .array([])
-                } else {
-                    frames.append(Frame(isObject: false, valueStart: values.count, keyStart: keys.count))
-                    continue
-                }
-            case .quote:
-                value = .string(try parseString())
-            case UInt8(ascii: "t"):
-                try expectLiteral("true")
-                value = .bool(true)
-            case UInt8(ascii: "f"):
-                try expectLiteral("false")
-                value = .bool(false)
-            case UInt8(ascii: "n"):
-                try expectLiteral("null")
-                value = .null
-            case .minus, .zero ... .nine:
-                value = try parseNumber()
-            case UInt8(ascii: "'"):
-                throw error("strings must use double quotes")
-            default:
-                throw error("expected a value, found \(describeCurrent())")
-            }
-            }
+            guard var value = try startValue() else { continue }
 
             // Hand the finished value to the open containers, closing as many as end here.
             while true {
@@ -221,39 +172,96 @@ private struct JSONParser {
                 guard index < bytes.count else {
                     throw error(top.isObject ? "unexpected end of input, expected ',' or '}'" : "unexpected end of input, expected ',' or ']'")
                 }
-                let c = bytes[index]
-                if c == .comma {
+                if bytes[index] == .comma {
                     index += 1
                     if top.isObject { try parseKey(expectation: "expected a string key") }
                     break
                 }
-                if top.isObject {
-                    guard c == .closeBrace else { throw error("expected ',' or '}', found \(describeCurrent())") }
-                    index += 1
-                    var members = OrderedDictionary<String, JSONValue>(minimumCapacity: values.count - top.valueStart)
-                    var k = top.keyStart
-                    for v in values[top.valueStart...] {
-                        // RFC 8259 leaves duplicate names to the reader; taking the last in silence would let a
-                        // state hide an entry, so they are refused.
-                        if members.updateValue(v, forKey: keys[k]) != nil {
-                            throw error("duplicate key \(JSONValue.string(String(keys[k].prefix(80))).serialized()) in the object that ends here",
-                                        at: index - 1)
-                        }
-                        k += 1
-                    }
-                    keys.removeSubrange(top.keyStart...)
-                    values.removeSubrange(top.valueStart...)
-                    value = .object(members)
-                } else {
-                    guard c == .closeBracket else { throw error("expected ',' or ']', found \(describeCurrent())") }
-                    index += 1
-                    let elements = Array(values[top.valueStart...])
-                    values.removeSubrange(top.valueStart...)
-                    value = .array(elements)
-                }
+                value = top.isObject ? try closeObject(top) : try closeArray(top)
                 frames.removeLast()
             }
         }
+    }
+
+    /// A scalar, an empty container or a captured value; nil when it opened a container whose first value is next.
+    @inline(__always)
+    private mutating func startValue() throws(JSONError) -> JSONValue? {
+        if let capture, frames.count == capture.depth, frames.last?.isObject == true, keys.last == capture.key {
+            captured.append(try scanCompact())
+            return .int(Int64(captured.count - 1))
+        }
+        switch bytes[index] {
+        case .openBrace:
+            return try openContainer(isObject: true)
+        case .openBracket:
+            return try openContainer(isObject: false)
+        case .quote:
+            return .string(try parseString())
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
+        case .minus, .zero ... .nine:
+            return try parseNumber()
+        case UInt8(ascii: "'"):
+            throw error("strings must use double quotes")
+        default:
+            throw error("expected a value, found \(describeCurrent())")
+        }
+    }
+
+    /// Reads `{` or `[`: an empty container is a value at once; otherwise a frame is opened (and an object's first
+    /// key read) and nil returned.
+    @inline(__always)
+    private mutating func openContainer(isObject: Bool) throws(JSONError) -> JSONValue? {
+        guard frames.count < JSONValue.maximumDepth else {
+            throw error("nesting deeper than \(JSONValue.maximumDepth) arrays and objects")
+        }
+        index += 1
+        skipWhitespace()
+        if index < bytes.count && bytes[index] == (isObject ? .closeBrace : .closeBracket) {
+            index += 1
+            return isObject ? .object([:]) : .array([])
+        }
+        frames.append(Frame(isObject: isObject, valueStart: values.count, keyStart: keys.count))
+        if isObject { try parseKey(expectation: "expected a string key or '}'") }
+        return nil
+    }
+
+    /// Reads the `}` that ends the object of `top` and builds it from the keys and values gathered since it opened.
+    @inline(__always)
+    private mutating func closeObject(_ top: Frame) throws(JSONError) -> JSONValue {
+        guard bytes[index] == .closeBrace else { throw error("expected ',' or '}', found \(describeCurrent())") }
+        index += 1
+        var members = OrderedDictionary<String, JSONValue>(minimumCapacity: values.count - top.valueStart)
+        var k = top.keyStart
+        for v in values[top.valueStart...] {
+            // RFC 8259 leaves duplicate names to the reader; taking the last in silence would let a
+            // state hide an entry, so they are refused.
+            if members.updateValue(v, forKey: keys[k]) != nil {
+                throw error("duplicate key \(JSONValue.string(String(keys[k].prefix(80))).serialized()) in the object that ends here",
+                            at: index - 1)
+            }
+            k += 1
+        }
+        keys.removeSubrange(top.keyStart...)
+        values.removeSubrange(top.valueStart...)
+        return .object(members)
+    }
+
+    /// Reads the `]` that ends the array of `top` and builds it from the values gathered since it opened.
+    @inline(__always)
+    private mutating func closeArray(_ top: Frame) throws(JSONError) -> JSONValue {
+        guard bytes[index] == .closeBracket else { throw error("expected ',' or ']', found \(describeCurrent())") }
+        index += 1
+        let elements = Array(values[top.valueStart...])
+        values.removeSubrange(top.valueStart...)
+        return .array(elements)
     }
 
     /// Reads `"key" :` and leaves the index at the member's value.

@@ -32,7 +32,7 @@ final class PostgresJournal: StateJournal {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let startFlush = queue.withLock { queue -> Bool in
                     guard !queue.closed else {
-                        continuation.resume(throwing: StateError(.journalClosed, "the journal of run \(runID) is closed"))
+                        continuation.resume(throwing: StateError.journalClosed("the journal of run \(runID) is closed"))
                         return false
                     }
                     queue.pending.append((set, text, continuation))

@@ -30,7 +30,7 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
     public init(_ url: String, environment: [String: String]) throws(StateError) {
         func refuse(_ detail: String) -> StateError {
             // The URL may hold a password: the message never repeats it.
-            StateError(.unsupported, "--state postgres://...: \(detail); the form is postgres://USER@HOST:PORT/DATABASE?schema=NAME")
+            StateError.unsupported("--state postgres://...: \(detail); the form is postgres://USER@HOST:PORT/DATABASE?schema=NAME")
         }
         guard let scheme = Self.schemes.first(where: { url.lowercased().hasPrefix($0) }) else { throw refuse("not a postgres:// URL") }
         var rest = Substring(url.dropFirst(scheme.count))

@@ -70,7 +70,7 @@ extension PostgresStateBackend {
                 do {
                     try await Task.sleep(for: Self.lockPollInterval)
                 } catch {
-                    throw StateError(.locked, "cancelled while waiting for the lock on \(description)")
+                    throw StateError.locked("cancelled while waiting for the lock on \(description)")
                 }
             }
         }
@@ -128,7 +128,7 @@ extension PostgresStateBackend {
     private func lockedError(holder: LockInfo, set: String, waited: Duration?) -> StateError {
         let what = set == PostgresLock.everySet ? "every task set" : "the task set \(set)"
         let message = holder.heldMessage(statePath: "\(description) (\(what))", waited: waited)
-        return StateError(.locked, message, holder: holder)
+        return StateError.locked(message, holder: holder)
     }
 
     public func checkUnlocked(sets: [String]?) async throws(StateError) {
@@ -172,8 +172,8 @@ extension PostgresStateBackend {
             return (removed, holders)
         }
         guard outcome.removed == 0 else { return }
-        guard let holder = outcome.holders.first else { throw StateError(.notLocked, "\(place) is not locked") }
-        throw StateError(.lockMismatch,
+        guard let holder = outcome.holders.first else { throw StateError.notLocked("\(place) is not locked") }
+        throw StateError.lockMismatch(
             "lock id \(id) is not a lock on \(place): \(holder.id) is, held by \(holder.user) on \(holder.host) (pid \(holder.pid), \(holder.operation)) since \(holder.created)",
             holder: holder)
     }

@@ -11,73 +11,7 @@ enum PostgresSchema {
     /// Each version's statements, in order; a database at version N has run those of the first N.
     static func migrations(_ s: String) -> [[String]] {
         [
-            [
-                """
-                CREATE TABLE \(s).workspaces (
-                    name text PRIMARY KEY,
-                    lineage text NOT NULL,
-                    endpoint text NOT NULL,
-                    serial bigint NOT NULL,
-                    format_version integer NOT NULL,
-                    created_at timestamptz NOT NULL DEFAULT now())
-                """,
-                """
-                CREATE TABLE \(s).task_sets (
-                    workspace text NOT NULL REFERENCES \(s).workspaces (name) ON DELETE CASCADE,
-                    name text NOT NULL,
-                    serial bigint NOT NULL,
-                    PRIMARY KEY (workspace, name))
-                """,
-                """
-                CREATE TABLE \(s).entries (
-                    workspace text NOT NULL REFERENCES \(s).workspaces (name) ON DELETE CASCADE,
-                    address text NOT NULL,
-                    task_set text NOT NULL,
-                    task_id integer NOT NULL,
-                    entry text NOT NULL,
-                    updated_at timestamptz NOT NULL DEFAULT now(),
-                    PRIMARY KEY (workspace, address))
-                """,
-                """
-                CREATE TABLE \(s).locks (
-                    workspace text NOT NULL,
-                    task_set text NOT NULL,
-                    lock_id text NOT NULL,
-                    holder text NOT NULL,
-                    expires_at timestamptz NOT NULL,
-                    PRIMARY KEY (workspace, task_set))
-                """,
-                """
-                CREATE INDEX locks_by_id ON \(s).locks (lock_id)
-                """,
-                """
-                CREATE TABLE \(s).journal (
-                    id bigserial PRIMARY KEY,
-                    workspace text NOT NULL,
-                    run_id text NOT NULL,
-                    task_set text NOT NULL,
-                    record text NOT NULL,
-                    written_at timestamptz NOT NULL DEFAULT clock_timestamp())
-                """,
-                """
-                CREATE INDEX journal_by_run ON \(s).journal (workspace, run_id)
-                """,
-                """
-                CREATE TABLE \(s).history (
-                    id bigserial PRIMARY KEY,
-                    workspace text NOT NULL,
-                    address text NOT NULL,
-                    task_id integer,
-                    change text NOT NULL,
-                    run_id text NOT NULL,
-                    by_user text NOT NULL,
-                    by_host text NOT NULL,
-                    at timestamptz NOT NULL DEFAULT now())
-                """,
-                """
-                CREATE INDEX history_by_address ON \(s).history (workspace, address, at)
-                """,
-            ],
+            stateTables(s) + runTables(s),
             [
                 // Scheduled tasks that have not run yet: since when they are scheduled (state format 2).
                 """
@@ -111,6 +45,83 @@ enum PostgresSchema {
         ]
     }
 
+    /// Version 1's state: workspaces, their task sets and entries.
+    private static func stateTables(_ s: String) -> [String] {
+        [
+            """
+            CREATE TABLE \(s).workspaces (
+                name text PRIMARY KEY,
+                lineage text NOT NULL,
+                endpoint text NOT NULL,
+                serial bigint NOT NULL,
+                format_version integer NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now())
+            """,
+            """
+            CREATE TABLE \(s).task_sets (
+                workspace text NOT NULL REFERENCES \(s).workspaces (name) ON DELETE CASCADE,
+                name text NOT NULL,
+                serial bigint NOT NULL,
+                PRIMARY KEY (workspace, name))
+            """,
+            """
+            CREATE TABLE \(s).entries (
+                workspace text NOT NULL REFERENCES \(s).workspaces (name) ON DELETE CASCADE,
+                address text NOT NULL,
+                task_set text NOT NULL,
+                task_id integer NOT NULL,
+                entry text NOT NULL,
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (workspace, address))
+            """,
+        ]
+    }
+
+    /// Version 1's record of runs: locks, the journal and the history of changes.
+    private static func runTables(_ s: String) -> [String] {
+        [
+            """
+            CREATE TABLE \(s).locks (
+                workspace text NOT NULL,
+                task_set text NOT NULL,
+                lock_id text NOT NULL,
+                holder text NOT NULL,
+                expires_at timestamptz NOT NULL,
+                PRIMARY KEY (workspace, task_set))
+            """,
+            """
+            CREATE INDEX locks_by_id ON \(s).locks (lock_id)
+            """,
+            """
+            CREATE TABLE \(s).journal (
+                id bigserial PRIMARY KEY,
+                workspace text NOT NULL,
+                run_id text NOT NULL,
+                task_set text NOT NULL,
+                record text NOT NULL,
+                written_at timestamptz NOT NULL DEFAULT clock_timestamp())
+            """,
+            """
+            CREATE INDEX journal_by_run ON \(s).journal (workspace, run_id)
+            """,
+            """
+            CREATE TABLE \(s).history (
+                id bigserial PRIMARY KEY,
+                workspace text NOT NULL,
+                address text NOT NULL,
+                task_id integer,
+                change text NOT NULL,
+                run_id text NOT NULL,
+                by_user text NOT NULL,
+                by_host text NOT NULL,
+                at timestamptz NOT NULL DEFAULT now())
+            """,
+            """
+            CREATE INDEX history_by_address ON \(s).history (workspace, address, at)
+            """,
+        ]
+    }
+
     /// Brings the schema to the newest version this batchctl knows; refuses one a newer batchctl wrote.
     static func migrate(_ client: PostgresClient, schema: String, logger: Logger) async throws {
         let steps = migrations(schema)
@@ -127,7 +138,7 @@ enum PostgresSchema {
                 current = version
             }
             guard current <= steps.count else {
-                throw StateError(.newerFormat,
+                throw StateError.newerFormat(
                     "the PostgreSQL schema \(schema) is at version \(current), written by a newer batchctl; this one knows \(steps.count). Use a newer batchctl; nothing was changed")
             }
             for (index, statements) in steps.enumerated() where index + 1 > current {

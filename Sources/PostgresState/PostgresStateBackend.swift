@@ -135,7 +135,7 @@ public final class PostgresStateBackend: StateBackend {
                 do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
             }, timer: Task {
                 guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                race.finish(.failure(StateError(.io, "cannot \(doing) in \(place): PostgreSQL did not answer within \(timeout)")))
+                race.finish(.failure(StateError.io("cannot \(doing) in \(place): PostgreSQL did not answer within \(timeout)")))
             })
         }
     }
@@ -179,9 +179,9 @@ public final class PostgresStateBackend: StateBackend {
             return describe(inner, doing: doing)
         }
         if let error = error as? PSQLError {
-            return StateError(.io, "cannot \(doing) in \(description): \(Self.words(error))")
+            return StateError.io("cannot \(doing) in \(description): \(Self.words(error))")
         }
-        return StateError(.io, "cannot \(doing) in \(description): \(String(describing: error).prefix(200))")
+        return StateError.io("cannot \(doing) in \(description): \(String(describing: error).prefix(200))")
     }
 
     /// A PostgreSQL error in words: its own description is a fixed text that says nothing. What the server said
@@ -263,7 +263,7 @@ public final class PostgresStateBackend: StateBackend {
             return nil
         }
         guard version <= State.formatVersion else {
-            throw StateError(.newerFormat,
+            throw StateError.newerFormat(
                 "\(place) was written by a newer batchctl (formatVersion \(version)); this one reads \(State.formatVersion). Use a newer batchctl; nothing was changed")
         }
         var tasks: [String: StateEntry] = [:]
@@ -271,7 +271,7 @@ public final class PostgresStateBackend: StateBackend {
         for (address, text) in loaded.entries {
             tasks[address] = try StateEntry.decode(Array(text.utf8), place: "\(place): the entry \(address)")
         }
-        if let problem = State.sharedOwnership(tasks) { throw StateError(.corrupt, "\(place): \(problem)") }
+        if let problem = State.sharedOwnership(tasks) { throw StateError.corrupt("\(place): \(problem)") }
         let scheduled = Dictionary(loaded.scheduled, uniquingKeysWith: { a, _ in a })
         let state = State(lineage: lineage, serial: Int(serial), endpoint: endpoint, tasks: tasks, scheduled: scheduled)
         snapshot.withLock {
@@ -287,132 +287,30 @@ public final class PostgresStateBackend: StateBackend {
     /// covers, each set's serial checked against the one read and bumped, a history row per change.
     public func save(_ state: State) async throws(StateError) -> State {
         guard let lock = held.withLock({ $0 }) else {
-            throw StateError(.locked, "\(description): a save needs the lock of the sets it writes")
+            throw StateError.locked("\(description): a save needs the lock of the sets it writes")
         }
         let loaded = snapshot.withLock { $0 }
         let base = loaded ?? Snapshot(lineage: state.lineage, entries: [:], setSerials: [:])
         guard base.lineage == state.lineage else {
-            throw StateError(.conflict, "\(description) holds another state (lineage \(base.lineage)) than this run's (\(state.lineage)); nothing was written")
+            throw StateError.conflict("\(description) holds another state (lineage \(base.lineage)) than this run's (\(state.lineage)); nothing was written")
         }
-        var upserts: [(address: String, set: String, id: Int32, text: String, change: String)] = []
-        var removals: [(address: String, set: String, id: Int32)] = []
-        for (address, entry) in state.tasks where base.entries[address] != entry {
-            upserts.append((address, StateAddress.setName(of: address), entry.id,
-                            String(decoding: entry.encoded(), as: UTF8.self), base.entries[address] == nil ? "created" : "updated"))
-        }
-        for (address, entry) in base.entries where state.tasks[address] == nil {
-            removals.append((address, StateAddress.setName(of: address), entry.id))
-        }
-        var scheduledUpserts: [(address: String, set: String, since: String)] = []
-        var scheduledRemovals: [String] = []
-        for (address, since) in state.scheduled where base.scheduled[address] != since {
-            scheduledUpserts.append((address, StateAddress.setName(of: address), since))
-        }
-        for address in base.scheduled.keys where state.scheduled[address] == nil { scheduledRemovals.append(address) }
-        let touched = Set(upserts.map(\.set) + removals.map(\.set) + scheduledUpserts.map(\.set)
-                          + scheduledRemovals.map(StateAddress.setName(of:)))
-        let changes = (upserts: upserts, removals: removals)
-        let scheduleChanges = (upserts: scheduledUpserts, removals: scheduledRemovals)
+        let diff = StateDiff(from: base.entries, scheduled: base.scheduled, to: state)
+        let touched = diff.touchedSets
         if let sets = lock.sets {
             let outside = touched.subtracting(sets).sorted()
             guard outside.isEmpty else {
-                throw StateError(.locked, "\(description): this run holds the lock of \(sets.sorted().joined(separator: ", ")) but changed \(outside.joined(separator: ", ")); nothing was written")
+                throw StateError.locked("\(description): this run holds the lock of \(sets.sorted().joined(separator: ", ")) but changed \(outside.joined(separator: ", ")); nothing was written")
             }
         }
-        let workspace = self.workspace
-        let schema = location.schema
-        let lockID = lock.info.id
-        let expectedRows = lock.rowCount
-        let user = lock.info.user, host = lock.info.host
-        let place = description
-        let serials = base.setSerials
-        let startedEmpty = loaded == nil
+        let (schema, workspace, place) = (location.schema, self.workspace, description)
+        let (info, expectedRows, serials, startedEmpty) = (lock.info, lock.rowCount, base.setSerials, loaded == nil)
         let newSerials: (workspace: Int64, lineage: String, sets: [String: Int64])
         newSerials = try await transaction("save the state") { connection in
-            // A lease that ran out may have been taken over: writing then could lose the other run's work.
-            var live = 0
-            for try await count in try await connection.run(
-                "SELECT count(*)::int FROM \(unescaped: schema).locks WHERE lock_id = \(lockID) AND expires_at > now()"
-            ).decode(Int.self) {
-                live = count
-            }
-            guard live == expectedRows else {
-                throw StateError(.locked, "\(place): this run's lock (\(lockID)) ran out or was removed before it saved; nothing was written, and the journal keeps what was sent. Run apply again")
-            }
-            try await connection.run("""
-                INSERT INTO \(unescaped: schema).workspaces (name, lineage, endpoint, serial, format_version)
-                VALUES (\(workspace), \(state.lineage), \(state.endpoint), 0, \(State.formatVersion))
-                ON CONFLICT (name) DO NOTHING
-                """)
-            var workspaceSerial: Int64 = 0
-            var lineage = ""
-            var endpoint = ""
-            for try await (serial, storedLineage, storedEndpoint) in try await connection.run(
-                "UPDATE \(unescaped: schema).workspaces SET serial = serial + 1 WHERE name = \(workspace) RETURNING serial, lineage, endpoint"
-            ).decode((Int64, String, String).self) {
-                workspaceSerial = serial
-                lineage = storedLineage
-                endpoint = storedEndpoint
-            }
-            // Two first runs on different sets of a new workspace each made a lineage; the first to save made the
-            // workspace, and the other joins it: it read no state, and writes only the sets it holds.
-            guard lineage == state.lineage || (startedEmpty && endpoint == state.endpoint) else {
-                throw StateError(.conflict, "\(place) holds another state (lineage \(lineage), endpoint \(endpoint)) than this run's; nothing was written")
-            }
-            var setSerials: [String: Int64] = [:]
-            for set in touched.sorted() {
-                let expected = serials[set] ?? 0
-                var updated: Int64?
-                if expected == 0 {
-                    for try await serial in try await connection.run("""
-                        INSERT INTO \(unescaped: schema).task_sets (workspace, name, serial) VALUES (\(workspace), \(set), 1)
-                        ON CONFLICT (workspace, name) DO NOTHING RETURNING serial
-                        """).decode(Int64.self) {
-                        updated = serial
-                    }
-                } else {
-                    for try await serial in try await connection.run("""
-                        UPDATE \(unescaped: schema).task_sets SET serial = serial + 1
-                        WHERE workspace = \(workspace) AND name = \(set) AND serial = \(expected) RETURNING serial
-                        """).decode(Int64.self) {
-                        updated = serial
-                    }
-                }
-                guard let updated else {
-                    throw StateError(.conflict, "\(place): the task set \(set) was changed by another run after this one read it; nothing was written. Run the command again")
-                }
-                setSerials[set] = updated
-            }
-            let (upserts, removals) = changes
-            for start in stride(from: 0, to: upserts.count, by: Self.batchRows) {
-                let rows = upserts[start..<min(start + Self.batchRows, upserts.count)]
-                let addresses = rows.map(\.address), sets = rows.map(\.set), ids = rows.map { Int32($0.id) }, texts = rows.map(\.text)
-                try await connection.run("""
-                    INSERT INTO \(unescaped: schema).entries (workspace, address, task_set, task_id, entry)
-                    SELECT \(workspace), * FROM unnest(\(addresses)::text[], \(sets)::text[], \(ids)::integer[], \(texts)::text[])
-                    ON CONFLICT (workspace, address) DO UPDATE
-                    SET task_set = excluded.task_set, task_id = excluded.task_id, entry = excluded.entry, updated_at = now()
-                    """)
-                let changes = rows.map(\.change)
-                try await connection.run("""
-                    INSERT INTO \(unescaped: schema).history (workspace, address, task_id, change, run_id, by_user, by_host)
-                    SELECT \(workspace), a, i, c, \(lockID), \(user), \(host)
-                    FROM unnest(\(addresses)::text[], \(ids)::integer[], \(changes)::text[]) AS t(a, i, c)
-                    """)
-            }
-            for start in stride(from: 0, to: removals.count, by: Self.batchRows) {
-                let rows = removals[start..<min(start + Self.batchRows, removals.count)]
-                let addresses = rows.map(\.address), ids = rows.map { Int32($0.id) }
-                try await connection.run(
-                    "DELETE FROM \(unescaped: schema).entries WHERE workspace = \(workspace) AND address = ANY(\(addresses)::text[])")
-                try await connection.run("""
-                    INSERT INTO \(unescaped: schema).history (workspace, address, task_id, change, run_id, by_user, by_host)
-                    SELECT \(workspace), a, i, 'removed', \(lockID), \(user), \(host)
-                    FROM unnest(\(addresses)::text[], \(ids)::integer[]) AS t(a, i)
-                    """)
-            }
-            try await Self.writeSchedules(scheduleChanges.upserts, removing: scheduleChanges.removals, connection: connection,
-                                          schema: schema, workspace: workspace)
+            let writer = StateDiffWriter(connection: connection, schema: schema, workspace: workspace, lock: info, place: place)
+            try await writer.checkLease(rows: expectedRows)
+            let (workspaceSerial, lineage) = try await writer.bumpWorkspace(for: state, startedEmpty: startedEmpty)
+            let setSerials = try await writer.bumpSets(touched, readAt: serials)
+            try await writer.write(diff)
             return (workspaceSerial, lineage, setSerials)
         }
         var saved = state
@@ -424,24 +322,6 @@ public final class PostgresStateBackend: StateBackend {
             snapshot = Snapshot(lineage: newSerials.lineage, entries: state.tasks, scheduled: state.scheduled, setSerials: serials)
         }
         return saved
-    }
-
-    /// Upserts and removes rows of `schedules`, in batches.
-    private static func writeSchedules(_ upserts: [(address: String, set: String, since: String)], removing removals: [String],
-                                       connection: PostgresConnection, schema: String, workspace: String) async throws {
-        for start in stride(from: 0, to: upserts.count, by: batchRows) {
-            let rows = upserts[start..<min(start + batchRows, upserts.count)]
-            try await connection.run("""
-                INSERT INTO \(unescaped: schema).schedules (workspace, address, task_set, since)
-                SELECT \(workspace), * FROM unnest(\(rows.map(\.address))::text[], \(rows.map(\.set))::text[], \(rows.map(\.since))::text[])
-                ON CONFLICT (workspace, address) DO UPDATE SET task_set = excluded.task_set, since = excluded.since
-                """)
-        }
-        for start in stride(from: 0, to: removals.count, by: batchRows) {
-            let rows = Array(removals[start..<min(start + batchRows, removals.count)])
-            try await connection.run(
-                "DELETE FROM \(unescaped: schema).schedules WHERE workspace = \(workspace) AND address = ANY(\(rows)::text[])")
-        }
     }
 
     /// Writes `state` as it is (lineage, serial, entries) into a workspace that holds none: `state migrate`.
@@ -459,7 +339,7 @@ public final class PostgresStateBackend: StateBackend {
                 exists = true
             }
             guard !exists else {
-                throw StateError(.conflict, "\(place) already holds a state; migrate copies only into an empty one, and nothing was changed")
+                throw StateError.conflict("\(place) already holds a state; migrate copies only into an empty one, and nothing was changed")
             }
             try await connection.run("""
                 INSERT INTO \(unescaped: schema).workspaces (name, lineage, endpoint, serial, format_version)
@@ -477,8 +357,8 @@ public final class PostgresStateBackend: StateBackend {
                                                       \(batch.map { Int32($0.id) })::integer[], \(batch.map(\.text))::text[])
                     """)
             }
-            let scheduled = state.scheduled.map { (address: $0.key, set: StateAddress.setName(of: $0.key), since: $0.value) }
-            try await Self.writeSchedules(scheduled, removing: [], connection: connection, schema: schema, workspace: workspace)
+            let scheduled = state.scheduled.map { StateDiff.ScheduleUpsert(address: $0.key, set: StateAddress.setName(of: $0.key), since: $0.value) }
+            try await StateDiffWriter.writeSchedules(scheduled, removing: [], connection: connection, schema: schema, workspace: workspace)
         }
     }
 
@@ -489,7 +369,7 @@ public final class PostgresStateBackend: StateBackend {
         let made = create ? SecretKey.text(SecretKey.random()) : nil
         guard let text = try await storeKey(made, doing: "read the key of the secret hashes") else { return nil }
         guard let key = SecretKey.parse(text) else {
-            throw StateError(.corrupt, "\(description): the key of the secret hashes is not 64 hex digits; it was not changed")
+            throw StateError.corrupt("\(description): the key of the secret hashes is not 64 hex digits; it was not changed")
         }
         return key
     }
@@ -497,7 +377,7 @@ public final class PostgresStateBackend: StateBackend {
     public func copyInSecretKey(_ key: [UInt8]) async throws(StateError) {
         let text = SecretKey.text(key)
         guard try await storeKey(text, doing: "store the key of the secret hashes") == text else {
-            throw StateError(.conflict, "\(description) already holds another key of the secret hashes; nothing was changed")
+            throw StateError.conflict("\(description) already holds another key of the secret hashes; nothing was changed")
         }
     }
 

@@ -358,7 +358,8 @@ public struct Executor: Sendable {
                 let id = record.isRequestBody ? try await client.create(json: record.text) : try await client.create(task.info)
                 try await made(sequence, id)
                 return (id, attempt > 1 ? "after \(attempt) attempts" : nil)
-            } catch ClientError.outcomeUnknown(let why) {
+            } catch let lost as ClientError where lost.isOutcomeUnknown {
+                let why = lost.detail
                 let owned = await recorder.ownedIds()
                 if let id = try await Recovery.findCreated(task, since: sentAt, owned: owned, client: client) {
                     try await made(sequence, id)

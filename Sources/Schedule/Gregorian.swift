@@ -1,19 +1,30 @@
 /// Dates on the proleptic Gregorian calendar as whole days since 1970-01-01, by arithmetic alone.
 ///
 /// The wall clock of a time zone is reckoned in "wall seconds": the seconds since 1970-01-01 00:00 that the clock
-/// shows, read as if it were UTC. These functions turn such a count into a calendar date and back.
-enum Gregorian {
-    struct Day: Hashable, Sendable {
-        var year: Int
-        var month: Int
-        var day: Int
+/// shows, read as if it were UTC. These functions turn such a count into a calendar date and back. They are
+/// inlinable because date parsing, a hot path of state and API answers, calls them for every date.
+public enum Gregorian {
+    /// A calendar date.
+    public struct Day: Hashable, Sendable {
+        public var year: Int
+        public var month: Int
+        public var day: Int
+
+        @inlinable
+        public init(year: Int, month: Int, day: Int) {
+            self.year = year
+            self.month = month
+            self.day = day
+        }
     }
 
-    static func isLeapYear(_ year: Int) -> Bool {
+    @inlinable
+    public static func isLeapYear(_ year: Int) -> Bool {
         year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
     }
 
-    static func length(ofMonth month: Int, in year: Int) -> Int {
+    @inlinable
+    public static func length(ofMonth month: Int, in year: Int) -> Int {
         switch month {
         case 2: isLeapYear(year) ? 29 : 28
         case 4, 6, 9, 11: 30
@@ -22,12 +33,14 @@ enum Gregorian {
     }
 
     /// The most days a month has in any year: February 29.
-    static func longestLength(ofMonth month: Int) -> Int {
+    @inlinable
+    public static func longestLength(ofMonth month: Int) -> Int {
         month == 2 ? 29 : length(ofMonth: month, in: 2001)
     }
 
     /// Days since 1970-01-01 (H. Hinnant's `days_from_civil`).
-    static func dayNumber(_ date: Day) -> Int {
+    @inlinable
+    public static func dayNumber(_ date: Day) -> Int {
         let year = date.month <= 2 ? date.year - 1 : date.year
         let era = (year >= 0 ? year : year - 399) / 400
         let yearOfEra = year - era * 400
@@ -38,7 +51,8 @@ enum Gregorian {
     }
 
     /// The date of a day number (H. Hinnant's `civil_from_days`).
-    static func day(_ number: Int) -> Day {
+    @inlinable
+    public static func day(_ number: Int) -> Day {
         let shifted = number + 719_468
         let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
         let dayOfEra = shifted - era * 146_097
@@ -52,12 +66,14 @@ enum Gregorian {
     }
 
     /// 0 for Sunday to 6 for Saturday; 1970-01-01 was a Thursday.
-    static func weekday(_ number: Int) -> Int {
+    @inlinable
+    public static func weekday(_ number: Int) -> Int {
         ((number % 7) + 7 + 4) % 7
     }
 
     /// `value` divided by `divisor`, rounded down (also for negative values).
-    static func floorDivide(_ value: Int, _ divisor: Int) -> Int {
+    @inlinable
+    public static func floorDivide(_ value: Int, _ divisor: Int) -> Int {
         let quotient = value / divisor
         return value % divisor < 0 ? quotient - 1 : quotient
     }

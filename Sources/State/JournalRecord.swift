@@ -147,7 +147,7 @@ extension JournalRecord {
     }
 
     private static func malformed(path: String, line: Int, _ detail: String) -> StateError {
-        StateError(.journalCorrupt,
+        StateError.journalCorrupt(
             "\(path), line \(line), is not a journal record (\(detail)); the journal was not changed. "
                 + "It holds the outcome of actions of an interrupted run: repair that line rather than delete the file")
     }

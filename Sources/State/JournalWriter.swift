@@ -78,7 +78,7 @@ private final class JournalFile: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         if let failure { throw failure }
-        guard fd >= 0 else { throw StateError(.journalClosed, "\(path) is closed") }
+        guard fd >= 0 else { throw StateError.journalClosed("\(path) is closed") }
         // Under the lock, so lines from concurrent tasks never interleave even if a write comes up short.
         do throws(StateError) {
             try FileSystem.writeAll(fd, line, path: path)
@@ -96,7 +96,7 @@ private final class JournalFile: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         if let failure { throw failure }
-        guard fd >= 0 else { throw StateError(.journalClosed, "\(path) is closed") }
+        guard fd >= 0 else { throw StateError.journalClosed("\(path) is closed") }
         let target = written
         if synced == target { return }
         // Appenders wait for this one fsync; an explicit sync is rare (a checkpoint, the end), so that is fine.

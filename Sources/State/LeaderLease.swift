@@ -57,7 +57,7 @@ public final class SingleControllerLease: LeaderLease {
             }
             let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
-                throw StateError(.io, "cannot open \(path): \(String(cString: strerror(errno)))")
+                throw StateError.io("cannot open \(path): \(String(cString: strerror(errno)))")
             }
             guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
                 let other = Self.readHolder(fd)

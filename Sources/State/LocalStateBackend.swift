@@ -51,7 +51,7 @@ public final class LocalStateBackend: StateBackend {
             // Saves replace the file by rename, so it is never missing between two states: a backup without
             // it means the state was deleted, and carrying on with none would create every task again.
             if FileSystem.exists(backupPath) {
-                throw StateError(.missing,
+                throw StateError.missing(
                     "\(path) does not exist, but its backup \(backupPath) does: the state was deleted or moved. "
                         + "Restore it (cp \(backupPath) \(path)), or remove the backup to start with no state")
             }
@@ -65,7 +65,7 @@ public final class LocalStateBackend: StateBackend {
 
     public func save(_ state: State) throws(StateError) -> State {
         guard state.serial < 1 << 53 else {
-            throw StateError(.corrupt, "\(path) has serial \(state.serial), the largest a state may have; it was not changed")
+            throw StateError.corrupt("\(path) has serial \(state.serial), the largest a state may have; it was not changed")
         }
         var written = state
         written.serial = state.serial + 1
@@ -82,12 +82,12 @@ public final class LocalStateBackend: StateBackend {
                     onDisk = (state.lineage, state.serial)
                 }
                 if onDisk.lineage != state.lineage {
-                    throw StateError(.conflict,
+                    throw StateError.conflict(
                         "\(path) holds another state (lineage \(onDisk.lineage)) than the one being saved "
                             + "(lineage \(state.lineage)); it was not overwritten")
                 }
                 if onDisk.serial > state.serial {
-                    throw StateError(.conflict,
+                    throw StateError.conflict(
                         "\(path) was written by another run (serial \(onDisk.serial)) after this one read it "
                             + "(serial \(state.serial)); it was not overwritten. Run the command again")
                 }
@@ -105,7 +105,7 @@ public final class LocalStateBackend: StateBackend {
 
     public func copyIn(_ state: State) throws(StateError) {
         guard try load() == nil else {
-            throw StateError(.conflict, "\(path) already holds a state; migrate copies only into an empty location, and nothing was changed")
+            throw StateError.conflict("\(path) already holds a state; migrate copies only into an empty location, and nothing was changed")
         }
         // save writes the serial after the one it is given.
         var copy = state
@@ -125,7 +125,7 @@ public final class LocalStateBackend: StateBackend {
                 do {
                     try await Task.sleep(for: pause)
                 } catch {
-                    throw StateError(.locked, "cancelled while waiting for the lock on \(path)")
+                    throw StateError.locked("cancelled while waiting for the lock on \(path)")
                 }
             }
         }
@@ -199,12 +199,12 @@ public final class LocalStateBackend: StateBackend {
     public func unlock(id: String) throws(StateError) {
         switch LockFile.read(lockPath) {
         case .free:
-            throw StateError(.notLocked, "\(path) is not locked")
+            throw StateError.notLocked("\(path) is not locked")
         case .unreadable(let detail):
-            throw StateError(.locked, LockFile.unreadableMessage(statePath: path, lockPath: lockPath, detail))
+            throw StateError.locked(LockFile.unreadableMessage(statePath: path, lockPath: lockPath, detail))
         case .held(let holder):
             guard holder.id == id else {
-                throw StateError(.lockMismatch,
+                throw StateError.lockMismatch(
                     "lock id \(id) is not the lock on \(path): that is \(holder.id), held by \(holder.user) on "
                         + "\(holder.host) (pid \(holder.pid), \(holder.operation)) since \(holder.created)",
                     holder: holder)
@@ -216,11 +216,11 @@ public final class LocalStateBackend: StateBackend {
     private func lockedError(waited: Duration?) -> StateError {
         switch LockFile.read(lockPath) {
         case .held(let holder):
-            return StateError(.locked, holder.heldMessage(statePath: path, waited: waited), holder: holder)
+            return StateError.locked(holder.heldMessage(statePath: path, waited: waited), holder: holder)
         case .unreadable(let detail):
-            return StateError(.locked, LockFile.unreadableMessage(statePath: path, lockPath: lockPath, detail))
+            return StateError.locked(LockFile.unreadableMessage(statePath: path, lockPath: lockPath, detail))
         case .free:
-            return StateError(.locked, "\(path) was locked by another run, which has just let go; try again")
+            return StateError.locked("\(path) was locked by another run, which has just let go; try again")
         }
     }
 

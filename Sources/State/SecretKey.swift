@@ -66,7 +66,7 @@ extension LocalStateBackend {
         // Made beside and linked into place: two runs that make it at once end with one key, the first one's.
         try FileSystem.createExclusively(keyPath, with: Array((SecretKey.text(SecretKey.random()) + "\n").utf8))
         guard let key = try readKey() else {
-            throw StateError(.io, "\(keyPath) was made but cannot be read back")
+            throw StateError.io("\(keyPath) was made but cannot be read back")
         }
         return key
     }
@@ -74,7 +74,7 @@ extension LocalStateBackend {
     public func copyInSecretKey(_ key: [UInt8]) throws(StateError) {
         if let existing = try readKey() {
             guard existing == key else {
-                throw StateError(.conflict, "\(keyPath) already holds another key; migrate copies the key only where there is none, and nothing was changed")
+                throw StateError.conflict("\(keyPath) already holds another key; migrate copies the key only where there is none, and nothing was changed")
             }
             return
         }
@@ -85,7 +85,7 @@ extension LocalStateBackend {
     private func readKey() throws(StateError) -> [UInt8]? {
         guard let file = try FileSystem.read(keyPath) else { return nil }
         guard let key = SecretKey.parse(String(decoding: file.bytes, as: UTF8.self)) else {
-            throw StateError(.corrupt, "\(keyPath) is not a key (64 hex digits); restore it from where the state is kept. It was not changed")
+            throw StateError.corrupt("\(keyPath) is not a key (64 hex digits); restore it from where the state is kept. It was not changed")
         }
         return key
     }

@@ -46,7 +46,7 @@ public struct State: Hashable, Sendable {
     /// Refuses to use this state against another endpoint; a trailing slash is not a difference.
     public func checkEndpoint(_ endpoint: String, stateDescription: String = "the state") throws(StateError) {
         guard Self.trimmed(self.endpoint) != Self.trimmed(endpoint) else { return }
-        throw StateError(.endpointMismatch,
+        throw StateError.endpointMismatch(
             "\(stateDescription) is bound to endpoint \(self.endpoint), not \(endpoint): use the state file for that endpoint")
     }
 
@@ -117,7 +117,7 @@ extension State {
         }
         _ = consume bytes  // the file's bytes go before the entries are made: they were a large state's peak
         if case .int(let version) = value["formatVersion"], version > Int64(formatVersion) {
-            throw StateError(.newerFormat,
+            throw StateError.newerFormat(
                 "\(path) was written by a newer batchctl (formatVersion \(version)); this one reads \(formatVersion). "
                     + "Use a newer batchctl; the file was not changed")
         }

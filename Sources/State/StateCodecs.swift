@@ -16,9 +16,9 @@ extension StateEntry {
             let (value, captured) = try JSONValue.parse(bytes, capturing: "applied", atDepth: 1)
             return try StateEntry(json: value, strict: true, captured: captured)
         } catch let error as FormatError {
-            throw StateError(.corrupt, "\(place) is not a valid state entry (\(error.message)); it was not changed")
+            throw StateError.corrupt("\(place) is not a valid state entry (\(error.message)); it was not changed")
         } catch {
-            throw StateError(.corrupt, "\(place) is not valid JSON (\(error)); it was not changed")
+            throw StateError.corrupt("\(place) is not valid JSON (\(error)); it was not changed")
         }
     }
 }
@@ -33,7 +33,7 @@ extension LockInfo {
         do {
             return try LockInfo(json: try JSONValue.parse(bytes))
         } catch {
-            throw StateError(.corrupt, "\(place) does not name its holder readably")
+            throw StateError.corrupt("\(place) does not name its holder readably")
         }
     }
 }
@@ -51,9 +51,9 @@ extension JournalRecord {
         do {
             return try JournalRecord(json: try JSONValue.parse(bytes))
         } catch let error as FormatError {
-            throw StateError(.journalCorrupt, "\(place) is not a journal record (\(error.message))")
+            throw StateError.journalCorrupt("\(place) is not a journal record (\(error.message))")
         } catch {
-            throw StateError(.journalCorrupt, "\(place) is not a journal record (\(error))")
+            throw StateError.journalCorrupt("\(place) is not a journal record (\(error))")
         }
     }
 }

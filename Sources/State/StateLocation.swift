@@ -9,7 +9,7 @@ public enum StateLocation {
     /// (see `path(of:in:)`), so that one location never holds two environments' states.
     public static func backend(for location: String, workspace: String = defaultWorkspace) throws(StateError) -> any StateBackend {
         if let scheme = location.firstRange(of: "://").map({ location[..<$0.lowerBound] }), !scheme.contains("/") {
-            throw StateError(.unsupported,
+            throw StateError.unsupported(
                 "--state \(scheme)://... is not a state backend this batchctl has; give a file path")
         }
         return LocalStateBackend(path: path(of: workspace, in: location))

@@ -46,7 +46,7 @@ import Testing
         try await withEmulator(client: { $0.credentials = .basic(user: testUser.user, password: wrong); $0.logger = capture.logger }) {
             client, _ in
             let error = await clientError { () async throws(ClientError) in _ = try await client.get(1) }
-            guard case .http(let status, let type, let message)? = error else {
+            guard let status = error?.status, let message = error?.detail, case let type = error?.errorType else {
                 Issue.record("expected .http, got \(String(describing: error))")
                 return
             }
@@ -94,7 +94,7 @@ import Testing
     @Test func aMissingAppTokenIsRefused() async throws {
         try await withEmulator(emulatorConfiguration(authentication: Self.everyKind)) { client, _ in
             let error = await clientError { () async throws(ClientError) in _ = try await client.list(state: .all) }
-            guard case .http(401, _, let message)? = error else {
+            guard error?.status == 401, let message = error?.detail else {
                 Issue.record("expected a 401, got \(String(describing: error))")
                 return
             }

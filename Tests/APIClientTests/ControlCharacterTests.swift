@@ -39,7 +39,7 @@ import Testing
         let error = await clientError { () async throws(ClientError) in _ = try await client.get(1) }
         await client.shutdown()
         #expect(attempts.withLock { $0 } <= 1, "the request was tried again")
-        guard case .configuration(let message)? = error else {
+        guard error?.isConfiguration == true, let message = error?.detail else {
             Issue.record("expected a configuration error, got \(String(describing: error))")
             return
         }
@@ -79,7 +79,7 @@ import Testing
         script.ticket = Self.ticket
         try await ScriptedLoginService.with(script) { _, session in
             let error = await clientError { () async throws(ClientError) in try await session.signIn() }
-            guard case .invalidResponse(let message)? = error else {
+            guard error?.isInvalidResponse == true, let message = error?.detail else {
                 Issue.record("expected an invalid response, got \(String(describing: error))")
                 return
             }

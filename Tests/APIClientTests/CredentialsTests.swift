@@ -9,8 +9,8 @@ import Testing
             _ = try Credentials.fromEnvironment(environment)
             return nil
         } catch {
-            guard case .configuration(let message) = error else { return "not a configuration error: \(error)" }
-            return message
+            guard error.isConfiguration else { return "not a configuration error: \(error)" }
+            return error.detail
         }
     }
 

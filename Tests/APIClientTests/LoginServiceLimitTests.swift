@@ -58,7 +58,7 @@ import Glibc
         let error = await clientError { () async throws(ClientError) in try await session.signIn() }
         await session.shutdown()
         #expect(listener.connectionsMade() == 1, "the login service was tried more than once")
-        guard case .authentication(let message)? = error else {
+        guard error?.isAuthentication == true, let message = error?.detail else {
             Issue.record("expected an authentication error, got \(String(describing: error))")
             return
         }
@@ -73,7 +73,7 @@ import Glibc
         script.jwks = Array(#"{"keys":[],"padding":""#.utf8) + Array(repeating: UInt8(ascii: "x"), count: LoginService.maximumAnswerBytes) + Array(#""}"#.utf8)
         try await ScriptedLoginService.with(script) { service, session in
             let error = await clientError { () async throws(ClientError) in try await session.signIn() }
-            guard case .invalidResponse(let message)? = error else {
+            guard error?.isInvalidResponse == true, let message = error?.detail else {
                 Issue.record("expected an invalid response, got \(String(describing: error))")
                 return
             }

@@ -114,10 +114,6 @@ import _CryptoExtras
         #expect(throws: ClientError.self) { try LoginService.root(webAPIURL: "javascript:alert(1)") }
     }
 
-    @Test func theSigningTimeIsUTCToTheMinute() {
-        #expect(LoginService.timestamp(Date(timeIntervalSince1970: 1_796_170_000)) == "202612020006")
-    }
-
     // MARK: - The <RSAKeyValue> form, made from the key's PKCS#1 DER
 
     /// .NET's `ToXmlString(true)`: the PKCS#1 integers, big-endian without a sign byte, in base64.

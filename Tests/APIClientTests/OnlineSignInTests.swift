@@ -21,7 +21,7 @@ import Testing
         var script = ScriptedLoginService.Script()
         script.audience = .none
         let error = try await signInError(script)
-        guard case .authentication(let message)? = error else {
+        guard error?.isAuthentication == true, let message = error?.detail else {
             Issue.record("expected an authentication error, got \(String(describing: error))")
             return
         }
@@ -33,7 +33,7 @@ import Testing
             var script = ScriptedLoginService.Script()
             script.audience = .other(audience)
             let error = try await signInError(script)
-            guard case .authentication(let message)? = error else {
+            guard error?.isAuthentication == true, let message = error?.detail else {
                 Issue.record("expected an authentication error, got \(String(describing: error))")
                 continue
             }
@@ -46,7 +46,7 @@ import Testing
         script.serial = nil
         script.audience = .other("spn:DB-SERIAL-1")
         let error = try await signInError(script)
-        guard case .authentication(let message)? = error else {
+        guard error?.isAuthentication == true, let message = error?.detail else {
             Issue.record("expected an authentication error, got \(String(describing: error))")
             return
         }

@@ -47,7 +47,7 @@ import Testing
             let start = ContinuousClock.now
             let error = await clientError { () async throws(ClientError) in _ = try await client.create(sampleTask()) }
             #expect(ContinuousClock.now - start < .seconds(10))
-            guard case .http(429, let type, _)? = error else {
+            guard error?.status == 429, case let type = error?.errorType else {
                 Issue.record("expected a 429, got \(String(describing: error))")
                 return
             }
@@ -77,7 +77,7 @@ import Testing
         let faults = FaultConfiguration(errorRate: 1, seed: 5)
         try await withEmulator(emulatorConfiguration(faults: faults), client: { $0.logger = capture.logger }) { client, _ in
             let error = await clientError { () async throws(ClientError) in _ = try await client.create(sampleTask()) }
-            guard case .outcomeUnknown(let message)? = error else {
+            guard error?.isOutcomeUnknown == true, let message = error?.detail else {
                 Issue.record("expected .outcomeUnknown, got \(String(describing: error))")
                 return
             }
@@ -98,7 +98,7 @@ import Testing
         let lossy = emulatorConfiguration(databasePath: path, faults: FaultConfiguration(lostAnswerRate: 1, seed: 9))
         try await withEmulator(lossy, client: { $0.logger = capture.logger }) { client, _ in
             let error = await clientError { () async throws(ClientError) in _ = try await client.create(sampleTask("lost")) }
-            guard case .outcomeUnknown(let message)? = error else {
+            guard error?.isOutcomeUnknown == true, let message = error?.detail else {
                 Issue.record("expected .outcomeUnknown, got \(String(describing: error))")
                 return
             }
@@ -107,7 +107,7 @@ import Testing
 
             // Reads lose their answers too, so they are retried and finally fail as transport errors.
             let read = await clientError { () async throws(ClientError) in _ = try await client.get(1) }
-            guard case .transport? = read else {
+            guard read?.isTransport == true else {
                 Issue.record("expected .transport, got \(String(describing: read))")
                 return
             }
@@ -134,7 +134,7 @@ import Testing
                 retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(1)), logger: capture.logger))
         let error = await clientError { () async throws(ClientError) in _ = try await client.create(sampleTask()) }
         await client.shutdown()
-        guard case .transport(let message)? = error else {
+        guard error?.isTransport == true, let message = error?.detail else {
             Issue.record("expected .transport, got \(String(describing: error))")
             return
         }
@@ -150,13 +150,13 @@ import Testing
             emulatorConfiguration(faults: faults), client: { $0.timeout = .milliseconds(100); $0.retry = policy; $0.logger = capture.logger }
         ) { client, _ in
             let error = await clientError { () async throws(ClientError) in _ = try await client.create(sampleTask()) }
-            guard case .outcomeUnknown(let message)? = error else {
+            guard error?.isOutcomeUnknown == true, let message = error?.detail else {
                 Issue.record("expected .outcomeUnknown, got \(String(describing: error))")
                 return
             }
             #expect(message.contains("no answer within 0.1 s"))
             let read = await clientError { () async throws(ClientError) in _ = try await client.list(state: .all) }
-            guard case .transport? = read else {
+            guard read?.isTransport == true else {
                 Issue.record("expected .transport, got \(String(describing: read))")
                 return
             }

@@ -1,10 +1,12 @@
 @testable import APIClient
+@testable import Emulator
 import Foundation
 import Hummingbird
 import JSON
 import JWTKit
 import Logging
 import Serving
+import SystemUserLogin
 import Testing
 import _CryptoExtras
 
@@ -59,17 +61,8 @@ final class ScriptedLoginService: Sendable {
     func requests(_ path: String) async -> Int { await counts.count(path) }
 
     static func start(_ script: Script) async throws -> ScriptedLoginService {
-        let signingKey = try #require(Self.keys).signing
-        let keys = JWTKeyCollection()
-        await keys.add(rsa: try Insecure.RSA.PrivateKey(backing: signingKey), digestAlgorithm: .sha256, kid: "k1")
-        let primitives = try Insecure.RSA.PublicKey(backing: signingKey.publicKey).getKeyPrimitives()
-        func base64URL(_ data: Data) -> String {
-            data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-                .replacingOccurrences(of: "=", with: "")
-        }
-        let jwk = JWK.rsa(.rs256, identifier: "k1", modulus: base64URL(primitives.modulus),
-                          exponent: base64URL(primitives.publicExponent))
-        let jwks = try script.jwks ?? Array(JSONEncoder().encode(JWKS(keys: [jwk])))
+        let signer = try await LoginSigner.make(privateKeyPEM: try #require(Self.keys).signing.pemRepresentation)
+        let jwks = script.jwks ?? signer.jwksJSON
         let counts = RequestCounts()
 
         let router = Router()
@@ -82,13 +75,13 @@ final class ScriptedLoginService: Sendable {
             Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: jwks)))
         }
         router.post("/Login/api/PartnerSystemUser/Authenticate") { _, _ in
-            let claims = Claims(
+            let claims = SystemUserClaims(
                 ticket: script.ticket, contextIdentifier: Self.context, serial: script.serial,
                 webAPIURL: origin.value + "/\(Self.context)/api/",
                 issuer: IssuerClaim(value: LoginService.systemUserIssuer),
                 audience: Self.audience(script),
                 expiration: ExpirationClaim(value: Date().addingTimeInterval(3600)))
-            let token = try await keys.sign(claims, kid: "k1")
+            let token = try await signer.sign(claims)
             return Self.json(["IsSuccessful": true, "Token": .string(token)])
         }
         router.get("/api/state/:context") { _, _ in
@@ -152,29 +145,6 @@ final class ScriptedLoginService: Sendable {
 
     private static func json(_ value: JSONValue) -> Response {
         Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.serializedBytes())))
-    }
-
-    /// A system-user JWT's claims, each optional one left out when nil.
-    private struct Claims: JWTPayload {
-        var ticket: String
-        var contextIdentifier: String
-        var serial: String?
-        var webAPIURL: String
-        var issuer: IssuerClaim
-        var audience: AudienceClaim?
-        var expiration: ExpirationClaim
-
-        enum CodingKeys: String, CodingKey {
-            case ticket = "http://schemes.superoffice.net/identity/ticket"
-            case contextIdentifier = "http://schemes.superoffice.net/identity/ctx"
-            case serial = "http://schemes.superoffice.net/identity/serial"
-            case webAPIURL = "http://schemes.superoffice.net/identity/webapi_url"
-            case issuer = "iss"
-            case audience = "aud"
-            case expiration = "exp"
-        }
-
-        func verify(using algorithm: some JWTAlgorithm) async throws {}
     }
 }
 

@@ -53,7 +53,7 @@ import Testing
     @Test func updateOfAnUnknownIdIsA404() async throws {
         try await withEmulator { client, _ in
             let error = await clientError { () async throws(ClientError) in _ = try await client.update(31_337, sampleTask()) }
-            guard case .http(let status, let type, let message)? = error else {
+            guard let status = error?.status, let message = error?.detail, case let type = error?.errorType else {
                 Issue.record("expected .http, got \(String(describing: error))")
                 return
             }
@@ -204,7 +204,7 @@ import Testing
         let client = BatchTaskClient(configuration: ClientConfiguration(baseURL: "ftp://example.com"))
         let error = await clientError { () async throws(ClientError) in _ = try await client.get(1) }
         await client.shutdown()
-        guard case .configuration(let message)? = error else {
+        guard error?.isConfiguration == true, let message = error?.detail else {
             Issue.record("expected .configuration, got \(String(describing: error))")
             return
         }

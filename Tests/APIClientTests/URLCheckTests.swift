@@ -51,7 +51,7 @@ import Testing
     @Test func aClientForABadPortFailsEveryCallAsAConfigurationError() async {
         let client = BatchTaskClient(configuration: ClientConfiguration(baseURL: "http://127.0.0.1:99999", retry: quickRetries))
         let error = await clientError { () async throws(ClientError) in _ = try await client.get(1) }
-        if case .configuration(let message)? = error {
+        if error?.isConfiguration == true, let message = error?.detail {
             #expect(message.contains("65535"))
         } else {
             Issue.record("expected a configuration error, got \(String(describing: error))")
@@ -82,7 +82,7 @@ import Testing
             let client = BatchTaskClient(configuration: configuration)
             let error = await clientError { () async throws(ClientError) in _ = try await client.get(1) }
             await client.shutdown()
-            guard case .invalidResponse(let message)? = error else {
+            guard error?.isInvalidResponse == true, let message = error?.detail else {
                 Issue.record("expected an invalid response, got \(String(describing: error))")
                 return
             }

@@ -2,6 +2,7 @@ import BatchTask
 import Foundation
 import JSON
 import NIOHTTP1
+import SystemUserLogin
 import Testing
 
 @testable import Emulator
@@ -118,11 +119,11 @@ import Testing
                 #expect(error["ErrorSource"]?.stringValue?.isEmpty == false)
             }
             let form = try await client.send(
-                .POST, "/api/v1/BatchTask", body: "Name=f&ParameterObject=" + FormURLEncoding.escape(#"{"n": 5, "t": true}"#),
+                .POST, "/api/v1/BatchTask", body: "Name=f&ParameterObject=" + FormEncoding.escape(#"{"n": 5, "t": true}"#),
                 contentType: "application/x-www-form-urlencoded")
             #expect(try await client.task(Int32(try #require(try form.json.intValue))).parameterObject == ["n": "5", "t": "True"])
             let nestedForm = try await client.send(
-                .POST, "/api/v1/BatchTask", body: "Name=f&ParameterObject=" + FormURLEncoding.escape(#"{"n": {}}"#),
+                .POST, "/api/v1/BatchTask", body: "Name=f&ParameterObject=" + FormEncoding.escape(#"{"n": {}}"#),
                 contentType: "application/x-www-form-urlencoded")
             #expect(nestedForm.status == 400)
             // Through XML and back: still a string dictionary.

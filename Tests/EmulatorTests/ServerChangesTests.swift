@@ -2,6 +2,7 @@ import BatchTask
 import Foundation
 import JSON
 import Schedule
+import SystemUserLogin
 import Testing
 
 @testable import Emulator
@@ -140,7 +141,7 @@ import Testing
             #expect(try await client.get("/api/v1/BatchTask/\(compactID)", headers: exact).task.created == "2018-12-24T12:34:45.2500000Z")
 
             // A $filter literal without an offset is read in the request's zone too.
-            let filter = "/api/v1/BatchTask?$filter=" + FormURLEncoding.escape("created eq '2018-12-24T12:34:45'")
+            let filter = "/api/v1/BatchTask?$filter=" + FormEncoding.escape("created eq '2018-12-24T12:34:45'")
             let inNewYork = try await client.get(filter, headers: newYork)
             #expect(try inNewYork.json["value"]?.arrayValue?.compactMap { $0["PrimaryKey"]?.stringValue } == ["1", "2", "3"])
             let inOslo = try await client.get(filter)
@@ -277,7 +278,7 @@ import Testing
         try await withServer { client async throws in
             for n in 1...3 { _ = try await client.create(["Name": .string("task \(n)")]) }
             func filter(_ text: String) async throws -> Reply {
-                try await client.get("/api/v1/BatchTask?$filter=" + FormURLEncoding.escape(text))
+                try await client.get("/api/v1/BatchTask?$filter=" + FormEncoding.escape(text))
             }
             let hundred = (1...100).map { "id eq \($0)" }.joined(separator: " or ")
             let ok = try await filter(hundred)

@@ -96,11 +96,11 @@ enum BackendKind: String, CaseIterable, CustomTestStringConvertible {
         let error = await #expect(throws: StateError.self) {
             _ = try await second.lock(sets: ["a", "b"], operation: "destroy", timeout: .milliseconds(300))
         }
-        #expect(error?.kind == .locked)
+        #expect(error?.isLocked == true)
         #expect(error?.holder == held.info)
         #expect(error?.message.contains("batchctl state unlock \(held.info.id)") == true, "\(String(describing: error))")
         let reading = await #expect(throws: StateError.self) { try await second.checkUnlocked(sets: nil) }
-        #expect(reading?.kind == .locked)
+        #expect(reading?.isLocked == true)
         await held.release()
         let after = try await second.lock(sets: ["a", "b"], operation: "destroy", timeout: .zero)
         await after.release()
@@ -156,7 +156,7 @@ enum BackendKind: String, CaseIterable, CustomTestStringConvertible {
         _ = try await other.save(otherState)
         state.tasks["a/three"] = Self.entry(3)
         let lost = await #expect(throws: StateError.self) { _ = try await slow.save(state) }
-        #expect(lost?.kind == .locked)
+        #expect(lost?.isLocked == true)
         #expect(lost?.message.contains("ran out or was removed") == true, "\(String(describing: lost))")
         await otherLock.release()
         let read = try #require(try await other.load())
@@ -211,7 +211,7 @@ enum BackendKind: String, CaseIterable, CustomTestStringConvertible {
         let copied = try #require(try await Self.backend(kind, place: place).load())
         #expect(copied.lineage == state.lineage && copied.serial == state.serial && copied.tasks == state.tasks)
         let again = await #expect(throws: StateError.self) { try await target.copyIn(state) }
-        #expect(again?.kind == .conflict)
+        #expect(again?.isConflict == true)
         await source.close()
         await target.close()
     }

@@ -210,7 +210,7 @@ import Testing
             let error = await #expect(throws: StateError.self) {
                 _ = try await StateSession.open(.read, backend: world.backend, endpoint: "https://elsewhere.example/api/v1", observer: nil)
             }
-            #expect(error?.kind == .endpointMismatch)
+            #expect(error?.isEndpointMismatch == true)
             // A trailing slash is not another endpoint.
             _ = try await StateSession.open(.read, backend: world.backend, endpoint: world.endpoint + "/", observer: nil)
         }
@@ -223,7 +223,7 @@ import Testing
             let error = await #expect(throws: StateError.self) {
                 _ = try await StateSession.open(.read, backend: world.backend, endpoint: world.endpoint, observer: nil)
             }
-            #expect(error?.kind == .locked)
+            #expect(error?.isLocked == true)
             await writer.release()
             _ = try await StateSession.open(.read, backend: world.backend, endpoint: world.endpoint, observer: nil)
         }

@@ -38,7 +38,7 @@ import Testing
             #expect(text.split(separator: "\n").count == Self.records.count)
             #expect(text.hasSuffix("\n"))
 
-            #expect(stateError { try journal.append(Self.records[0]) }?.kind == .journalClosed)
+            #expect(stateError { try journal.append(Self.records[0]) }?.isJournalClosed == true)
             try backend.removeJournal()
             try backend.removeJournal()
             #expect(!FileManager.default.fileExists(atPath: backend.journalPath))
@@ -83,9 +83,9 @@ import Testing
             try append("{\"record\":\"intent\",\"seq\n", to: backend.journalPath)
             try append(String(decoding: Self.records[1].lineForTest, as: UTF8.self), to: backend.journalPath)
             let error = stateError { try backend.readJournal() }
-            #expect(error?.kind == .journalCorrupt)
+            #expect(error?.isJournalCorrupt == true)
             #expect(error?.message.hasPrefix("\(backend.journalPath), line 2, is not a journal record (column 20: unterminated string)") == true, "\(String(describing: error))")
-            #expect(stateError { try backend.openJournal() }?.kind == .journalCorrupt)
+            #expect(stateError { try backend.openJournal() }?.isJournalCorrupt == true)
 
             try write(#"{"record":"intent","sequence":1,"action":"explode","address":"a","at":"t"}"# + "\n", to: backend.journalPath)
             #expect(stateError { try backend.readJournal() }?.message.contains(#"line 1, is not a journal record (action: unknown action "explode")"#) == true)

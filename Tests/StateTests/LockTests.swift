@@ -14,7 +14,7 @@ import Testing
             #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
 
             let error = stateError { try LocalStateBackend(path: backend.path).lock(operation: "destroy", timeout: .zero) }
-            #expect(error?.kind == .locked)
+            #expect(error?.isLocked == true)
             #expect(error?.holder == handle.info)
             let info = handle.info
             #expect(error?.message.hasPrefix(
@@ -63,7 +63,7 @@ import Testing
             let holder = try backend.lock(operation: "apply", timeout: .zero)
             defer { holder.release() }
             let error = stateError { try backend.lock(operation: "apply", timeout: .milliseconds(50)) }
-            #expect(error?.kind == .locked)
+            #expect(error?.isLocked == true)
             #expect(error?.message.contains("; still locked after waiting 0.05 seconds. ") == true, "\(String(describing: error))")
         }
     }
@@ -78,7 +78,7 @@ import Testing
             #expect(dead.isStale)
             // A reader (plan) reports it, naming the way out.
             let error = stateError { try backend.checkUnlocked() }
-            #expect(error?.kind == .locked)
+            #expect(error?.isLocked == true)
             #expect(error?.message.contains("The lock is stale: no process 99999999 runs on this host. Remove it with `batchctl state unlock \(dead.id)`") == true)
             // A writer takes it over: the run that held it was killed on this host and can never release it.
             let handle = try backend.lock(operation: "apply", timeout: .zero)
@@ -91,7 +91,7 @@ import Testing
             elsewhere.host = "some-other-host.invalid"
             #expect(!elsewhere.isStale)
             try write(elsewhere.jsonText, to: backend.lockPath)
-            #expect(stateError { try backend.lock(operation: "apply", timeout: .zero) }?.kind == .locked)
+            #expect(stateError { try backend.lock(operation: "apply", timeout: .zero) }?.isLocked == true)
             #expect(!LockInfo.current(operation: "apply").isStale)
         }
     }
@@ -99,11 +99,11 @@ import Testing
     @Test func unlockRefusesAWrongIdAndRemovesTheRightOne() throws {
         try withTemporaryDirectory { directory in
             let backend = LocalStateBackend(path: directory + "/batchctl.state.json")
-            #expect(stateError { try backend.unlock(id: "x") }?.kind == .notLocked)
+            #expect(stateError { try backend.unlock(id: "x") }?.isNotLocked == true)
             let handle = try backend.lock(operation: "apply", timeout: .zero)
 
             let wrong = stateError { try backend.unlock(id: "not-the-id") }
-            #expect(wrong?.kind == .lockMismatch)
+            #expect(wrong?.isLockMismatch == true)
             #expect(wrong?.message.contains("that is \(handle.info.id)") == true)
             #expect(FileManager.default.fileExists(atPath: backend.lockPath))
 
@@ -125,7 +125,7 @@ import Testing
             let backend = LocalStateBackend(path: directory + "/batchctl.state.json")
             try write("garbage", to: backend.lockPath)
             let error = stateError { try backend.checkUnlocked() }
-            #expect(error?.kind == .locked)
+            #expect(error?.isLocked == true)
             #expect(error?.message.hasPrefix("\(backend.path) is locked, but the lock file \(backend.lockPath) cannot be read (it is not valid JSON") == true)
             #expect(error?.message.hasSuffix("if no batchctl is running, delete that file") == true)
         }

@@ -80,7 +80,7 @@ import Testing
     @Test func aBrokenValueInsideAppliedIsReportedWhereItIs() {
         let text = "{\"formatVersion\": 1, \"lineage\": \"l\", \"serial\": 1, \"endpoint\": \"e\", \"tasks\": {\"a/b\": {\"id\": 1,\n \"applied\": {\"Name\": \"x\\q\"}}}}"
         let error = stateError { try State.decode(Array(text.utf8), path: "s.json") }
-        #expect(error?.kind == .corrupt)
+        #expect(error?.isCorrupt == true)
         #expect(error?.message.contains("line 2, column 24") == true, "\(error?.message ?? "")")
         #expect(error?.message.contains("invalid escape") == true, "\(error?.message ?? "")")
     }
@@ -158,14 +158,14 @@ import Testing
             try write(corrupt, to: backend.path)
 
             let error = stateError { try backend.load() }
-            #expect(error?.kind == .corrupt)
+            #expect(error?.isCorrupt == true)
             #expect(error?.message.hasPrefix("\(backend.path) is not valid JSON (line 3, column 22:") == true, "\(String(describing: error))")
             #expect(error?.message.hasSuffix("it was not changed. The last good copy is \(backend.path).backup") == true)
 
             // Saving does not overwrite it either, nor replace the good backup with it.
             let backup = bytes(of: backend.backupPath)
-            #expect(stateError { try backend.save(saved) }?.kind == .corrupt)
-            #expect(stateError { try LocalStateBackend(path: backend.path).save(saved) }?.kind == .corrupt)
+            #expect(stateError { try backend.save(saved) }?.isCorrupt == true)
+            #expect(stateError { try LocalStateBackend(path: backend.path).save(saved) }?.isCorrupt == true)
             #expect(bytes(of: backend.path) == Array(corrupt.utf8))
             #expect(bytes(of: backend.backupPath) == backup)
         }
@@ -203,7 +203,7 @@ import Testing
     ])
     func malformedStatesNameTheProblem(text: String, detail: String) {
         let error = stateError { try State.decode(Array(text.utf8), path: "s.json") }
-        #expect(error?.kind == .corrupt)
+        #expect(error?.isCorrupt == true)
         #expect(error?.message == "s.json \(detail); it was not changed. The last good copy is s.json.backup")
     }
 
@@ -213,9 +213,9 @@ import Testing
             let text = #"{"formatVersion": 3, "somethingNew": true}"#
             try write(text, to: backend.path)
             let error = stateError { try backend.load() }
-            #expect(error?.kind == .newerFormat)
+            #expect(error?.isNewerFormat == true)
             #expect(error?.message.contains("written by a newer batchctl (formatVersion 3); this one reads 2") == true)
-            #expect(stateError { try backend.save(sampleState()) }?.kind == .newerFormat)
+            #expect(stateError { try backend.save(sampleState()) }?.isNewerFormat == true)
             #expect(bytes(of: backend.path) == Array(text.utf8))
         }
     }
@@ -224,7 +224,7 @@ import Testing
         let state = sampleState(endpoint: "https://a/api/v1")
         try state.checkEndpoint("https://a/api/v1/")
         let error = stateError { try state.checkEndpoint("https://b/api/v1", stateDescription: "batchctl.state.json") }
-        #expect(error?.kind == .endpointMismatch)
+        #expect(error?.isEndpointMismatch == true)
         #expect(error?.message == "batchctl.state.json is bound to endpoint https://a/api/v1, not https://b/api/v1: use the state file for that endpoint")
     }
 
@@ -234,7 +234,7 @@ import Testing
             _ = try backend.save(try backend.save(sampleState()))
             try FileManager.default.removeItem(atPath: backend.path)
             let error = stateError { try backend.load() }
-            #expect(error?.kind == .missing)
+            #expect(error?.isMissing == true)
             #expect(error?.message.contains("cp \(backend.backupPath) \(backend.path)") == true)
         }
     }
@@ -248,11 +248,11 @@ import Testing
             let theirs = try #require(try second.load())
             _ = try second.save(theirs)
             let error = stateError { try first.save(base) }
-            #expect(error?.kind == .conflict)
+            #expect(error?.isConflict == true)
             #expect(error?.message.contains("written by another run (serial 2) after this one read it (serial 1)") == true)
 
             let other = State.new(endpoint: "https://host/crm/api/v1")
-            #expect(stateError { try first.save(other) }?.kind == .conflict)
+            #expect(stateError { try first.save(other) }?.isConflict == true)
         }
     }
 }

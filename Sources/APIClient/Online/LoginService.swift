@@ -6,6 +6,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Synchronization
+import SystemUserLogin
 import _CryptoExtras
 
 /// SuperOffice Online's login service: the system-user sign-in, the published keys that vouch for its JWTs, the
@@ -22,8 +23,6 @@ final class LoginService: Sendable {
 
     /// Our reading of api.md: the system-user JWT's issuer.
     static let systemUserIssuer = "SuperOffice AS"
-    /// Clocks drift: a JWT whose `nbf` is up to two minutes ahead of ours is accepted.
-    static let notBeforeLeeway: TimeInterval = 120
     /// The largest answer read from the login service.
     static let maximumAnswerBytes = 1 << 20
 
@@ -60,7 +59,7 @@ final class LoginService: Sendable {
     /// Signs `<token>.<UTC yyyyMMddHHmm>` with the application's key, exchanges it for a JWT, verifies the JWT
     /// against the published keys, and takes the ticket and the API root from its claims.
     func signIn(_ user: OnlineCredentials.SystemUser, now: Date = Date()) async throws(ClientError) -> Grant {
-        let signedText = user.systemUserToken + "." + Self.timestamp(now)
+        let signedText = user.systemUserToken + "." + SignedTokenTime.text(now)
         let signature: _RSA.Signing.RSASignature
         do {
             signature = try user.privateKey.signature(for: Data(signedText.utf8), padding: .insecurePKCS1v1_5)
@@ -114,34 +113,6 @@ final class LoginService: Sendable {
         if lower.contains("system user") || lower.contains("systemuser") { return "check \(Variable.systemUserToken)" }
         if lower.contains("context") { return "check \(Variable.contextIdentifier)" }
         return "check \(Variable.systemUserToken), \(Variable.privateKeyFile) and \(Variable.clientSecret)"
-    }
-
-    /// The claims batchctl reads from a system-user JWT.
-    struct SystemUserClaims: JWTPayload {
-        var ticket: String
-        var contextIdentifier: String
-        var serial: String?
-        var webAPIURL: String
-        var issuer: IssuerClaim
-        var audience: AudienceClaim?
-        var expiration: ExpirationClaim
-        var notBefore: NotBeforeClaim?
-
-        enum CodingKeys: String, CodingKey {
-            case ticket = "http://schemes.superoffice.net/identity/ticket"
-            case contextIdentifier = "http://schemes.superoffice.net/identity/ctx"
-            case serial = "http://schemes.superoffice.net/identity/serial"
-            case webAPIURL = "http://schemes.superoffice.net/identity/webapi_url"
-            case issuer = "iss"
-            case audience = "aud"
-            case expiration = "exp"
-            case notBefore = "nbf"
-        }
-
-        func verify(using algorithm: some JWTAlgorithm) async throws {
-            try expiration.verifyNotExpired()
-            try notBefore?.verifyNotBefore(currentDate: Date().addingTimeInterval(LoginService.notBeforeLeeway))
-        }
     }
 
     /// Checks the JWT's RS256 signature against the login service's keys, its expiry, issuer and audience.
@@ -230,7 +201,7 @@ final class LoginService: Sendable {
         }
         let form = [("grant_type", "refresh_token"), ("client_id", grant.clientID), ("client_secret", grant.clientSecret),
                     ("refresh_token", grant.refreshToken)]
-            .map { "\($0.0)=\(Self.formEncoded($0.1))" }.joined(separator: "&")
+            .map { "\($0.0)=\(FormEncoding.escape($0.1))" }.joined(separator: "&")
         let answer = try await send(.POST, endpoint ?? host + "/login/common/oauth/tokens", body: Array(form.utf8),
                                     contentType: "application/x-www-form-urlencoded", secrets: secrets, what: "the token endpoint")
         let object = (try? JSONValue.parse(answer.body.readableBytesView))?.objectValue
@@ -369,22 +340,5 @@ final class LoginService: Sendable {
         } catch {
             throw .invalidResponse("the login service's OpenID configuration names a URL the client cannot use: \(error.message)")
         }
-    }
-
-    /// `yyyyMMddHHmm` in UTC, as the signed token carries the time.
-    static func timestamp(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        func padded(_ value: Int?, _ width: Int) -> String {
-            let text = String(value ?? 0)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return padded(parts.year, 4) + padded(parts.month, 2) + padded(parts.day, 2) + padded(parts.hour, 2) + padded(parts.minute, 2)
-    }
-
-    /// `application/x-www-form-urlencoded`: unreserved characters as they are, everything else as %XX.
-    static func formEncoded(_ text: String) -> String {
-        Redactor.percentEncoded(text, uppercase: true)
     }
 }

@@ -1,14 +1,12 @@
-import Foundation
+import Synchronization
 
 /// One SplitMix64 stream shared by concurrent requests; a lock rather than an actor so it can be drawn from inside
 /// a database transaction, which is synchronous.
-final class RandomSource: @unchecked Sendable {
-    // Guarded by `lock`.
-    private var generator: SplitMix64
-    private let lock = NSLock()
+final class RandomSource: Sendable {
+    private let generator: Mutex<SplitMix64>
 
     init(seed: UInt64) {
-        generator = SplitMix64(seed: seed)
+        generator = Mutex(SplitMix64(seed: seed))
     }
 
     /// True with probability `rate`; a rate of 0 draws nothing, so turning one fault on leaves the draws of a
@@ -19,14 +17,10 @@ final class RandomSource: @unchecked Sendable {
     }
 
     func unit() -> Double {
-        lock.lock()
-        defer { lock.unlock() }
-        return generator.nextUnit()
+        generator.withLock { $0.nextUnit() }
     }
 
     func next(below bound: Int) -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return Int(generator.next() % UInt64(max(bound, 1)))
+        generator.withLock { Int($0.next() % UInt64(max(bound, 1))) }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import JSON
 import JWTKit
+import SystemUserLogin
 import _CryptoExtras
 
 /// SuperOffice Online's login service on the emulator's own port: the system-user sign-in, the OpenID

@@ -1,5 +1,6 @@
 import Foundation
 import JWTKit
+import SystemUserLogin
 import _CryptoExtras
 
 /// The login service's RS256 key: signs the system-user JWTs and publishes its public half as a JWKS.
@@ -41,36 +42,5 @@ struct LoginSigner: Sendable {
 
     func sign(_ claims: SystemUserClaims) async throws -> String {
         try await keys.sign(claims, kid: JWKIdentifier(string: keyIdentifier))
-    }
-}
-
-/// The claims of a system-user JWT, named as the reference's token shows them.
-struct SystemUserClaims: JWTPayload {
-    var ticket: String
-    var contextIdentifier: String
-    var serial: String
-    var webAPIURL: String
-    var issuer: IssuerClaim
-    var audience: AudienceClaim
-    var expiration: ExpirationClaim
-    var notBefore: NotBeforeClaim
-    /// Our reading: the reference's sample token writes `iat` as a string of seconds, `nbf` and `exp` as numbers.
-    var issuedAt: String
-
-    enum CodingKeys: String, CodingKey {
-        case ticket = "http://schemes.superoffice.net/identity/ticket"
-        case contextIdentifier = "http://schemes.superoffice.net/identity/ctx"
-        case serial = "http://schemes.superoffice.net/identity/serial"
-        case webAPIURL = "http://schemes.superoffice.net/identity/webapi_url"
-        case issuer = "iss"
-        case audience = "aud"
-        case expiration = "exp"
-        case notBefore = "nbf"
-        case issuedAt = "iat"
-    }
-
-    func verify(using algorithm: some JWTAlgorithm) async throws {
-        try expiration.verifyNotExpired()
-        try notBefore.verifyNotBefore()
     }
 }

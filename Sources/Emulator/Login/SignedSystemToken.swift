@@ -1,4 +1,5 @@
 import Foundation
+import SystemUserLogin
 import _CryptoExtras
 
 /// A `SignedSystemToken`: `<system user token>.<UTC yyyyMMddHHmm>.<base64 RSASSA-PKCS1-v1_5 SHA-256 signature of
@@ -24,7 +25,7 @@ struct SignedSystemToken: Sendable {
             throw Refusal(message: "SignedSystemToken must be <system user token>.<yyyyMMddHHmm>.<signature>")
         }
         let time = text[text.index(after: timeDot)..<lastDot]
-        guard let date = Self.date(time) else {
+        guard let date = SignedTokenTime.date(time) else {
             throw Refusal(message: "SignedSystemToken's time must be UTC as yyyyMMddHHmm")
         }
         guard let signature = Data(base64Encoded: String(text[text.index(after: lastDot)...])), !signature.isEmpty else {
@@ -49,35 +50,5 @@ struct SignedSystemToken: Sendable {
         guard valid else {
             throw Refusal(message: "the signature does not verify with the partner application's public key")
         }
-    }
-
-    /// `yyyyMMddHHmm` as a UTC moment; nil unless it is twelve digits naming a real minute.
-    static func date(_ text: Substring) -> Date? {
-        guard text.count == 12, text.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        let digits = Array(text)
-        func number(_ range: Range<Int>) -> Int { Int(String(digits[range])) ?? -1 }
-        var components = DateComponents()
-        components.year = number(0..<4)
-        components.month = number(4..<6)
-        components.day = number(6..<8)
-        components.hour = number(8..<10)
-        components.minute = number(10..<12)
-        var calendar = Calendar(identifier: .gregorian)
-        guard let utc = TimeZone(identifier: "UTC") else { return nil }
-        calendar.timeZone = utc
-        guard components.isValidDate(in: calendar) else { return nil }
-        return calendar.date(from: components)
-    }
-
-    /// `date` as the signer writes it: UTC `yyyyMMddHHmm`.
-    static func timestamp(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        func padded(_ value: Int?, _ width: Int) -> String {
-            let text = String(value ?? 0)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return padded(parts.year, 4) + padded(parts.month, 2) + padded(parts.day, 2) + padded(parts.hour, 2) + padded(parts.minute, 2)
     }
 }

@@ -36,7 +36,7 @@ public final class ControllerMetrics: Sendable {
         leader = registry.makeGauge(descriptor: Self.leaderName)
         lastSuccess = registry.makeGauge(descriptor: Self.lastSuccessName)
         // Every result of the run counter from the start, so a rate over it is defined before the first run.
-        for result in ["started", "skipped", "failed"] { _ = registry.makeCounter(descriptor: Self.runs, labels: [("result", result)]) }
+        for result in RunResult.allCases { _ = registry.makeCounter(descriptor: Self.runs, labels: [("result", result.rawValue)]) }
     }
 
     func cycle(_ result: CycleSummary.Result, duration: Duration, endedAt seconds: Double) {
@@ -54,12 +54,17 @@ public final class ControllerMetrics: Sendable {
         leader.set(to: leads ? 1 : 0)
     }
 
-    func action(_ kind: String, result: String, count: Int = 1) {
-        registry.makeCounter(descriptor: Self.actions, labels: [("action", kind), ("result", result)]).increment(by: Int64(count))
+    func actions(_ actions: ActionCounts) {
+        for (kind, result, count) in actions.entries {
+            registry.makeCounter(descriptor: Self.actions, labels: [("action", kind.rawValue), ("result", result.rawValue)])
+                .increment(by: Int64(count))
+        }
     }
 
-    func run(_ result: String) {
-        registry.makeCounter(descriptor: Self.runs, labels: [("result", result)]).increment()
+    func runs(_ runs: RunCounts) {
+        for (result, count) in runs.counts {
+            registry.makeCounter(descriptor: Self.runs, labels: [("result", result.rawValue)]).increment(by: Int64(count))
+        }
     }
 
     /// One API attempt; `status` nil when no answer came.

@@ -79,7 +79,7 @@ public struct CycleSummary: Sendable, Hashable {
     /// Why it failed; nil after a success.
     public var error: String?
     /// The actions carried out, by kind and result (`update` -> `succeeded` -> 2).
-    public var actions: [String: [String: Int]]
+    public var actions: ActionCounts
     /// Whether the cycle read the API (refreshed or applied): what `/readyz` tells.
     public var reachedAPI: Bool
     /// Whether this controller led in the cycle (applied), or followed (read only).
@@ -178,8 +178,8 @@ public struct ControllerStatus: Sendable {
     }
 
     /// Actions by kind, then by result: `{"update": {"succeeded": 2}}`.
-    static func json(actions: [String: [String: Int]]) -> JSONValue {
-        .object(.init(uniqueKeysWithValues: actions.sorted { $0.key < $1.key }.map { ($0.key, counts($0.value)) }))
+    static func json(actions: ActionCounts) -> JSONValue {
+        .object(.init(uniqueKeysWithValues: actions.byName.sorted { $0.key < $1.key }.map { ($0.key, counts($0.value)) }))
     }
 
     private static func counts(_ counts: [String: Int]) -> JSONValue {

@@ -73,7 +73,7 @@ public enum StatusPage {
     private static func lastCycle(_ status: ControllerStatus) -> String {
         guard let cycle = status.lastCycle else { return "<p>The first cycle has not finished yet.</p>\n" }
         var text = "<p>Last cycle (#\(cycle.number)) started <span class=\"time\">\(escape(cycle.started))</span>, took \(String(format: "%.2f", cycle.duration.seconds)) s: \(badge(cycle.result.rawValue))"
-        let actions = cycle.actions.flatMap { kind, results in results.map { "\($0.value) \(kind) \($0.key)" } }.sorted()
+        let actions = cycle.actions.entries.map { "\($0.count) \($0.kind.rawValue) \($0.result.rawValue)" }.sorted()
         text += actions.isEmpty ? ", nothing applied" : ", " + escape(actions.joined(separator: ", "))
         text += ".</p>\n"
         if let error = cycle.error { text += "<p class=\"failure\">\(escape(error))</p>\n" }

@@ -171,16 +171,11 @@ public final class Reconciler: Sendable {
         }
     }
 
-    /// The task sets a cycle locks: all of them when it prunes, else those the manifests changed.
-    private func lockedSets(_ expansion: ExpansionResult) -> [String]? {
-        settings.prune ? nil : expansion.changedSets
-    }
-
     /// The leader plans under the state's lock with a refresh, and applies.
     private func lead(_ expansion: ExpansionResult) async throws -> ControllerStateMachine.CycleReport {
         let desired = expansion.tasksByAddress
         var session = try await StateSession.open(
-            .write(operation: "controller", lockTimeout: settings.lockTimeout, sets: lockedSets(expansion)), backend: parts.backend,
+            .write(operation: "controller", lockTimeout: settings.lockTimeout, sets: LockScope.sets(for: expansion, prune: settings.prune)), backend: parts.backend,
             endpoint: settings.endpoint, client: parts.client, desired: desired, observer: NoticeRelay(reconciler: self))
         return try await session.whileOpen { session in
             let live = settings.refresh ? try await session.refresh(client: parts.client, concurrency: settings.parallelism) : nil
@@ -210,27 +205,13 @@ public final class Reconciler: Sendable {
 
     /// A follower reads the shared state without its lock (the leader may hold it) and the live tasks, for status.
     private func follow(_ expansion: ExpansionResult) async throws -> ControllerStateMachine.CycleReport {
-        guard let session = try await followerSession() else {
-            // No state yet (the leader has not applied): everything is still to create.
-            let plan = try Planner.plan(desired: expansion.tasks, moves: expansion.moves, sets: expansion.sets, state: nil, live: nil,
-                                        options: planOptions())
-            return report(expansion, plan: plan, state: nil, live: [:], applied: nil)
-        }
-        try session.state.checkEndpoint(settings.endpoint, stateDescription: parts.backend.description)
-        let live = settings.refresh ? try await session.refresh(client: parts.client, concurrency: settings.parallelism) : nil
+        let session = try await StateSession.open(.follow, backend: parts.backend, endpoint: settings.endpoint, observer: nil)
+        // No state yet (the leader has not applied): everything is still to create, and there is nothing to read.
+        let live = session.existed && settings.refresh
+            ? try await session.refresh(client: parts.client, concurrency: settings.parallelism) : nil
         if live != nil { apiAnswered(true) }
         let plan = try session.plan(expansion, live: live, options: planOptions())
-        return report(expansion, plan: plan, state: session.state, live: live, applied: nil)
-    }
-
-    /// The state as stored, without its lock; nil when there is none yet.
-    private func followerSession() async throws -> StateSession? {
-        do {
-            return try await StateSession.open(.inspect, backend: parts.backend, endpoint: settings.endpoint, observer: nil)
-        } catch let error as SessionError {
-            guard try await parts.backend.load() == nil else { throw error }
-            return nil
-        }
+        return report(expansion, plan: plan, state: session.planningState, live: session.existed ? live : [:], applied: nil)
     }
 
     private func planOptions() -> PlanOptions {

@@ -72,6 +72,9 @@ public struct StateSession: Sendable {
         case read
         /// The state as it is stored, with no lock check and no journal (`state list`, `state show`).
         case inspect
+        /// The state as it is stored, with no lock check and no journal, or a new one when there is none yet: what a
+        /// controller that follows another sees (the leader may hold the lock, and may not have applied yet).
+        case follow
         /// The exclusive lock for a run that sends requests: a leftover journal is folded in and its unanswered
         /// requests resolved against the API before anything new is sent. `sets` names the task sets the run may
         /// change (nil: all of them); a backend with per-set locks lets runs on other sets proceed at once.
@@ -97,7 +100,7 @@ public struct StateSession: Sendable {
 
     // MARK: - Opening
 
-    /// Opens a session that sends no request while opening: `.read`, `.inspect` or `.edit`. For `.write`, use
+    /// Opens a session that sends no request while opening: `.read`, `.inspect`, `.follow` or `.edit`. For `.write`, use
     /// `open(_:backend:endpoint:client:desired:observer:)`, which needs the API to resolve a leftover journal.
     public static func open(_ access: Access, backend: any StateBackend, endpoint: String, sets: [String]? = nil,
                             observer: (any SessionObserver)?) async throws -> StateSession {
@@ -115,8 +118,9 @@ public struct StateSession: Sendable {
             let secrets = try await hasher(backend: backend, state: state, create: false)
             return StateSession(backend: backend, endpoint: endpoint, state: state, existed: existed, lock: nil, observer: observer,
                                 secrets: secrets)
-        case .inspect:
-            let (state, existed) = try await load(backend: backend, endpoint: nil, create: false)
+        case .inspect, .follow:
+            let following = if case .follow = access { true } else { false }
+            let (state, existed) = try await load(backend: backend, endpoint: following ? endpoint : nil, create: following)
             // Inspecting needs no key, but uses one where there is one (`graph --state` plans with it).
             let key = (try? await backend.secretKey(create: false)) ?? nil
             return StateSession(backend: backend, endpoint: state.endpoint, state: state, existed: existed, lock: nil, observer: observer,

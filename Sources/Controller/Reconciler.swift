@@ -1,10 +1,10 @@
 import APIClient
 import BatchTask
+import DesiredTasks
 import Diagnostics
 import Foundation
 import JSON
 import Logging
-import Manifest
 import Planning
 import Reconcile
 import State

@@ -1,5 +1,7 @@
 import BatchTask
+import DesiredTasks
 import Diagnostics
+import Expressions
 import JSON
 
 /// Evaluates one task entry for one matrix combination. Pure and Sendable, so combinations run in parallel.

@@ -1,4 +1,5 @@
 import Diagnostics
+import Expressions
 import OrderedCollections
 import YAML
 
@@ -262,6 +263,17 @@ extension ScalarTemplate {
     /// The text of a scalar without expressions, with `$${` turned into `${`.
     static func unescapedText(_ text: String) -> String {
         text.contains("$${") ? text.replacingOccurrences(of: "$${", with: "${") : text
+    }
+
+    /// Where offsets inside the scalar's text start, relative to the scalar's position (1 past an opening quote);
+    /// nil when the text spans lines.
+    static func columnShift(for scalar: Scalar) -> Int? {
+        guard !scalar.text.contains("\n") else { return nil }
+        switch scalar.style {
+        case .plain: return 0
+        case .singleQuoted, .doubleQuoted: return 1
+        case .literal, .folded: return nil
+        }
     }
 }
 

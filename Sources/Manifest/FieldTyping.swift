@@ -1,5 +1,6 @@
 import BatchTask
 import Diagnostics
+import Expressions
 import JSON
 
 /// Checks task fields against the API's types after expansion, and names misspelt fields.

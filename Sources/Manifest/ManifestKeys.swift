@@ -1,4 +1,5 @@
 import BatchTask
+import DesiredTasks
 
 // The keys manifests may hold, with a line from manifest.md on each. The validator reads documents by these
 // enums (its switches over them are exhaustive) and `ManifestSchema` describes the same cases, so a key added to

@@ -1,4 +1,5 @@
 import BatchTask
+import DesiredTasks
 import JSON
 
 /// The JSON Schema (draft 2020-12) of TaskSet and Project documents, for editors and linters.

@@ -1,4 +1,6 @@
+import DesiredTasks
 import Diagnostics
+import Expressions
 import Foundation
 import Schedule
 

@@ -1,5 +1,7 @@
 import BatchTask
+import DesiredTasks
 import Diagnostics
+import Expressions
 import JSON
 import OrderedCollections
 import YAML

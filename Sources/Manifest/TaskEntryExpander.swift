@@ -1,5 +1,7 @@
 import BatchTask
+import DesiredTasks
 import Diagnostics
+import Expressions
 import JSON
 import OrderedCollections
 import YAML
@@ -103,7 +105,7 @@ struct TaskEntryExpander {
             keys[task.key] = (sourceLocation, slots)
             if options.explain == task.address {
                 let context = EvaluationContext(slots: slots, taskKey: task.key, taskAddress: task.address)
-                explanation = Explanation.make(task: task, compiled: compiled, context: context, setExpander: setExpander)
+                explanation = ExplanationRecorder.explanation(task: task, compiled: compiled, context: context, setExpander: setExpander)
             }
             tasks.append(task)
             dependencies.append(references)

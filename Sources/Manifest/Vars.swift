@@ -1,4 +1,5 @@
 import Diagnostics
+import Expressions
 import YAML
 
 /// Where a var's value was set, from weakest to strongest.

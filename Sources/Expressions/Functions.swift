@@ -4,19 +4,19 @@ import OrderedCollections
 
 /// The built-in functions. The compiler resolves a call's name to one of these once, so evaluation switches on the
 /// case and never looks a name up.
-enum Function: String, CaseIterable, Sendable {
+package enum Function: String, CaseIterable, Sendable {
     case upper, lower, pad, range, join, `default`, json, len, sensitive
     // Added in format 1.1.
     case format, replace, split, trim, contains, startsWith, endsWith, keys, values, merge, concat, min, max
     case coalesce, int, string, sha256, base64, lookup
 
     /// How many arguments a call takes.
-    enum Arity: Sendable {
+    package enum Arity: Sendable {
         case exactly(Int)
         case atLeast(Int)
     }
 
-    var arity: Arity {
+    package var arity: Arity {
         switch self {
         case .upper, .lower, .json, .len, .sensitive, .trim, .keys, .values, .int, .string, .sha256, .base64:
             return .exactly(1)
@@ -31,7 +31,7 @@ enum Function: String, CaseIterable, Sendable {
         }
     }
 
-    func accepts(argumentCount count: Int) -> Bool {
+    package func accepts(argumentCount count: Int) -> Bool {
         switch arity {
         case .exactly(let n): return count == n
         case .atLeast(let n): return count >= n
@@ -39,14 +39,14 @@ enum Function: String, CaseIterable, Sendable {
     }
 
     /// "takes 2 arguments: pad(n, width)", for the error about a wrong count.
-    var arityDescription: String {
+    package var arityDescription: String {
         switch arity {
         case .exactly(let n): return "takes \(n) argument\(n == 1 ? "" : "s"): \(signature)"
         case .atLeast(let n): return "takes at least \(n) argument\(n == 1 ? "" : "s"): \(signature)"
         }
     }
 
-    var signature: String {
+    package var signature: String {
         switch self {
         case .upper: return "upper(s)"
         case .lower: return "lower(s)"
@@ -84,7 +84,7 @@ extension Function {
     /// Applies a function of format 1.1 whose arguments are all evaluated (all but `coalesce`). A result is
     /// sensitive when anything it was computed from is; error messages name types, never a value, so that a
     /// secret cannot leak through one.
-    func apply(_ arguments: [Value], offset: Int) throws(ExpressionError) -> Value {
+    package func apply(_ arguments: [Value], offset: Int) throws(ExpressionError) -> Value {
         var secret = false
         func plain(_ value: Value) -> Value {
             let (inner, isSecret) = value.revealed
@@ -242,7 +242,7 @@ extension Function {
     }
 
     /// "an integer", "a list", "null": a value's type for a message.
-    static func described(_ value: Value) -> String {
+    package static func described(_ value: Value) -> String {
         switch value.revealed.value {
         case .null: return "null"
         case .int: return "an integer"
@@ -318,7 +318,7 @@ extension Function {
     /// Where `needle` starts in `haystack`, left to right without overlaps, in linear time (Knuth-Morris-Pratt), so
     /// that no pair of texts can make a search slow. UTF-8 is self-synchronizing: a match of valid text always
     /// starts on a character's first byte.
-    static func occurrences(of needle: [UInt8], in haystack: [UInt8], first: Bool = false) -> [Int] {
+    package static func occurrences(of needle: [UInt8], in haystack: [UInt8], first: Bool = false) -> [Int] {
         guard !needle.isEmpty, needle.count <= haystack.count else { return [] }
         var failure = [Int](repeating: 0, count: needle.count)
         var k = 0
@@ -355,7 +355,7 @@ extension Function {
     }
 
     /// Equal as data, whatever is marked sensitive inside either value.
-    static func sameData(_ a: Value, _ b: Value) -> Bool {
+    package static func sameData(_ a: Value, _ b: Value) -> Bool {
         switch (a.revealed.value, b.revealed.value) {
         case (.list(let x), .list(let y)):
             return x.count == y.count && zip(x, y).allSatisfy { sameData($0, $1) }

@@ -1,24 +1,36 @@
 import Diagnostics
 
 /// Resolves the names an expression may use, at compile time.
-struct NameScope {
+package struct NameScope {
     /// Matrix values of the task entry being compiled, by name; they shadow vars.
-    var slots: [String: Int] = [:]
+    package var slots: [String: Int] = [:]
     /// Whether `task.key` and `task.address` exist here (they do in fields, not in keys, vars or matrix axes).
-    var allowsTaskNames = false
+    package var allowsTaskNames = false
     /// Why `task.*` is unavailable, for the error message.
-    var taskNamesUnavailableReason = "here"
-    var setName: String
-    var environment: [String: String]
+    package var taskNamesUnavailableReason = "here"
+    package var setName: String
+    package var environment: [String: String]
     /// The value of a var, evaluated on first use; nil when no var has that name.
-    var lookUpVar: (String, Int) throws(ExpressionError) -> Value?
-    var varNames: () -> [String]
+    package var lookUpVar: (String, Int) throws(ExpressionError) -> Value?
+    package var varNames: () -> [String]
+
+    package init(slots: [String: Int] = [:], allowsTaskNames: Bool = false, taskNamesUnavailableReason: String = "here",
+                 setName: String, environment: [String: String],
+                 lookUpVar: @escaping (String, Int) throws(ExpressionError) -> Value?, varNames: @escaping () -> [String]) {
+        self.slots = slots
+        self.allowsTaskNames = allowsTaskNames
+        self.taskNamesUnavailableReason = taskNamesUnavailableReason
+        self.setName = setName
+        self.environment = environment
+        self.lookUpVar = lookUpVar
+        self.varNames = varNames
+    }
 }
 
 /// Compiles syntax once per scalar. `compile` recurses once per level of the tree, which the parser bounds; each
 /// kind of node is compiled by a function of its own, so that what stays on the stack per level is small.
-enum Compiler {
-    static func compile(_ syntax: Syntax, in scope: NameScope) throws(ExpressionError) -> Compiled {
+package enum Compiler {
+    package static func compile(_ syntax: Syntax, in scope: NameScope) throws(ExpressionError) -> Compiled {
         switch syntax {
         case .literal(let value, _):
             return .constant(value)

@@ -4,7 +4,7 @@
 /// value in it: each scalar, each list and mapping, each item. That is about what the value takes as JSON, and
 /// what it would take once written out however much of it is shared in memory (a list of a thousand copies of
 /// one text measures a thousand texts). A value also nests at most `maxDepth` levels.
-enum ValueSize {
+package enum ValueSize {
     /// The most a value made by an expression or a var may measure: 16 MiB (16,777,216). A text may hold up to
     /// 16 MiB less 8 bytes, a list of integers about two million of them: more than any task field or matrix axis
     /// needs (a million tasks from one `range()` measure 8 MB), while a manifest of a few hundred bytes that
@@ -14,37 +14,37 @@ enum ValueSize {
     /// functions that build texts or lists (`format`, `replace`, `join`, `split`, `concat`, `merge`, `range`,
     /// `json`, `base64`, `upper`, `lower`), and a var written as YAML around references to vars; whenever the size
     /// can be known first, before anything is allocated.
-    static let limit = 16 << 20
+    package static let limit = 16 << 20
 
     /// What each value costs besides the bytes of its texts.
-    static let bytesPerValue = 8
+    package static let bytesPerValue = 8
 
     /// The deepest a value made by an expression or a var may nest: as deep as YAML may (lists and mappings in
     /// lists and mappings), so that walking or tearing one down cannot exhaust a thread's stack either.
-    static let maxDepth = 1_000
+    package static let maxDepth = 1_000
 
     /// The limit, as error messages state it.
-    static let limitDescription = "\(limit >> 20) MiB"
+    package static let limitDescription = "\(limit >> 20) MiB"
 
     /// What a text of `bytes` bytes measures.
-    static func ofText(bytes: Int) -> Int { bytesPerValue + bytes }
+    package static func ofText(bytes: Int) -> Int { bytesPerValue + bytes }
 
     /// A value's size and depth (0 for a scalar, 1 for a list of scalars).
-    struct Measure {
-        var size: Int
-        var depth: Int
+    package struct Measure {
+        package var size: Int
+        package var depth: Int
 
-        var isWithinLimits: Bool { size <= ValueSize.limit && depth <= ValueSize.maxDepth }
+        package var isWithinLimits: Bool { size <= ValueSize.limit && depth <= ValueSize.maxDepth }
 
         /// Throws the error for the limit this measure passes, if any; `what` at `offset` makes the value.
-        func check(_ what: @autoclosure () -> String, at offset: Int) throws(ExpressionError) {
+        package func check(_ what: @autoclosure () -> String, at offset: Int) throws(ExpressionError) {
             guard size <= ValueSize.limit else { throw ValueSize.tooBig(what(), at: offset) }
             guard depth <= ValueSize.maxDepth else { throw ValueSize.tooDeep(what(), at: offset) }
         }
 
         /// Counts `item` into the list or mapping this measures, which `what` at `offset` is building; throws as
         /// soon as the container would pass a limit.
-        mutating func add(_ item: Value, as what: @autoclosure () -> String, at offset: Int) throws(ExpressionError) {
+        package mutating func add(_ item: Value, as what: @autoclosure () -> String, at offset: Int) throws(ExpressionError) {
             let measure = ValueSize.measure(item)
             size = ValueSize.sum(size, measure.size)
             depth = max(depth, measure.depth + 1)
@@ -52,7 +52,7 @@ enum ValueSize {
         }
 
         /// Counts the items of `list` into the list this measures (as `concat` joins lists).
-        mutating func addItems(of list: Value, as what: @autoclosure () -> String, at offset: Int) throws(ExpressionError) {
+        package mutating func addItems(of list: Value, as what: @autoclosure () -> String, at offset: Int) throws(ExpressionError) {
             let measure = ValueSize.measure(list)
             size = ValueSize.sum(size, measure.size - ValueSize.bytesPerValue)
             depth = max(depth, measure.depth)
@@ -62,7 +62,7 @@ enum ValueSize {
 
     /// Measures `value` without recursion; stops as soon as the size passes `limit` or the depth `maxDepth`, so
     /// a measure costs at most what a value within the limits holds, however big `value` is.
-    static func measure(_ value: Value) -> Measure {
+    package static func measure(_ value: Value) -> Measure {
         var measure = Measure(size: 0, depth: 0)
         // Lists and mappings still to look into, with their depth; scalars are counted as they are met.
         var pending: [(value: Value, depth: Int)] = []
@@ -101,19 +101,19 @@ enum ValueSize {
 
     /// The error for a value that would measure more than the limit: `what` names what makes it ("'+'",
     /// "format()", "the list").
-    static func tooBig(_ what: String, at offset: Int) -> ExpressionError {
+    package static func tooBig(_ what: String, at offset: Int) -> ExpressionError {
         ExpressionError(
             offset: offset,
             message: "\(what) would make a value larger than \(limitDescription), the limit on a value an expression makes")
     }
 
     /// The error for a value that would nest more than `maxDepth` levels.
-    static func tooDeep(_ what: String, at offset: Int) -> ExpressionError {
+    package static func tooDeep(_ what: String, at offset: Int) -> ExpressionError {
         ExpressionError(offset: offset, message: "\(what) would nest more than \(maxDepth) levels deep")
     }
 
     /// Adds sizes, saturating: a sum past the limit stays past it, without overflow.
-    static func sum(_ a: Int, _ b: Int) -> Int {
+    package static func sum(_ a: Int, _ b: Int) -> Int {
         let (total, overflow) = a.addingReportingOverflow(b)
         return overflow ? .max : total
     }

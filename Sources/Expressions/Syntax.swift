@@ -2,7 +2,7 @@
 ///
 /// Offsets are 0-based positions (in Unicode scalars) inside the YAML scalar that holds the expression, so an error
 /// can name the column within the scalar.
-indirect enum Syntax: Sendable {
+package indirect enum Syntax: Sendable {
     case literal(Value, offset: Int)
     /// `[a, b]`
     case list([Syntax], offset: Int)
@@ -16,7 +16,7 @@ indirect enum Syntax: Sendable {
     case binary(BinaryOperator, Syntax, Syntax, offset: Int)
     case conditional(Syntax, Syntax, Syntax, offset: Int)
 
-    var offset: Int {
+    package var offset: Int {
         switch self {
         case .literal(_, let o), .list(_, let o), .map(_, let o), .name(_, let o), .member(_, _, let o), .index(_, _, let o), .call(_, _, let o),
              .unary(_, _, let o), .binary(_, _, _, let o), .conditional(_, _, _, let o):
@@ -25,22 +25,28 @@ indirect enum Syntax: Sendable {
     }
 }
 
-enum UnaryOperator: String, Sendable {
+package enum UnaryOperator: String, Sendable {
     case not = "!"
     case negate = "-"
 }
 
-enum BinaryOperator: String, Sendable {
+package enum BinaryOperator: String, Sendable {
     case add = "+", subtract = "-", multiply = "*", divide = "/", remainder = "%"
     case equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
     case and = "&&", or = "||"
 }
 
 /// A problem in an expression: where in the scalar (0-based offset) and what.
-struct ExpressionError: Error, Sendable {
-    var offset: Int
-    var message: String
+package struct ExpressionError: Error, Sendable {
+    package var offset: Int
+    package var message: String
     /// True for "absent" errors that `default(x, fallback)` turns into its fallback: an unset environment
     /// variable, a missing key, an index out of range.
-    var isMissingValue: Bool = false
+    package var isMissingValue: Bool = false
+
+    package init(offset: Int, message: String, isMissingValue: Bool = false) {
+        self.offset = offset
+        self.message = message
+        self.isMissingValue = isMissingValue
+    }
 }

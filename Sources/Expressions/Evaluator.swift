@@ -6,8 +6,8 @@ import OrderedCollections
 /// `evaluate` recurses once per level of the tree, which the parser bounds. Each node's own work is done in a
 /// function of its own, called once its operands are evaluated, so that what stays on the stack per level is
 /// small, even in a debug build.
-enum Evaluator {
-    static func evaluate(_ node: Compiled, _ context: EvaluationContext) throws(ExpressionError) -> Value {
+package enum Evaluator {
+    package static func evaluate(_ node: Compiled, _ context: EvaluationContext) throws(ExpressionError) -> Value {
         switch node {
         case .constant(let value):
             return value
@@ -378,9 +378,9 @@ enum Evaluator {
 }
 
 /// How values become text inside a string with `${...}` in it.
-enum Interpolation {
+package enum Interpolation {
     /// Decimal digits of `value`, without building a String first.
-    static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
+    package static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
@@ -397,7 +397,7 @@ enum Interpolation {
         }
     }
 
-    static func text(of value: Value) -> String? {
+    package static func text(of value: Value) -> String? {
         switch value {
         case .string(let s): return s
         case .int(let i): return String(i)

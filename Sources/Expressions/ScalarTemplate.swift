@@ -1,30 +1,29 @@
 import Diagnostics
-import YAML
 
 /// A YAML scalar that holds `${...}`, compiled: either one typed expression or text with expressions in it.
-struct ScalarTemplate: Sendable {
-    enum Part: Sendable {
+package struct ScalarTemplate: Sendable {
+    package enum Part: Sendable {
         case text(String)
         case expression(Compiled, offset: Int)
     }
 
-    var parts: [Part] {
+    package var parts: [Part] {
         didSet { estimatedLength = Self.estimatedLength(of: parts) }
     }
     /// Room for the literal text and a typical value per expression, so building the string allocates once.
     private(set) var estimatedLength: Int
     /// A plain scalar that is exactly one `${...}`: its value keeps the expression's own type.
-    var isSingleExpression: Bool
-    var location: SourceLocation
+    package var isSingleExpression: Bool
+    package var location: SourceLocation
     /// Where offsets inside the text start, relative to `location` (1 past an opening quote); nil when the text
     /// spans lines and offsets cannot be mapped to columns.
-    var columnShift: Int?
+    package var columnShift: Int?
     /// Top-level names the expressions refer to (`region`, `env.HOME`), for `explain`.
-    var references: [String]
+    package var references: [String]
     /// The scalar's text as written.
-    var source: String
+    package var source: String
 
-    init(parts: [Part], isSingleExpression: Bool, location: SourceLocation, columnShift: Int?, references: [String],
+    package init(parts: [Part], isSingleExpression: Bool, location: SourceLocation, columnShift: Int?, references: [String],
          source: String) {
         self.parts = parts
         self.estimatedLength = Self.estimatedLength(of: parts)
@@ -43,14 +42,14 @@ struct ScalarTemplate: Sendable {
     }
 
     /// The parsed pieces before names are resolved.
-    enum RawPart {
+    package enum RawPart {
         case text(String)
         case expression(Syntax, offset: Int)
     }
 
     /// Splits a scalar's text into text and expressions. Returns nil when the text holds no `${` at all (so
     /// the scalar is plain data); `$${` stands for a literal `${`.
-    static func split(_ text: String) throws(ExpressionError) -> [RawPart]? {
+    package static func split(_ text: String) throws(ExpressionError) -> [RawPart]? {
         guard text.utf8.contains(UInt8(ascii: "$")) else { return nil }
         let scalars = Array(text.unicodeScalars)
         var parts: [RawPart] = []
@@ -78,28 +77,19 @@ struct ScalarTemplate: Sendable {
         return parts
     }
 
-    static func columnShift(for scalar: Scalar) -> Int? {
-        guard !scalar.text.contains("\n") else { return nil }
-        switch scalar.style {
-        case .plain: return 0
-        case .singleQuoted, .doubleQuoted: return 1
-        case .literal, .folded: return nil
-        }
-    }
-
     /// The diagnostic for an expression error at `offset` in this scalar.
-    func diagnostic(for error: ExpressionError) -> Diagnostic {
+    package func diagnostic(for error: ExpressionError) -> Diagnostic {
         ScalarTemplate.diagnostic(for: error, at: location, columnShift: columnShift)
     }
 
-    static func diagnostic(for error: ExpressionError, at location: SourceLocation, columnShift: Int?) -> Diagnostic {
+    package static func diagnostic(for error: ExpressionError, at location: SourceLocation, columnShift: Int?) -> Diagnostic {
         if let shift = columnShift {
             return .error(location.advanced(byColumns: shift + error.offset), error.message)
         }
         return .error(location, "\(error.message) (at column \(error.offset + 1) of the text)")
     }
 
-    static func collectReferences(_ syntax: Syntax, into names: inout [String]) {
+    package static func collectReferences(_ syntax: Syntax, into names: inout [String]) {
         switch syntax {
         case .literal: break
         case .list(let items, _): for item in items { collectReferences(item, into: &names) }
@@ -119,7 +109,7 @@ struct ScalarTemplate: Sendable {
         }
     }
 
-    func evaluate(_ context: EvaluationContext) throws(ExpressionError) -> Value {
+    package func evaluate(_ context: EvaluationContext) throws(ExpressionError) -> Value {
         if isSingleExpression, case .expression(let compiled, _) = parts[0] {
             return try Evaluator.evaluate(compiled, context)
         }

@@ -2,7 +2,7 @@
 ///
 /// Compiling happens once per scalar; evaluating happens once per expanded task, so it does no name look-ups and
 /// no parsing. Sub-expressions made only of constants are folded at compile time.
-indirect enum Compiled: Sendable {
+package indirect enum Compiled: Sendable {
     case constant(Value)
     /// A value that is absent (an unset environment variable): an error, unless `default()` supplies a fallback.
     case missing(ExpressionError)
@@ -21,15 +21,21 @@ indirect enum Compiled: Sendable {
     case binary(BinaryOperator, Compiled, Compiled, offset: Int)
     case conditional(Compiled, Compiled, Compiled, offset: Int)
 
-    var constantValue: Value? {
+    package var constantValue: Value? {
         if case .constant(let v) = self { return v }
         return nil
     }
 }
 
 /// The per-task inputs of evaluation.
-struct EvaluationContext {
-    var slots: [Value?]
-    var taskKey: String?
-    var taskAddress: String?
+package struct EvaluationContext {
+    package var slots: [Value?]
+    package var taskKey: String?
+    package var taskAddress: String?
+
+    package init(slots: [Value?], taskKey: String?, taskAddress: String?) {
+        self.slots = slots
+        self.taskKey = taskKey
+        self.taskAddress = taskAddress
+    }
 }

@@ -20,6 +20,9 @@ public struct DesiredTask: Sendable {
     /// When new runs start, and how many finished ones are kept.
     public var run: RunPolicy
 
+    /// What every output shows in place of a secret; the expression language redacts its values with the same text.
+    public static let sensitiveMarker = "(sensitive)"
+
     public init(setName: String, key: String, address: String, source: SourceLocation, info: BatchTaskInfo,
                 redactions: [BatchTaskField: JSONValue] = [:], dependsOn: [String] = [], lifecycle: Lifecycle = Lifecycle(),
                 run: RunPolicy = RunPolicy()) {
@@ -56,7 +59,7 @@ public struct DesiredTask: Sendable {
                 for (key, value) in values { if let display = displayed[key] { collect(value, display) } }
             case (.array(let values), .array(let displayed)):
                 for (value, display) in zip(values, displayed) { collect(value, display) }
-            case (_, .string(let marker)) where marker == Value.sensitiveMarker:
+            case (_, .string(let marker)) where marker == DesiredTask.sensitiveMarker:
                 switch clear {
                 case .string(let text): texts.insert(text)
                 case .int(let n): texts.insert(String(n))
@@ -79,29 +82,8 @@ public struct DesiredTask: Sendable {
         guard !redactions.isEmpty else { return text }
         var text = text
         for secret in secretTexts where text.contains(secret) {
-            text = text.replacingOccurrences(of: secret, with: Value.sensitiveMarker)
+            text = text.replacingOccurrences(of: secret, with: DesiredTask.sensitiveMarker)
         }
         return text
     }
-}
-
-/// A `moved` entry, resolved to addresses: carry the state entry at `from` to `to` without an API call.
-public struct Move: Hashable, Sendable {
-    public var from: String
-    public var to: String
-    public var location: SourceLocation
-
-    public init(from: String, to: String, location: SourceLocation) {
-        self.from = from
-        self.to = to
-        self.location = location
-    }
-}
-
-/// A task set as loaded, for selection by label and for listings.
-public struct TaskSetSummary: Hashable, Sendable {
-    public var name: String
-    public var labels: [String: String]
-    public var location: SourceLocation
-    public var taskCount: Int
 }

@@ -1,36 +1,14 @@
-import BatchTask
+import DesiredTasks
 import Diagnostics
+import Expressions
 import JSON
 
-/// Where each field of one task came from: the layer that wrote it, the expression, and the inputs it used.
-public struct Explanation: Sendable {
-    /// A value an expression used: a matrix value, a var, an environment variable.
-    public struct Input: Sendable {
-        public var name: String
-        public var value: JSONValue
-        public var origin: String
-    }
+/// Makes the `explain` record of one task: where each field came from, read off its compiled entry.
+enum ExplanationRecorder {
+    typealias Input = Explanation.Input
+    typealias Field = Explanation.Field
 
-    /// One field, or one key of a mapping field (`ParameterObject.region`).
-    public struct Field: Sendable {
-        public var path: String
-        public var value: JSONValue
-        /// "defaults", "template import", "the task", or the layers merged at evaluation time.
-        public var layer: String
-        public var location: SourceLocation?
-        /// The scalar as written, when it holds `${...}`.
-        public var expression: String?
-        public var inputs: [Input]
-        /// Earlier layers this field's value replaced or merged over.
-        public var overrides: [String]
-    }
-
-    public var address: String
-    public var source: SourceLocation
-    public var matrix: [Input]
-    public var fields: [Field]
-
-    static func make(task: DesiredTask, compiled: TaskEntryExpander.Compiled, context: EvaluationContext, setExpander: SetExpander) -> Explanation {
+    static func explanation(task: DesiredTask, compiled: TaskEntryExpander.Compiled, context: EvaluationContext, setExpander: SetExpander) -> Explanation {
         let matrix = compiled.matrix
         var matrixInputs: [Input] = []
         for (i, name) in matrix.slotNames.enumerated() {

@@ -107,6 +107,12 @@ private let sampleVars: [String: Value] = [
         (.lookup, #"lookup(m, sensitive("z"), 0)"#, "0"),
     ]
 
+    @Test func theTableKnowsWhichFormatAddedEachFunction() {
+        #expect(Set(Function.allCases.filter { $0.since == .v1_1 }) == Set(Self.added))
+        #expect(Function.allCases.filter { $0.since == .v1 }.map(\.rawValue) == ["upper", "lower", "pad", "range", "join", "default", "json", "len", "sensitive"])
+        #expect(FormatVersion.v1 < .v1_1)
+    }
+
     @Test func everyAddedFunctionIsInEveryTable() {
         for table in [Self.valueCases, Self.wrongArguments, Self.sensitivity] {
             #expect(Set(table.map(\.0.rawValue)) == Set(Self.added.map(\.rawValue)))

@@ -1,8 +1,14 @@
+import DesiredTasks
+import Expressions
 import Testing
 @testable import Manifest
 
 /// The 1.1 expression language inside real manifests: typed results, positions of errors, the YAML note, secrets.
 extension ManifestEngineTests {
+    @Test func expressionsAndDesiredTasksHideSecretsBehindTheSameText() {
+        #expect(Value.sensitiveMarker == DesiredTask.sensitiveMarker)
+    }
+
     @Test func functionsAndLiteralsInAManifest() throws {
         let result = try expand("""
             vars:

@@ -1,4 +1,3 @@
-import JSON
 import OrderedCollections
 
 /// Evaluates compiled expressions for one expanded task.
@@ -224,113 +223,7 @@ package enum Evaluator {
         var values: [Value] = []
         values.reserveCapacity(arguments.count)
         for argument in arguments { values.append(try evaluate(argument, context)) }
-        return try builtin(function, values, offset: offset)
-    }
-
-    /// A function of format 1 whose arguments are all evaluated; those of format 1.1 are `Function.apply`.
-    private static func builtin(_ function: Function, _ values: [Value], offset: Int) throws(ExpressionError) -> Value {
-        switch function {
-        case .sensitive:
-            return .secret(values[0])
-        case .json:
-            // The text is about as long as the value measures, but escapes can make it longer: measured first,
-            // so that no text of an oversized value is ever written, and checked once made.
-            try ValueSize.measure(values[0]).check("json()", at: offset)
-            let text = values[0].unwrapped.serialized()
-            guard ValueSize.ofText(bytes: text.utf8.count) <= ValueSize.limit else { throw ValueSize.tooBig("json()", at: offset) }
-            return values[0].containsSensitive ? .secret(.string(text)) : .string(text)
-        case .len:
-            let (v, secret) = values[0].revealed
-            let length: Int
-            switch v {
-            case .string(let s): length = s.count
-            case .list(let items): length = items.count
-            case .map(let entries): length = entries.count
-            default: throw ExpressionError(offset: offset, message: "len() takes a string, list or mapping, not a \(v.typeName)")
-            }
-            return secret ? .secret(.int(Int64(length))) : .int(Int64(length))
-        case .join:
-            let (list, secret1) = values[0].revealed
-            let (separator, secret2) = values[1].revealed
-            guard case .list(let items) = list else {
-                throw ExpressionError(offset: offset, message: "join() takes a list first, not a \(list.typeName)")
-            }
-            guard case .string(let sep) = separator else {
-                throw ExpressionError(offset: offset, message: "join() takes a string separator, not a \(separator.typeName)")
-            }
-            var secret = secret1 || secret2
-            var parts: [String] = []
-            parts.reserveCapacity(items.count)
-            var bytes = 0
-            for item in items {
-                let (v, s) = item.revealed
-                secret = secret || s
-                guard let text = Interpolation.text(of: v) else {
-                    throw ExpressionError(offset: offset, message: "join() cannot put a \(v.typeName) into text; use json() for it")
-                }
-                bytes = ValueSize.sum(bytes, ValueSize.sum(text.utf8.count, parts.isEmpty ? 0 : sep.utf8.count))
-                guard ValueSize.ofText(bytes: bytes) <= ValueSize.limit else { throw ValueSize.tooBig("join()", at: offset) }
-                parts.append(text)
-            }
-            let result = Value.string(parts.joined(separator: sep))
-            return secret ? .secret(result) : result
-        case .upper, .lower:
-            let (v, secret) = values[0].revealed
-            guard case .string(let s) = v else {
-                throw ExpressionError(offset: offset, message: "\(function.rawValue)() takes a string, not a \(v.typeName)")
-            }
-            // A few letters grow when their case changes (ß becomes SS), never more than threefold: checked once made.
-            let changed = function == .upper ? s.uppercased() : s.lowercased()
-            guard ValueSize.ofText(bytes: changed.utf8.count) <= ValueSize.limit else {
-                throw ValueSize.tooBig("\(function.rawValue)()", at: offset)
-            }
-            let result = Value.string(changed)
-            return secret ? .secret(result) : result
-        case .pad:
-            let (n, secret1) = values[0].revealed
-            let (w, secret2) = values[1].revealed
-            guard case .int(let width) = w, width >= 0, width <= 1000 else {
-                throw ExpressionError(offset: offset, message: "pad() takes a width between 0 and 1000")
-            }
-            let digits: String
-            var negative = false
-            switch n {
-            case .int(let i):
-                negative = i < 0
-                digits = String(i.magnitude)
-            case .string(let s) where !s.isEmpty && s.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }):
-                digits = s
-            default:
-                throw ExpressionError(offset: offset, message: "pad() takes an integer (or a string of digits), not a \(n.typeName)")
-            }
-            let padding = max(0, Int(width) - digits.utf8.count - (negative ? 1 : 0))
-            var text = ""
-            text.reserveCapacity(padding + digits.utf8.count + 1)
-            if negative { text.append("-") }
-            for _ in 0..<padding { text.append("0") }
-            text.append(digits)
-            let result = Value.string(text)
-            return secret1 || secret2 ? .secret(result) : result
-        case .range:
-            let (a, secret1) = values[0].revealed
-            let (b, secret2) = values[1].revealed
-            guard case .int(let low) = a, case .int(let high) = b else {
-                throw ExpressionError(offset: offset, message: "range() takes two integers, not a \(a.typeName) and a \(b.typeName)")
-            }
-            if high < low { return .list([]) }
-            // The list and each integer in it cost `bytesPerValue`.
-            let (span, overflow) = high.subtractingReportingOverflow(low)
-            guard !overflow, span < Int64(ValueSize.limit / ValueSize.bytesPerValue - 1) else {
-                throw ValueSize.tooBig("range(\(low), \(high))", at: offset)
-            }
-            let result = Value.list((low...high).map { .int($0) })
-            return secret1 || secret2 ? .secret(result) : result
-        case .format, .replace, .split, .trim, .contains, .startsWith, .endsWith, .keys, .values, .merge, .concat,
-             .min, .max, .int, .string, .sha256, .base64, .lookup:
-            return try function.apply(values, offset: offset)
-        case .default, .coalesce:
-            return .null  // handled above
-        }
+        return try function.apply(values, offset: offset)
     }
 
     /// The first argument that is not null; like `default`, an absent value (an unset environment variable, a
@@ -374,37 +267,5 @@ package enum Evaluator {
         }
         // A key cannot carry a marker of its own, so a sensitive key makes the whole map sensitive.
         return secret ? .secret(.map(result)) : .map(result)
-    }
-}
-
-/// How values become text inside a string with `${...}` in it.
-package enum Interpolation {
-    /// Decimal digits of `value`, without building a String first.
-    package static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            for i in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[i]) }
-        }
-    }
-
-    package static func text(of value: Value) -> String? {
-        switch value {
-        case .string(let s): return s
-        case .int(let i): return String(i)
-        case .bool(let b): return b ? "true" : "false"
-        case .double(let d): return JSONValue.double(d).serialized()
-        case .null, .list, .map: return nil
-        case .sensitive(let inner): return text(of: inner)
-        }
     }
 }

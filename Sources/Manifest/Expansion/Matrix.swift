@@ -31,61 +31,92 @@ struct Matrix: Sendable {
 
     /// Reads `matrix:`; nil after reporting an error. An absent matrix is a single combination with no values.
     static func read(_ node: Node?, scope: NameScope, diagnostics: DiagnosticCollector) -> Matrix? {
-        var matrix = Matrix()
-        guard let node else { return matrix }
-        matrix.location = node.location
+        guard let node else { return Matrix() }
         guard let pairs = node.mappingPairs else {
             diagnostics.error(node.location, "matrix is a mapping of axis names to lists")
             return nil
         }
-        let compiler = TreeCompiler(scope: scope, layer: .value, foldsConstants: true, diagnostics: diagnostics)
-        func evaluate(_ node: Node) -> Value? {
-            guard let tree = compiler.compile(node) else { return nil }
-            do {
-                return try tree.evaluate(EvaluationContext(slots: [], taskKey: nil, taskAddress: nil))
-            } catch {
-                diagnostics.add(error)
-                return nil
-            }
-        }
-        var failed = false
+        var reader = Reader(
+            compiler: TreeCompiler(scope: scope, layer: .value, foldsConstants: true, diagnostics: diagnostics),
+            diagnostics: diagnostics)
+        reader.matrix.location = node.location
         var excludeNodes: [Node] = []
         var includeNodes: [Node] = []
         for pair in pairs {
             guard let name = pair.key.scalar?.text else { continue }
-            switch MatrixKey(rawValue: name) {
-            case let key?:
-                guard case .sequence(let items) = pair.value.content else {
-                    diagnostics.error(pair.value.location, "\(name) is a list of mappings of axis values")
-                    failed = true
-                    continue
-                }
-                switch key {
-                case .exclude: excludeNodes = items
-                case .include: includeNodes = items
-                }
-            case nil:
-                guard SetExpander.isIdentifier(name), !SetExpander.reservedAxisNames.contains(name) else {
-                    diagnostics.error(pair.key.location, "'\(name)' cannot be a matrix axis name: use letters, digits and '_', not starting with a digit, and none of env, set, task")
-                    failed = true
-                    continue
-                }
-                guard let value = evaluate(pair.value) else { failed = true; continue }
-                guard case .list(let values) = value.revealed.value else {
-                    diagnostics.error(pair.value.location, "matrix axis '\(name)' must be a list (or an expression giving one), not a \(value.typeName)")
-                    failed = true
-                    continue
-                }
-                matrix.slots[name] = matrix.axes.count
-                matrix.slotNames.append(name)
-                matrix.axes.append(Axis(name: name, values: value.revealed.isSensitive ? values.map(Value.secret) : values, location: pair.key.location))
+            guard let key = MatrixKey(rawValue: name) else {
+                reader.readAxis(name, pair)
+                continue
+            }
+            guard case .sequence(let items) = pair.value.content else {
+                diagnostics.error(pair.value.location, "\(name) is a list of mappings of axis values")
+                reader.failed = true
+                continue
+            }
+            switch key {
+            case .exclude: excludeNodes = items
+            case .include: includeNodes = items
             }
         }
-        for item in excludeNodes {
+        for item in excludeNodes { reader.readExclude(item) }
+        for item in includeNodes { reader.readInclude(item) }
+        // Earlier include entries were sized before later ones added names.
+        let names = reader.matrix.slotNames.count
+        for i in reader.matrix.includes.indices where reader.matrix.includes[i].count < names {
+            reader.matrix.includes[i] += [Value?](repeating: nil, count: names - reader.matrix.includes[i].count)
+        }
+        return reader.failed ? nil : reader.matrix
+    }
+
+    /// The matrix as `read` builds it, entry by entry; `failed` once an error is reported.
+    private struct Reader {
+        var matrix = Matrix()
+        var failed = false
+        let compiler: TreeCompiler
+        let diagnostics: DiagnosticCollector
+
+        init(compiler: TreeCompiler, diagnostics: DiagnosticCollector) {
+            self.compiler = compiler
+            self.diagnostics = diagnostics
+        }
+
+        /// A value of the matrix, which may be an expression over vars; nil after reporting an error.
+        mutating func evaluate(_ node: Node) -> Value? {
+            guard let tree = compiler.compile(node) else {
+                failed = true
+                return nil
+            }
+            do {
+                return try tree.evaluate(EvaluationContext(slots: [], taskKey: nil, taskAddress: nil))
+            } catch {
+                diagnostics.add(error)
+                failed = true
+                return nil
+            }
+        }
+
+        mutating func readAxis(_ name: String, _ pair: Node.Pair) {
+            guard SetExpander.isIdentifier(name), !SetExpander.reservedAxisNames.contains(name) else {
+                diagnostics.error(pair.key.location, "'\(name)' cannot be a matrix axis name: use letters, digits and '_', not starting with a digit, and none of env, set, task")
+                failed = true
+                return
+            }
+            guard let value = evaluate(pair.value) else { return }
+            guard case .list(let values) = value.revealed.value else {
+                diagnostics.error(pair.value.location, "matrix axis '\(name)' must be a list (or an expression giving one), not a \(value.typeName)")
+                failed = true
+                return
+            }
+            matrix.slots[name] = matrix.axes.count
+            matrix.slotNames.append(name)
+            matrix.axes.append(Axis(name: name, values: value.revealed.isSensitive ? values.map(Value.secret) : values, location: pair.key.location))
+        }
+
+        mutating func readExclude(_ item: Node) {
             guard let entries = item.mappingPairs else {
                 diagnostics.error(item.location, "an exclude entry is a mapping of axis values, such as {region: apac, shard: 4}")
                 failed = true
-                continue
+                return
             }
             var condition: [(slot: Int, value: Value)] = []
             for pair in entries {
@@ -95,16 +126,17 @@ struct Matrix: Sendable {
                     failed = true
                     continue
                 }
-                guard let value = evaluate(pair.value) else { failed = true; continue }
+                guard let value = evaluate(pair.value) else { continue }
                 condition.append((slot, value))
             }
             matrix.excludes.append(condition)
         }
-        for item in includeNodes {
+
+        mutating func readInclude(_ item: Node) {
             guard let entries = item.mappingPairs else {
                 diagnostics.error(item.location, "an include entry is a mapping of matrix values, such as {region: latam, shard: 1}")
                 failed = true
-                continue
+                return
             }
             var values: [(Int, Value)] = []
             for pair in entries {
@@ -121,18 +153,13 @@ struct Matrix: Sendable {
                     matrix.slots[name] = slot
                     matrix.slotNames.append(name)
                 }
-                guard let value = evaluate(pair.value) else { failed = true; continue }
+                guard let value = evaluate(pair.value) else { continue }
                 values.append((slot, value))
             }
             var combination = [Value?](repeating: nil, count: matrix.slotNames.count)
             for (slot, value) in values { combination[slot] = value }
             matrix.includes.append(combination)
         }
-        // Earlier include entries were sized before later ones added names.
-        for i in matrix.includes.indices where matrix.includes[i].count < matrix.slotNames.count {
-            matrix.includes[i] += [Value?](repeating: nil, count: matrix.slotNames.count - matrix.includes[i].count)
-        }
-        return failed ? nil : matrix
     }
 
     /// Calls `body` with the slot values of each combination, in order.

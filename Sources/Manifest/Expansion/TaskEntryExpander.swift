@@ -3,7 +3,6 @@ import DesiredTasks
 import Diagnostics
 import Expressions
 import JSON
-import OrderedCollections
 import YAML
 
 /// Expands one entry of a set's `tasks` list: merges its layers once, then evaluates them per matrix combination.

@@ -56,6 +56,7 @@ public indirect enum Value: Hashable, Sendable {
         }
     }
 
+    /// What a secret shows as; a desired task redacts with the same text (`DesiredTask.sensitiveMarker`).
     public static let sensitiveMarker = "(sensitive)"
 
     /// The user-facing name of the value's type, for error messages.

@@ -7,7 +7,7 @@ let package = Package(
     products: [
         .executable(name: "batchctl", targets: ["batchctl"]),
         // The parsers and codecs the fuzz targets in fuzz/ drive; not an API of its own.
-        .library(name: "BatchctlFuzzable", targets: ["Diagnostics", "YAML", "JSON", "BatchTask", "Schedule", "Manifest", "State", "Planning"]),
+        .library(name: "BatchctlFuzzable", targets: ["Diagnostics", "YAML", "JSON", "BatchTask", "Schedule", "DesiredTasks", "Expressions", "Manifest", "State", "Planning"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -38,11 +38,18 @@ let package = Package(
         .target(name: "YAML", dependencies: ["CYAML", "Diagnostics"]),
         // The SuperOffice BatchTaskInfo model and its field classes.
         .target(name: "BatchTask", dependencies: ["JSON", "Schedule"]),
-        // Manifests to desired tasks: vars, templates, matrix, expressions.
-        .target(name: "Manifest", dependencies: [
-            "Diagnostics", "YAML", "JSON", "BatchTask", "Schedule",
+        // What the manifests ask for, expanded: desired tasks, their lifecycle and run policy, moves, selections.
+        .target(name: "DesiredTasks", dependencies: ["Diagnostics", "JSON", "BatchTask", "Schedule"]),
+        // The `${...}` expression language: parser, compiler, evaluator, values and the built-in functions.
+        .target(name: "Expressions", dependencies: [
+            "Diagnostics", "JSON",
             .product(name: "OrderedCollections", package: "swift-collections"),
             .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Manifests and the project file to desired tasks: loading, vars, templates, matrix, the schema.
+        .target(name: "Manifest", dependencies: [
+            "Diagnostics", "YAML", "JSON", "BatchTask", "Schedule", "DesiredTasks", "Expressions",
+            .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
         // Cron schedules in a time zone: next due times and missed runs.
         .target(name: "Schedule", dependencies: ["Diagnostics"]),
@@ -72,11 +79,11 @@ let package = Package(
         ]),
         // Plans: a pure function of desired tasks, state and live tasks; drift; saved plan files.
         .target(name: "Planning", dependencies: [
-            "Diagnostics", "Manifest", "State", "BatchTask", "JSON", "Schedule",
+            "Diagnostics", "DesiredTasks", "State", "BatchTask", "JSON", "Schedule",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Carrying out plans against the API: ordering, journaling, recovery of unknown outcomes, waiting.
-        .target(name: "Reconcile", dependencies: ["Diagnostics", "Planning", "State", "APIClient", "Manifest", "BatchTask", "JSON", "Schedule"]),
+        .target(name: "Reconcile", dependencies: ["Diagnostics", "Planning", "State", "APIClient", "DesiredTasks", "BatchTask", "JSON", "Schedule"]),
         // A service that serves HTTP in a service group of its own, handed over once it listens.
         .target(name: "Serving", dependencies: [
             "JSON",
@@ -101,7 +108,7 @@ let package = Package(
         ]),
         // `batchctl controller`: the reconcile loop, leadership, status, metrics, notifications and its HTTP server.
         .target(name: "Controller", dependencies: [
-            "Diagnostics", "Manifest", "Planning", "State", "APIClient", "Reconcile", "BatchTask", "JSON", "Schedule", "Serving",
+            "Diagnostics", "DesiredTasks", "Planning", "State", "APIClient", "Reconcile", "BatchTask", "JSON", "Serving",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "OrderedCollections", package: "swift-collections"),
@@ -112,13 +119,13 @@ let package = Package(
         ]),
         // What every front end opens: the endpoint and its connection, the state backend, the lock and signal guard.
         .target(name: "Session", dependencies: [
-            "Diagnostics", "Manifest", "State", "PostgresState", "APIClient", "Emulator", "Reconcile", "Schedule",
+            "Diagnostics", "DesiredTasks", "Manifest", "State", "PostgresState", "APIClient", "Emulator", "Reconcile", "Schedule",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         // The command line: commands and terminal rendering only.
         .executableTarget(name: "batchctl", dependencies: [
-            "Diagnostics", "JSON", "BatchTask", "Manifest", "Emulator", "State", "Planning", "APIClient", "Reconcile", "Schedule", "Controller", "Session",
+            "Diagnostics", "JSON", "BatchTask", "DesiredTasks", "Manifest", "Emulator", "State", "Planning", "APIClient", "Reconcile", "Schedule", "Controller", "Session",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -132,9 +139,12 @@ let package = Package(
 
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", .product(name: "OrderedCollections", package: "swift-collections")]),
-        .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSON"]),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSON", "Diagnostics"]),
         .testTarget(name: "BatchTaskTests", dependencies: ["BatchTask", "JSON"]),
-        .testTarget(name: "ManifestTests", dependencies: ["Manifest", "YAML", "JSON", "BatchTask", "Diagnostics"]),
+        .testTarget(name: "ExpressionsTests", dependencies: [
+            "Expressions", "JSON", .product(name: "OrderedCollections", package: "swift-collections"),
+        ]),
+        .testTarget(name: "ManifestTests", dependencies: ["Manifest", "DesiredTasks", "Expressions", "JSON", "BatchTask", "Diagnostics"]),
         .testTarget(name: "ScheduleTests", dependencies: ["Schedule", "BatchTask"]),
         .testTarget(name: "StateTests", dependencies: ["State", "JSON"]),
         .testTarget(name: "SystemUserLoginTests", dependencies: ["SystemUserLogin", .product(name: "JWTKit", package: "jwt-kit")]),
@@ -148,7 +158,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        .testTarget(name: "PlanningTests", dependencies: ["Planning", "Manifest", "State", "BatchTask", "JSON", "Schedule"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "DesiredTasks", "Diagnostics", "State", "BatchTask", "JSON", "Schedule"]),
         .testTarget(name: "EmulatorTests", dependencies: [
             "Emulator", "BatchTask", "JSON", "Schedule", "SystemUserLogin",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -159,12 +169,12 @@ let package = Package(
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         .testTarget(name: "ControllerTests", dependencies: [
-            "Controller", "Planning", "State", "BatchTask", "JSON", "Serving", "APIClient", "Manifest", .product(name: "NIOCore", package: "swift-nio"),
+            "Controller", "Planning", "State", "BatchTask", "JSON", "Serving", "APIClient", "DesiredTasks", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ReconcileTests", dependencies: [
-            "Reconcile", "Planning", "State", "Manifest", "APIClient", "Emulator", "BatchTask", "Diagnostics", "JSON", "Schedule",
+            "Reconcile", "Planning", "State", "DesiredTasks", "APIClient", "Emulator", "BatchTask", "Diagnostics", "JSON", "Schedule",
         ]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "JSON", "YAML", "PostgresTestSupport", .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -172,7 +182,7 @@ let package = Package(
         ]),
         // Starts a PostgreSQL server of the tests' own (initdb, pg_ctl) and stops it by its pid.
         .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
-        .testTarget(name: "SessionTests", dependencies: ["Session", "Manifest", "State", "PostgresState", "Reconcile", "Diagnostics"]),
+        .testTarget(name: "SessionTests", dependencies: ["Session", "DesiredTasks", "Manifest", "State", "PostgresState", "Reconcile", "Diagnostics"]),
         .testTarget(name: "PostgresStateTests", dependencies: ["State", "PostgresState", "PostgresTestSupport", "JSON"]),
     ],
     swiftLanguageModes: [.v6]

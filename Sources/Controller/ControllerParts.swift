@@ -1,7 +1,7 @@
 import APIClient
+import DesiredTasks
 import Foundation
 import Logging
-import Manifest
 import State
 
 /// What the controller works with: the manifests (read afresh each cycle), the API, the state and the lease.

@@ -1,9 +1,9 @@
 import APIClient
 import BatchTask
+import DesiredTasks
 import Diagnostics
 import Foundation
 import Logging
-import Manifest
 import Planning
 import Reconcile
 import State

@@ -1,6 +1,6 @@
 import BatchTask
+import DesiredTasks
 import JSON
-import Manifest
 import State
 
 /// What the server holds that differs from what was applied: the `drift` command's answer, and a refreshed plan's.
@@ -77,6 +77,6 @@ public enum Drift {
 
     /// A recorded value as people may see it.
     static func displayed(_ value: JSONValue) -> JSONValue {
-        Fingerprint.isSensitiveMarker(value) ? .string(Value.sensitiveMarker) : value
+        Fingerprint.isSensitiveMarker(value) ? .string(DesiredTask.sensitiveMarker) : value
     }
 }

@@ -1,6 +1,5 @@
 import BatchTask
 import JSON
-import Manifest
 import Schedule
 
 /// How a task on the server is compared with what batchctl sent it: the one rule that plan, drift, refresh and the
@@ -95,12 +94,5 @@ public struct FieldModel: Sendable, Hashable {
         case .bool(let b): return b ? "True" : "False"
         default: return nil
         }
-    }
-}
-
-extension FieldModel {
-    /// The model for a project's requests: dates without an offset read in its `headers.timeZone` (UTC by default).
-    public init(project: Project) {
-        self.init(wallTimeZone: project.timeZone.flatMap(SuperOfficeTimeZone.init) ?? .utc)
     }
 }

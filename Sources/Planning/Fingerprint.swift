@@ -1,7 +1,7 @@
 import BatchTask
 import Crypto
+import DesiredTasks
 import JSON
-import Manifest
 
 /// Hashes and canonical forms: what makes "the same fields" comparable across runs, servers and key orders.
 public enum Fingerprint {

@@ -1,6 +1,6 @@
 import BatchTask
+import DesiredTasks
 import JSON
-import Manifest
 import State
 
 /// Adopting a task that already exists on the server into the state, at an address the manifests define.

@@ -1,5 +1,5 @@
 import Diagnostics
-import Manifest
+import DesiredTasks
 import State
 
 /// The guards every plan that deletes passes, whichever front end made it: destroy, apply and the controller

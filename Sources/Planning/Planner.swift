@@ -1,8 +1,8 @@
 import Crypto
 import BatchTask
+import DesiredTasks
 import Foundation
 import JSON
-import Manifest
 import Schedule
 import State
 

@@ -1,5 +1,5 @@
+import DesiredTasks
 import JSON
-import Manifest
 import State
 
 /// A plan saved by `plan --out FILE`, read back for `apply FILE`: carried out exactly, or refused when the world it

@@ -1,8 +1,8 @@
 import APIClient
 import BatchTask
+import DesiredTasks
 import Foundation
 import JSON
-import Manifest
 import Planning
 import Schedule
 import State

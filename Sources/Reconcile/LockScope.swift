@@ -1,4 +1,4 @@
-import Manifest
+import DesiredTasks
 
 /// Which task sets a run that applies the manifests must lock: the rule apply and the controller share.
 public enum LockScope {

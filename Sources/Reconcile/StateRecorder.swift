@@ -1,6 +1,6 @@
+import DesiredTasks
 import Foundation
 import JSON
-import Manifest
 import Planning
 import State
 

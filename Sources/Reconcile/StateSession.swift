@@ -1,9 +1,9 @@
 import APIClient
 import BatchTask
+import DesiredTasks
 import Diagnostics
 import Foundation
 import JSON
-import Manifest
 import Planning
 import State
 

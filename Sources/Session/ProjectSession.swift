@@ -1,3 +1,4 @@
+import DesiredTasks
 import Manifest
 import Reconcile
 import State

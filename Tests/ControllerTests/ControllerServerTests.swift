@@ -1,8 +1,8 @@
 import APIClient
 @testable import Controller
+import DesiredTasks
 import Foundation
 import Logging
-import Manifest
 import Serving
 import State
 import Testing

@@ -1,4 +1,5 @@
 import BatchTask
+import DesiredTasks
 import Diagnostics
 import JSON
 import Testing

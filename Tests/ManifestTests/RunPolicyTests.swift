@@ -1,3 +1,4 @@
+import DesiredTasks
 import Foundation
 import Testing
 @testable import Manifest

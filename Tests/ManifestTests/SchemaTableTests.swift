@@ -1,4 +1,5 @@
 import BatchTask
+import DesiredTasks
 import Foundation
 import JSON
 import Testing

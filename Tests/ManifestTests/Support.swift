@@ -1,3 +1,4 @@
+import DesiredTasks
 import Diagnostics
 import Foundation
 @testable import Manifest

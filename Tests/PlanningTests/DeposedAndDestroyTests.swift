@@ -1,6 +1,6 @@
 import BatchTask
+import DesiredTasks
 import JSON
-import Manifest
 import State
 import Testing
 @testable import Planning

@@ -1,6 +1,6 @@
 import BatchTask
+import DesiredTasks
 import JSON
-import Manifest
 import Schedule
 import State
 import Testing

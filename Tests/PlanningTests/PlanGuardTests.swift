@@ -1,4 +1,4 @@
-import Manifest
+import DesiredTasks
 import State
 import Testing
 @testable import Planning

@@ -1,7 +1,7 @@
 import BatchTask
+import DesiredTasks
 import Diagnostics
 import JSON
-import Manifest
 import State
 import Testing
 @testable import Planning

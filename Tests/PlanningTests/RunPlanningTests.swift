@@ -1,6 +1,6 @@
 import BatchTask
+import DesiredTasks
 import Foundation
-import Manifest
 import Schedule
 import State
 import Testing

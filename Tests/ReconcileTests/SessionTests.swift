@@ -1,10 +1,10 @@
 import APIClient
 import BatchTask
+import DesiredTasks
 import Diagnostics
 import Emulator
 import Foundation
 import JSON
-import Manifest
 import Planning
 import Reconcile
 import State

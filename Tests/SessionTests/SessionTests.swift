@@ -1,11 +1,12 @@
+import DesiredTasks
 import Diagnostics
 import Foundation
 import Manifest
 import PostgresState
 import Reconcile
+import Session
 import State
 import Testing
-import Session
 
 /// What every front end opens: the endpoint resolved and checked, the state backend by location, the lock scope.
 @Suite struct EndpointTests {

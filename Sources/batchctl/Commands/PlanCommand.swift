@@ -1,5 +1,6 @@
 import ArgumentParser
 import BatchTask
+import DesiredTasks
 import Foundation
 import Manifest
 import Planning

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DesiredTasks
 import JSON
 import Manifest
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DesiredTasks
 import Manifest
 import Planning
 

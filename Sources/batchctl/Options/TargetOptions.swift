@@ -1,4 +1,5 @@
 import ArgumentParser
+import DesiredTasks
 import Manifest
 
 /// `--target` and `--exclude`: which addresses a command works on.

@@ -1,5 +1,6 @@
 import APIClient
 import ArgumentParser
+import DesiredTasks
 import Manifest
 import Planning
 import Reconcile

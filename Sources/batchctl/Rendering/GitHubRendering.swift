@@ -1,3 +1,4 @@
+import DesiredTasks
 import Diagnostics
 import Foundation
 import Manifest

@@ -119,7 +119,7 @@ let package = Package(
         ]),
         // What every front end opens: the endpoint and its connection, the state backend, the lock and signal guard.
         .target(name: "Session", dependencies: [
-            "Diagnostics", "DesiredTasks", "Manifest", "State", "PostgresState", "APIClient", "Emulator", "Reconcile", "Schedule",
+            "Diagnostics", "DesiredTasks", "Manifest", "State", "PostgresState", "APIClient", "Emulator", "Planning", "Reconcile", "Schedule",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),

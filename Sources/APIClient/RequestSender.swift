@@ -119,27 +119,11 @@ final class RequestSender: Sendable {
             }
             let started = ContinuousClock.now
             let result = await perform(request)
-            if let attemptObserver {
-                switch result {
-                case .success(let answer): attemptObserver(request.method.rawValue, Int(answer.status.code))
-                case .failure(let failure): attemptObserver(request.method.rawValue, failure.status.map { Int($0.code) })
-                }
-            }
-            if let session, case .success(let answer) = result {
-                let sent = request
-                let again: Bool
-                do {
-                    again = try await online.handle(answer.status, session: session, generation: generation, sent: started,
-                                                    request: &request, sender: self)
-                } catch {
-                    log(sent, attempt, started, "\(answer.status.code); \(error.description)")
-                    throw error
-                }
-                if again {
-                    log(sent, attempt, started, "\(answer.status.code); " + online.lastAction)
-                    attempt -= 1  // not processed, and not the server's fault: the retry is not counted
-                    continue
-                }
+            observe(result, of: request)
+            if case .success(let answer) = result,
+               try await online.sendsAgain(answer, generation: generation, sent: started, attempt: attempt, request: &request, sender: self) {
+                attempt -= 1  // not processed, and not the server's fault: the retry is not counted
+                continue
             }
             let verdict: Verdict
             switch result {
@@ -169,6 +153,15 @@ final class RequestSender: Sendable {
         }
     }
 
+    /// Tells the attempt observer (the controller's request metrics) of one attempt's status, or of none.
+    private func observe(_ result: Result<Answer, AttemptFailure>, of request: HTTPClientRequest) {
+        guard let attemptObserver else { return }
+        switch result {
+        case .success(let answer): attemptObserver(request.method.rawValue, Int(answer.status.code))
+        case .failure(let failure): attemptObserver(request.method.rawValue, failure.status.map { Int($0.code) })
+        }
+    }
+
     /// What a SuperOffice Online run does with the answers that speak of the sign-in or the tenant rather than of the
     /// request: 401 (sign in again, once per request, and retry: a 401 was never processed, so even a create is
     /// sent again), 421 (the tenant moved: look up its API root and retry there) and 503 (stop when the tenant is
@@ -184,6 +177,23 @@ final class RequestSender: Sendable {
 
         private var renewals = 0
         private var handled = 0
+
+        /// With a SuperOffice Online session, whether `answer` (to the attempt sent at `sent`) means the request is
+        /// to be sent again now, each logged; throws, logged, when the run cannot go on. Without one, false.
+        mutating func sendsAgain(_ answer: Answer, generation: Int, sent: ContinuousClock.Instant, attempt: Int,
+                                 request: inout HTTPClientRequest, sender: RequestSender) async throws(ClientError) -> Bool {
+            guard let session = sender.session else { return false }
+            let original = request
+            let again: Bool
+            do {
+                again = try await handle(answer.status, session: session, generation: generation, sent: sent, request: &request, sender: sender)
+            } catch {
+                sender.log(original, attempt, sent, "\(answer.status.code); \(error.description)")
+                throw error
+            }
+            if again { sender.log(original, attempt, sent, "\(answer.status.code); " + lastAction) }
+            return again
+        }
 
         /// True when the request should be sent again now; throws when the run cannot go on.
         mutating func handle(_ status: HTTPResponseStatus, session: OnlineSession, generation: Int, sent: ContinuousClock.Instant,

@@ -332,18 +332,7 @@ private struct JSONParser {
                     continue
                 }
             } else {
-                // A scalar: checked as the parser checks it, then copied as written.
-                let start = index
-                switch c {
-                case .quote: _ = try skipString()
-                case UInt8(ascii: "t"): try expectLiteral("true")
-                case UInt8(ascii: "f"): try expectLiteral("false")
-                case UInt8(ascii: "n"): try expectLiteral("null")
-                case .minus, .zero ... .nine: _ = try parseNumber()
-                case UInt8(ascii: "'"): throw error("strings must use double quotes")
-                default: throw error("expected a value, found \(describeCurrent())")
-                }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                try scanScalar(c, into: &out)
             }
             // After a value: a comma goes on to the next one, closing brackets end containers.
             while true {
@@ -373,6 +362,22 @@ private struct JSONParser {
                 open.removeLast()
             }
         }
+    }
+
+    /// A scalar starting with `c`: checked as the parser checks it, then copied to `out` as written.
+    @inline(__always)
+    private mutating func scanScalar(_ c: UInt8, into out: inout [UInt8]) throws(JSONError) {
+        let start = index
+        switch c {
+        case .quote: _ = try skipString()
+        case UInt8(ascii: "t"): try expectLiteral("true")
+        case UInt8(ascii: "f"): try expectLiteral("false")
+        case UInt8(ascii: "n"): try expectLiteral("null")
+        case .minus, .zero ... .nine: _ = try parseNumber()
+        case UInt8(ascii: "'"): throw error("strings must use double quotes")
+        default: throw error("expected a value, found \(describeCurrent())")
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
     }
 
     /// Copies `"key":` to `out` and returns the key's name.
@@ -586,6 +591,21 @@ private struct JSONParser {
         1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     ]
 
+    /// The digits as an Int64, or nil when they do not fit (the number is then read as a Double).
+    @inline(__always)
+    private func integer(digits: Range<Int>, negative: Bool) -> Int64? {
+        // Accumulate negatively so Int64.min fits.
+        var n: Int64 = 0
+        for i in digits {
+            let (m, o1) = n.multipliedReportingOverflow(by: 10)
+            let (s, o2) = m.subtractingReportingOverflow(Int64(bytes[i] - .zero))
+            if o1 || o2 { return nil }
+            n = s
+        }
+        if negative { return n }
+        return n != .min ? -n : nil
+    }
+
     private mutating func parseNumber() throws(JSONError) -> JSONValue {
         let start = index
         let negative = bytes[index] == .minus
@@ -629,24 +649,7 @@ private struct JSONParser {
         }
         let digitsStart = negative ? start + 1 : start
 
-        if isInteger {
-            // Accumulate negatively so Int64.min fits; overflow falls through to Double.
-            var n: Int64 = 0
-            var overflow = false
-            for i in digitsStart..<integerEnd {
-                let (m, o1) = n.multipliedReportingOverflow(by: 10)
-                let (s, o2) = m.subtractingReportingOverflow(Int64(bytes[i] - .zero))
-                if o1 || o2 {
-                    overflow = true
-                    break
-                }
-                n = s
-            }
-            if !overflow {
-                if negative { return .int(n) }
-                if n != .min { return .int(-n) }
-            }
-        }
+        if isInteger, let n = integer(digits: digitsStart..<integerEnd, negative: negative) { return .int(n) }
 
         // Clinger's fast path: up to 15 significant digits scaled by an exact power of ten rounds correctly.
         let digitCount = (integerEnd - digitsStart) + (fractionEnd - fractionStart)

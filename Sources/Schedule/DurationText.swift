@@ -30,6 +30,13 @@ public enum DurationText {
         return seconds
     }
 
+    /// A command-line flag's duration (as ``flag(_:)`` reads it) within `bounds` seconds, to the millisecond; nil
+    /// outside them.
+    public static func flag(_ text: String, within bounds: ClosedRange<TimeInterval>) -> Duration? {
+        guard let seconds = flag(text), bounds.contains(seconds) else { return nil }
+        return .milliseconds(Int64((seconds * 1000).rounded()))
+    }
+
     /// The reason a text is not a duration, for an error message ("'1x': unknown unit 'x'; write a number and a
     /// unit: 90s, 30m, 1h, 1h30m, 2d"); nil for a valid duration.
     public static func problem(_ text: String) -> String? {

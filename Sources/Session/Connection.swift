@@ -76,7 +76,7 @@ extension Endpoint {
         configuration.language = project.language
         configuration.culture = project.culture
         // Always with the offset asked for, so every date read back is an exact instant (api.md v3).
-        configuration.timeZone = TimeZoneHeader(zone: project.timeZone.flatMap(SuperOfficeTimeZone.init) ?? .utc, includesOffset: true)
+        configuration.timeZone = TimeZoneHeader(zone: project.requestTimeZone, includesOffset: true)
         configuration.timeout = timeout
         configuration.concurrency = parallelism
         configuration.rateLimit = settings.rateLimit
@@ -98,8 +98,7 @@ extension Endpoint {
             await signIn.shutdown()
             throw error
         }
-        let url: String? = if case .url(let url) = given { url } else { nil }
-        guard let root = url ?? signIn.endpoint else {
+        guard let root = given?.apiURL ?? signIn.endpoint else {
             await signIn.shutdown()
             throw SessionError("no endpoint: a refresh token does not say where the tenant's API is; give --endpoint URL, set BATCHCTL_ENDPOINT, or set endpoint in batchctl.yaml")
         }

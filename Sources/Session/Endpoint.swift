@@ -69,8 +69,7 @@ public struct Endpoint: Sendable {
     /// SuperOffice Online credentials from the environment, refused beside other credentials or the embedded
     /// emulator.
     func onlineCredentials(for kind: EndpointKind?) throws -> OnlineCredentials? {
-        let url: String? = if case .url(let url) = kind { url } else { nil }
-        guard let online = try OnlineCredentials.fromEnvironment(settings.environment, endpoint: url) else {
+        guard let online = try OnlineCredentials.fromEnvironment(settings.environment, endpoint: kind?.apiURL) else {
             return nil
         }
         if kind == .embedded {

@@ -22,4 +22,9 @@ public enum EndpointKind: Sendable, Hashable {
     }
 
     public var isEmbedded: Bool { self == .embedded }
+
+    /// The URL of an API at one; nil for the embedded emulator.
+    public var apiURL: String? {
+        if case .url(let url) = self { url } else { nil }
+    }
 }

@@ -14,10 +14,7 @@ public enum StateMigration {
     /// Copies under the source's lock and reads the copy back; nil when the source holds no state.
     public static func copy(from source: any StateBackend, to target: any StateBackend, lockTimeout: Duration,
                             reporter: (any SessionReporter)?) async throws -> Int? {
-        await SignalGuard.install(reporter: reporter)
-        var session = try await StateSession.open(.edit(operation: "state migrate", lockTimeout: lockTimeout), backend: source,
-                                                  endpoint: "", observer: reporter)
-        return try await session.whileOpen { session in
+        try await ProjectSession.edit("state migrate", backend: source, lockTimeout: lockTimeout, reporter: reporter) { session in
             guard session.existed else { return nil }
             let state = session.state
             // The key of the secret hashes goes first: a state without its key is refused where it is read.

@@ -1,5 +1,6 @@
 import Diagnostics
 import Foundation
+import Schedule
 import YAML
 
 /// The project file `batchctl.yaml`: defaults for flags, so a team's settings live in git beside the manifests.
@@ -160,5 +161,13 @@ public struct Project: Sendable {
         let name = trimmed.dropFirst(6).dropLast()
         guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return nil }
         return String(name)
+    }
+}
+
+extension Project {
+    /// The zone requests are made in (`headers.timeZone`, UTC by default): sent as SO-TimeZone, and the zone a date
+    /// the server writes without an offset is read in.
+    public var requestTimeZone: SuperOfficeTimeZone {
+        timeZone.flatMap(SuperOfficeTimeZone.init) ?? .utc
     }
 }

@@ -87,8 +87,7 @@ struct ControllerCommand: ReportingCommand {
 
     /// `30s`, `5m`, `1h30m`, or a number of seconds; at least a second.
     static func duration(_ text: String) -> Duration? {
-        guard let seconds = DurationText.flag(text), seconds >= 1 else { return nil }
-        return .milliseconds(Int64(seconds * 1000))
+        DurationText.flag(text, within: 1...DurationText.maximum)
     }
 
     func execute() async throws {

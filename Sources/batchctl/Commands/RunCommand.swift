@@ -60,12 +60,7 @@ struct RunCommand: ReportingCommand {
             options.runs = addresses.map(Glob.init)
             options.selection = try TaskSelection(selectors: input.selectors)
         }
-        // The sets whose tasks may run: those selected with --due, those of the addresses named otherwise.
-        let runs = options.runs
-        let involved = result.tasks.filter { task in
-            due ? options.selection.includes(address: task.address) : runs.contains { $0.matches(task.address) }
-        }
-        let sets = Array(Set(involved.map(\.setName))).sorted()
+        let sets = LockScope.sets(forRuns: options, in: result)
         let (plan, report) = try await session.write("run", sets: sets, desired: result.tasksByAddress, tenantWait: tenant.duration) { run, connection in
             let plan = try run.plan(result, live: nil, options: options)
             Terminal.out(RunRendering.text(plan, due: due, style: Style(enabled: Terminal.usesColor(1))))

@@ -18,7 +18,6 @@ struct TenantWaitOption: ParsableArguments {
 
     /// `90`, `90s`, `10m`, `1h30m`: up to a day.
     static func duration(_ text: String) -> Duration? {
-        guard let seconds = DurationText.flag(text), seconds <= 86_400 else { return nil }
-        return .milliseconds(Int64((seconds * 1000).rounded()))
+        DurationText.flag(text, within: 0...86_400)
     }
 }

@@ -20,7 +20,6 @@ struct WaitTimeoutOption: ParsableArguments {
     var duration: Duration { text.flatMap(Self.parse) ?? Self.standard }
 
     private static func parse(_ text: String) -> Duration? {
-        guard let seconds = DurationText.flag(text), seconds >= 1 else { return nil }
-        return .milliseconds(Int64((seconds * 1000).rounded()))
+        DurationText.flag(text, within: 1...DurationText.maximum)
     }
 }

@@ -17,7 +17,7 @@ enum Execution {
         options.wait = wait
         options.waitTimeout = waitTimeout
         let cancellation = CancellationFlag()
-        await SignalGuard.install(reporter: NoticePrinter())
+        // The signal guard is in place: every caller runs inside `ProjectSession.write`, which installs it.
         SignalGuard.executing(cancellation)
         defer { SignalGuard.executing(nil) }
         return try await session.apply(plan, desired: desired, client: client, options: options,

@@ -39,7 +39,7 @@ public final class PostgresStateBackend: StateBackend {
     /// `lease` as SQL's `make_interval(secs => ...)` takes it.
     var leaseSeconds: Double { lease.seconds }
     /// The longest one transaction may take, waiting for a connection included.
-    let operationTimeout: Duration = .seconds(15)
+    let operationTimeout: Duration
     static let lockPollInterval: Duration = .milliseconds(200)
     /// Rows per statement when a save writes many entries.
     static let batchRows = 5000
@@ -51,10 +51,12 @@ public final class PostgresStateBackend: StateBackend {
         var setSerials: [String: Int64]
     }
 
-    public init(location: PostgresLocation, workspace: String = StateLocation.defaultWorkspace, lease: Duration = .seconds(30)) {
+    public init(location: PostgresLocation, workspace: String = StateLocation.defaultWorkspace, lease: Duration = .seconds(30),
+                operationTimeout: Duration = .seconds(15)) {
         self.location = location
         self.workspace = workspace
         self.lease = lease
+        self.operationTimeout = operationTimeout
         var configuration = PostgresClient.Configuration(
             host: location.host, port: location.port, username: location.user, password: location.password,
             database: location.database, tls: location.requireTLS ? .require(.makeClientConfiguration()) : .disable)

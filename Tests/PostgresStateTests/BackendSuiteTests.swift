@@ -24,7 +24,9 @@ enum BackendKind: String, CaseIterable, CustomTestStringConvertible {
         case .postgres:
             let server = try PostgresServer.shared()
             let location = try PostgresLocation(server.url(schema: "s_" + place), environment: [:])
-            return PostgresStateBackend(location: location, workspace: workspace, lease: lease)
+            // A transaction's bound is generous here: the suite runs beside every other suite on a shared machine,
+            // and what it checks is the locking, not the bound.
+            return PostgresStateBackend(location: location, workspace: workspace, lease: lease, operationTimeout: .seconds(60))
         }
     }
 

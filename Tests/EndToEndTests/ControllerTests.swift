@@ -355,11 +355,19 @@ import Glibc
         let journaled = { @Sendable in
             Int(((try? postgres.psql("SELECT count(*) FROM \(schema).journal")) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         }
-        // The wait and the kill on one thread: a test resumed late on a busy pool would kill after the apply.
+        // The leader advances in steps of 50 ms and is stopped while the journal is counted, so however slowly a
+        // count runs on a busy machine the kill lands mid-apply, never after it.
         let victim = leader.process
         _ = await OffPool.run {
-            BinaryRunner.waitUntil(timeout: 30) { journaled() >= 6 }
-            kill(victim.processIdentifier, SIGKILL)
+            let pid = victim.processIdentifier
+            BinaryRunner.waitUntil(timeout: 60) {
+                kill(pid, SIGSTOP)
+                if journaled() >= 6 { return true }
+                kill(pid, SIGCONT)
+                usleep(50_000)
+                return false
+            }
+            kill(pid, SIGKILL)
             victim.waitUntilExit()
         }
         let http = RawHTTP(server)

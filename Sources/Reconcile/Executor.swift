@@ -54,6 +54,8 @@ public struct ApplyReport: Sendable {
     public var interrupted: Bool
     /// Set when the run stopped sending by itself (the tenant went into maintenance, a sign-in was refused).
     public var stoppedBecause: String?
+    /// What happened to runs that someone may be told of: failures, retries, timeouts, pauses, successes.
+    public var runEvents: [RunEvent] = []
 
     public init(outcomes: [ActionOutcome], interrupted: Bool) {
         self.outcomes = outcomes

@@ -63,6 +63,18 @@ struct FieldReader {
         return try int32(key)
     }
 
+    func optionalInt(_ key: String) throws(FormatError) -> Int? {
+        guard let member = value[key], !member.isNull else { return nil }
+        guard case .int(let n) = member, let small = Int(exactly: n) else { throw mismatch(key, "an integer", member) }
+        return small
+    }
+
+    func optionalBool(_ key: String) throws(FormatError) -> Bool? {
+        guard let member = value[key], !member.isNull else { return nil }
+        guard case .bool(let b) = member else { throw mismatch(key, "true or false", member) }
+        return b
+    }
+
     func object(_ key: String) throws(FormatError) -> JSONValue {
         let member = try required(key)
         guard case .object = member else { throw mismatch(key, "an object", member) }

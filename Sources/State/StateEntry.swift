@@ -16,6 +16,18 @@ public struct StateEntry: Hashable, Sendable {
     public var slot: String?
     /// The runs before the current one, oldest first: ids the state still owns on the server.
     public var history: [PastRun] = []
+    /// Which attempt of its slot (or of its start by hand) the current run is: 1, then 2 for the first retry.
+    public var attempt = 1
+    /// How the current run ended, once batchctl has acted on it (retried it, counted its failure); nil while it
+    /// runs, or before anyone looked.
+    public var outcome: RunOutcome?
+    /// When the next attempt is due (ISO 8601 UTC): set when a failed run is to be tried again.
+    public var retryAt: String?
+    /// Consecutive runs that failed with their retries spent; a success sets it back to 0.
+    public var failures = 0
+    /// Set while no scheduled run, retry or catch-up may start: by `schedule suspend`, or after
+    /// `run.pauseAfterFailures` failures.
+    public var suspension: Suspension?
     private var fields: Fields
 
     /// Entries read from a state file keep their fields as the compact JSON text they were checked as: built
@@ -93,7 +105,9 @@ public struct StateEntry: Hashable, Sendable {
 
     public static func == (a: StateEntry, b: StateEntry) -> Bool {
         a.id == b.id && a.fingerprint == b.fingerprint && a.appliedAt == b.appliedAt && a.source == b.source
-            && a.lastState == b.lastState && a.slot == b.slot && a.history == b.history && a.applied == b.applied
+            && a.lastState == b.lastState && a.slot == b.slot && a.history == b.history && a.attempt == b.attempt
+            && a.outcome == b.outcome && a.retryAt == b.retryAt && a.failures == b.failures && a.suspension == b.suspension
+            && a.applied == b.applied
     }
 
     /// Every task id the entry owns: the current run's and its history's.
@@ -101,10 +115,13 @@ public struct StateEntry: Hashable, Sendable {
         history.isEmpty ? [id] : history.map(\.id) + [id]
     }
 
-    /// The entry of a new run of this task, `next`, with this one's current run moved into the history.
+    /// The entry of a new run of this task, `next`, with this one's current run moved into the history. The
+    /// task's count of failures and its suspension carry over; `next` says which attempt it is.
     public func startingRun(_ next: StateEntry) -> StateEntry {
         var entry = next
-        entry.history = history + [PastRun(id: id, startedAt: appliedAt, state: lastState, slot: slot)]
+        entry.history = history + [PastRun(id: id, startedAt: appliedAt, state: lastState, slot: slot, attempt: attempt, outcome: outcome)]
+        entry.failures = failures
+        entry.suspension = suspension
         return entry
     }
 
@@ -123,12 +140,18 @@ public struct PastRun: Hashable, Sendable {
     public var state: String?
     /// The schedule slot it was started for.
     public var slot: String?
+    /// Which attempt of its slot it was.
+    public var attempt: Int
+    /// How it ended, as batchctl settled it.
+    public var outcome: RunOutcome?
 
-    public init(id: Int32, startedAt: String, state: String? = nil, slot: String? = nil) {
+    public init(id: Int32, startedAt: String, state: String? = nil, slot: String? = nil, attempt: Int = 1, outcome: RunOutcome? = nil) {
         self.id = id
         self.startedAt = startedAt
         self.state = state
         self.slot = slot
+        self.attempt = attempt
+        self.outcome = outcome
     }
 
     /// One line per run in the state file, as `applied` is one line per entry.
@@ -137,14 +160,18 @@ public struct PastRun: Hashable, Sendable {
         if let slot { members["slot"] = .string(slot) }
         members["startedAt"] = .string(startedAt)
         if let state { members["state"] = .string(state) }
+        if attempt != 1 { members["attempt"] = .int(Int64(attempt)) }
+        if let outcome { members["outcome"] = .string(outcome.rawValue) }
         writer.writeInline(.object(members))
     }
 
     init(json: JSONValue) throws(FormatError) {
         let reader = try FieldReader(json)
-        try reader.rejectUnknown(["id", "slot", "startedAt", "state"])
+        try reader.rejectUnknown(["id", "slot", "startedAt", "state", "attempt", "outcome"])
         self.init(id: try reader.int32("id"), startedAt: try reader.string("startedAt"),
-                  state: try reader.optionalString("state"), slot: try reader.optionalString("slot"))
+                  state: try reader.optionalString("state"), slot: try reader.optionalString("slot"),
+                  attempt: try StateEntry.attempt(try reader.optionalInt("attempt")),
+                  outcome: try reader.optionalString("outcome").map { text throws(FormatError) in try RunOutcome.read(text, at: "outcome") })
     }
 }
 
@@ -159,6 +186,14 @@ extension StateEntry {
         }
         writer.writeKey("appliedAt")
         writer.writeString(appliedAt)
+        if attempt != 1 {
+            writer.writeKey("attempt")
+            writer.writeInt(Int64(attempt))
+        }
+        if failures != 0 {
+            writer.writeKey("failures")
+            writer.writeInt(Int64(failures))
+        }
         writer.writeKey("fingerprint")
         writer.writeString(fingerprint)
         if !history.isEmpty {
@@ -173,12 +208,24 @@ extension StateEntry {
             writer.writeKey("lastState")
             writer.writeString(lastState)
         }
+        if let outcome {
+            writer.writeKey("outcome")
+            writer.writeString(outcome.rawValue)
+        }
+        if let retryAt {
+            writer.writeKey("retryAt")
+            writer.writeString(retryAt)
+        }
         if let slot {
             writer.writeKey("slot")
             writer.writeString(slot)
         }
         writer.writeKey("source")
         writer.writeString(source)
+        if let suspension {
+            writer.writeKey("suspended")
+            writer.writeInline(suspension.json)
+        }
         writer.endObject()
     }
 
@@ -199,6 +246,7 @@ extension StateEntry {
         var lastState: String?
         var slot: String?
         var history: [PastRun] = []
+        var run = RunBookkeeping()
         for (key, value) in members {
             switch (key, value) {
             case ("id", .int(let n)):
@@ -229,6 +277,23 @@ extension StateEntry {
                         throw error.inside(key, "\(index)")
                     }
                 }
+            case ("attempt", .int(let n)):
+                guard let count = Int(exactly: n), count >= 1 else { throw FormatError(path: [key], detail: "\(n) is not an attempt (1 or more)") }
+                run.attempt = count
+            case ("failures", .int(let n)):
+                guard let count = Int(exactly: n), count >= 0 else { throw FormatError(path: [key], detail: "\(n) is not a count") }
+                run.failures = count
+            case ("outcome", .string(let s)): run.outcome = try RunOutcome.read(s, at: key)
+            case ("retryAt", .string(let s)): run.retryAt = s
+            case ("suspended", .object):
+                do throws(FormatError) {
+                    run.suspension = try Suspension(json: value)
+                } catch {
+                    throw error.inside(key)
+                }
+            case ("attempt", _), ("failures", _): throw Self.mismatch(key, "an integer", value)
+            case ("outcome", _), ("retryAt", _): throw Self.mismatch(key, "a string", value)
+            case ("suspended", _): throw Self.mismatch(key, "an object", value)
             case ("history", _): throw Self.mismatch(key, "an array", value)
             case ("lastState", _), ("slot", _): throw Self.mismatch(key, "a string", value)
             case ("id", _): throw Self.mismatch(key, "an integer", value)
@@ -251,6 +316,26 @@ extension StateEntry {
         self.lastState = lastState
         self.slot = slot
         self.history = history
+        self.attempt = run.attempt
+        self.failures = run.failures
+        self.outcome = run.outcome
+        self.retryAt = run.retryAt
+        self.suspension = run.suspension
+    }
+
+    /// The run members of an entry as they are read.
+    private struct RunBookkeeping {
+        var attempt = 1
+        var failures = 0
+        var outcome: RunOutcome?
+        var retryAt: String?
+        var suspension: Suspension?
+    }
+
+    static func attempt(_ value: Int?) throws(FormatError) -> Int {
+        guard let value else { return 1 }
+        guard value >= 1 else { throw FormatError(path: ["attempt"], detail: "\(value) is not an attempt (1 or more)") }
+        return value
     }
 
     private static func mismatch(_ key: String, _ expected: String, _ value: JSONValue) -> FormatError {

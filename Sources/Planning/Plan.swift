@@ -120,6 +120,35 @@ public struct ScheduledTask: Hashable, Sendable {
     public var missedIsLowerBound: Bool
     /// The latest missed slot.
     public var lastMissed: String?
+    /// Why no run starts while it is set: `run.suspend` in the manifest, `schedule suspend`, or a pause after
+    /// failures (the state's suspension).
+    public var suspended: SuspendedBy?
+    /// The next attempt of a failed run, when one is due or waiting for its backoff.
+    public var retry: PendingRetry?
+
+    /// Where a task's suspension comes from.
+    public enum SuspendedBy: Hashable, Sendable {
+        /// `run.suspend: true` in the manifest.
+        case manifest
+        /// `schedule suspend`, or a pause after failures: as the state records it.
+        case state(Suspension)
+    }
+
+    /// A retry to come: `attempt` of `limit + 1`, due at `at` (ISO 8601 UTC).
+    public struct PendingRetry: Hashable, Sendable {
+        public var attempt: Int
+        public var limit: Int
+        public var at: String
+
+        public init(attempt: Int, limit: Int, at: String) {
+            self.attempt = attempt
+            self.limit = limit
+            self.at = at
+        }
+
+        /// `retry 2/3`: the retry's number among the retries allowed.
+        public var label: String { "retry \(attempt - 1)/\(limit)" }
+    }
 
     public init(address: String, cron: String, timeZone: String, since: String?, dueSlot: String?, next: String?,
                 missed: Int, missedIsLowerBound: Bool, lastMissed: String?) {

@@ -7,7 +7,8 @@ import JSON
 /// Evaluates one task entry for one matrix combination. Pure and Sendable, so combinations run in parallel.
 struct CombinationEvaluator: Sendable {
     enum Outcome: Sendable {
-        case task(DesiredTask, [DependencyReference])
+        /// The task, what it depends on, and warnings about it.
+        case task(DesiredTask, [DependencyReference], [Diagnostic])
         /// `when` was false.
         case dropped
         case failed([Diagnostic])
@@ -20,7 +21,7 @@ struct CombinationEvaluator: Sendable {
     /// The lifecycle when no setting depends on the task (the usual case): evaluated once.
     let constantLifecycle: Lifecycle?
     /// The run policy when no setting depends on the task: evaluated once.
-    let constantRun: RunPolicy?
+    let constantRun: RunPolicyReader.Reading?
 
     init(compiled: TaskEntryExpander.Compiled, setName: String, addressPrefix: String, entryLocation: SourceLocation) {
         self.compiled = compiled
@@ -36,7 +37,7 @@ struct CombinationEvaluator: Sendable {
             }
         }
         self.constantLifecycle = isConstant ? constant : nil
-        var constantRun: RunPolicy?
+        var constantRun: RunPolicyReader.Reading?
         if compiled.run.allSatisfy({ $0.tree.constantValue != nil }) {
             constantRun = try? Self.runPolicy(compiled.run, entryLocation: entryLocation) { $0.constantValue ?? .null }
         }
@@ -78,7 +79,7 @@ struct CombinationEvaluator: Sendable {
             }
             let lifecycle: Lifecycle
             if let constantLifecycle { lifecycle = constantLifecycle } else { lifecycle = try evaluateLifecycle(context) }
-            let run: RunPolicy
+            let run: RunPolicyReader.Reading
             if let constantRun {
                 run = constantRun
             } else {
@@ -87,8 +88,8 @@ struct CombinationEvaluator: Sendable {
                 }
             }
             let task = DesiredTask(setName: setName, key: key, address: address, source: entryLocation, info: info,
-                                   redactions: redactions, dependsOn: [], lifecycle: lifecycle, run: run)
-            return .task(task, references)
+                                   redactions: redactions, dependsOn: [], lifecycle: lifecycle, run: run.policy)
+            return .task(task, references, run.warnings)
         } catch {
             return .failed([error])
         }
@@ -141,12 +142,12 @@ struct CombinationEvaluator: Sendable {
 
     /// The run policy from the compiled settings, each evaluated by `value`.
     private static func runPolicy(_ settings: [TaskEntryExpander.RunSetting], entryLocation: SourceLocation,
-                                  value: (FieldTree) throws(Diagnostic) -> Value) throws(Diagnostic) -> RunPolicy {
+                                  value: (FieldTree) throws(Diagnostic) -> Value) throws(Diagnostic) -> RunPolicyReader.Reading {
         var reader = RunPolicyReader()
         for setting in settings {
             let location = setting.tree.origin?.location ?? entryLocation
-            try reader.read(RunPolicyReader.Setting(key: setting.key, value: try value(setting.tree), location: location,
-                                                    textShift: setting.tree.constantValue == nil ? nil : setting.textShift))
+            try reader.read(RunPolicyReader.Setting(key: setting.key, retryKey: setting.retryKey, value: try value(setting.tree),
+                                                    location: location, textShift: setting.tree.constantValue == nil ? nil : setting.textShift))
         }
         return try reader.finish()
     }

@@ -77,9 +77,8 @@ struct TaskEntryCompiler {
         let when = nodes.when.flatMap { compiler(.task, fieldScope).compile($0) }
         let dependsOn = compileDependsOn(nodes.dependsOn)
         let lifecycle = settings(of: templateLifecycles + nodes.lifecycle, block: "lifecycle", names: Lifecycle.keyNames,
-                                 Lifecycle.Key.init(rawValue:)).map { (key: $0.key, tree: $0.tree) }
-        let run = settings(of: templateRuns + nodes.run, block: "run", names: RunPolicy.keyNames, RunPolicy.Key.init(rawValue:))
-            .map { TaskEntryExpander.RunSetting(key: $0.key, tree: $0.tree, textShift: TaskEntryExpander.textShift(of: $0.node)) }
+                                 Lifecycle.Key.init(rawValue:))
+        let run = runSettings(of: templateRuns + nodes.run)
         return TaskEntryExpander.Compiled(
             key: key, when: when, fields: fields.sorted { $0.key.order < $1.key.order }.map { ($0.key, $0.value) },
             layers: layers, dependsOn: dependsOn, lifecycle: lifecycle, run: run, matrix: matrix)
@@ -164,28 +163,67 @@ struct TaskEntryCompiler {
         return items.compactMap { compiler(.task, fieldScope).compile($0) }
     }
 
-    /// The settings of blocks such as `lifecycle` and `run`, templates' first: a later setting of a key replaces an
-    /// earlier one. Each with the node its value is written in.
+    /// The settings of blocks such as `lifecycle`, templates' first: a later setting of a key replaces an earlier one.
     private func settings<Key: Equatable>(of blocks: [(Layer, Node)], block: String, names: [String],
-                                          _ key: (String) -> Key?) -> [(key: Key, tree: FieldTree, node: Node)] {
-        var settings: [(key: Key, tree: FieldTree, node: Node)] = []
+                                          _ key: (String) -> Key?) -> [(key: Key, tree: FieldTree)] {
+        var settings: [(key: Key, tree: FieldTree)] = []
+        for entry in entries(of: blocks, block: block, names: names, key) {
+            if let tree = compiler(entry.layer, fieldScope).compile(entry.value) {
+                settings.removeAll { $0.key == entry.key }
+                settings.append((entry.key, tree))
+            }
+        }
+        return settings
+    }
+
+    /// The settings of the `run` blocks, as `settings(of:)` reads them, but `retry` written as a mapping is read
+    /// key by key: a task changes one retry setting of its template's, and an error points at the value at fault.
+    private func runSettings(of blocks: [(Layer, Node)]) -> [TaskEntryExpander.RunSetting] {
+        var settings: [TaskEntryExpander.RunSetting] = []
+        func add(_ key: RunPolicy.Key, _ retryKey: RetryKey?, _ node: Node, _ layer: Layer) {
+            guard let tree = compiler(layer, fieldScope).compile(node) else { return }
+            // `retry` as one value (an expression) replaces every retry setting before it.
+            settings.removeAll { $0.key == key && (retryKey == nil || $0.retryKey == retryKey) }
+            settings.append(TaskEntryExpander.RunSetting(key: key, retryKey: retryKey, tree: tree,
+                                                         textShift: TaskEntryExpander.textShift(of: node)))
+        }
+        let retryNames = RetryKey.allCases.map(\.rawValue)
+        for entry in entries(of: blocks, block: "run", names: RunPolicy.keyNames, RunPolicy.Key.init(rawValue:)) {
+            guard entry.key == .retry, let pairs = entry.value.mappingPairs else {
+                add(entry.key, nil, entry.value, entry.layer)
+                continue
+            }
+            for pair in pairs {
+                let name = pair.key.scalar?.text ?? ""
+                guard let retryKey = RetryKey(rawValue: name) else {
+                    diagnostics.error(pair.key.location, "unknown run.retry setting '\(name)'\(Suggestion.hint(for: name, in: retryNames)) (known: \(retryNames.joined(separator: ", ")))")
+                    continue
+                }
+                add(.retry, retryKey, pair.value, entry.layer)
+            }
+        }
+        return settings
+    }
+
+    /// The entries of blocks such as `lifecycle` and `run` in order, each with its layer and the node its value is
+    /// written in; a block that is not a mapping and an unknown setting are reported and left out.
+    private func entries<Key>(of blocks: [(Layer, Node)], block: String, names: [String],
+                              _ key: (String) -> Key?) -> [(layer: Layer, key: Key, value: Node)] {
+        var entries: [(layer: Layer, key: Key, value: Node)] = []
         for (layer, node) in blocks {
-            guard let entries = node.mappingPairs else {
+            guard let pairs = node.mappingPairs else {
                 diagnostics.error(node.location, "\(block) is a mapping: {\(names.joined(separator: ", "))}")
                 continue
             }
-            for pair in entries {
+            for pair in pairs {
                 let name = pair.key.scalar?.text ?? ""
                 guard let found = key(name) else {
                     diagnostics.error(pair.key.location, "unknown \(block) setting '\(name)'\(Suggestion.hint(for: name, in: names)) (known: \(names.joined(separator: ", ")))")
                     continue
                 }
-                if let tree = compiler(layer, fieldScope).compile(pair.value) {
-                    settings.removeAll { $0.key == found }
-                    settings.append((found, tree, pair.value))
-                }
+                entries.append((layer, found, pair.value))
             }
         }
-        return settings
+        return entries
     }
 }

@@ -37,6 +37,8 @@ struct TaskEntryExpander {
     /// One setting of a `run` block, compiled; `textShift` as in `RunPolicyReader.Setting`.
     struct RunSetting: Sendable {
         var key: RunPolicy.Key
+        /// As in `RunPolicyReader.Setting`.
+        var retryKey: RetryKey?
         var tree: FieldTree
         var textShift: Int?
     }
@@ -94,7 +96,8 @@ struct TaskEntryExpander {
             return
         case .failed(let errors):
             for error in errors { diagnostics.add(error) }
-        case .task(let task, let references):
+        case .task(let task, let references, let warnings):
+            for warning in warnings { diagnostics.add(warning) }
             if let first = keys[task.key] {
                 let firstMatrix = first.slots.isEmpty ? "" : " (matrix: \(matrix.describe(first.slots) ?? ""))"
                 diagnostics.error(sourceLocation, "duplicate key '\(task.key)' in set '\(setName)'\(matrix.describe(slots).map { " (matrix: \($0))" } ?? "")",

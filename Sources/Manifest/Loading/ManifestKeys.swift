@@ -71,7 +71,7 @@ public enum ControlKey: String, CaseIterable, Sendable {
         case .dependsOn: return "keys of the same set or addresses of another set (globs allowed) that apply submits first"
         case .when: return "an expression that must give a boolean; false drops the expanded task"
         case .lifecycle: return "preventDestroy, ignoreChanges and createBeforeDestroy"
-        case .run: return "when a new run of the task starts (once, onChange, schedule), its schedule and time zone, the finished runs kept, and concurrency"
+        case .run: return "when a new run of the task starts (once, onChange, schedule), its schedule and time zone, the finished runs kept, concurrency, retries, a timeout, suspend, and a pause after repeated failures"
         }
     }
 
@@ -122,6 +122,24 @@ extension RunPolicy.Key {
         case .history: return "finished runs kept on the server and in the state besides the current one, 0 to 100 (default 5); older ones are deleted"
         case .concurrency: return "what a due run does while the current one is still running: forbid (default), allow, or replace"
         case .startingDeadline: return "a scheduled run missed by more than this (90s, 30m, 1h, 2d) is skipped and reported"
+        case .retry: return "a run that ends Failed or times out starts again: {limit (0 to 100, default 0), backoff (default 1m), factor (default 2), maxBackoff (default 1h)}"
+        case .timeout: return "a run still New, Aquired or Started this long (at least 1s: 90s, 30m, 1h) after it started is stopped and counts as failed"
+        case .suspend: return "true: no scheduled run, retry or catch-up starts; the task stays registered and keeps its history"
+        case .pauseAfterFailures: return "after this many consecutive failed runs (retries spent), 1 to 1000, a scheduled task is paused until `batchctl schedule resume`"
+        }
+    }
+}
+
+/// A key of a `run.retry` block.
+public enum RetryKey: String, CaseIterable, Sendable {
+    case limit, backoff, factor, maxBackoff
+
+    public var summary: String {
+        switch self {
+        case .limit: return "retries after the first attempt, 0 to 100 (default 0: none); counted per scheduled slot"
+        case .backoff: return "the wait before the first retry (default 1m; 90s, 30m, 1h)"
+        case .factor: return "each later wait is the one before times this, at least 1 (default 2)"
+        case .maxBackoff: return "no wait is longer than this (default 1h); not shorter than backoff"
         }
     }
 }

@@ -205,14 +205,38 @@ public enum ManifestSchema {
                 case .history:
                     value = anyOf(["type": "integer", "minimum": .int(Int64(RunPolicy.historyRange.lowerBound)),
                                    "maximum": .int(Int64(RunPolicy.historyRange.upperBound))], expression)
-                case .startingDeadline:
-                    value = anyOf(["type": "string", "pattern": "^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"], expression)
+                case .startingDeadline, .timeout: value = anyOf(duration, expression)
+                case .retry: value = anyOf(retry, expression)
+                case .suspend: value = anyOf(["type": "boolean"], expression)
+                case .pauseAfterFailures:
+                    value = anyOf(["type": "integer", "minimum": .int(Int64(RunPolicy.pauseAfterFailuresRange.lowerBound)),
+                                   "maximum": .int(Int64(RunPolicy.pauseAfterFailuresRange.upperBound))], expression)
                 }
                 properties[setting.rawValue] = described(value, setting.summary)
             }
             return ["type": "object", "properties": .object(properties), "additionalProperties": false]
         }
     }
+
+    /// `run.retry`'s own block.
+    private static var retry: JSONValue {
+        var properties: JSONValue.Object = [:]
+        for key in RetryKey.allCases {
+            let value: JSONValue
+            switch key {
+            case .limit:
+                value = anyOf(["type": "integer", "minimum": .int(Int64(RetryPolicy.limitRange.lowerBound)),
+                               "maximum": .int(Int64(RetryPolicy.limitRange.upperBound))], expression)
+            case .backoff, .maxBackoff: value = anyOf(duration, expression)
+            case .factor: value = anyOf(["type": "number", "minimum": 1], expression)
+            }
+            properties[key.rawValue] = described(value, key.summary)
+        }
+        return ["type": "object", "properties": .object(properties), "additionalProperties": false]
+    }
+
+    /// A duration as manifests write it (`DurationText`): 90s, 30m, 1h30m, 2d.
+    private static let duration: JSONValue = ["type": "string", "pattern": "^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"]
 
     // MARK: - Fields
 

@@ -321,6 +321,24 @@ import Testing
         #expect(result.task("s/b")?.run.pauseAfterFailures == 3)
     }
 
+    /// The README's example project retries its nightly import; the report shares the schedule but not the retry.
+    @Test func theExampleRetriesTheNightlyImportAndNotItsReport() throws {
+        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path + "/examples"
+        var options = ManifestOptions(paths: [examples + "/sets"])
+        options.root = examples
+        options.varFiles = [examples + "/env/prod.yaml"]
+        let result = ManifestEngine.expand(options)
+        #expect(result.errors == [])
+        let importRun = try #require(result.task("nightly/import-eu-01")?.run)
+        let reportRun = try #require(result.task("nightly/report")?.run)
+        #expect(importRun.retry == RetryPolicy(limit: 2, backoff: 300))
+        #expect(importRun.history == 7)
+        #expect(reportRun.retry == RetryPolicy())
+        #expect(reportRun.when == .schedule)
+        #expect(reportRun.schedule == importRun.schedule)
+    }
+
     @Test func theRetryBlockIsInTheSchema() throws {
         let retry = ManifestSchema.document["$defs"]?["task"]?["properties"]?["run"]?["properties"]?["retry"]
         let block = retry?["anyOf"]?.arrayValue?.first

@@ -17,14 +17,6 @@ struct RunPolicyReader {
         var location: SourceLocation
         var textShift: Int?
 
-        init(key: RunPolicy.Key, retryKey: RetryKey? = nil, value: Value, location: SourceLocation, textShift: Int? = nil) {
-            self.key = key
-            self.retryKey = retryKey
-            self.value = value
-            self.location = location
-            self.textShift = textShift
-        }
-
         /// The setting as messages name it: `run.history`, `run.retry.limit`.
         var name: String { "run." + key.rawValue + (retryKey.map { "." + $0.rawValue } ?? "") }
     }
@@ -119,15 +111,14 @@ struct RunPolicyReader {
             try readRetry(retryKey, setting)
             return
         }
-        let known = RetryKey.allCases.map(\.rawValue)
         guard case .map(let entries) = setting.value else {
-            throw Diagnostic.error(setting.location, "run.retry is a mapping: {\(known.joined(separator: ", "))}, not a \(setting.value.typeName)")
+            throw Diagnostic.error(setting.location, "run.retry is a mapping: {\(RetryKey.names.joined(separator: ", "))}, not a \(setting.value.typeName)")
         }
         policy.retry = RetryPolicy()
         retryLocations = [:]
         for (name, value) in entries {
             guard let retryKey = RetryKey(rawValue: name) else {
-                throw Diagnostic.error(setting.location, "unknown run.retry setting '\(name)'\(Suggestion.hint(for: name, in: known)) (known: \(known.joined(separator: ", ")))")
+                throw Diagnostic.error(setting.location, RetryKey.unknown(name))
             }
             try readRetry(retryKey, Setting(key: .retry, retryKey: retryKey, value: value, location: setting.location))
         }
@@ -245,6 +236,15 @@ struct RunPolicyReader {
             throw Diagnostic.error(setting.location, "\(setting.name) is one of \(names.joined(separator: ", ")), not '\(shown)'\(Suggestion.hint(for: shown, in: names))")
         }
         return found
+    }
+}
+
+extension RetryKey {
+    static let names = allCases.map(\.rawValue)
+
+    /// The error message for a key of `retry` that is none of these.
+    static func unknown(_ name: String) -> String {
+        "unknown run.retry setting '\(name)'\(Suggestion.hint(for: name, in: names)) (known: \(names.joined(separator: ", ")))"
     }
 }
 

@@ -187,7 +187,6 @@ struct TaskEntryCompiler {
             settings.append(TaskEntryExpander.RunSetting(key: key, retryKey: retryKey, tree: tree,
                                                          textShift: TaskEntryExpander.textShift(of: node)))
         }
-        let retryNames = RetryKey.allCases.map(\.rawValue)
         for entry in entries(of: blocks, block: "run", names: RunPolicy.keyNames, RunPolicy.Key.init(rawValue:)) {
             guard entry.key == .retry, let pairs = entry.value.mappingPairs else {
                 add(entry.key, nil, entry.value, entry.layer)
@@ -196,7 +195,7 @@ struct TaskEntryCompiler {
             for pair in pairs {
                 let name = pair.key.scalar?.text ?? ""
                 guard let retryKey = RetryKey(rawValue: name) else {
-                    diagnostics.error(pair.key.location, "unknown run.retry setting '\(name)'\(Suggestion.hint(for: name, in: retryNames)) (known: \(retryNames.joined(separator: ", ")))")
+                    diagnostics.error(pair.key.location, RetryKey.unknown(name))
                     continue
                 }
                 add(.retry, retryKey, pair.value, entry.layer)

@@ -36,7 +36,10 @@ import Testing
     func misspeltFieldsAndKeysAreRejected() throws {
         let checker = try JSONSchemaChecker.make()
         let directory = try TemporaryDirectory(files: [
-            "good.yaml": Self.taskSet(task: "    Description: fine\n    DetailsRecord: ${n}\n    State: New\n"),
+            "good.yaml": Self.taskSet(task: "    Description: fine\n    DetailsRecord: ${n}\n    State: New\n"
+                                      + "    run:\n      retry:\n        limit: ${n}\n        backoff: 5m\n      timeout: 2h\n      suspend: false\n"),
+            "retry.yaml": Self.taskSet(task: "    run: {retry: {limt: 2}}\n"),
+            "timeout.yaml": Self.taskSet(task: "    run: {timeout: 90 minutes}\n"),
             "field.yaml": Self.taskSet(task: "    Descripton: misspelt\n"),
             "state.yaml": Self.taskSet(task: "    State: Aquird\n"),
             "range.yaml": Self.taskSet(task: "    AssociateId: 2147483648\n"),
@@ -47,7 +50,7 @@ import Testing
         let good = try checker.check([directory.path + "/good.yaml"])
         #expect(good.status == 0, "\(good.output)")
         for (file, word) in [("field", "Descripton"), ("state", "Aquird"), ("range", "2147483648"), ("nested", "list"),
-                             ("top", "templats"), ("batchctl", "paralelism")] {
+                             ("top", "templats"), ("batchctl", "paralelism"), ("retry", "limt"), ("timeout", "90 minutes")] {
             let outcome = try checker.check([directory.path + "/\(file).yaml"])
             #expect(outcome.status == 1, "\(file).yaml should be rejected: \(outcome.output)")
             #expect(outcome.output.contains(word), "\(file).yaml: \(outcome.output)")

@@ -329,8 +329,10 @@ extension Planner {
             }
         }
         if asked {
+            // Asked for by name, a suspended task still runs; the reason says it is suspended.
+            let held = Runs.suspension(task, entries[task.address]).map { "; it is suspended (\(Runs.describe($0)))" } ?? ""
             return .act(PlannedAction(address: task.address, kind: .run, id: id, changes: changes,
-                                      reason: reason.map { "a new run asked for; \($0)" } ?? "a new run asked for"))
+                                      reason: (reason.map { "a new run asked for; \($0)" } ?? "a new run asked for") + held))
         }
         if let retry = runs.retryAction(task, entry: entries, id: id, changes: changes) { return .act(retry) }
         if changes.isEmpty {
@@ -400,6 +402,14 @@ extension Planner {
         static func suspension(_ task: DesiredTask, _ entry: StateEntry?) -> ScheduledTask.SuspendedBy? {
             if task.run.suspend { return .manifest }
             return entry?.suspension.map { .state($0) }
+        }
+
+        /// `run.suspend in the manifest`, `paused after 2 failed runs by batchctl`.
+        static func describe(_ suspended: ScheduledTask.SuspendedBy) -> String {
+            switch suspended {
+            case .manifest: return "run.suspend in the manifest"
+            case .state(let suspension): return "\(suspension.reason), by \(suspension.by) at \(suspension.at)"
+            }
         }
 
         /// The next attempt of the entry's failed run, when one is to come.

@@ -73,6 +73,9 @@ import Testing
         #expect(settled["attempt"]?.intValue == 3)
         #expect(settled["outcome"]?.stringValue == "failed")
         #expect(settled["failures"]?.intValue == 1)
+        let show = try JSONValue.parse(BinaryRunner.run(["state", "show", "jobs/import"], in: directory.path).stdout)
+        #expect(show["runs"]?.arrayValue?.compactMap { $0["outcome"]?.stringValue } == ["failed", "failed", "failed"])
+        #expect(show["runs"]?.arrayValue?.first?["attempt"]?.intValue == 3)
     }
 
     @Test func aKillBetweenAttemptsStartsNoneTwice() async throws {
@@ -172,5 +175,11 @@ import Testing
         #expect(listing.stdout.contains("@ suspended") && listing.stdout.contains("paused after 2 failed runs"), "\(listing.stdout)")
         let plan = try run(["plan"], at: "2026-12-05T02:01:00Z")
         #expect(plan.stdout.contains("@ suspended"), "\(plan.stdout)")
+        let status = try run(["status"], at: "2026-12-05T02:01:00Z")
+        #expect(status.stdout.contains("@ suspended by batchctl") && status.stdout.contains("2 failed runs in a row"), "\(status.stdout)")
+        // Asked for by name, it runs all the same, and says it is suspended.
+        let asked = try run(["run", "jobs/nightly"], at: "2026-12-05T02:02:00Z")
+        #expect(asked.stdout.contains("it is suspended (paused after 2 failed runs"), "\(asked.stdout)")
+        #expect(try await serverTasks(named: "Nightly", server).count == 3)
     }
 }

@@ -282,3 +282,12 @@ import Testing
         #expect(try PlanDocument.decode(PlanDocument.json(plan, saved: true)).actions.first?.attempt == 2)
     }
 }
+
+extension RetryPlanningTests {
+    @Test func aSuspendedTaskAskedForByNameSaysItIsSuspended() throws {
+        var held = task("h")
+        held.run = RunPolicy(suspend: true)
+        let plan = try plan([held], state: state([held])) { $0.runs = [Glob("s/h")] }
+        #expect(plan.actions.first?.reason == "a new run asked for; it is suspended (run.suspend in the manifest)")
+    }
+}

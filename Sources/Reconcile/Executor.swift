@@ -187,14 +187,26 @@ public struct Executor: Sendable {
     /// looked at again next time; a state that cannot be written stops the run.
     private func settle(_ looks: [RunLook]) async {
         let settler = RunSettler(client: client, recorder: recorder)
-        for look in looks {
-            guard !cancellation.isCancelled, let task = desired[look.address] else { continue }
+        @Sendable func settle(_ look: RunLook) async {
+            guard !cancellation.isCancelled, let task = desired[look.address] else { return }
             do {
                 if let settled = try await settler.look(task, id: look.id) { events.add(settled.events) }
             } catch is ClientError {
-                continue
+                return
             } catch {
                 cancellation.cancel()
+            }
+        }
+        // Up to `parallelism` looks at once; each address is looked at once, so no two settle the same entry.
+        await withTaskGroup(of: Void.self) { group in
+            var pending = looks[...]
+            for _ in 0..<max(1, options.parallelism) {
+                guard let look = pending.popFirst() else { break }
+                group.addTask { await settle(look) }
+            }
+            while await group.next() != nil {
+                guard let look = pending.popFirst() else { continue }
+                group.addTask { await settle(look) }
             }
         }
     }

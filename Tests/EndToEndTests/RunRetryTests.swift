@@ -183,3 +183,39 @@ import Testing
         #expect(try await serverTasks(named: "Nightly", server).count == 3)
     }
 }
+
+extension RunRetryTests {
+    @Test func aScheduleShowsTheRetryToComeAndItsNextSlotStartsAFreshCount() async throws {
+        let directory = try project("""
+              - key: nightly
+                Name: Nightly
+                ParameterObject: {fail: "true"}
+                run: {when: schedule, schedule: "0 2 * * *", timeZone: UTC, retry: {limit: 1, backoff: 1h}}
+
+            """)
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])
+        defer { server.stop() }
+        func run(_ arguments: [String], at time: String) throws -> BinaryRunner.Outcome {
+            let outcome = try BinaryRunner.run(arguments, in: directory.path, environment: server.environment.merging(["BATCHCTL_NOW": time]) { $1 })
+            #expect(outcome.status == 0, "\(arguments) at \(time): \(outcome.stdout)\(outcome.stderr)")
+            return outcome
+        }
+        _ = try run(["apply", "--auto-approve"], at: "2026-12-01T12:00:00Z")
+        _ = try run(["run", "--due"], at: "2026-12-02T02:01:00Z")
+        let settled = try run(["run", "--due"], at: "2026-12-02T02:02:00Z")
+        #expect(settled.stdout.contains("retry 1/1 is due at"), "\(settled.stdout)")
+        let listing = try run(["schedule"], at: "2026-12-02T02:03:00Z")
+        #expect(listing.stdout.contains("retry 1/1 at"), "\(listing.stdout)")
+        let json = try JSONValue.parse(try run(["schedule", "-o", "json"], at: "2026-12-02T02:03:00Z").stdout)
+        let retry = json["schedules"]?.arrayValue?.first?["retry"]
+        #expect(retry?["attempt"]?.intValue == 2 && retry?["limit"]?.intValue == 1, "\(json)")
+
+        // The next night's slot wins over the retry still waiting for its backoff: attempt 1 of a new slot.
+        let next = try run(["run", "--due"], at: "2026-12-03T02:01:00Z")
+        #expect(next.stdout.contains("due at"), "\(next.stdout)")
+        let entry = try #require(try entry(directory, "jobs/nightly"))
+        #expect(entry["slot"]?.stringValue == "2026-12-03T02:00:00Z")
+        #expect(entry["attempt"] == nil, "attempt 1 is not written")
+        #expect(try await serverTasks(named: "Nightly", server).count == 2)
+    }
+}

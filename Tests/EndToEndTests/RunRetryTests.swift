@@ -219,3 +219,23 @@ extension RunRetryTests {
         #expect(try await serverTasks(named: "Nightly", server).count == 2)
     }
 }
+
+extension RunRetryTests {
+    @Test func theControllerSettlesEachAttemptAndStartsTheRetryWhenDue() async throws {
+        let directory = try project(Self.failing + "    run: {retry: {limit: 1, backoff: 1s}}\n")
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])
+        defer { server.stop() }
+        let controller = try await ControllerProcess.start(in: directory.path, ["--interval", "1s", "--jitter", "0"], environment: server.environment)
+        let spent = BinaryRunner.waitUntil(timeout: 40) {
+            ((try? entry(directory, "jobs/import"))??["failures"]?.intValue ?? 0) >= 1
+        }
+        #expect(spent, "\(controller.log)")
+        // Cycles after the failure was counted start nothing more.
+        _ = await controller.waitForStatus(timeout: 20) { ControllerProcess.cycle($0) >= 3 }
+        #expect(await controller.stop()?.status == 0)
+        #expect(try await serverTasks(named: "Import", server).count == 2, "the first run and its one retry")
+        let settled = try #require(try entry(directory, "jobs/import"))
+        #expect(settled["attempt"]?.intValue == 2)
+        #expect(settled["outcome"]?.stringValue == "failed")
+    }
+}

@@ -127,7 +127,6 @@ public struct Executor: Sendable {
             await recorder.schedule(action.address, since: action.slot ?? Timestamp.now())
             outcomes.append(ActionOutcome(address: action.address, kind: .schedule, id: nil, status: .succeeded))
         }
-        events.add(RunEvent.missed(in: plan))
         // Runs are settled before anything starts: a failure is counted before a due slot's run takes its place.
         await settle(plan.looks)
         var schedule = ExecutionSchedule(actions: plan.actions, wait: options.wait, parallelism: options.parallelism) {
@@ -539,7 +538,10 @@ public struct Executor: Sendable {
             guard ContinuousClock.now + .milliseconds(Int64(max(wait, 0) * 1000)) < end else {
                 return status(.failed("\(why); \(label) is due at \(entry.retryAt ?? "?"), after --wait-timeout: `run --due` starts it"))
             }
-            if wait > 0 { try await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
+            // In steps, so Ctrl-C is heard during a long backoff.
+            while retryAt.timeIntervalSinceNow > 0, !cancellation.isCancelled {
+                try await Task.sleep(for: min(options.pollInterval, .milliseconds(Int64(retryAt.timeIntervalSinceNow * 1000) + 1)))
+            }
             if cancellation.isCancelled { return status(.skipped("interrupted before \(label)")) }
             switch try await startRun(task, after: id, slot: entry.slot, attempt: entry.attempt + 1) {
             case .started(let next, let note):

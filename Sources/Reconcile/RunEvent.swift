@@ -51,8 +51,8 @@ public struct RunEvent: Sendable, Hashable {
 }
 
 extension RunEvent {
-    /// The slots `run --due` and the controller skip: one event per scheduled task that missed any, as the plan
-    /// counts them.
+    /// The slots `run --due` skips: one event per scheduled task that missed any, as the plan counts them. A plan
+    /// made without `startsDueRuns` skips nothing.
     public static func missed(in plan: Plan) -> [RunEvent] {
         guard plan.startsDueRuns else { return [] }
         return plan.schedules.filter { $0.missed > 0 }.map { task in

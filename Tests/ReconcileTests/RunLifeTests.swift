@@ -1,6 +1,7 @@
 import BatchTask
 import DesiredTasks
 import Foundation
+import Planning
 import State
 import Testing
 @testable import Reconcile
@@ -79,5 +80,22 @@ import Testing
         let spent = life(policy, attempt: 3).settle(.timedOut, state: "New", result: nil, now: Self.at("2026-12-02T01:10:00Z"))
         #expect(spent.events.map(\.trigger) == [.timeout, .failed])
         #expect(spent.entry.failures == 1)
+    }
+
+    @Test func slotsSkippedByRunDueAreToldOnceEachTask() {
+        var plan = Plan(actions: [], orphans: [], drift: [], stateLineage: nil, stateSerial: nil, endpoint: "http://x", refreshed: false)
+        plan.schedules = [
+            ScheduledTask(address: "s/late", cron: "30 1 * * *", timeZone: "UTC", since: nil, dueSlot: nil, next: nil, missed: 2,
+                          missedIsLowerBound: false, lastMissed: "2026-12-02T01:30:00Z"),
+            ScheduledTask(address: "s/fine", cron: "0 2 * * *", timeZone: "UTC", since: nil, dueSlot: nil, next: nil, missed: 0,
+                          missedIsLowerBound: false, lastMissed: nil),
+        ]
+        #expect(RunEvent.missed(in: plan).isEmpty, "plan and apply skip nothing")
+        plan.startsDueRuns = true
+        let events = RunEvent.missed(in: plan)
+        #expect(events.map(\.address) == ["s/late"])
+        #expect(events.first?.trigger == .missed)
+        #expect(events.first?.slot == "2026-12-02T01:30:00Z")
+        #expect(events.first?.message.contains("missed 2 slots") == true)
     }
 }

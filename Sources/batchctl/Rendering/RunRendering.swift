@@ -78,11 +78,18 @@ enum RunRendering {
         return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
 
-    /// What became of runs as they were settled: one line each.
+    /// What became of runs as they were settled, one line each: `retry jobs/import run 7 (attempt 1) failed; ...`.
     static func events(_ events: [RunEvent], style: Style) -> String {
         events.map { event in
-            let mark = event.trigger == .succeeded ? style.green("✓") : style.yellow("!")
-            return "  \(mark) \(TerminalText.escape(event.message))\n"
+            let word = String(event.trigger.rawValue.dropFirst("on-run-".count))
+            let label: String
+            switch event.trigger {
+            case .succeeded: label = style.green(word)
+            case .retry, .missed: label = style.yellow(word)
+            case .failed, .timeout, .paused: label = style.red(word)
+            }
+            // A message may carry a job's Result: the server's words, escaped for the terminal.
+            return "  \(label) \(TerminalText.escape(event.message))\n"
         }.joined()
     }
 

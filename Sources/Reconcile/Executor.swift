@@ -261,9 +261,12 @@ public struct Executor: Sendable {
                 return outcome(.succeeded, id: id)
             }
             if options.wait, let id {
-                let (status, jobDetail) = action.kind == .update
-                    ? try await waitForJob(id, address: action.address) : try await followRun(task, id: id)
-                return outcome(status, id: id, detail: [detail, jobDetail].compactMap { $0 }.joined(separator: "; "))
+                guard action.kind != .update else {
+                    let (status, jobDetail) = try await waitForJob(id, address: action.address)
+                    return outcome(status, id: id, detail: [detail, jobDetail].compactMap { $0 }.joined(separator: "; "))
+                }
+                let (status, jobDetail, last) = try await followRun(task, id: id)
+                return outcome(status, id: last, detail: [detail, jobDetail].compactMap { $0 }.joined(separator: "; "))
             }
             return outcome(.succeeded, id: id, detail: detail)
         } catch let error as UnfinishedJob {
@@ -501,15 +504,17 @@ public struct Executor: Sendable {
 
     /// Follows a run of `task` through its retries: each attempt until it ends or reaches its `run.timeout` (then it
     /// is stopped), settled as `run --due` settles it; a failure with retries left waits for its backoff and starts
-    /// the next attempt. All of it within `waitTimeout`.
-    private func followRun(_ task: DesiredTask, id first: Int32) async throws -> (ActionOutcome.Status, String?) {
+    /// the next attempt. All of it within `waitTimeout`. Returns the id of the last attempt too.
+    private func followRun(_ task: DesiredTask, id first: Int32) async throws -> (ActionOutcome.Status, String?, Int32) {
         let settler = RunSettler(client: client, recorder: recorder)
         let end = ContinuousClock.now + options.waitTimeout
         var id = first
         var notes: [String] = []
-        func status(_ status: ActionOutcome.Status, _ detail: String? = nil) -> (ActionOutcome.Status, String?) {
+        // A failure's words say what came before it: the attempts it follows.
+        func status(_ status: ActionOutcome.Status, _ detail: String? = nil) -> (ActionOutcome.Status, String?, Int32) {
+            if case .failed(let why) = status { return (.failed((notes + [why]).joined(separator: "; ")), nil, id) }
             let all = notes + [detail].compactMap { $0 }
-            return (status, all.isEmpty ? nil : all.joined(separator: "; "))
+            return (status, all.isEmpty ? nil : all.joined(separator: "; "), id)
         }
         while true {
             let deadline = await recorder.entry(task.address).flatMap { RunLife(address: task.address, policy: task.run, entry: $0).deadline }

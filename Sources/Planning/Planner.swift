@@ -412,9 +412,12 @@ extension Planner {
             }
         }
 
-        /// The next attempt of the entry's failed run, when one is to come.
+        /// The next attempt of the entry's failed run, when one is to come: not when the manifests lowered
+        /// `retry.limit` below it since.
         static func pendingRetry(_ task: DesiredTask, _ entry: StateEntry) -> ScheduledTask.PendingRetry? {
-            guard let at = entry.retryAt, entry.outcome?.isFailure == true else { return nil }
+            guard let at = entry.retryAt, entry.outcome?.isFailure == true, task.run.retry.retries(afterAttempt: entry.attempt) else {
+                return nil
+            }
             return ScheduledTask.PendingRetry(attempt: entry.attempt + 1, limit: task.run.retry.limit, at: at)
         }
 

@@ -197,6 +197,16 @@ import Testing
         #expect(!applyTime.hasChanges, "apply starts no retry")
     }
 
+    @Test func aRetryTheManifestsNoLongerAllowIsNotStarted() throws {
+        let fewer = [try nightly("n") { $0.retry.limit = 0 }]
+        let plan = try plan(fewer, state: failed(fewer[0], retryAt: "2026-12-02T01:06:00Z")) {
+            $0.now = Self.at("2026-12-02T01:07:00Z")
+            $0.startsDueRuns = true
+        }
+        #expect(!plan.hasChanges)
+        #expect(plan.schedules.first?.retry == nil)
+    }
+
     @Test func aDueSlotWinsOverAPendingRetry() throws {
         let tasks = [try nightly("n")]
         let plan = try plan(tasks, state: failed(tasks[0], retryAt: "2026-12-02T01:06:00Z")) {

@@ -183,7 +183,7 @@ public final class Reconciler: Sendable {
             var options = planOptions()
             options.startsDueRuns = !settings.detectOnly
             let plan = try session.plan(expansion, live: live, options: options)
-            let applied = settings.detectOnly || !plan.hasChanges ? nil : try await apply(plan, desired: desired, session: &session)
+            let applied = settings.detectOnly || !plan.hasWork ? nil : try await apply(plan, desired: desired, session: &session)
             return report(expansion, plan: plan, state: session.state, live: live, applied: applied)
         }
     }

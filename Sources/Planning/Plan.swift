@@ -56,9 +56,11 @@ public struct PlannedAction: Hashable, Sendable {
     public var createBeforeDestroy: Bool
     /// For a scheduled run: the slot it is started for (ISO 8601 UTC); for a `schedule` action: since when.
     public var slot: String?
+    /// For a run: which attempt of its slot it starts (2 for the first retry).
+    public var attempt: Int
 
     public init(address: String, kind: ActionKind, id: Int32? = nil, changes: [FieldChange] = [], reason: String? = nil,
-                movedFrom: String? = nil, createBeforeDestroy: Bool = false, slot: String? = nil) {
+                movedFrom: String? = nil, createBeforeDestroy: Bool = false, slot: String? = nil, attempt: Int = 1) {
         self.address = address
         self.kind = kind
         self.id = id
@@ -67,6 +69,19 @@ public struct PlannedAction: Hashable, Sendable {
         self.movedFrom = movedFrom
         self.createBeforeDestroy = createBeforeDestroy
         self.slot = slot
+        self.attempt = attempt
+    }
+}
+
+/// A current run that is looked at (its State read) and settled once it ended or ran past its `run.timeout`: not a
+/// change, so a plan of looks alone still reads "No changes".
+public struct RunLook: Hashable, Sendable {
+    public var address: String
+    public var id: Int32
+
+    public init(address: String, id: Int32) {
+        self.address = address
+        self.id = id
     }
 }
 
@@ -197,6 +212,10 @@ public struct Plan: Sendable {
     /// Scheduled tasks that never ran and are no longer in the manifests (or are destroyed): the state forgets
     /// when they were scheduled. Only the state changes.
     public var unscheduled: [String] = []
+    /// Current runs to look at and settle (`run --due`, the controller), by address.
+    public var looks: [RunLook] = []
+    /// Planned with `PlanOptions.startsDueRuns`: the missed slots of `schedules` are reported as skipped.
+    public var startsDueRuns = false
 
     public init(actions: [PlannedAction], orphans: [Orphan], drift: [DriftItem], stateLineage: String?, stateSerial: Int?,
                 manifestDigest: String? = nil, endpoint: String, refreshed: Bool) {
@@ -214,6 +233,9 @@ public struct Plan: Sendable {
     public var changes: [PlannedAction] { actions.filter { $0.kind != .noop } }
 
     public var hasChanges: Bool { actions.contains { $0.kind != .noop } || !unscheduled.isEmpty }
+
+    /// Whether carrying the plan out does anything: a change, or a run to look at.
+    public var hasWork: Bool { hasChanges || !looks.isEmpty }
 
     public func count(_ kind: ActionKind) -> Int { actions.count { $0.kind == kind } }
 

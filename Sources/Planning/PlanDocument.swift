@@ -41,6 +41,7 @@ public enum PlanDocument {
         if let from = action.movedFrom { object["movedFrom"] = .string(from) }
         if action.createBeforeDestroy { object["createBeforeDestroy"] = .bool(true) }
         if let slot = action.slot { object["slot"] = .string(slot) }
+        if action.attempt != 1 { object["attempt"] = .int(Int64(action.attempt)) }
         return .object(object)
     }
 
@@ -57,6 +58,16 @@ public enum PlanDocument {
         ]
         if task.missedIsLowerBound { object["missedAtLeast"] = .bool(true) }
         if let last = task.lastMissed { object["lastMissed"] = .string(last) }
+        switch task.suspended {
+        case .manifest?: object["suspended"] = .object(["by": .string("manifest")])
+        case .state(let suspension)?:
+            object["suspended"] = .object(["by": .string(suspension.by), "at": .string(suspension.at), "reason": .string(suspension.reason),
+                                           "afterFailures": .bool(suspension.afterFailures)])
+        case nil: break
+        }
+        if let retry = task.retry {
+            object["retry"] = .object(["attempt": .int(Int64(retry.attempt)), "limit": .int(Int64(retry.limit)), "at": .string(retry.at)])
+        }
         return .object(object)
     }
 
@@ -104,7 +115,7 @@ public enum PlanDocument {
             changes: try changes(item.required("changes")), reason: try item.optional("reason")?.string(),
             movedFrom: try item.optional("movedFrom")?.string(),
             createBeforeDestroy: try item.optional("createBeforeDestroy")?.bool() ?? false,
-            slot: try item.optional("slot")?.string())
+            slot: try item.optional("slot")?.string(), attempt: Int(try item.optional("attempt")?.int() ?? 1))
     }
 
     static func changes(_ list: DocumentReader) throws(PlanFileError) -> [FieldChange] {

@@ -74,7 +74,9 @@ public enum Planner {
         var actions = options.runsOnly ? [] : moved.actions
         actions.reserveCapacity(moved.actions.count + desired.count)
         var schedules: [ScheduledTask] = []
+        var looks: [RunLook] = []
         for (index, task) in desired.enumerated() where scope.includes(task) {
+            if let look = runs.look(task, entries: entries) { looks.append(look) }
             if let schedule = task.run.schedule, task.run.when == .schedule {
                 schedules.append(runs.standing(of: task, schedule, entry: entries[task.address]))
             }
@@ -103,6 +105,8 @@ public enum Planner {
                         stateLineage: state?.lineage, stateSerial: state?.serial, endpoint: options.endpoint,
                         refreshed: live != nil)
         plan.schedules = schedules
+        plan.looks = looks
+        plan.startsDueRuns = options.startsDueRuns
         if !options.runsOnly, let scheduled = state?.scheduled, !scheduled.isEmpty {
             let stillScheduled = Set(desired.lazy.filter { $0.run.when == .schedule }.map(\.address))
             plan.unscheduled = scheduled.keys.filter { !stillScheduled.contains($0) && scope.includes(address: $0) }.sorted()
@@ -170,6 +174,10 @@ public enum Planner {
                     writer.writeString(run.schedule.map { "\($0.cron) \($0.timeZone.identifier) \($0.startingDeadline ?? -1)" } ?? "")
                     writer.writeInt(Int64(run.history))
                     writer.writeString(run.concurrency.rawValue)
+                    writer.writeString("\(run.retry.limit) \(run.retry.backoff) \(run.retry.factor) \(run.retry.maxBackoff)")
+                    writer.writeString(run.timeout.map { "\($0)" } ?? "")
+                    writer.writeBool(run.suspend)
+                    writer.writeInt(Int64(run.pauseAfterFailures ?? 0))
                 }
                 writer.endArray()
                 writer.bytes.append(10)
@@ -297,7 +305,7 @@ extension Planner {
                        movedInto: Set<String>, runs: Runs = Runs(), standing: ScheduledTask? = nil) -> Decision {
         let asked = runs.asked(task.address)
         if let standing, !asked {
-            return .act(runs.scheduledAction(task, standing, id: comparison?.id))
+            return .act(runs.scheduledAction(task, standing, id: comparison?.id, entry: standing.retry == nil ? nil : entries[task.address]))
         }
         guard case .some((let id, var changes)) = comparison else {
             return .act(PlannedAction(address: task.address, kind: .create, changes: creationChanges(task),
@@ -321,9 +329,12 @@ extension Planner {
             }
         }
         if asked {
+            // Asked for by name, a suspended task still runs; the reason says it is suspended.
+            let held = Runs.suspension(task, entries[task.address]).map { "; it is suspended (\(Runs.describe($0)))" } ?? ""
             return .act(PlannedAction(address: task.address, kind: .run, id: id, changes: changes,
-                                      reason: reason.map { "a new run asked for; \($0)" } ?? "a new run asked for"))
+                                      reason: (reason.map { "a new run asked for; \($0)" } ?? "a new run asked for") + held))
         }
+        if let retry = runs.retryAction(task, entry: entries, id: id, changes: changes) { return .act(retry) }
         if changes.isEmpty {
             return movedInto.contains(task.address) ? .leave : .act(PlannedAction(address: task.address, kind: .noop, id: id))
         }
@@ -373,13 +384,62 @@ extension Planner {
 
         /// When a scheduled task was last due: the slot its current run started for, else when it started, else
         /// since when the state has it scheduled; a task the state has never seen is scheduled from now.
+        /// A suspended task has no slot due: nothing starts while it is suspended.
         func standing(of task: DesiredTask, _ schedule: RunSchedule, entry: StateEntry?) -> ScheduledTask {
             let since = entry.map { $0.slot ?? $0.appliedAt } ?? scheduled[task.address]
             let due = schedule.due(since: since.flatMap(Timestamp.date) ?? now, now: now)
-            return ScheduledTask(
+            let suspended = Self.suspension(task, entry)
+            var standing = ScheduledTask(
                 address: task.address, cron: schedule.cron.description, timeZone: Self.name(of: schedule.timeZone), since: since,
-                dueSlot: due.fire.map(Timestamp.string), next: due.next.map(Timestamp.string), missed: due.missedCount,
-                missedIsLowerBound: due.missedCountIsLowerBound, lastMissed: due.missed.last.map(Timestamp.string))
+                dueSlot: suspended == nil ? due.fire.map(Timestamp.string) : nil, next: due.next.map(Timestamp.string),
+                missed: due.missedCount, missedIsLowerBound: due.missedCountIsLowerBound, lastMissed: due.missed.last.map(Timestamp.string))
+            standing.suspended = suspended
+            standing.retry = entry.flatMap { Self.pendingRetry(task, $0) }
+            return standing
+        }
+
+        /// Why nothing starts by itself: the manifest's `run.suspend`, else the state's suspension.
+        static func suspension(_ task: DesiredTask, _ entry: StateEntry?) -> ScheduledTask.SuspendedBy? {
+            if task.run.suspend { return .manifest }
+            return entry?.suspension.map { .state($0) }
+        }
+
+        /// `run.suspend in the manifest`, `paused after 2 failed runs by batchctl`.
+        static func describe(_ suspended: ScheduledTask.SuspendedBy) -> String {
+            switch suspended {
+            case .manifest: return "run.suspend in the manifest"
+            case .state(let suspension): return "\(suspension.reason), by \(suspension.by) at \(suspension.at)"
+            }
+        }
+
+        /// The next attempt of the entry's failed run, when one is to come: not when the manifests lowered
+        /// `retry.limit` below it since.
+        static func pendingRetry(_ task: DesiredTask, _ entry: StateEntry) -> ScheduledTask.PendingRetry? {
+            guard let at = entry.retryAt, entry.outcome?.isFailure == true, task.run.retry.retries(afterAttempt: entry.attempt) else {
+                return nil
+            }
+            return ScheduledTask.PendingRetry(attempt: entry.attempt + 1, limit: task.run.retry.limit, at: at)
+        }
+
+        /// The current run to look at and settle: one batchctl watches (`run.watchesRuns`) and has not settled yet.
+        func look(_ task: DesiredTask, entries: [String: StateEntry]) -> RunLook? {
+            guard startsDueRuns, task.run.watchesRuns, let entry = entries[task.address], entry.outcome == nil else { return nil }
+            return RunLook(address: task.address, id: entry.id)
+        }
+
+        /// With `startsDueRuns`, the next attempt of a failed run whose backoff has passed, unless the task is suspended.
+        func retryAction(_ task: DesiredTask, entry entries: [String: StateEntry], id: Int32?,
+                         changes: [FieldChange] = []) -> PlannedAction? {
+            guard startsDueRuns, task.run.retry.limit > 0, let entry = entries[task.address] else { return nil }
+            return retryAction(task, entry: entry, id: id, changes: changes)
+        }
+
+        func retryAction(_ task: DesiredTask, entry: StateEntry, id: Int32?, changes: [FieldChange]) -> PlannedAction? {
+            guard startsDueRuns, Self.suspension(task, entry) == nil, let retry = Self.pendingRetry(task, entry),
+                  let at = Timestamp.date(retry.at), at <= now else { return nil }
+            return PlannedAction(address: task.address, kind: .run, id: id ?? entry.id, changes: changes,
+                                 reason: retry.label + (entry.outcome == .timedOut ? " after a timeout" : " after a failed run"),
+                                 slot: entry.slot, attempt: retry.attempt)
         }
 
         /// The zone's IANA name; Foundation names UTC "GMT" here, which manifests do not accept.
@@ -389,11 +449,15 @@ extension Planner {
 
         /// A scheduled task changes nothing when it is applied: it runs when due (with `run --due`), and a task
         /// the state has not seen yet is registered, so its first slot is counted from now.
-        func scheduledAction(_ task: DesiredTask, _ standing: ScheduledTask, id: Int32?) -> PlannedAction {
+        /// A due slot starts attempt 1 and wins over a pending retry.
+        func scheduledAction(_ task: DesiredTask, _ standing: ScheduledTask, id: Int32?, entry: StateEntry? = nil) -> PlannedAction {
             if startsDueRuns, let slot = standing.dueSlot {
                 let wall = Timestamp.date(slot).map { ScheduledTask.wallClock($0, in: standing.timeZone) } ?? slot
                 return PlannedAction(address: task.address, kind: .run, id: id,
                                      changes: id == nil ? creationChanges(task) : [], reason: "due at \(wall)", slot: slot)
+            }
+            if standing.retry != nil, let entry, let retry = retryAction(task, entry: entry, id: id, changes: []) {
+                return retry
             }
             if id == nil && standing.since == nil {
                 let first = standing.next.flatMap(Timestamp.date).map { ScheduledTask.wallClock($0, in: standing.timeZone) } ?? "never"

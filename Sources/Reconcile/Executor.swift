@@ -89,6 +89,15 @@ public struct Executor: Sendable {
     let cancellation: CancellationFlag
     /// Why the run stopped sending by itself, when it did.
     private let stopReason = StopReason()
+    /// What happened to runs, for `ApplyReport.runEvents`.
+    private let events = Events()
+
+    private final class Events: Sendable {
+        private let list = Mutex<[RunEvent]>([])
+
+        func add(_ new: [RunEvent]) { list.withLock { $0 += new } }
+        var all: [RunEvent] { list.withLock { $0 } }
+    }
 
     private final class StopReason: Sendable {
         private let reason = Mutex<String?>(nil)
@@ -118,6 +127,8 @@ public struct Executor: Sendable {
             await recorder.schedule(action.address, since: action.slot ?? Timestamp.now())
             outcomes.append(ActionOutcome(address: action.address, kind: .schedule, id: nil, status: .succeeded))
         }
+        // Runs are settled before anything starts: a failure is counted before a due slot's run takes its place.
+        await settle(plan.looks)
         var schedule = ExecutionSchedule(actions: plan.actions, wait: options.wait, parallelism: options.parallelism) {
             desired[$0]?.dependsOn ?? []
         }
@@ -167,7 +178,36 @@ public struct Executor: Sendable {
         outcomes += unreached
         var report = ApplyReport(outcomes: outcomes, interrupted: !unreached.isEmpty || cancellation.isCancelled)
         report.stoppedBecause = stopReason.withLock { $0 }
+        report.runEvents = events.all
         return report
+    }
+
+    /// Looks at each run and settles those that ended or ran past their timeout. A run that cannot be read now is
+    /// looked at again next time; a state that cannot be written stops the run.
+    private func settle(_ looks: [RunLook]) async {
+        let settler = RunSettler(client: client, recorder: recorder)
+        @Sendable func settle(_ look: RunLook) async {
+            guard !cancellation.isCancelled, let task = desired[look.address] else { return }
+            do {
+                if let settled = try await settler.look(task, id: look.id) { events.add(settled.events) }
+            } catch is ClientError {
+                return
+            } catch {
+                cancellation.cancel()
+            }
+        }
+        // Up to `parallelism` looks at once; each address is looked at once, so no two settle the same entry.
+        await withTaskGroup(of: Void.self) { group in
+            var pending = looks[...]
+            for _ in 0..<max(1, options.parallelism) {
+                guard let look = pending.popFirst() else { break }
+                group.addTask { await settle(look) }
+            }
+            while await group.next() != nil {
+                guard let look = pending.popFirst() else { continue }
+                group.addTask { await settle(look) }
+            }
+        }
     }
 
     // MARK: - Actions
@@ -192,7 +232,7 @@ public struct Executor: Sendable {
             case .create:
                 (id, detail) = try await create(task)
             case .run:
-                switch try await startRun(task, after: action.id, slot: action.slot) {
+                switch try await startRun(task, after: action.id, slot: action.slot, attempt: action.attempt) {
                 case .started(let newID, let note):
                     (id, detail) = (newID, note)
                 case .refused(let why):
@@ -221,8 +261,12 @@ public struct Executor: Sendable {
                 return outcome(.succeeded, id: id)
             }
             if options.wait, let id {
-                let (status, jobDetail) = try await waitForJob(id, address: action.address)
-                return outcome(status, id: id, detail: [detail, jobDetail].compactMap { $0 }.joined(separator: "; "))
+                guard action.kind != .update else {
+                    let (status, jobDetail) = try await waitForJob(id, address: action.address)
+                    return outcome(status, id: id, detail: [detail, jobDetail].compactMap { $0 }.joined(separator: "; "))
+                }
+                let (status, jobDetail, last) = try await followRun(task, id: id)
+                return outcome(status, id: last, detail: [detail, jobDetail].compactMap { $0 }.joined(separator: "; "))
             }
             return outcome(.succeeded, id: id, detail: detail)
         } catch let error as UnfinishedJob {
@@ -269,7 +313,7 @@ public struct Executor: Sendable {
 
     /// Starts a new run of `task`, honouring its concurrency policy against the current run `current`, then
     /// deletes the finished runs beyond its history.
-    private func startRun(_ task: DesiredTask, after current: Int32?, slot: String?) async throws -> RunStart {
+    private func startRun(_ task: DesiredTask, after current: Int32?, slot: String?, attempt: Int = 1) async throws -> RunStart {
         var notes: [String] = []
         if let current, task.run.concurrency != .allow, let live = try await client.get(current), let state = live.state {
             await recorder.noteState(state.rawValue, id: current, address: task.address)
@@ -285,7 +329,7 @@ public struct Executor: Sendable {
                 }
             }
         }
-        let (id, detail) = try await create(task, as: .run, after: current, slot: slot)
+        let (id, detail) = try await create(task, as: .run, after: current, slot: slot, attempt: attempt)
         if let detail { notes.append(detail) }
         if let trimmed = try await trimHistory(task.address, keep: task.run.history) { notes.append(trimmed) }
         return .started(id, notes.isEmpty ? nil : notes.joined(separator: "; "))
@@ -342,11 +386,11 @@ public struct Executor: Sendable {
     /// POSTs the task; when the answer is lost, looks for what the server made before sending again. `as: .run`
     /// makes the task a new run after `current`, which joins the history.
     private func create(_ task: DesiredTask, as kind: JournalAction = .create, after current: Int32? = nil,
-                        slot: String? = nil) async throws -> (Int32, String?) {
+                        slot: String? = nil, attempt: Int = 1) async throws -> (Int32, String?) {
         let record = task.record(recorder.secrets)
         let fingerprint = record.fingerprint
         func made(_ sequence: Int, _ id: Int32) async throws {
-            let entry = task.stateEntry(id: id, record: record, slot: slot)
+            let entry = task.stateEntry(id: id, record: record, slot: slot, attempt: attempt)
             if kind == .run {
                 try await recorder.ran(sequence, address: task.address, entry)
             } else {
@@ -386,7 +430,9 @@ public struct Executor: Sendable {
         let sequence = try await recorder.intent(.update, address: task.address, id: id, fingerprint: fingerprint)
         do {
             _ = try await client.update(id, task.info)
-            try await recorder.outcome(sequence, address: task.address, .updated(task.stateEntry(id: id, record: record)))
+            var entry = task.stateEntry(id: id, record: record)
+            if let current = await recorder.entry(task.address), current.id == id { entry.carryRun(of: current) }
+            try await recorder.outcome(sequence, address: task.address, .updated(entry))
         } catch {
             try await recorder.outcome(sequence, address: task.address, .failed("\(error)"))
             throw error
@@ -422,9 +468,10 @@ public struct Executor: Sendable {
 
     /// Polls task `id` until its job finishes, the task is gone, `waitTimeout` has passed or the run is interrupted.
     /// `finished` says which tasks count as done.
-    private func follow(_ id: Int32, finished: (BatchTaskInfo) -> Bool) async throws -> Followed {
+    private func follow(_ id: Int32, until end: ContinuousClock.Instant? = nil,
+                        finished: (BatchTaskInfo) -> Bool) async throws -> Followed {
         let clock = ContinuousClock()
-        let deadline = clock.now + options.waitTimeout
+        let deadline = end ?? clock.now + options.waitTimeout
         while true {
             guard let current = try await client.get(id) else { return .gone }
             if finished(current) { return .finished(current) }
@@ -455,6 +502,67 @@ public struct Executor: Sendable {
         }
     }
 
+    /// Follows a run of `task` through its retries: each attempt until it ends or reaches its `run.timeout` (then it
+    /// is stopped), settled as `run --due` settles it; a failure with retries left waits for its backoff and starts
+    /// the next attempt. All of it within `waitTimeout`. Returns the id of the last attempt too.
+    private func followRun(_ task: DesiredTask, id first: Int32) async throws -> (ActionOutcome.Status, String?, Int32) {
+        let settler = RunSettler(client: client, recorder: recorder)
+        let end = ContinuousClock.now + options.waitTimeout
+        var id = first
+        var notes: [String] = []
+        // A failure's words say what came before it: the attempts it follows.
+        func status(_ status: ActionOutcome.Status, _ detail: String? = nil) -> (ActionOutcome.Status, String?, Int32) {
+            if case .failed(let why) = status { return (.failed((notes + [why]).joined(separator: "; ")), nil, id) }
+            let all = notes + [detail].compactMap { $0 }
+            return (status, all.isEmpty ? nil : all.joined(separator: "; "), id)
+        }
+        while true {
+            let deadline = await recorder.entry(task.address).flatMap { RunLife(address: task.address, policy: task.run, entry: $0).deadline }
+            let followed = try await follow(id, until: end) { info in
+                (info.state?.isFinished ?? false) || deadline.map { Date() >= $0 } == true
+            }
+            guard case .finished(let current) = followed else {
+                switch followed {
+                case .gone: return status(.failed("task \(id) disappeared while waiting"))
+                case .late(let current): return status(.failed(Self.unfinished(current, id: id, after: options.waitTimeout)))
+                default: return status(.skipped("interrupted while waiting for the job"))
+                }
+            }
+            guard let settled = try await settler.look(task, id: id, seen: current) else {
+                // Settled by someone else, or not settled at all: the job's State says how it went.
+                await recorder.noteState((current.state ?? .unknown).rawValue, id: id, address: task.address)
+                return current.state == .failed ? status(.failed(jobFailed(current, task))) : status(.succeeded, "job \((current.state ?? .unknown).rawValue)")
+            }
+            events.add(settled.events)
+            let entry = settled.entry
+            if entry.outcome == .succeeded { return status(.succeeded, "job \((current.state ?? .unknown).rawValue)") }
+            let why = entry.outcome == .timedOut ? settled.events.first?.message ?? "timed out" : jobFailed(current, task)
+            guard let retryAt = entry.retryAt.flatMap(Timestamp.date) else { return status(.failed(why)) }
+            let label = ScheduledTask.PendingRetry(attempt: entry.attempt + 1, limit: task.run.retry.limit, at: entry.retryAt ?? "").label
+            let wait = retryAt.timeIntervalSinceNow
+            guard ContinuousClock.now + .milliseconds(Int64(max(wait, 0) * 1000)) < end else {
+                return status(.failed("\(why); \(label) is due at \(entry.retryAt ?? "?"), after --wait-timeout: `run --due` starts it"))
+            }
+            // In steps, so Ctrl-C is heard during a long backoff.
+            while retryAt.timeIntervalSinceNow > 0, !cancellation.isCancelled {
+                try await Task.sleep(for: min(options.pollInterval, .milliseconds(Int64(retryAt.timeIntervalSinceNow * 1000) + 1)))
+            }
+            if cancellation.isCancelled { return status(.skipped("interrupted before \(label)")) }
+            switch try await startRun(task, after: id, slot: entry.slot, attempt: entry.attempt + 1) {
+            case .started(let next, let note):
+                notes.append("task \(id) \(entry.outcome == .timedOut ? "timed out" : "failed"); \(label) is task \(next)" + (note.map { " (\($0))" } ?? ""))
+                id = next
+            case .refused(let refusal):
+                return status(.failed("\(why); \(label) was not started: \(refusal)"))
+            }
+        }
+    }
+
+    /// `job Failed: <its Result>`, redacted: a job's Result may echo what it was sent, secrets included.
+    private func jobFailed(_ current: BatchTaskInfo, _ task: DesiredTask) -> String {
+        "job Failed" + (current.result.map { ": \(task.redacting($0))" } ?? "")
+    }
+
     /// After a Stop the server accepted: waits for the job to end before its task is deleted, at most `waitTimeout`.
     private func waitUntilStopped(_ id: Int32, address: String) async throws {
         if case .late(let current) = try await follow(id, finished: { $0.state?.isFinished ?? true }) {
@@ -478,5 +586,17 @@ public struct Executor: Sendable {
             text += " (--wait-timeout)"
         }
         return text
+    }
+}
+
+private extension StateEntry {
+    /// Takes `current`'s bookkeeping of the run (attempt, outcome, retry, failures, suspension): an update changes
+    /// the task's fields, not how its run stands.
+    mutating func carryRun(of current: StateEntry) {
+        attempt = current.attempt
+        outcome = current.outcome
+        retryAt = current.retryAt
+        failures = current.failures
+        suspension = current.suspension
     }
 }

@@ -84,7 +84,14 @@ public enum Recovery {
                 if let id = try await findCreated(task, since: Timestamp.date(intent.at), owned: owned, client: client,
                                                   sameNameSuffices: !unchanged) {
                     let sequence = try await recorder.intent(.run, address: intent.address, id: intent.id, fingerprint: intent.fingerprint)
-                    try await recorder.ran(sequence, address: intent.address, task.stateEntry(id: id, secrets: recorder.secrets))
+                    var entry = task.stateEntry(id: id, secrets: recorder.secrets)
+                    // A run started after a failure whose retry was due is taken as that retry, so it is counted.
+                    if let current = await recorder.entry(intent.address), current.outcome?.isFailure == true,
+                       let due = current.retryAt, due <= intent.at {
+                        entry.attempt = current.attempt + 1
+                        entry.slot = current.slot
+                    }
+                    try await recorder.ran(sequence, address: intent.address, entry)
                     notes.append(SessionNotice(.note, .requestResolved,
                         "recovered \(intent.address): the interrupted run had started task \(id); it is the current run now"))
                 }

@@ -1,4 +1,5 @@
 import Foundation
+import Planning
 
 /// Something that happened to a run which someone may want to be told: each is a trigger of run notifications.
 public struct RunEvent: Sendable, Hashable {
@@ -46,5 +47,19 @@ public struct RunEvent: Sendable, Hashable {
         self.result = result
         self.retryAt = retryAt
         self.message = message
+    }
+}
+
+extension RunEvent {
+    /// The slots `run --due` skips: one event per scheduled task that missed any, as the plan counts them. A plan
+    /// made without `startsDueRuns` skips nothing.
+    public static func missed(in plan: Plan) -> [RunEvent] {
+        guard plan.startsDueRuns else { return [] }
+        return plan.schedules.filter { $0.missed > 0 }.map { task in
+            let count = task.missedIsLowerBound ? "at least \(task.missed)" : "\(task.missed)"
+            let last = task.wallClock(task.lastMissed).map { ", the last at \($0)" } ?? ""
+            return RunEvent(trigger: .missed, address: task.address, slot: task.lastMissed, attempt: 1,
+                            message: "\(task.address) missed \(count) slot\(task.missed == 1 ? "" : "s")\(last): past its startingDeadline or superseded by a later one")
+        }
     }
 }

@@ -69,6 +69,15 @@ public actor StateRecorder {
         try await outcome(sequence, address: address, .created(full))
     }
 
+    /// Records how the current run of `address` ended (`RunLife`): journaled as an update of the entry, so a kill
+    /// before it only means the next look settles the run again. Nothing is recorded when the current run is
+    /// another one by now.
+    public func settled(_ entry: StateEntry, address: String) async throws(StateError) {
+        guard state.tasks[address]?.id == entry.id else { return }
+        let sequence = try await intent(.update, address: address, id: entry.id, fingerprint: nil)
+        try await outcome(sequence, address: address, .updated(entry))
+    }
+
     /// Records that the history runs `ids` of `address` are gone from the server; the sequences are those of
     /// their `delete-run` intents.
     public func removedRuns(_ sequences: [Int], address: String, ids: Set<Int32>) async throws(StateError) {
@@ -150,10 +159,11 @@ extension DesiredTask {
     }
 
     /// With the task's `record`, made once for all the attempts of an action.
-    func stateEntry(id: Int32, record: TaskRecord, slot: String? = nil) -> StateEntry {
+    func stateEntry(id: Int32, record: TaskRecord, slot: String? = nil, attempt: Int = 1) -> StateEntry {
         var entry = StateEntry(id: id, fingerprint: record.fingerprint, appliedText: record.text, appliedAt: Timestamp.now(),
                                source: source.description)
         entry.slot = slot
+        entry.attempt = attempt
         return entry
     }
 }

@@ -149,3 +149,155 @@ import Testing
         #expect(back.actions.first?.slot == "2026-12-02T01:00:00Z")
     }
 }
+
+/// Retries and suspensions as the planner sees them: a retry starts when due with `startsDueRuns`, a due slot wins
+/// over it, and a suspended task starts nothing by itself.
+@Suite struct RetryPlanningTests: PlanningFixtures {
+    private static func at(_ text: String) -> Date { Timestamp.date(text) ?? .distantPast }
+
+    private func nightly(_ key: String, _ configure: (inout RunPolicy) -> Void = { _ in }) throws -> DesiredTask {
+        let schedule = RunSchedule(cron: try CronExpression(parsing: "0 2 * * *"), timeZone: try #require(TimeZoneName.zone("Europe/Oslo")), startingDeadline: nil)
+        var task = task(key, name: key)
+        task.run = RunPolicy(when: .schedule, schedule: schedule, retry: RetryPolicy(limit: 2))
+        configure(&task.run)
+        return task
+    }
+
+    /// A state whose run of `task` (slot 02 December 02:00 Oslo) failed, with a retry due at `retryAt`.
+    private func failed(_ task: DesiredTask, retryAt: String?, attempt: Int = 1) -> State {
+        var state = state([task])
+        state.tasks[task.address]?.slot = "2026-12-02T01:00:00Z"
+        state.tasks[task.address]?.outcome = .failed
+        state.tasks[task.address]?.retryAt = retryAt
+        state.tasks[task.address]?.attempt = attempt
+        return state
+    }
+
+    @Test func aRetryStartsOnceItsBackoffHasPassed() throws {
+        let tasks = [try nightly("n")]
+        let state = failed(tasks[0], retryAt: "2026-12-02T01:06:00Z")
+        let early = try plan(tasks, state: state) {
+            $0.now = Self.at("2026-12-02T01:05:00Z")
+            $0.startsDueRuns = true
+        }
+        #expect(!early.hasChanges)
+        #expect(early.schedules.first?.retry == ScheduledTask.PendingRetry(attempt: 2, limit: 2, at: "2026-12-02T01:06:00Z"))
+        let due = try plan(tasks, state: state) {
+            $0.now = Self.at("2026-12-02T01:06:00Z")
+            $0.startsDueRuns = true
+            $0.runsOnly = true
+        }
+        let action = try #require(due.actions.first)
+        #expect(action.kind == .run)
+        #expect(action.attempt == 2)
+        #expect(action.slot == "2026-12-02T01:00:00Z", "a retry keeps its slot")
+        #expect(action.reason?.hasPrefix("retry 1/2") == true)
+        #expect(action.id == 100)
+        let applyTime = try plan(tasks, state: state) { $0.now = Self.at("2026-12-02T01:06:00Z") }
+        #expect(!applyTime.hasChanges, "apply starts no retry")
+    }
+
+    @Test func aRetryTheManifestsNoLongerAllowIsNotStarted() throws {
+        let fewer = [try nightly("n") { $0.retry.limit = 0 }]
+        let plan = try plan(fewer, state: failed(fewer[0], retryAt: "2026-12-02T01:06:00Z")) {
+            $0.now = Self.at("2026-12-02T01:07:00Z")
+            $0.startsDueRuns = true
+        }
+        #expect(!plan.hasChanges)
+        #expect(plan.schedules.first?.retry == nil)
+    }
+
+    @Test func aDueSlotWinsOverAPendingRetry() throws {
+        let tasks = [try nightly("n")]
+        let plan = try plan(tasks, state: failed(tasks[0], retryAt: "2026-12-02T01:06:00Z")) {
+            $0.now = Self.at("2026-12-03T01:01:00Z")
+            $0.startsDueRuns = true
+        }
+        #expect(plan.actions.map(\.kind) == [.run])
+        #expect(plan.actions.first?.attempt == 1)
+        #expect(plan.actions.first?.slot == "2026-12-03T01:00:00Z")
+    }
+
+    @Test func aSuspendedTaskStartsNoSlotNorRetry() throws {
+        let suspended = [try nightly("n") { $0.suspend = true }]
+        let byManifest = try plan(suspended, state: failed(suspended[0], retryAt: "2026-12-02T01:06:00Z")) {
+            $0.now = Self.at("2026-12-03T01:01:00Z")
+            $0.startsDueRuns = true
+        }
+        #expect(!byManifest.hasChanges)
+        #expect(byManifest.schedules.first?.suspended == .manifest)
+        #expect(byManifest.schedules.first?.dueSlot == nil)
+
+        let tasks = [try nightly("n")]
+        var state = failed(tasks[0], retryAt: "2026-12-02T01:06:00Z")
+        let pause = Suspension(by: "batchctl", at: "2026-12-02T01:05:00Z", reason: "paused after 2 failed runs", afterFailures: true)
+        state.tasks["s/n"]?.suspension = pause
+        let byState = try plan(tasks, state: state) {
+            $0.now = Self.at("2026-12-03T01:01:00Z")
+            $0.startsDueRuns = true
+        }
+        #expect(!byState.hasChanges)
+        #expect(byState.schedules.first?.suspended == .state(pause))
+        // Asked for by name, it still starts.
+        let asked = try plan(tasks, state: state) {
+            $0.runs = [Glob("s/n")]
+            $0.runsOnly = true
+        }
+        #expect(asked.actions.map(\.kind) == [.run])
+    }
+
+    @Test func aWatchedRunIsLookedAtUntilSettledAndALookIsNoChange() throws {
+        var watched = task("w")
+        watched.run = RunPolicy(timeout: 600)
+        let tasks = [watched, task("plain")]
+        let state = state(tasks)
+        let looking = try plan(tasks, state: state) { $0.startsDueRuns = true }
+        #expect(looking.looks == [RunLook(address: "s/w", id: 100)])
+        #expect(!looking.hasChanges)
+        #expect(looking.hasWork)
+        #expect(looking.summaryLine == "No changes.")
+        #expect(try plan(tasks, state: state).looks.isEmpty, "plan and apply do not look")
+        var settled = state
+        settled.tasks["s/w"]?.outcome = .succeeded
+        #expect(try plan(tasks, state: settled) { $0.startsDueRuns = true }.looks.isEmpty)
+    }
+
+    @Test func aRetryOfATaskThatIsNotScheduledStartsWithRunDue() throws {
+        var once = task("o")
+        once.run = RunPolicy(retry: RetryPolicy(limit: 1))
+        var state = state([once])
+        state.tasks["s/o"]?.outcome = .failed
+        state.tasks["s/o"]?.retryAt = "2026-12-02T01:06:00Z"
+        let plan = try plan([once], state: state) {
+            $0.now = Self.at("2026-12-02T01:07:00Z")
+            $0.startsDueRuns = true
+            $0.runsOnly = true
+        }
+        #expect(plan.actions.map(\.kind) == [.run])
+        #expect(plan.actions.first?.reason?.hasPrefix("retry 1/1") == true)
+    }
+
+    @Test func theNewPolicyFieldsChangeTheDigest() throws {
+        let plain = try nightly("n")
+        let longer = try nightly("n") { $0.timeout = 60 }
+        let paused = try nightly("n") { $0.pauseAfterFailures = 2 }
+        #expect(Planner.digest([plain]) != Planner.digest([longer]))
+        #expect(Planner.digest([plain]) != Planner.digest([paused]))
+    }
+
+    @Test func aRetryAttemptSurvivesASavedPlan() throws {
+        var plan = Plan(actions: [PlannedAction(address: "s/n", kind: .run, id: 3, reason: "retry 1/2", slot: "2026-12-02T01:00:00Z", attempt: 2)],
+                        orphans: [], drift: [], stateLineage: "l", stateSerial: 1, endpoint: "http://x", refreshed: false)
+        plan.manifestDigest = "d"
+        #expect(try PlanDocument.decode(PlanDocument.json(plan, saved: true)).actions.first?.attempt == 2)
+    }
+}
+
+extension RetryPlanningTests {
+    @Test func aSuspendedTaskAskedForByNameSaysItIsSuspended() throws {
+        var held = task("h")
+        held.run = RunPolicy(suspend: true)
+        let plan = try plan([held], state: state([held])) { $0.runs = [Glob("s/h")] }
+        #expect(plan.actions.first?.reason == "a new run asked for; it is suspended (run.suspend in the manifest)")
+    }
+}

@@ -64,9 +64,13 @@ struct RunCommand: ReportingCommand {
         let (plan, report) = try await session.write("run", sets: sets, desired: result.tasksByAddress, tenantWait: tenant.duration) { run, connection in
             let plan = try run.plan(result, live: nil, options: options)
             Terminal.out(RunRendering.text(plan, due: due, style: Style(enabled: Terminal.usesColor(1))))
-            guard plan.hasChanges else { return (plan, ApplyReport(outcomes: [], interrupted: false)) }
-            let report = try await Execution.run(plan, desired: result.tasksByAddress, session: &run, client: connection.client,
+            var report = ApplyReport(outcomes: [], interrupted: false)
+            if plan.hasWork {
+                report = try await Execution.run(plan, desired: result.tasksByAddress, session: &run, client: connection.client,
                                                  parallelism: session.parallelism, wait: wait, waitTimeout: waitTimeout.duration, verb: "run")
+            }
+            // The slots skipped are told as the plan listed them; the controller counts its own once per slot.
+            report.runEvents = RunEvent.missed(in: plan) + report.runEvents
             return (plan, report)
         }
         try Execution.finish(report)

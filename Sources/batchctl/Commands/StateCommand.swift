@@ -78,20 +78,28 @@ struct StateCommand: AsyncParsableCommand {
             ]
             if let state = entry.lastState { object["lastState"] = .string(state) }
             if let slot = entry.slot { object["slot"] = .string(slot) }
-            // The runs, newest first: the current one, then its history.
-            var runs: [JSONValue] = [Self.run(id: entry.id, startedAt: entry.appliedAt, state: entry.lastState, slot: entry.slot, current: true)]
-            for run in entry.history.reversed() {
-                runs.append(Self.run(id: run.id, startedAt: run.startedAt, state: run.state, slot: run.slot, current: false))
+            if let retryAt = entry.retryAt { object["retryAt"] = .string(retryAt) }
+            if entry.failures > 0 { object["failures"] = .int(Int64(entry.failures)) }
+            if let suspension = entry.suspension {
+                object["suspended"] = .object(["by": .string(suspension.by), "at": .string(suspension.at), "reason": .string(suspension.reason),
+                                               "afterFailures": .bool(suspension.afterFailures)])
             }
+            // The runs, newest first: the current one, then its history.
+            var runs: [JSONValue] = [Self.run(PastRun(id: entry.id, startedAt: entry.appliedAt, state: entry.lastState, slot: entry.slot,
+                                                      attempt: entry.attempt, outcome: entry.outcome), current: true)]
+            for run in entry.history.reversed() { runs.append(Self.run(run, current: false)) }
             object["runs"] = .array(runs)
             let json = JSONValue.object(object)
             Terminal.write(json.serializedBytes(pretty: true) + [10], to: 1)
         }
 
-        static func run(id: Int32, startedAt: String, state: String?, slot: String?, current: Bool) -> JSONValue {
-            var run: JSONValue.Object = ["id": .int(Int64(id)), "startedAt": .string(startedAt),
-                                         "state": state.map(JSONValue.string) ?? .null, "current": .bool(current)]
-            if let slot { run["slot"] = .string(slot) }
+        /// One run: `attempt` and `outcome` appear once a run was retried or settled.
+        static func run(_ past: PastRun, current: Bool) -> JSONValue {
+            var run: JSONValue.Object = ["id": .int(Int64(past.id)), "startedAt": .string(past.startedAt),
+                                         "state": past.state.map(JSONValue.string) ?? .null, "current": .bool(current)]
+            if let slot = past.slot { run["slot"] = .string(slot) }
+            if past.attempt != 1 { run["attempt"] = .int(Int64(past.attempt)) }
+            if let outcome = past.outcome { run["outcome"] = .string(outcome.rawValue) }
             return .object(run)
         }
     }

@@ -33,6 +33,7 @@ struct StatusCommand: ReportingCommand {
         let parallelism = session.parallelism
         // Tasks that were run again show how their last runs ended: read live where the state has no final State.
         let showsRuns = entries.contains { !$0.value.history.isEmpty }
+        let showsLife = entries.contains { Self.life($0.value) != nil }
         let earlier = entries.flatMap { $0.value.history.suffix(Self.earlierRuns) }
         let unsettled = earlier.filter { !($0.state.map(BatchTaskState.init(rawValue:))?.isFinished ?? false) }.map(\.id)
         try await session.withConnection { connection in
@@ -43,7 +44,8 @@ struct StatusCommand: ReportingCommand {
                 var rows: [[String]] = []
                 var running = 0
                 for (address, entry) in entries {
-                    let runs = showsRuns ? [Self.earlier(entry.history, live: earlierLive, style: style)] : []
+                    let runs = (showsRuns ? [Self.earlier(entry.history, live: earlierLive, style: style)] : [])
+                        + (showsLife ? [Self.life(entry) ?? ""] : [])
                     guard let task = live[entry.id] else {
                         rows.append([address, String(entry.id), "missing", "", ""] + runs.map(TerminalText.escape))
                         continue
@@ -54,7 +56,7 @@ struct StatusCommand: ReportingCommand {
                     rows.append([address, String(entry.id), colored(task.state, style), progress,
                                  TerminalText.escape(task.progressDescription ?? "")] + runs.map(TerminalText.escape))
                 }
-                let header = ["ADDRESS", "ID", "STATE", "PROGRESS", "DESCRIPTION"] + (showsRuns ? ["EARLIER RUNS"] : [])
+                let header = ["ADDRESS", "ID", "STATE", "PROGRESS", "DESCRIPTION"] + (showsRuns ? ["EARLIER RUNS"] : []) + (showsLife ? ["RUN"] : [])
                 // Cells are escaped above, the server's words in them, before the state is coloured.
                 var text = TableRendering.render(header: header, rows: rows, escaping: false)
                 text += "\(entries.count) managed, \(running) running\n"
@@ -80,6 +82,19 @@ struct StatusCommand: ReportingCommand {
         }
         let more = history.count > earlierRuns ? " (+\(history.count - earlierRuns))" : ""
         return shown.joined(separator: ", ") + more
+    }
+
+    /// `attempt 2, failed; next attempt at 2026-12-02T01:06:00Z; @ suspended (paused after 2 failed runs)`: how
+    /// the current run stands as batchctl settled it; nil for a run that was never retried, settled or suspended.
+    static func life(_ entry: StateEntry) -> String? {
+        var parts: [String] = []
+        if entry.attempt > 1 || entry.outcome != nil {
+            parts.append("attempt \(entry.attempt)" + (entry.outcome.map { ", \($0 == .timedOut ? "timed out" : $0.rawValue)" } ?? ""))
+        }
+        if let retryAt = entry.retryAt { parts.append("next attempt at \(retryAt)") }
+        if entry.failures > 0 { parts.append("\(entry.failures) failed run\(entry.failures == 1 ? "" : "s") in a row") }
+        if let suspension = entry.suspension { parts.append("@ suspended by \(suspension.by) at \(suspension.at) (\(suspension.reason))") }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
 
     private func bar(_ percent: Int) -> String {

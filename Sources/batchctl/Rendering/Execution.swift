@@ -25,9 +25,12 @@ enum Execution {
     }
 
     /// Prints the run's summary; exit code 1 when any action failed or the run was interrupted.
+    /// Runs that were settled are told first: missed slots were listed with the plan.
     static func finish(_ report: ApplyReport) throws {
-        guard !report.outcomes.isEmpty else { return }
         let style = Style(enabled: Terminal.usesColor(1))
+        let settled = report.runEvents.filter { $0.trigger != .missed }
+        if !settled.isEmpty { Terminal.out("\n" + RunRendering.events(settled, style: style)) }
+        guard !report.outcomes.isEmpty else { return }
         var text = "\n"
         let failed = report.failed, skipped = report.skipped
         for outcome in failed + skipped { text += "  " + ApplyProgress.line(outcome, style: style) + "\n" }

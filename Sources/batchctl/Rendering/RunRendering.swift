@@ -1,5 +1,6 @@
 import Foundation
 import Planning
+import Reconcile
 import State
 
 /// What `batchctl run` starts, and the scheduled tasks as `schedule` and `plan` list them.
@@ -46,9 +47,9 @@ enum RunRendering {
         let rows = tasks.map { task in
             [task.address, task.cron, task.timeZone, task.wallClock(task.since) ?? "-",
              task.wallClock(task.dueSlot).map { "due now (\($0))" } ?? task.wallClock(task.next) ?? "never",
-             task.missed == 0 ? "" : missedText(task)]
+             task.missed == 0 ? "" : missedText(task), standingText(task) ?? ""]
         }
-        return TableRendering.render(header: ["ADDRESS", "SCHEDULE", "TIME ZONE", "SINCE", "NEXT", "MISSED"], rows: rows)
+        return TableRendering.render(header: ["ADDRESS", "SCHEDULE", "TIME ZONE", "SINCE", "NEXT", "MISSED", "RUNS"], rows: rows)
             + "\(tasks.count) scheduled, \(tasks.count { $0.dueSlot != nil }) due at \(Timestamp.string(now))\n"
     }
 
@@ -59,9 +60,37 @@ enum RunRendering {
             let when = task.wallClock(task.dueSlot).map { "due now (slot \($0))" } ?? "next due \(task.wallClock(task.next) ?? "never")"
             var line = "  " + TerminalText.escape("\(task.address)  \(task.cron) \(task.timeZone)") + ": \(when)"
             if task.missed > 0 { line += style.dim("  # missed \(missedText(task))") }
+            if let standing = standingText(task) { line += style.dim("  # \(TerminalText.escape(standing))") }
             out += line + "\n"
         }
         return out
+    }
+
+    /// `@ suspended (by ops@box: CRM upgrade)`, `retry 2/3 at 2026-12-02T02:05:00+01:00`, or nil.
+    static func standingText(_ task: ScheduledTask) -> String? {
+        var parts: [String] = []
+        switch task.suspended {
+        case .manifest?: parts.append("@ suspended (run.suspend in the manifest)")
+        case .state(let suspension)?: parts.append("@ suspended (by \(suspension.by) at \(task.wallClock(suspension.at) ?? suspension.at): \(suspension.reason))")
+        case nil: break
+        }
+        if let retry = task.retry { parts.append("\(retry.label) at \(task.wallClock(retry.at) ?? retry.at)") }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
+    }
+
+    /// What became of runs as they were settled, one line each: `retry jobs/import run 7 (attempt 1) failed; ...`.
+    static func events(_ events: [RunEvent], style: Style) -> String {
+        events.map { event in
+            let word = String(event.trigger.rawValue.dropFirst("on-run-".count))
+            let label: String
+            switch event.trigger {
+            case .succeeded: label = style.green(word)
+            case .retry, .missed: label = style.yellow(word)
+            case .failed, .timeout, .paused: label = style.red(word)
+            }
+            // A message may carry a job's Result: the server's words, escaped for the terminal.
+            return "  \(label) \(TerminalText.escape(event.message))\n"
+        }.joined()
     }
 
     static func missedText(_ task: ScheduledTask) -> String {

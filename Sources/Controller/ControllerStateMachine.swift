@@ -166,7 +166,9 @@ struct ControllerStateMachine {
             events.append(ControllerEvent(time: time, kind: .deployed, message: message))
             notifications.append(Notification(trigger: .deployed, message: message, details: [("actions", ControllerStatus.json(actions: actions))]))
         }
-        events += missedSlotEvents(report.plan, runs: &runs, time: time)
+        // Missed slots are told here, each once, whoever else reported them.
+        var runEvents = report.runEvents.filter { $0.trigger != .missed }
+        events += missedSlotEvents(report.plan, runs: &runs, told: &runEvents, time: time)
         if let drift = driftEvent(report.plan, time: time) {
             events.append(drift.event)
             notifications.append(drift.notification)
@@ -196,12 +198,12 @@ struct ControllerStateMachine {
             number: cycle.number, started: cycle.started, duration: duration, result: failedCycle ? .failure : .success,
             error: failedCycle ? lastFailure ?? "actions failed" : nil, actions: actions, reachedAPI: cycle.reachedAPI, leading: cycle.leading)
         for event in events { status.record(event) }
-        runs.add(.retried, count: report.runEvents.count { $0.trigger == .retry })
+        runs.add(.retried, count: runEvents.count { $0.trigger == .retry })
         let records: [Effect] = [.recordActions(actions), .recordRuns(runs),
                                  .recordCycle(failedCycle ? .failure : .success, duration: duration, endedAt: now), .recordSets(report.sets),
                                  .recordLastResults(Self.lastResults(report))]
         return records + events.map(Effect.log) + notifications.map(Effect.notify)
-            + (report.runEvents.isEmpty ? [] : [.notifyRuns(report.runEvents)])
+            + (runEvents.isEmpty ? [] : [.notifyRuns(runEvents)])
     }
 
     /// The cycle failed before it had a plan, or its plan was refused; `now` is when it ended.
@@ -285,8 +287,9 @@ struct ControllerStateMachine {
         return events
     }
 
-    /// Missed slots of scheduled tasks, each told (and counted) once, by the leader only.
-    private mutating func missedSlotEvents(_ plan: Plan?, runs: inout RunCounts, time: String) -> [ControllerEvent] {
+    /// Missed slots of scheduled tasks, each told (and counted) once, by the leader only; `told` gains an
+    /// `on-run-missed` event per task that missed new slots.
+    private mutating func missedSlotEvents(_ plan: Plan?, runs: inout RunCounts, told: inout [RunEvent], time: String) -> [ControllerEvent] {
         var events: [ControllerEvent] = []
         for task in plan?.schedules ?? [] where task.missed > 0 {
             let previous = missedReported[task.address]
@@ -294,7 +297,9 @@ struct ControllerStateMachine {
             missedReported[task.address] = MissedSlots(since: task.since, count: task.missed)
             guard cycle.leading, new > 0 else { continue }
             runs.add(.skipped, count: new)
-            events.append(ControllerEvent(time: time, kind: .runSkipped, message: "\(task.address) missed \(new) slot\(new == 1 ? "" : "s") (the last at \(task.lastMissed ?? "?")), past its startingDeadline or superseded by a later one"))
+            let message = "\(task.address) missed \(new) slot\(new == 1 ? "" : "s") (the last at \(task.lastMissed ?? "?")), past its startingDeadline or superseded by a later one"
+            events.append(ControllerEvent(time: time, kind: .runSkipped, message: message))
+            told.append(RunEvent(trigger: .missed, address: task.address, slot: task.lastMissed, message: message))
         }
         return events
     }

@@ -50,6 +50,31 @@ struct ControllerRunEventsTests {
         #expect(results == ["jobs/a": .failed, "jobs/b": .timedOut, "jobs/c": .succeeded, "jobs/d": .failed])
     }
 
+    @Test func missedSlotsAreNotifiedOnceAsOnRunMissed() {
+        var machine = Machine(settings: ControllerSettings(endpoint: "embedded", workspace: "default"), stateDescription: "s",
+                              started: "2026-12-02T00:00:00Z")
+        var plan = plan()
+        plan.schedules = [ScheduledTask(address: "jobs/a", cron: "0 * * * *", timeZone: "UTC", since: "2026-12-01T20:00:00Z", dueSlot: nil,
+                                        next: "2026-12-02T01:00:00Z", missed: 2, missedIsLowerBound: false, lastMissed: "2026-12-01T23:00:00Z")]
+        var report = Machine.CycleReport(sets: [], plan: plan)
+        // An executor's own missed event is not told twice.
+        report.runEvents = [RunEvent(trigger: .missed, address: "jobs/a", message: "missed")]
+        func told() -> [RunEvent] {
+            _ = machine.cycleStarted(at: "2026-12-02T00:00:00Z")
+            _ = machine.leaseTaken(.leading(tookOver: nil), at: "2026-12-02T00:00:00Z")
+            var events: [RunEvent] = []
+            for effect in machine.cycleFinished(report, duration: .seconds(1), now: Date(timeIntervalSince1970: 1_796_169_600)) {
+                if case .notifyRuns(let sent) = effect { events += sent }
+            }
+            return events
+        }
+        let first = told()
+        #expect(first.map(\.trigger) == [.missed])
+        #expect(first.first?.slot == "2026-12-01T23:00:00Z")
+        #expect(first.first?.message.contains("jobs/a missed 2 slots") == true)
+        #expect(told().isEmpty, "the same missed slots are told once")
+    }
+
     @Test func aCycleWithoutRunEventsNotifiesNoRun() {
         let (_, effects) = finish(Machine.CycleReport(sets: [], plan: plan()))
         #expect(!effects.contains { if case .notifyRuns = $0 { true } else { false } })

@@ -44,6 +44,38 @@ import Testing
         #expect(!receiver.triggers().contains("on-run-succeeded"))
     }
 
+    @Test func theControllerPostsARetryAndThenTheFailureWithItsMetrics() async throws {
+        let directory = try TemporaryDirectory(files: [
+            "batchctl.yaml": "apiVersion: batchctl/v1\nkind: Project\nmanifests: [sets]\n",
+            "sets/a.yaml": """
+                apiVersion: batchctl/v1
+                kind: TaskSet
+                metadata: {name: a}
+                tasks:
+                  - key: flaky
+                    Name: Flaky
+                    ParameterObject: {fail: "true"}
+                    run: {retry: {limit: 1, backoff: 1s}}
+                """,
+        ])
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])
+        defer { server.stop() }
+        let receiver = try NotificationReceiver(directory: directory.path)
+        let controller = try await ControllerProcess.start(in: directory.path, ["--interval", "1s", "--notify-url", receiver.url],
+                                                           environment: server.environment)
+        let deadline = Date().addingTimeInterval(60)
+        while !receiver.triggers().contains("on-run-failed"), Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
+        let triggers = receiver.triggers().filter { $0.hasPrefix("on-run-") }
+        #expect(triggers == ["on-run-retry", "on-run-failed"], "\(receiver.received)\n\(controller.log)")
+        let failed = receiver.received.first { $0["trigger"]?.stringValue == "on-run-failed" }
+        #expect(failed?["address"]?.stringValue == "a/flaky")
+        #expect(failed?["attempt"]?.intValue == 2)
+        let metrics = await controller.get("/metrics")?.body ?? ""
+        #expect(metrics.contains(#"batchctl_run_last_result{address="a/flaky"} 1"#), "\(metrics)")
+        #expect(metrics.contains(#"batchctl_runs_total{result="retried"} 1"#), "\(metrics)")
+        _ = await controller.stop()
+    }
+
     @Test func theNotifyOptionsAreCheckedBeforeAnythingRuns() throws {
         let directory = try TemporaryDirectory(files: [
             "batchctl.yaml": "apiVersion: batchctl/v1\nkind: Project\nmanifests: [sets]\n",

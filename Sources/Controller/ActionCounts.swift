@@ -11,6 +11,8 @@ public enum ActionResult: String, Sendable, Hashable, CaseIterable, Comparable {
 /// How a scheduled run ended, as `batchctl_runs_total` labels it.
 public enum RunResult: String, Sendable, Hashable, CaseIterable {
     case started, skipped, failed
+    /// A run failed and is tried again.
+    case retried
 }
 
 /// The actions a cycle carried out, by kind and then by result.

@@ -1,4 +1,5 @@
 import Prometheus
+import State
 import Synchronization
 
 /// The controller's Prometheus metrics, in a registry of its own (nothing global), written out by `/metrics`.
@@ -11,6 +12,8 @@ public final class ControllerMetrics: Sendable {
     private let lastSuccess: Gauge
     /// Gauges of label sets that may go away (a set that became Synced), to drop them when they do.
     private let setGauges = Mutex<(tasks: [String: Gauge], drifted: [String: Gauge])>(([:], [:]))
+    /// The last result of each task's runs, by address, to drop those of tasks that left the state.
+    private let resultGauges = Mutex<[String: Gauge]>([:])
 
     static func name(_ metric: String, unit: String = "", help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "batchctl", metricName: metric, unitName: unit, helpText: help)
@@ -22,7 +25,8 @@ public final class ControllerMetrics: Sendable {
     static var drifted: MetricNameDescriptor { name("drifted_tasks", help: "Tasks changed outside batchctl or gone from the server, by task set.") }
     static var actions: MetricNameDescriptor { name("actions", unit: "total", help: "Actions carried out, by action and result.") }
     static var requests: MetricNameDescriptor { name("api_requests", unit: "total", help: "Attempts of API requests, by method and status code (error: no answer).") }
-    static var runs: MetricNameDescriptor { name("runs", unit: "total", help: "Scheduled runs, by result (started, skipped, failed).") }
+    static var runs: MetricNameDescriptor { name("runs", unit: "total", help: "Scheduled runs, by result (started, skipped, failed, retried).") }
+    static var lastResult: MetricNameDescriptor { name("run_last_result", help: "How the last settled run of each task ended: 0 succeeded, 1 failed, 2 timed out.") }
     static var leaderName: MetricNameDescriptor { name("leader", help: "1 while this controller leads (applies), 0 while another does.") }
     static var lastSuccessName: MetricNameDescriptor { name("last_success_timestamp", unit: "seconds", help: "When the last successful cycle ended, in seconds since 1970.") }
 
@@ -64,6 +68,28 @@ public final class ControllerMetrics: Sendable {
     func runs(_ runs: RunCounts) {
         for (result, count) in runs.counts {
             registry.makeCounter(descriptor: Self.runs, labels: [("result", result.rawValue)]).increment(by: Int64(count))
+        }
+    }
+
+    /// The last result of each task's runs (by address); series of tasks no longer given are dropped.
+    func lastResults(_ results: [String: RunOutcome]) {
+        resultGauges.withLock { gauges in
+            var kept: [String: Gauge] = [:]
+            for (address, outcome) in results {
+                let gauge = gauges[address] ?? registry.makeGauge(descriptor: Self.lastResult, labels: [("address", address)])
+                gauge.set(to: Self.value(of: outcome))
+                kept[address] = gauge
+            }
+            for (address, gauge) in gauges where kept[address] == nil { registry.unregisterGauge(gauge) }
+            gauges = kept
+        }
+    }
+
+    static func value(of outcome: RunOutcome) -> Double {
+        switch outcome {
+        case .succeeded: 0
+        case .failed: 1
+        case .timedOut: 2
         }
     }
 

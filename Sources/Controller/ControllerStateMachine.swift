@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Planning
+import Reconcile
 import State
 
 /// The controller's bookkeeping as a value: what a cycle's outcome means for the status, the metrics, the log and
@@ -38,6 +39,12 @@ struct ControllerStateMachine {
         var applied: [AppliedAction] = []
         /// Whether a stop ended the apply before every action was carried out.
         var interrupted = false
+        /// What happened to runs (failed, retried, timed out, paused), their texts already redacted.
+        var runEvents: [RunEvent] = []
+        /// How the current run of each task ended, as the state settled it (by address).
+        var lastResults: [String: RunOutcome] = [:]
+        /// The tasks suspended by command or paused after failures, by address.
+        var suspended: [(address: String, suspension: Suspension)] = []
     }
 
     /// What the driver does next.
@@ -46,6 +53,10 @@ struct ControllerStateMachine {
         case runCycle(number: Int, steps: [CycleStep])
         case log(ControllerEvent)
         case notify(Notification)
+        /// Send the notifications of these run events.
+        case notifyRuns([RunEvent])
+        /// How the last run of each task ended (by address).
+        case recordLastResults([String: RunOutcome])
         case recordLeading(Bool)
         case recordActions(ActionCounts)
         case recordRuns(RunCounts)
@@ -155,7 +166,9 @@ struct ControllerStateMachine {
             events.append(ControllerEvent(time: time, kind: .deployed, message: message))
             notifications.append(Notification(trigger: .deployed, message: message, details: [("actions", ControllerStatus.json(actions: actions))]))
         }
-        events += missedSlotEvents(report.plan, runs: &runs, time: time)
+        // Missed slots are told here, each once, whoever else reported them.
+        var runEvents = report.runEvents.filter { $0.trigger != .missed }
+        events += missedSlotEvents(report.plan, runs: &runs, told: &runEvents, time: time)
         if let drift = driftEvent(report.plan, time: time) {
             events.append(drift.event)
             notifications.append(drift.notification)
@@ -180,13 +193,17 @@ struct ControllerStateMachine {
         }
         status.leading = cycle.leading
         status.sets = report.sets
+        status.suspended = report.suspended
         status.lastCycle = CycleSummary(
             number: cycle.number, started: cycle.started, duration: duration, result: failedCycle ? .failure : .success,
             error: failedCycle ? lastFailure ?? "actions failed" : nil, actions: actions, reachedAPI: cycle.reachedAPI, leading: cycle.leading)
         for event in events { status.record(event) }
+        runs.add(.retried, count: runEvents.count { $0.trigger == .retry })
         let records: [Effect] = [.recordActions(actions), .recordRuns(runs),
-                                 .recordCycle(failedCycle ? .failure : .success, duration: duration, endedAt: now), .recordSets(report.sets)]
+                                 .recordCycle(failedCycle ? .failure : .success, duration: duration, endedAt: now), .recordSets(report.sets),
+                                 .recordLastResults(Self.lastResults(report))]
         return records + events.map(Effect.log) + notifications.map(Effect.notify)
+            + (runEvents.isEmpty ? [] : [.notifyRuns(runEvents)])
     }
 
     /// The cycle failed before it had a plan, or its plan was refused; `now` is when it ended.
@@ -235,6 +252,20 @@ struct ControllerStateMachine {
 
     // MARK: - Rules
 
+    /// How each task's last run ended: as the state settled it, or else as the cycle's run events tell.
+    static func lastResults(_ report: CycleReport) -> [String: RunOutcome] {
+        var results = report.lastResults
+        for event in report.runEvents where results[event.address] == nil {
+            switch event.trigger {
+            case .succeeded: results[event.address] = .succeeded
+            case .failed, .retry, .paused: results[event.address] = .failed
+            case .timeout: results[event.address] = .timedOut
+            case .missed: break
+            }
+        }
+        return results
+    }
+
     /// The runs of scheduled tasks the cycle started, or that failed or were skipped.
     private func scheduledRunEvents(_ report: CycleReport, runs: inout RunCounts, time: String) -> [ControllerEvent] {
         let scheduled = Set(report.plan?.actions.lazy.filter { $0.kind == .run && $0.slot != nil }.map(\.address) ?? [])
@@ -256,8 +287,9 @@ struct ControllerStateMachine {
         return events
     }
 
-    /// Missed slots of scheduled tasks, each told (and counted) once, by the leader only.
-    private mutating func missedSlotEvents(_ plan: Plan?, runs: inout RunCounts, time: String) -> [ControllerEvent] {
+    /// Missed slots of scheduled tasks, each told (and counted) once, by the leader only; `told` gains an
+    /// `on-run-missed` event per task that missed new slots.
+    private mutating func missedSlotEvents(_ plan: Plan?, runs: inout RunCounts, told: inout [RunEvent], time: String) -> [ControllerEvent] {
         var events: [ControllerEvent] = []
         for task in plan?.schedules ?? [] where task.missed > 0 {
             let previous = missedReported[task.address]
@@ -265,7 +297,9 @@ struct ControllerStateMachine {
             missedReported[task.address] = MissedSlots(since: task.since, count: task.missed)
             guard cycle.leading, new > 0 else { continue }
             runs.add(.skipped, count: new)
-            events.append(ControllerEvent(time: time, kind: .runSkipped, message: "\(task.address) missed \(new) slot\(new == 1 ? "" : "s") (the last at \(task.lastMissed ?? "?")), past its startingDeadline or superseded by a later one"))
+            let message = "\(task.address) missed \(new) slot\(new == 1 ? "" : "s") (the last at \(task.lastMissed ?? "?")), past its startingDeadline or superseded by a later one"
+            events.append(ControllerEvent(time: time, kind: .runSkipped, message: message))
+            told.append(RunEvent(trigger: .missed, address: task.address, slot: task.lastMissed, message: message))
         }
         return events
     }

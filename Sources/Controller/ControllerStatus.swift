@@ -129,6 +129,8 @@ public struct ControllerStatus: Sendable {
     public var nextCycle: String?
     public var consecutiveFailures = 0
     public var events: [ControllerEvent] = []
+    /// Tasks no scheduled run, retry or catch-up starts for, by address: suspended by command or paused after failures.
+    public var suspended: [(address: String, suspension: Suspension)] = []
 
     /// The most events kept.
     public static let eventLimit = 100
@@ -152,6 +154,7 @@ public struct ControllerStatus: Sendable {
         if let nextCycle { document.append(("nextCycle", .string(nextCycle))) }
         if let cycle = lastCycle { document.append(("lastCycle", Self.json(cycle))) }
         document.append(("sets", .array(sets.map(Self.json))))
+        document.append(("suspended", .array(suspended.map(Self.json))))
         document.append(("events", .array(events.reversed().map { event in
             ["time": .string(event.time), "kind": .string(event.kind.rawValue), "message": .string(event.message)]
         })))
@@ -164,6 +167,19 @@ public struct ControllerStatus: Sendable {
             "tasks": .int(Int64(set.taskCount)), "states": counts(set.states), "planned": counts(set.planned),
             "drifted": .array(set.drifted.map(JSONValue.string)),
         ]
+    }
+
+    /// `{"address", "by", "at", "reason", "afterFailures"}`.
+    static func json(_ task: (address: String, suspension: Suspension)) -> JSONValue {
+        [
+            "address": .string(task.address), "by": .string(task.suspension.by), "at": .string(task.suspension.at),
+            "reason": .string(task.suspension.reason), "afterFailures": .bool(task.suspension.afterFailures),
+        ]
+    }
+
+    /// The suspended tasks of `state`, by address.
+    public static func suspended(in state: State?) -> [(address: String, suspension: Suspension)] {
+        (state?.tasks ?? [:]).compactMap { address, entry in entry.suspension.map { (address, $0) } }.sorted { $0.address < $1.address }
     }
 
     static func json(_ cycle: CycleSummary) -> JSONValue {

@@ -99,6 +99,8 @@ public final class Reconciler: Sendable {
             case .recordLeading(let leads): metrics.leading(leads)
             case .recordActions(let actions): metrics.actions(actions)
             case .recordRuns(let runs): metrics.runs(runs)
+            case .notifyRuns(let events): notifier.send(events)
+            case .recordLastResults(let results): metrics.lastResults(results)
             case .recordCycle(let result, let duration, let endedAt): metrics.cycle(result, duration: duration, endedAt: endedAt.timeIntervalSince1970)
             case .recordSets(let sets): metrics.sets(sets)
             case .endSleep: waker.wake()
@@ -229,8 +231,19 @@ public final class Reconciler: Sendable {
         let outcomes = applied?.outcomes ?? []
         let kinds = outcomes.map { ActionKindOutcome(address: $0.address, kind: $0.kind, succeeded: $0.status == .succeeded) }
         let sets = StatusModel.sets(expansion.sets.map { ($0.name, $0.taskCount) }, plan: plan, state: state, live: live, applied: kinds)
-        return ControllerStateMachine.CycleReport(sets: sets, plan: plan, applied: outcomes.map(AppliedAction.init),
-                                                  interrupted: applied?.interrupted == true)
+        return ControllerStateMachine.CycleReport(
+            sets: sets, plan: plan, applied: outcomes.map(AppliedAction.init), interrupted: applied?.interrupted == true,
+            runEvents: RunNotification.redacted(applied?.runEvents ?? [], desired: expansion.tasksByAddress),
+            lastResults: Self.lastResults(state), suspended: ControllerStatus.suspended(in: state))
+    }
+
+    /// How each task's last settled run ended: the current run's outcome, or the one before while it runs.
+    static func lastResults(_ state: State?) -> [String: RunOutcome] {
+        var results: [String: RunOutcome] = [:]
+        for (address, entry) in state?.tasks ?? [:] {
+            if let outcome = entry.outcome ?? entry.history.last?.outcome { results[address] = outcome }
+        }
+        return results
     }
 
     /// An error as the status, the log and notifications say it: a `UserFacingError`'s message and hint (an API error

@@ -55,6 +55,7 @@ public enum StatusPage {
             }
             page += "</tbody>\n</table>\n"
         }
+        page += suspended(status)
         page += "<h2>Last events</h2>\n"
         if status.events.isEmpty {
             page += "<p>None yet.</p>\n"
@@ -79,6 +80,17 @@ public enum StatusPage {
         if let error = cycle.error { text += "<p class=\"failure\">\(escape(error))</p>\n" }
         if let success = status.lastSuccess { text += "<p>Last success: <span class=\"time\">\(escape(success))</span>.</p>\n" }
         return text
+    }
+
+    /// The tasks that start no scheduled run, with who suspended them, when and why.
+    private static func suspended(_ status: ControllerStatus) -> String {
+        guard !status.suspended.isEmpty else { return "" }
+        var text = "<h2>Suspended</h2>\n<table>\n<thead><tr><th>Task</th><th>By</th><th>Since</th><th>Why</th></tr></thead>\n<tbody>\n"
+        for (address, suspension) in status.suspended {
+            let by = suspension.afterFailures ? "\(suspension.by) (paused after failures)" : suspension.by
+            text += "<tr><td><code>\(escape(address))</code></td><td>\(escape(by))</td><td><span class=\"time\">\(escape(suspension.at))</span></td><td>\(escape(suspension.reason))</td></tr>\n"
+        }
+        return text + "</tbody>\n</table>\n"
     }
 
     private static func leadership(_ status: ControllerStatus) -> String {

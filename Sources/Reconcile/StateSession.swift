@@ -79,9 +79,9 @@ public struct StateSession: Sendable {
         /// requests resolved against the API before anything new is sent. `sets` names the task sets the run may
         /// change (nil: all of them); a backend with per-set locks lets runs on other sets proceed at once.
         case write(operation: String, lockTimeout: Duration, sets: [String]? = nil)
-        /// The exclusive lock for an edit of the state alone (`state rm`, `state mv`): refused while an interrupted
-        /// run's journal waits for recovery, which needs the API.
-        case edit(operation: String, lockTimeout: Duration)
+        /// The exclusive lock for an edit of the state alone (`state rm`, `state mv`, `schedule suspend`): refused while
+        /// an interrupted run's journal waits for recovery, which needs the API. `sets` as for `write`.
+        case edit(operation: String, lockTimeout: Duration, sets: [String]? = nil)
     }
 
     public let backend: any StateBackend
@@ -125,8 +125,8 @@ public struct StateSession: Sendable {
             let key = (try? await backend.secretKey(create: false)) ?? nil
             return StateSession(backend: backend, endpoint: state.endpoint, state: state, existed: existed, lock: nil, observer: observer,
                                 secrets: SecretHasher(key: key))
-        case .edit(let operation, let lockTimeout):
-            let lock = try await takeLock(backend: backend, sets: nil, operation: operation, timeout: lockTimeout, observer: observer)
+        case .edit(let operation, let lockTimeout, let sets):
+            let lock = try await takeLock(backend: backend, sets: sets, operation: operation, timeout: lockTimeout, observer: observer)
             do {
                 if !(try await backend.readJournal(for: lock)).isEmpty {
                     throw SessionError("an interrupted run left \(backend.description).journal; run `batchctl apply` (or plan) to recover it first")

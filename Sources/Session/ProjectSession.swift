@@ -57,11 +57,12 @@ public struct ProjectSession: Sendable {
         }
     }
 
-    /// An edit of the state alone (`state rm`, `state mv`) under its lock, with the signal guard installed.
-    public static func edit<T>(_ operation: String, backend: any StateBackend, lockTimeout: Duration,
+    /// An edit of the state alone (`state rm`, `state mv`, `schedule suspend`) under the lock of `sets` (nil: every
+    /// set), with the signal guard installed.
+    public static func edit<T>(_ operation: String, backend: any StateBackend, lockTimeout: Duration, sets: [String]? = nil,
                                reporter: (any SessionReporter)?, _ change: (inout StateSession) async throws -> T) async throws -> T {
         await SignalGuard.install(reporter: reporter)
-        var session = try await StateSession.open(.edit(operation: operation, lockTimeout: lockTimeout), backend: backend,
+        var session = try await StateSession.open(.edit(operation: operation, lockTimeout: lockTimeout, sets: sets), backend: backend,
                                                   endpoint: "", observer: reporter)
         return try await session.whileOpen(change)
     }

@@ -43,6 +43,11 @@ public struct LockInfo: Sendable, Hashable {
         return kill(pid, 0) != 0 && errno == ESRCH
     }
 
+    /// `user@host` of this process: who a state change made by hand is recorded as made by.
+    public static func currentHolder() -> String {
+        "\(currentUser())@\(currentHost())"
+    }
+
     static func currentUser() -> String {
         if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name {
             return String(cString: name)

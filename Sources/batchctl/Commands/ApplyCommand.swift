@@ -22,6 +22,7 @@ struct ApplyCommand: ReportingCommand {
     @OptionGroup var parallelism: ParallelismOption
     @OptionGroup var tenant: TenantWaitOption
     @OptionGroup var waitTimeout: WaitTimeoutOption
+    @OptionGroup var notify: NotifyOptions
 
     @Argument(help: ArgumentHelp("A plan saved by `batchctl plan --out FILE`.", valueName: "PLANFILE"))
     var planFile: String?
@@ -47,6 +48,7 @@ struct ApplyCommand: ReportingCommand {
         let report = try await session.write("apply", sets: sets, desired: result.tasksByAddress, tenantWait: tenant.duration) { run, connection in
             try await apply(result, run: &run, connection: connection, parallelism: session.parallelism)
         }
+        await notify.send(report, desired: result.tasksByAddress)
         try Execution.finish(report)
     }
 

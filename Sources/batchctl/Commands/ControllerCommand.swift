@@ -65,8 +65,11 @@ struct ControllerCommand: ReportingCommand {
     @Option(name: .customLong("refresh"), help: ArgumentHelp("Read the live tasks each cycle, for drift and health.", valueName: "true|false"))
     var refresh = true
 
-    @Option(name: .customLong("notify-url"), help: ArgumentHelp("POST a JSON notification here when a cycle fails, drift is first seen, or changes are applied (repeatable).", valueName: "URL"))
+    @Option(name: .customLong("notify-url"), help: ArgumentHelp("POST a JSON notification here when a cycle fails, drift is first seen, changes are applied, or a run fails, is retried, times out, misses its slot or is paused (repeatable).", valueName: "URL"))
     var notifyURLs: [String] = []
+
+    @Option(name: .customLong("notify-on"), help: ArgumentHelp("Which notifications to send, comma-separated: on-sync-failed, on-health-degraded, on-deployed and the run triggers on-run-failed, on-run-retry, on-run-timeout, on-run-missed, on-run-paused, on-run-succeeded (default: all but on-run-succeeded).", valueName: "TRIGGER[,TRIGGER...]"))
+    var notifyOn: [String] = []
 
     func validate() throws {
         guard Self.duration(interval) != nil else {
@@ -82,6 +85,16 @@ struct ControllerCommand: ReportingCommand {
             } catch {
                 throw ValidationError(error.message)
             }
+        }
+        if !notifyOn.isEmpty && notifyURLs.isEmpty { throw ValidationError("--notify-on chooses what --notify-url is sent; give --notify-url too") }
+        _ = try notificationTriggers()
+    }
+
+    func notificationTriggers() throws -> NotificationTriggers {
+        do {
+            return try NotificationTriggers.parse(notifyOn, allowed: NotificationTriggers.controllerTriggers)
+        } catch {
+            throw ValidationError(error.message)
         }
     }
 
@@ -103,7 +116,7 @@ struct ControllerCommand: ReportingCommand {
         let lease = try await Self.lease(of: backend, duration: max(period, .seconds(2)))
 
         let metrics = ControllerMetrics()
-        let notifier = try Notifier(urls: notifyURLs, logger: logger)
+        let notifier = try Notifier(urls: notifyURLs, triggers: notificationTriggers(), logger: logger)
         let settings = settings(endpoint: session.endpointName, workspace: workspace, period: period, parallelism: session.parallelism)
         try await session.withConnection(observeAttempts: { method, status in metrics.request(method: method, status: status) }) { connection in
             let parts = ControllerParts(

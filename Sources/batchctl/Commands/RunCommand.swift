@@ -27,6 +27,7 @@ struct RunCommand: ReportingCommand {
     @OptionGroup var parallelism: ParallelismOption
     @OptionGroup var tenant: TenantWaitOption
     @OptionGroup var waitTimeout: WaitTimeoutOption
+    @OptionGroup var notify: NotifyOptions
 
     @Argument(help: ArgumentHelp("The tasks to run: addresses or globs such as nightly/import-*; with --due, only these are considered.",
                                  valueName: "ADDR"),
@@ -73,6 +74,7 @@ struct RunCommand: ReportingCommand {
             report.runEvents = RunEvent.missed(in: plan) + report.runEvents
             return (plan, report)
         }
+        await notify.send(report, desired: result.tasksByAddress)
         try Execution.finish(report)
         // A run asked for by name that was not started is an error; a due run skipped is what the policy says.
         let refused = report.skipped.filter { $0.kind == .run }

@@ -59,7 +59,9 @@ struct StatusCommand: ReportingCommand {
                 let header = ["ADDRESS", "ID", "STATE", "PROGRESS", "DESCRIPTION"] + (showsRuns ? ["EARLIER RUNS"] : []) + (showsLife ? ["RUN"] : [])
                 // Cells are escaped above, the server's words in them, before the state is coloured.
                 var text = TableRendering.render(header: header, rows: rows, escaping: false)
-                text += "\(entries.count) managed, \(running) running\n"
+                text += Self.runNotes(entries)
+                let suspended = entries.count { $0.value.suspension != nil }
+                text += "\(entries.count) managed, \(running) running\(suspended == 0 ? "" : ", \(suspended) suspended")\n"
                 if watch && interactive && previousLines > 0 { text = "\u{1B}[\(previousLines)A\u{1B}[J" + text }
                 previousLines = text.split(separator: "\n", omittingEmptySubsequences: false).count - 1
                 Terminal.out(text)
@@ -67,6 +69,20 @@ struct StatusCommand: ReportingCommand {
                 try await Task.sleep(for: .seconds(1))
             }
         }
+    }
+
+    /// A line per task that is suspended or has a retry to come: `nightly/import @ suspended by alice@host at ...: why`.
+    static func runNotes(_ entries: [(key: String, value: StateEntry)]) -> String {
+        var text = ""
+        for (address, entry) in entries {
+            if let suspension = entry.suspension {
+                text += TerminalText.escape("\(address) @ suspended \(ScheduleSuspension.describe(suspension))") + "\n"
+            }
+            if let retryAt = entry.retryAt {
+                text += TerminalText.escape("\(address): attempt \(entry.attempt) failed; attempt \(entry.attempt + 1) at \(retryAt)") + "\n"
+            }
+        }
+        return text
     }
 
     /// Earlier runs shown per task, newest first.

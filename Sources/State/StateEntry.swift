@@ -277,23 +277,8 @@ extension StateEntry {
                         throw error.inside(key, "\(index)")
                     }
                 }
-            case ("attempt", .int(let n)):
-                guard let count = Int(exactly: n), count >= 1 else { throw FormatError(path: [key], detail: "\(n) is not an attempt (1 or more)") }
-                run.attempt = count
-            case ("failures", .int(let n)):
-                guard let count = Int(exactly: n), count >= 0 else { throw FormatError(path: [key], detail: "\(n) is not a count") }
-                run.failures = count
-            case ("outcome", .string(let s)): run.outcome = try RunOutcome.read(s, at: key)
-            case ("retryAt", .string(let s)): run.retryAt = s
-            case ("suspended", .object):
-                do throws(FormatError) {
-                    run.suspension = try Suspension(json: value)
-                } catch {
-                    throw error.inside(key)
-                }
-            case ("attempt", _), ("failures", _): throw Self.mismatch(key, "an integer", value)
-            case ("outcome", _), ("retryAt", _): throw Self.mismatch(key, "a string", value)
-            case ("suspended", _): throw Self.mismatch(key, "an object", value)
+            case ("attempt", _), ("failures", _), ("outcome", _), ("retryAt", _), ("suspended", _):
+                try run.read(key, value)
             case ("history", _): throw Self.mismatch(key, "an array", value)
             case ("lastState", _), ("slot", _): throw Self.mismatch(key, "a string", value)
             case ("id", _): throw Self.mismatch(key, "an integer", value)
@@ -330,6 +315,28 @@ extension StateEntry {
         var outcome: RunOutcome?
         var retryAt: String?
         var suspension: Suspension?
+
+        mutating func read(_ key: String, _ value: JSONValue) throws(FormatError) {
+            switch (key, value) {
+            case ("attempt", .int(let n)):
+                guard let count = Int(exactly: n), count >= 1 else { throw FormatError(path: [key], detail: "\(n) is not an attempt (1 or more)") }
+                attempt = count
+            case ("failures", .int(let n)):
+                guard let count = Int(exactly: n), count >= 0 else { throw FormatError(path: [key], detail: "\(n) is not a count") }
+                failures = count
+            case ("outcome", .string(let s)): outcome = try RunOutcome.read(s, at: key)
+            case ("retryAt", .string(let s)): retryAt = s
+            case ("suspended", .object):
+                do throws(FormatError) {
+                    suspension = try Suspension(json: value)
+                } catch {
+                    throw error.inside(key)
+                }
+            case ("attempt", _), ("failures", _): throw StateEntry.mismatch(key, "an integer", value)
+            case ("suspended", _): throw StateEntry.mismatch(key, "an object", value)
+            default: throw StateEntry.mismatch(key, "a string", value)
+            }
+        }
     }
 
     static func attempt(_ value: Int?) throws(FormatError) -> Int {

@@ -96,4 +96,45 @@ import Testing
         #expect(state.scheduled.isEmpty)
         #expect(state.tasks["a/x"]?.id == 9)
     }
+
+    @Test func aRunsAttemptOutcomeRetryFailuresAndSuspensionAreWrittenAndReadBack() throws {
+        var entry = entryWithRuns()
+        entry.attempt = 2
+        entry.outcome = .timedOut
+        entry.retryAt = "2026-12-02T01:10:00Z"
+        entry.failures = 3
+        entry.suspension = Suspension(by: "ana@ops-1", at: "2026-12-02T02:00:00Z", reason: "CRM upgrade", afterFailures: false)
+        entry.history[0].attempt = 2
+        entry.history[0].outcome = .failed
+        var state = State(lineage: "l", serial: 3, endpoint: "e")
+        state.tasks["a/x"] = entry
+        let text = String(decoding: state.encoded(), as: UTF8.self)
+        #expect(text.contains(#""attempt": 2,"#) && text.contains(#""failures": 3,"#) && text.contains(#""outcome": "timedOut","#))
+        #expect(text.contains(#""suspended": {"at":"2026-12-02T02:00:00Z","by":"ana@ops-1","reason":"CRM upgrade"}"#), "\(text)")
+        #expect(text.contains(#"{"attempt":2,"id":7,"outcome":"failed","slot""#), "\(text)")
+        let back = try State.decode(state.encoded(), path: "s")
+        #expect(back == state)
+        #expect(back.tasks["a/x"]?.suspension?.reason == "CRM upgrade")
+        #expect(try StateEntry.decode(entry.encoded(), place: "row") == entry)
+        // Defaults are not written: an entry without a retry or failure reads and writes as before.
+        let plain = String(decoding: entryWithRuns().encoded(), as: UTF8.self)
+        #expect(!plain.contains("attempt") && !plain.contains("failures") && !plain.contains("suspended"))
+    }
+
+    @Test(arguments: [
+        (#""attempt": 0"#, "attempt: 0 is not an attempt (1 or more)"),
+        (#""failures": "2""#, "failures: expected an integer, got a string"),
+        (#""outcome": "crashed""#, "outcome: 'crashed' is not one of succeeded, failed, timedOut"),
+        (#""suspended": {"by": "x", "at": "t"}"#, #"suspended: member "reason" is missing"#),
+        (#""retryAt": 5"#, "retryAt: expected a string, got"),
+    ])
+    func aBadRunMemberIsRefusedByName(member: String, detail: String) {
+        let text = #"{"formatVersion": 2, "lineage": "l", "serial": 1, "endpoint": "e", "tasks": {"a/b": {"id": 1, "fingerprint": "f", "applied": {}, "appliedAt": "t", "source": "s", "#
+            + member + "}}}"
+        #expect {
+            try State.decode(Array(text.utf8), path: "s")
+        } throws: { error in
+            "\(error)".contains(detail)
+        }
+    }
 }

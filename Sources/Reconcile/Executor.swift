@@ -590,7 +590,7 @@ public struct Executor: Sendable {
 }
 
 private extension StateEntry {
-    /// Takes `current`'s bookkeeping of the run (attempt, outcome, retry, failures, suspension): an update changes
+    /// Takes `current`'s bookkeeping of the run (attempt, outcome, retry, failures, suspension, missed slots told): an update changes
     /// the task's fields, not how its run stands.
     mutating func carryRun(of current: StateEntry) {
         attempt = current.attempt
@@ -598,5 +598,6 @@ private extension StateEntry {
         retryAt = current.retryAt
         failures = current.failures
         suspension = current.suspension
+        missedTold = current.missedTold
     }
 }

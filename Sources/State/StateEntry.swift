@@ -28,6 +28,9 @@ public struct StateEntry: Hashable, Sendable {
     /// Set while no scheduled run, retry or catch-up may start: by `schedule suspend`, or after
     /// `run.pauseAfterFailures` failures.
     public var suspension: Suspension?
+    /// The latest slot `run --due` told of as missed (ISO 8601 UTC), so that each missed slot is told once however
+    /// often it looks before the task runs again.
+    public var missedTold: String?
     private var fields: Fields
 
     /// Entries read from a state file keep their fields as the compact JSON text they were checked as: built
@@ -107,6 +110,7 @@ public struct StateEntry: Hashable, Sendable {
         a.id == b.id && a.fingerprint == b.fingerprint && a.appliedAt == b.appliedAt && a.source == b.source
             && a.lastState == b.lastState && a.slot == b.slot && a.history == b.history && a.attempt == b.attempt
             && a.outcome == b.outcome && a.retryAt == b.retryAt && a.failures == b.failures && a.suspension == b.suspension
+            && a.missedTold == b.missedTold
             && a.applied == b.applied
     }
 
@@ -208,6 +212,10 @@ extension StateEntry {
             writer.writeKey("lastState")
             writer.writeString(lastState)
         }
+        if let missedTold {
+            writer.writeKey("missedTold")
+            writer.writeString(missedTold)
+        }
         if let outcome {
             writer.writeKey("outcome")
             writer.writeString(outcome.rawValue)
@@ -277,7 +285,7 @@ extension StateEntry {
                         throw error.inside(key, "\(index)")
                     }
                 }
-            case ("attempt", _), ("failures", _), ("outcome", _), ("retryAt", _), ("suspended", _):
+            case ("attempt", _), ("failures", _), ("outcome", _), ("retryAt", _), ("suspended", _), ("missedTold", _):
                 try run.read(key, value)
             case ("history", _): throw Self.mismatch(key, "an array", value)
             case ("lastState", _), ("slot", _): throw Self.mismatch(key, "a string", value)
@@ -306,6 +314,7 @@ extension StateEntry {
         self.outcome = run.outcome
         self.retryAt = run.retryAt
         self.suspension = run.suspension
+        self.missedTold = run.missedTold
     }
 
     /// The run members of an entry as they are read.
@@ -315,6 +324,7 @@ extension StateEntry {
         var outcome: RunOutcome?
         var retryAt: String?
         var suspension: Suspension?
+        var missedTold: String?
 
         mutating func read(_ key: String, _ value: JSONValue) throws(FormatError) {
             switch (key, value) {
@@ -326,6 +336,7 @@ extension StateEntry {
                 failures = count
             case ("outcome", .string(let s)): outcome = try RunOutcome.read(s, at: key)
             case ("retryAt", .string(let s)): retryAt = s
+            case ("missedTold", .string(let s)): missedTold = s
             case ("suspended", .object):
                 do throws(FormatError) {
                     suspension = try Suspension(json: value)

@@ -44,6 +44,41 @@ import Testing
         #expect(!receiver.triggers().contains("on-run-succeeded"))
     }
 
+    @Test func runDueTellsEachMissedSlotOnceHoweverOftenItLooks() async throws {
+        let directory = try TemporaryDirectory(files: [
+            "batchctl.yaml": "apiVersion: batchctl/v1\nkind: Project\nmanifests: [sets]\n",
+            "sets/a.yaml": """
+                apiVersion: batchctl/v1
+                kind: TaskSet
+                metadata: {name: a}
+                tasks:
+                  - key: hourly
+                    Name: Hourly
+                    run: {when: schedule, schedule: "0 * * * *", startingDeadline: 10m}
+                """,
+        ])
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])
+        defer { server.stop() }
+        let receiver = try NotificationReceiver(directory: directory.path)
+        func at(_ now: String, _ arguments: [String]) throws -> BinaryRunner.Outcome {
+            try BinaryRunner.run(arguments, in: directory.path, environment: server.environment.merging(["BATCHCTL_NOW": now]) { $1 })
+        }
+        #expect(try at("2026-12-01T12:10:00Z", ["apply", "--auto-approve"]).status == 0)
+        #expect(try at("2026-12-01T13:05:00Z", ["run", "--due"]).status == 0, "the 13:00 slot runs")
+        // 14:00 and 15:00 are past their ten minutes: told once, then not again until another slot is missed.
+        for now in ["2026-12-01T15:30:00Z", "2026-12-01T15:35:00Z", "2026-12-01T15:50:00Z"] {
+            let due = try at(now, ["run", "--due", "--notify-url", receiver.url])
+            #expect(due.status == 0, "\(due.stdout)\(due.stderr)")
+        }
+        var missed = receiver.received.filter { $0["trigger"]?.stringValue == "on-run-missed" }
+        #expect(missed.count == 1, "\(receiver.received)")
+        #expect(missed.first?["slot"]?.stringValue == "2026-12-01T15:00:00Z")
+        #expect(missed.first?["message"]?.stringValue?.contains("missed 2 slots") == true, "\(missed)")
+        #expect(try at("2026-12-01T16:30:00Z", ["run", "--due", "--notify-url", receiver.url]).status == 0)
+        missed = receiver.received.filter { $0["trigger"]?.stringValue == "on-run-missed" }
+        #expect(missed.map { $0["slot"]?.stringValue } == ["2026-12-01T15:00:00Z", "2026-12-01T16:00:00Z"], "\(receiver.received)")
+    }
+
     @Test func theControllerPostsARetryAndThenTheFailureWithItsMetrics() async throws {
         let directory = try TemporaryDirectory(files: [
             "batchctl.yaml": "apiVersion: batchctl/v1\nkind: Project\nmanifests: [sets]\n",

@@ -70,8 +70,19 @@ struct RunCommand: ReportingCommand {
                 report = try await Execution.run(plan, desired: result.tasksByAddress, session: &run, client: connection.client,
                                                  parallelism: session.parallelism, wait: wait, waitTimeout: waitTimeout.duration, verb: "run")
             }
-            // The slots skipped are told as the plan listed them; the controller counts its own once per slot.
-            report.runEvents = RunEvent.missed(in: plan) + report.runEvents
+            // The slots skipped are told as the plan listed them, each once: the entry keeps the latest told. The
+            // controller counts its own once per slot.
+            let missed = RunEvent.missed(in: plan).filter { event in
+                guard let slot = event.slot, let told = run.state.tasks[event.address]?.missedTold else { return true }
+                return slot > told
+            }
+            let kept = missed.filter { $0.slot != nil && run.state.tasks[$0.address] != nil }
+            if !kept.isEmpty {
+                _ = try await run.edit { state in
+                    for event in kept { state.tasks[event.address]?.missedTold = event.slot }
+                }
+            }
+            report.runEvents = missed + report.runEvents
             return (plan, report)
         }
         await notify.send(report, desired: result.tasksByAddress)

@@ -181,6 +181,45 @@ import Testing
         let asked = try run(["run", "jobs/nightly"], at: "2026-12-05T02:02:00Z")
         #expect(asked.stdout.contains("it is suspended (paused after 2 failed runs"), "\(asked.stdout)")
         #expect(try await serverTasks(named: "Nightly", server).count == 3)
+
+        // Resumed: the pause and the count are gone, and a later night runs again. (The run by hand above was
+        // recorded at the real time, so the night after it is one after today.)
+        _ = try run(["run", "--due"], at: "2026-12-05T02:03:00Z")
+        _ = try run(["schedule", "resume", "jobs/nightly"], at: "2026-12-05T09:00:00Z")
+        #expect(try entry(directory, "jobs/nightly")?["suspended"] == nil)
+        #expect(try entry(directory, "jobs/nightly")?["failures"] == nil, "the count starts again from 0")
+        let next = try run(["run", "--due"], at: "2030-01-01T02:01:00Z")
+        #expect(try await serverTasks(named: "Nightly", server).count == 4, "\(next.stdout)")
+    }
+
+    @Test func suspendInTheManifestStartsNothingUntilItIsRemoved() async throws {
+        let suspended = """
+              - key: nightly
+                Name: Nightly
+                run: {when: schedule, schedule: "0 2 * * *", timeZone: UTC, suspend: true}
+
+            """
+        let directory = try project(suspended)
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])
+        defer { server.stop() }
+        func run(_ arguments: [String], at time: String) throws -> BinaryRunner.Outcome {
+            let outcome = try BinaryRunner.run(arguments, in: directory.path, environment: server.environment.merging(["BATCHCTL_NOW": time]) { $1 })
+            #expect(outcome.status == 0, "\(arguments) at \(time): \(outcome.stdout)\(outcome.stderr)")
+            return outcome
+        }
+        _ = try run(["apply", "--auto-approve"], at: "2026-12-01T12:00:00Z")
+        _ = try run(["run", "--due"], at: "2026-12-02T02:01:00Z")
+        _ = try run(["run", "--due"], at: "2026-12-03T02:01:00Z")
+        #expect(try await serverTasks(named: "Nightly", server).isEmpty, "suspended in the manifest: nothing starts")
+        let plan = try run(["plan"], at: "2026-12-03T02:02:00Z")
+        #expect(plan.stdout.contains("@ suspended"), "\(plan.stdout)")
+
+        // The line removed from the manifest: the next slot runs.
+        try String(contentsOfFile: directory.path + "/sets/jobs.yaml", encoding: .utf8)
+            .replacingOccurrences(of: ", suspend: true", with: "")
+            .write(toFile: directory.path + "/sets/jobs.yaml", atomically: true, encoding: .utf8)
+        _ = try run(["run", "--due"], at: "2026-12-04T02:01:00Z")
+        #expect(try await serverTasks(named: "Nightly", server).count == 1)
     }
 }
 

@@ -209,7 +209,8 @@ import Testing
         }
         _ = try run(["apply", "--auto-approve"], at: "2026-12-01T12:00:00Z")
         _ = try run(["run", "--due"], at: "2026-12-02T02:01:00Z")
-        _ = try run(["run", "--due"], at: "2026-12-03T02:01:00Z")
+        let due = try run(["run", "--due"], at: "2026-12-03T02:01:00Z")
+        #expect(due.stdout.contains("No runs are due.") && !due.stdout.contains("Next: jobs/nightly"), "\(due.stdout)")
         #expect(try await serverTasks(named: "Nightly", server).isEmpty, "suspended in the manifest: nothing starts")
         let plan = try run(["plan"], at: "2026-12-03T02:02:00Z")
         #expect(plan.stdout.contains("@ suspended"), "\(plan.stdout)")

@@ -29,7 +29,9 @@ enum RunRendering {
         let runs = plan.count(.run) + plan.count(.create)
         if !out.isEmpty { out += "\n" }
         if runs == 0 {
-            let next = plan.schedules.compactMap { task in task.next.map { (task.address, $0) } }.min { $0.1 < $1.1 }
+            // A suspended task starts nothing at its next slot, so it is not the next run.
+            let next = plan.schedules.filter { $0.suspended == nil }.compactMap { task in task.next.map { (task.address, $0) } }
+                .min { $0.1 < $1.1 }
             out += style.bold(due ? "No runs are due." : "No runs to start.")
             if due, let next, let task = plan.schedules.first(where: { $0.address == next.0 }) {
                 out += " Next: \(next.0) at \(task.wallClock(next.1) ?? next.1)."

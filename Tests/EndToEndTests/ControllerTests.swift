@@ -330,9 +330,11 @@ import Glibc
         let postgres = try PostgresServer.shared()
         let schema = "ctl_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         let url = postgres.url(schema: schema)
-        let directory = try project(jobs: jobs(count: 20, named: "Replica"))
+        // One task to begin with: the twenty come once the test knows which controller leads, so a leader that
+        // starts long before its follower on a busy machine cannot have applied them all before the test looks.
+        let directory = try project(jobs: jobs(count: 1, named: "Replica"))
         // Slow answers, one at a time, so the leader is killed with requests in flight.
-        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0", "--latency", "200"])
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0", "--latency", "500"])
         defer { server.stop() }
         let environment = server.environment.merging(["BATCHCTL_STATE": url]) { $1 }
         let one = try await ControllerProcess.start(in: directory.path, ["--interval", "1s", "--jitter", "0", "--parallelism", "1"], environment: environment, log: "one.log")
@@ -355,19 +357,14 @@ import Glibc
         let journaled = { @Sendable in
             Int(((try? postgres.psql("SELECT count(*) FROM \(schema).journal")) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         }
-        // The leader advances in steps of 50 ms and is stopped while the journal is counted, so however slowly a
-        // count runs on a busy machine the kill lands mid-apply, never after it.
+        #expect(await leader.waitForStatus(timeout: 60) { synced($0) } != nil, "\(leader.log)")
+        try jobs(count: 20, named: "Replica").write(toFile: directory.path + "/sets/jobs.yaml", atomically: true, encoding: .utf8)
+        // The wait and the kill on one thread: a test resumed late on a busy pool would kill after the apply. The
+        // nineteen creates of 500 ms leave seconds between the sixth journal record and the end of the apply.
         let victim = leader.process
         _ = await OffPool.run {
-            let pid = victim.processIdentifier
-            BinaryRunner.waitUntil(timeout: 60) {
-                kill(pid, SIGSTOP)
-                if journaled() >= 6 { return true }
-                kill(pid, SIGCONT)
-                usleep(50_000)
-                return false
-            }
-            kill(pid, SIGKILL)
+            BinaryRunner.waitUntil(timeout: 60) { journaled() >= 6 }
+            kill(victim.processIdentifier, SIGKILL)
             victim.waitUntilExit()
         }
         let http = RawHTTP(server)

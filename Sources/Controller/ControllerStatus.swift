@@ -171,10 +171,9 @@ public struct ControllerStatus: Sendable {
 
     /// `{"address", "by", "at", "reason", "afterFailures"}`.
     static func json(_ task: (address: String, suspension: Suspension)) -> JSONValue {
-        [
-            "address": .string(task.address), "by": .string(task.suspension.by), "at": .string(task.suspension.at),
-            "reason": .string(task.suspension.reason), "afterFailures": .bool(task.suspension.afterFailures),
-        ]
+        var members: JSONValue.Object = ["address": .string(task.address)]
+        members.merge(task.suspension.members) { first, _ in first }
+        return .object(members)
     }
 
     /// The suspended tasks of `state`, by address.

@@ -61,8 +61,7 @@ public enum PlanDocument {
         switch task.suspended {
         case .manifest?: object["suspended"] = .object(["by": .string("manifest")])
         case .state(let suspension)?:
-            object["suspended"] = .object(["by": .string(suspension.by), "at": .string(suspension.at), "reason": .string(suspension.reason),
-                                           "afterFailures": .bool(suspension.afterFailures)])
+            object["suspended"] = .object(suspension.members)
         case nil: break
         }
         if let retry = task.retry {

@@ -305,7 +305,7 @@ extension Planner {
                        movedInto: Set<String>, runs: Runs = Runs(), standing: ScheduledTask? = nil) -> Decision {
         let asked = runs.asked(task.address)
         if let standing, !asked {
-            return .act(runs.scheduledAction(task, standing, id: comparison?.id, entry: standing.retry == nil ? nil : entries[task.address]))
+            return .act(runs.scheduledAction(task, standing, id: comparison?.id, entry: entries[task.address]))
         }
         guard case .some((let id, var changes)) = comparison else {
             return .act(PlannedAction(address: task.address, kind: .create, changes: creationChanges(task),
@@ -334,7 +334,7 @@ extension Planner {
             return .act(PlannedAction(address: task.address, kind: .run, id: id, changes: changes,
                                       reason: (reason.map { "a new run asked for; \($0)" } ?? "a new run asked for") + held))
         }
-        if let retry = runs.retryAction(task, entry: entries, id: id, changes: changes) { return .act(retry) }
+        if let retry = runs.retryAction(task, entry: entries[task.address], id: id, changes: changes) { return .act(retry) }
         if changes.isEmpty {
             return movedInto.contains(task.address) ? .leave : .act(PlannedAction(address: task.address, kind: .noop, id: id))
         }
@@ -428,14 +428,8 @@ extension Planner {
         }
 
         /// With `startsDueRuns`, the next attempt of a failed run whose backoff has passed, unless the task is suspended.
-        func retryAction(_ task: DesiredTask, entry entries: [String: StateEntry], id: Int32?,
-                         changes: [FieldChange] = []) -> PlannedAction? {
-            guard startsDueRuns, task.run.retry.limit > 0, let entry = entries[task.address] else { return nil }
-            return retryAction(task, entry: entry, id: id, changes: changes)
-        }
-
-        func retryAction(_ task: DesiredTask, entry: StateEntry, id: Int32?, changes: [FieldChange]) -> PlannedAction? {
-            guard startsDueRuns, Self.suspension(task, entry) == nil, let retry = Self.pendingRetry(task, entry),
+        func retryAction(_ task: DesiredTask, entry: StateEntry?, id: Int32?, changes: [FieldChange] = []) -> PlannedAction? {
+            guard startsDueRuns, let entry, Self.suspension(task, entry) == nil, let retry = Self.pendingRetry(task, entry),
                   let at = Timestamp.date(retry.at), at <= now else { return nil }
             return PlannedAction(address: task.address, kind: .run, id: id ?? entry.id, changes: changes,
                                  reason: retry.label + (entry.outcome == .timedOut ? " after a timeout" : " after a failed run"),
@@ -456,9 +450,7 @@ extension Planner {
                 return PlannedAction(address: task.address, kind: .run, id: id,
                                      changes: id == nil ? creationChanges(task) : [], reason: "due at \(wall)", slot: slot)
             }
-            if standing.retry != nil, let entry, let retry = retryAction(task, entry: entry, id: id, changes: []) {
-                return retry
-            }
+            if let retry = retryAction(task, entry: entry, id: id) { return retry }
             if id == nil && standing.since == nil {
                 let first = standing.next.flatMap(Timestamp.date).map { ScheduledTask.wallClock($0, in: standing.timeZone) } ?? "never"
                 return PlannedAction(address: task.address, kind: .schedule,

@@ -37,6 +37,11 @@ public struct Suspension: Hashable, Sendable {
         self.afterFailures = afterFailures
     }
 
+    /// As commands and the controller show it: `{"by", "at", "reason", "afterFailures"}`, every member present.
+    public var members: JSONValue.Object {
+        ["by": .string(by), "at": .string(at), "reason": .string(reason), "afterFailures": .bool(afterFailures)]
+    }
+
     var json: JSONValue {
         var members: JSONValue.Object = ["at": .string(at), "by": .string(by), "reason": .string(reason)]
         if afterFailures { members["afterFailures"] = .bool(true) }

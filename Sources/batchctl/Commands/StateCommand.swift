@@ -81,8 +81,7 @@ struct StateCommand: AsyncParsableCommand {
             if let retryAt = entry.retryAt { object["retryAt"] = .string(retryAt) }
             if entry.failures > 0 { object["failures"] = .int(Int64(entry.failures)) }
             if let suspension = entry.suspension {
-                object["suspended"] = .object(["by": .string(suspension.by), "at": .string(suspension.at), "reason": .string(suspension.reason),
-                                               "afterFailures": .bool(suspension.afterFailures)])
+                object["suspended"] = .object(suspension.members)
             }
             // The runs, newest first: the current one, then its history.
             var runs: [JSONValue] = [Self.run(PastRun(id: entry.id, startedAt: entry.appliedAt, state: entry.lastState, slot: entry.slot,

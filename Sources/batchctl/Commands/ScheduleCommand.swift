@@ -42,7 +42,7 @@ struct ScheduleCommand: AsyncParsableCommand {
             options.now = try RunClock.now()
             options.selection = try targeting.selection(input)
             let plan = try state.plan(result, live: nil, options: options)
-            let schedules = Self.withSuspensions(plan.schedules, state: state.state)
+            let schedules = plan.schedules
             switch format {
             case .json:
                 let document: JSONValue = ["formatVersion": 1, "now": .string(Timestamp.string(options.now)),
@@ -50,15 +50,6 @@ struct ScheduleCommand: AsyncParsableCommand {
                 Terminal.write(document.serializedBytes(pretty: true) + [10], to: 1)
             case .text:
                 Terminal.out(RunRendering.schedules(schedules, now: options.now, style: Style(enabled: Terminal.usesColor(1))))
-            }
-        }
-
-        /// The tasks with the state's suspensions, where the plan did not already name one.
-        static func withSuspensions(_ tasks: [ScheduledTask], state: State) -> [ScheduledTask] {
-            tasks.map { task in
-                var task = task
-                if task.suspended == nil, let suspension = state.tasks[task.address]?.suspension { task.suspended = .state(suspension) }
-                return task
             }
         }
     }

@@ -39,7 +39,7 @@ let package = Package(
         // The SuperOffice BatchTaskInfo model and its field classes.
         .target(name: "BatchTask", dependencies: ["JSON", "Schedule"]),
         // What the manifests ask for, expanded: desired tasks, their lifecycle and run policy, moves, selections.
-        .target(name: "DesiredTasks", dependencies: ["Diagnostics", "JSON", "BatchTask", "Schedule"]),
+        .target(name: "DesiredTasks", dependencies: ["Diagnostics", "JSON", "BatchTask", "Schedule", "State"]),
         // The `${...}` expression language: parser, compiler, evaluator, values and the built-in functions.
         .target(name: "Expressions", dependencies: [
             "Diagnostics", "JSON",

@@ -9,8 +9,20 @@ import Schedule
 public struct RunPolicy: Hashable, Sendable {
     /// A setting of the block, spelled as manifests spell it.
     public enum Key: String, CaseIterable, Sendable {
-        case when, schedule, timeZone, history, concurrency, startingDeadline, retry, timeout, suspend, pauseAfterFailures
+        case when, schedule, timeZone, history, concurrency, startingDeadline, retry, timeout, suspend, pauseAfterFailures, catchUp
     }
+
+    /// Which of the slots missed since the last run start when the task is next looked at.
+    public enum CatchUp: String, CaseIterable, Sendable {
+        /// The latest slot only, within `startingDeadline`; the others are counted as missed.
+        case latest
+        /// Every missed slot within `startingDeadline`, at most `RunPolicy.catchUpLimit` (the latest ones), oldest
+        /// first, each with its own `${run.slot}`, started in turn under the task's `concurrency`.
+        case all
+    }
+
+    /// Slots `catchUp: all` replays at most.
+    public static let catchUpLimit = 100
 
     /// What starts a new run besides `batchctl run`.
     public enum When: String, CaseIterable, Sendable {
@@ -50,6 +62,7 @@ public struct RunPolicy: Hashable, Sendable {
     public var suspend = false
     /// After this many consecutive failed runs (retries spent) of a scheduled task, it is paused; nil: never.
     public var pauseAfterFailures: Int?
+    public var catchUp: CatchUp = .latest
 
     public static let pauseAfterFailuresRange = 1...1000
 

@@ -85,6 +85,24 @@ public struct RunLook: Hashable, Sendable {
     }
 }
 
+/// A pending run as a plan carries it: held by this plan (recorded when it is applied), or already in the state; and
+/// what starts once everything it waits for has Succeeded.
+public struct PendingStep: Hashable, Sendable {
+    public var address: String
+    public var run: PendingRun
+    /// Held by this plan, rather than found in the state.
+    public var isNew: Bool
+    /// What starts once it is ready: a create, replace or run of the task, with the run's slot.
+    public var action: PlannedAction
+
+    public init(address: String, run: PendingRun, isNew: Bool, action: PlannedAction) {
+        self.address = address
+        self.run = run
+        self.isNew = isNew
+        self.action = action
+    }
+}
+
 /// A state entry whose task left the manifests; deleted only with `--prune`.
 public struct Orphan: Hashable, Sendable {
     public var address: String
@@ -214,6 +232,9 @@ public struct Plan: Sendable {
     public var unscheduled: [String] = []
     /// Current runs to look at and settle (`run --due`, the controller), by address.
     public var looks: [RunLook] = []
+    /// Runs held for what they depend on (new ones) and the state's pending runs in scope, advanced when the plan is
+    /// applied.
+    public var pending: [PendingStep] = []
     /// Planned with `PlanOptions.startsDueRuns`: the missed slots of `schedules` are reported as skipped.
     public var startsDueRuns = false
 

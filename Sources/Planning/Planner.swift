@@ -20,6 +20,11 @@ public struct PlanOptions: Sendable {
     public var runsOnly = false
     /// `run --due`: each scheduled task with a slot due at `now` gets a run.
     public var startsDueRuns = false
+    /// A pass of `--wait`: the addresses it follows. Their current runs are looked at and settled whatever their run
+    /// policy, their due retries start, and their pending runs advance.
+    public var follows: Set<String> = []
+    /// `run ADDR --slot TIME`: the slot the asked runs are for (a backfill by hand), instead of now.
+    public var slot: Date?
     /// The time schedules are read at, and a new scheduled task is registered at.
     public var now = Date()
     /// How the state hashes secrets: with its key (`StateSession` sets it), or unkeyed.
@@ -60,7 +65,7 @@ public enum Planner {
         for pattern in options.runs where !desired.contains(where: { pattern.matches($0.address) }) {
             problems.append(.init("\(pattern.pattern) matches no task in the manifests; check its spelling (`batchctl render` lists the addresses)"))
         }
-        let runs = Runs(options: options, scheduled: state?.scheduled ?? [:])
+        let runs = Runs(options: options, scheduled: state?.scheduled ?? [:], pending: state?.pending ?? [:])
 
         let moved = carryMoves(moves, entries: state?.tasks ?? [:], scope: scope, problems: &problems)
         let entries = moved.entries
@@ -357,14 +362,36 @@ extension Planner {
         var startsDueRuns = false
         var now = Date()
         var scheduled: [String: String] = [:]
+        /// The state's pending runs, by address.
+        var pending: [String: [PendingRun]] = [:]
 
         init() {}
 
-        init(options: PlanOptions, scheduled: [String: String]) {
+        init(options: PlanOptions, scheduled: [String: String], pending: [String: [PendingRun]] = [:]) {
             patterns = options.runs
             startsDueRuns = options.startsDueRuns
             now = options.now
             self.scheduled = scheduled
+            self.pending = pending
+        }
+
+        /// The latest slot a scheduled task is done with, from which its next slot is counted: the latest of its
+        /// runs' slots (the current run's start when it has no slot), a slot passed without a run (`scheduled`), and
+        /// its pending runs' slots. A run for an older slot (`run --slot`, a catch-up) does not move it back. Nil: the
+        /// state has never seen the task.
+        func since(_ address: String, entry: StateEntry?) -> String? {
+            var latest = entry.map { $0.slot ?? $0.appliedAt }
+            func consider(_ slot: String?) {
+                guard let slot, let known = latest else {
+                    if latest == nil { latest = slot }
+                    return
+                }
+                if Timestamp.date(slot).flatMap({ date in Timestamp.date(known).map { date > $0 } }) == true { latest = slot }
+            }
+            for run in entry?.history ?? [] { consider(run.slot) }
+            consider(scheduled[address])
+            for run in pending[address] ?? [] { consider(run.slot) }
+            return latest
         }
 
         func asked(_ address: String) -> Bool {
@@ -386,7 +413,7 @@ extension Planner {
         /// since when the state has it scheduled; a task the state has never seen is scheduled from now.
         /// A suspended task has no slot due: nothing starts while it is suspended.
         func standing(of task: DesiredTask, _ schedule: RunSchedule, entry: StateEntry?) -> ScheduledTask {
-            let since = entry.map { $0.slot ?? $0.appliedAt } ?? scheduled[task.address]
+            let since = since(task.address, entry: entry)
             let due = schedule.due(since: since.flatMap(Timestamp.date) ?? now, now: now)
             let suspended = Self.suspension(task, entry)
             var standing = ScheduledTask(

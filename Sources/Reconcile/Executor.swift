@@ -56,6 +56,8 @@ public struct ApplyReport: Sendable {
     public var stoppedBecause: String?
     /// What happened to runs that someone may be told of: failures, retries, timeouts, pauses, successes.
     public var runEvents: [RunEvent] = []
+    /// Addresses that still have a pending run when the pass ends (waiting for what they depend on).
+    public var stillPending: [String] = []
 
     public init(outcomes: [ActionOutcome], interrupted: Bool) {
         self.outcomes = outcomes
@@ -397,13 +399,14 @@ public struct Executor: Sendable {
                 try await recorder.outcome(sequence, address: task.address, .created(entry))
             }
         }
-        for attempt in 1...max(1, options.maxCreateAttempts) {
-            let sequence = try await recorder.intent(kind, address: task.address, id: current, fingerprint: fingerprint)
+        for sending in 1...max(1, options.maxCreateAttempts) {
+            let sequence = try await recorder.intent(kind, address: task.address, id: current, fingerprint: fingerprint,
+                                                     slot: slot, attempt: attempt)
             let sentAt = Date()
             do {
                 let id = record.isRequestBody ? try await client.create(json: record.text) : try await client.create(task.info)
                 try await made(sequence, id)
-                return (id, attempt > 1 ? "after \(attempt) attempts" : nil)
+                return (id, sending > 1 ? "after \(sending) attempts" : nil)
             } catch let lost as ClientError where lost.isOutcomeUnknown {
                 let why = lost.detail
                 let owned = await recorder.ownedIds()
@@ -411,9 +414,9 @@ public struct Executor: Sendable {
                     try await made(sequence, id)
                     return (id, "adopted after a lost answer")
                 }
-                if attempt == options.maxCreateAttempts {
-                    try await recorder.outcome(sequence, address: task.address, .failed("answer lost \(attempt) times: \(why)"))
-                    throw ClientError.outcomeUnknown("the answer was lost \(attempt) times and the server holds no such task: \(why)")
+                if sending == options.maxCreateAttempts {
+                    try await recorder.outcome(sequence, address: task.address, .failed("answer lost \(sending) times: \(why)"))
+                    throw ClientError.outcomeUnknown("the answer was lost \(sending) times and the server holds no such task: \(why)")
                 }
                 try await recorder.outcome(sequence, address: task.address, .failed("answer lost, and the server made no task: sending again"))
             } catch {

@@ -33,13 +33,15 @@ public actor StateRecorder {
         self.sequence = journal.existingHighestSequence
     }
 
-    /// Writes the intent of an action before its request goes out; returns its sequence number.
-    public func intent(_ action: JournalAction, address: String, id: Int32?, fingerprint: String?) async throws(StateError) -> Int {
+    /// Writes the intent of an action before its request goes out; returns its sequence number. A run names its slot
+    /// and attempt, so that recovery records a run it adopts as that run. `at`: when it was written (now).
+    public func intent(_ action: JournalAction, address: String, id: Int32?, fingerprint: String?, slot: String? = nil,
+                       attempt: Int = 1, at: String = Timestamp.now()) async throws(StateError) -> Int {
         sequence += 1
         let sequence = self.sequence
         do {
             try await journal.append(.intent(sequence: sequence, action: action, address: address, id: id, fingerprint: fingerprint,
-                                             at: Timestamp.now()))
+                                             at: at, slot: slot, attempt: attempt))
         } catch {
             journalFailed = true
             throw error
@@ -76,6 +78,18 @@ public actor StateRecorder {
         guard state.tasks[address]?.id == entry.id else { return }
         let sequence = try await intent(.update, address: address, id: entry.id, fingerprint: nil)
         try await outcome(sequence, address: address, .updated(entry))
+    }
+
+    /// Records the pending runs of `address` (none: it has none left), journaled; `passed` is a slot done with
+    /// without a run (a pending run skipped or dropped).
+    public func pend(_ address: String, runs: [PendingRun], passed: String? = nil) async throws(StateError) {
+        let sequence = try await intent(.pend, address: address, id: state.tasks[address]?.id, fingerprint: nil)
+        try await outcome(sequence, address: address, .pending(runs, passed: passed))
+    }
+
+    /// The pending runs of `address`, oldest first.
+    public func pending(_ address: String) -> [PendingRun] {
+        state.pending[address] ?? []
     }
 
     /// Records that the history runs `ids` of `address` are gone from the server; the sequences are those of

@@ -5,4 +5,6 @@ public enum JournalAction: String, Sendable, Hashable, CaseIterable {
     case run
     /// The deletion of a finished run from a task's history.
     case deleteRun = "delete-run"
+    /// Runs of a task recorded as pending, started from pending, skipped or dropped: only the state changes.
+    case pend
 }

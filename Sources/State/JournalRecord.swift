@@ -2,19 +2,22 @@ import JSON
 
 /// One journal line: an intent, appended before its request goes out, or the outcome that answers it.
 public enum JournalRecord: Sendable, Hashable {
-    case intent(sequence: Int, action: JournalAction, address: String, id: Int32?, fingerprint: String?, at: String)
+    /// `slot` and `attempt` for a run: which slot it starts, and which attempt of it, so that recovery records
+    /// a run it adopts as that run.
+    case intent(sequence: Int, action: JournalAction, address: String, id: Int32?, fingerprint: String?, at: String,
+                slot: String? = nil, attempt: Int = 1)
     case outcome(sequence: Int, address: String, result: JournalResult)
 
     /// Pairs an outcome with its intent; unique among the intents of one journal.
     public var sequence: Int {
         switch self {
-        case .intent(let sequence, _, _, _, _, _), .outcome(let sequence, _, _): return sequence
+        case .intent(let sequence, _, _, _, _, _, _, _), .outcome(let sequence, _, _): return sequence
         }
     }
 
     public var address: String {
         switch self {
-        case .intent(_, _, let address, _, _, _), .outcome(_, let address, _): return address
+        case .intent(_, _, let address, _, _, _, _, _), .outcome(_, let address, _): return address
         }
     }
 }
@@ -26,7 +29,7 @@ extension JournalRecord {
         writer.bytes.reserveCapacity(256)
         writer.beginObject()
         switch self {
-        case .intent(let sequence, let action, let address, let id, let fingerprint, let at):
+        case .intent(let sequence, let action, let address, let id, let fingerprint, let at, let slot, let attempt):
             writer.writeKey("record")
             writer.writeString("intent")
             writer.writeKey("sequence")
@@ -45,6 +48,14 @@ extension JournalRecord {
             }
             writer.writeKey("at")
             writer.writeString(at)
+            if let slot {
+                writer.writeKey("slot")
+                writer.writeString(slot)
+            }
+            if attempt != 1 {
+                writer.writeKey("attempt")
+                writer.writeInt(Int64(attempt))
+            }
         case .outcome(let sequence, let address, let result):
             writer.writeKey("record")
             writer.writeString("outcome")
@@ -68,6 +79,14 @@ extension JournalRecord {
                 writer.writeString(message)
             case .deleted:
                 writer.writeString(result.name)
+            case .pending(let runs, let passed):
+                writer.writeString(result.name)
+                writer.writeKey("runs")
+                writer.writeInline(PendingRun.json(runs))
+                if let passed {
+                    writer.writeKey("passed")
+                    writer.writeString(passed)
+                }
             }
         }
         writer.endObject()
@@ -91,7 +110,8 @@ extension JournalRecord {
                 throw FormatError(path: ["action"], detail: "unknown action \"\(actionName)\"")
             }
             self = .intent(sequence: sequence, action: action, address: address, id: try reader.optionalInt32("id"),
-                           fingerprint: try reader.optionalString("fingerprint"), at: try reader.string("at"))
+                           fingerprint: try reader.optionalString("fingerprint"), at: try reader.string("at"),
+                           slot: try reader.optionalString("slot"), attempt: try StateEntry.attempt(try reader.optionalInt("attempt")))
         case "outcome":
             let resultName = try reader.string("result")
             let result: JournalResult
@@ -107,6 +127,12 @@ extension JournalRecord {
             case "deleted": result = .deleted
             case "moved": result = .moved(to: try reader.string("to"))
             case "failed": result = .failed(try reader.string("error"))
+            case "pending":
+                do throws(FormatError) {
+                    result = .pending(try PendingRun.list(try reader.required("runs")), passed: try reader.optionalString("passed"))
+                } catch {
+                    throw error.inside("runs")
+                }
             default: throw FormatError(path: ["result"], detail: "unknown result \"\(resultName)\"")
             }
             self = .outcome(sequence: sequence, address: address, result: result)
@@ -161,6 +187,7 @@ extension JournalResult {
         case .deleted: return "deleted"
         case .moved: return "moved"
         case .failed: return "failed"
+        case .pending: return "pending"
         }
     }
 }

@@ -14,9 +14,11 @@ public enum JournalReplay {
         var pending: [Key: UnresolvedIntent] = [:]
         for record in records {
             switch record {
-            case .intent(let sequence, let action, let address, let id, let fingerprint, let at):
-                pending[Key(sequence: sequence, address: address)] = UnresolvedIntent(
-                    sequence: sequence, action: action, address: address, id: id, fingerprint: fingerprint, at: at)
+            case .intent(let sequence, let action, let address, let id, let fingerprint, let at, let slot, let attempt):
+                var intent = UnresolvedIntent(sequence: sequence, action: action, address: address, id: id, fingerprint: fingerprint, at: at)
+                intent.slot = slot
+                intent.attempt = attempt
+                pending[Key(sequence: sequence, address: address)] = intent
             case .outcome(let sequence, let address, let result):
                 pending[Key(sequence: sequence, address: address)] = nil
                 state.record(result, at: address)
@@ -35,9 +37,23 @@ extension State {
     /// Applies one outcome to the state: the same fold for a live run and for a replayed journal.
     public mutating func record(_ result: JournalResult, at address: String) {
         switch result {
-        case .created(let entry), .updated(let entry):
+        case .created(let entry):
             tasks[address] = entry
             if scheduled[address] != nil { scheduled[address] = nil }
+            // The run that started is no longer pending: the one for its slot, or (not for a slot) the first.
+            if var runs = pending[address], let index = runs.firstIndex(where: { $0.slot == entry.slot }) {
+                runs.remove(at: index)
+                pending[address] = runs.isEmpty ? nil : runs
+            }
+        case .updated(let entry):
+            // A task the state had no entry for (an import) has run; for one it had, `scheduled` holds the slot
+            // its runs were passed to without a run (`pending`'s `passed`), which an update leaves as it is.
+            if tasks.updateValue(entry, forKey: address) == nil, scheduled[address] != nil { scheduled[address] = nil }
+        case .pending(let runs, let passed):
+            pending[address] = runs.isEmpty ? nil : runs
+            if let passed, tasks[address] == nil || tasks[address]?.slot.map({ $0 < passed }) == true {
+                scheduled[address] = max(scheduled[address] ?? passed, passed)
+            }
         case .deleted:
             tasks[address] = nil
         case .moved(let destination):

@@ -16,8 +16,12 @@ public struct State: Hashable, Sendable {
     /// By address, `set/key`.
     public var tasks: [String: StateEntry]
     /// Scheduled tasks that have not run yet, by address: since when (ISO 8601 UTC) they are scheduled, the time
-    /// their first due slot is counted from. An address leaves when its first run starts.
+    /// their first due slot is counted from. An address leaves when its first run starts. For a task that has run,
+    /// the latest slot that was passed without a run (a pending run skipped or dropped): the next slot is counted
+    /// from the later of it and the current run's slot.
     public var scheduled: [String: String]
+    /// Runs that wait for what they depend on, by address, oldest first (`PendingRun`).
+    public var pending: [String: [PendingRun]] = [:]
 
     public init(lineage: String, serial: Int, endpoint: String, tasks: [String: StateEntry] = [:],
                 scheduled: [String: String] = [:]) {

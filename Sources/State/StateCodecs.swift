@@ -62,8 +62,9 @@ extension JournalRecord {
     /// The same record under another sequence number: records of several runs read together are numbered apart.
     public func renumbered(_ sequence: Int) -> JournalRecord {
         switch self {
-        case .intent(_, let action, let address, let id, let fingerprint, let at):
-            return .intent(sequence: sequence, action: action, address: address, id: id, fingerprint: fingerprint, at: at)
+        case .intent(_, let action, let address, let id, let fingerprint, let at, let slot, let attempt):
+            return .intent(sequence: sequence, action: action, address: address, id: id, fingerprint: fingerprint, at: at,
+                           slot: slot, attempt: attempt)
         case .outcome(_, let address, let result):
             return .outcome(sequence: sequence, address: address, result: result)
         }

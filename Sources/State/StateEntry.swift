@@ -31,6 +31,8 @@ public struct StateEntry: Hashable, Sendable {
     /// The latest slot `run --due` told of as missed (ISO 8601 UTC), so that each missed slot is told once however
     /// often it looks before the task runs again.
     public var missedTold: String?
+    /// For a task whose fields use `${run.*}`: what the current run knew of itself when it started.
+    public var runContext: RunContext?
     private var fields: Fields
 
     /// Entries read from a state file keep their fields as the compact JSON text they were checked as: built
@@ -110,7 +112,7 @@ public struct StateEntry: Hashable, Sendable {
         a.id == b.id && a.fingerprint == b.fingerprint && a.appliedAt == b.appliedAt && a.source == b.source
             && a.lastState == b.lastState && a.slot == b.slot && a.history == b.history && a.attempt == b.attempt
             && a.outcome == b.outcome && a.retryAt == b.retryAt && a.failures == b.failures && a.suspension == b.suspension
-            && a.missedTold == b.missedTold
+            && a.missedTold == b.missedTold && a.runContext == b.runContext
             && a.applied == b.applied
     }
 

@@ -7,6 +7,9 @@ public struct UnresolvedIntent: Sendable, Hashable {
     public var fingerprint: String?
     /// When the intent was written: a task the server made for it was created after this.
     public var at: String
+    /// For a run: the slot it was started for, and which attempt of it.
+    public var slot: String?
+    public var attempt = 1
 
     public init(sequence: Int, action: JournalAction, address: String, id: Int32?, fingerprint: String?, at: String) {
         self.sequence = sequence

@@ -33,6 +33,7 @@ struct RunPolicyReader {
     private var deadline: (TimeInterval, SourceLocation)?
     private var suspend: SourceLocation?
     private var pause: SourceLocation?
+    private var catchUp: SourceLocation?
     /// Where each retry setting that was read is written, for the check that maxBackoff is not below backoff.
     private var retryLocations: [RetryKey: SourceLocation] = [:]
     private var policy = RunPolicy()
@@ -72,6 +73,9 @@ struct RunPolicyReader {
             policy.pauseAfterFailures = try Self.count(setting, in: range, of: "consecutive failed runs",
                                                        outOfRange: "pause after \(Self.span(range)) failed runs")
             pause = location
+        case .catchUp:
+            policy.catchUp = try Self.name(setting, RunPolicy.CatchUp.self)
+            catchUp = location
         }
     }
 
@@ -82,7 +86,7 @@ struct RunPolicyReader {
         policy.when = when?.0 ?? .once
         let unscheduled = " (it is \(policy.when.rawValue))"
         guard policy.when == .schedule else {
-            for (key, location) in [("schedule", cron?.1), ("timeZone", zone?.1), ("startingDeadline", deadline?.1)] {
+            for (key, location) in [("schedule", cron?.1), ("timeZone", zone?.1), ("startingDeadline", deadline?.1), ("catchUp", catchUp)] {
                 if let location {
                     throw Diagnostic.error(location, "run.\(key) is read only with when: schedule\(when == nil ? "" : unscheduled); add when: schedule, or remove \(key)")
                 }

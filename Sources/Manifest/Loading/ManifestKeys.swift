@@ -126,6 +126,7 @@ extension RunPolicy.Key {
         case .timeout: return "a run still New, Aquired or Started this long (at least 1s: 90s, 30m, 1h) after it started is stopped and counts as failed"
         case .suspend: return "true: no scheduled run, retry or catch-up starts; the task stays registered and keeps its history"
         case .pauseAfterFailures: return "after this many consecutive failed runs (retries spent), 1 to 1000, a scheduled task is paused until `batchctl schedule resume`"
+        case .catchUp: return "which missed slots start: latest (the default: the latest within startingDeadline) or all (every missed slot within it, at most 100, oldest first, each with its own ${run.slot})"
         }
     }
 }

@@ -201,6 +201,7 @@ public enum ManifestSchema {
                 switch setting {
                 case .when: value = names(RunPolicy.When.allCases.map(\.rawValue))
                 case .concurrency: value = names(RunPolicy.Concurrency.allCases.map(\.rawValue))
+                case .catchUp: value = names(RunPolicy.CatchUp.allCases.map(\.rawValue))
                 case .schedule, .timeZone: value = ["$ref": "#/$defs/text"]
                 case .history:
                     value = anyOf(["type": "integer", "minimum": .int(Int64(RunPolicy.historyRange.lowerBound)),

@@ -158,6 +158,9 @@ public struct ScheduledTask: Hashable, Sendable {
     public var suspended: SuspendedBy?
     /// The next attempt of a failed run, when one is due or waiting for its backoff.
     public var retry: PendingRetry?
+    /// With `run.catchUp: all`, every slot due now that will run, oldest first (ISO 8601 UTC): one starts each pass,
+    /// `dueSlot` first. Empty otherwise.
+    public var catchUp: [String] = []
 
     /// Where a task's suspension comes from.
     public enum SuspendedBy: Hashable, Sendable {

@@ -58,6 +58,7 @@ public enum PlanDocument {
         ]
         if task.missedIsLowerBound { object["missedAtLeast"] = .bool(true) }
         if let last = task.lastMissed { object["lastMissed"] = .string(last) }
+        if !task.catchUp.isEmpty { object["catchUp"] = .array(task.catchUp.map(JSONValue.string)) }
         switch task.suspended {
         case .manifest?: object["suspended"] = .object(["by": .string("manifest")])
         case .state(let suspension)?:

@@ -183,6 +183,8 @@ public enum Planner {
                     writer.writeString(run.timeout.map { "\($0)" } ?? "")
                     writer.writeBool(run.suspend)
                     writer.writeInt(Int64(run.pauseAfterFailures ?? 0))
+                    // Written only when set, so plans saved before the key existed keep their digest.
+                    if run.catchUp != .latest { writer.writeString(run.catchUp.rawValue) }
                 }
                 writer.endArray()
                 writer.bytes.append(10)
@@ -309,19 +311,21 @@ extension Planner {
     static func decide(_ task: DesiredTask, comparison: Comparison?, entries: [String: StateEntry], refreshed: Refreshed?,
                        movedInto: Set<String>, runs: Runs = Runs(), standing: ScheduledTask? = nil) -> Decision {
         let asked = runs.asked(task.address)
+        if asked, let problem = runs.slotProblem(task) { return .refuse(problem) }
         if let standing, !asked {
             return .act(runs.scheduledAction(task, standing, id: comparison?.id, entry: entries[task.address]))
         }
         guard case .some((let id, var changes)) = comparison else {
             return .act(PlannedAction(address: task.address, kind: .create, changes: creationChanges(task),
-                                      reason: asked ? "its first run" : nil))
+                                      reason: asked ? "its first run" + runs.askedSlotText(task) : nil,
+                                      slot: asked ? runs.askedSlot : nil))
         }
         var reason: String?
         if let refreshed, let entry = entries[task.address] {
             guard let current = refreshed.live[id] else {
                 if !refreshed.reverts && changes.isEmpty && !asked { return .leave }
                 return .act(PlannedAction(address: task.address, kind: .create, changes: creationChanges(task),
-                                          reason: "missing from the API (id \(id) is gone)"))
+                                          reason: "missing from the API (id \(id) is gone)", slot: asked ? runs.askedSlot : nil))
             }
             let drifted = !refreshed.reverts && changes.isEmpty && !asked ? [] : refreshed.drift(of: task, entry: entry, current: current)
                 .filter { change in !changes.contains { $0.field == change.field } }
@@ -337,7 +341,8 @@ extension Planner {
             // Asked for by name, a suspended task still runs; the reason says it is suspended.
             let held = Runs.suspension(task, entries[task.address]).map { "; it is suspended (\(Runs.describe($0)))" } ?? ""
             return .act(PlannedAction(address: task.address, kind: .run, id: id, changes: changes,
-                                      reason: (reason.map { "a new run asked for; \($0)" } ?? "a new run asked for") + held))
+                                      reason: "a new run asked for" + runs.askedSlotText(task) + (reason.map { "; \($0)" } ?? "") + held,
+                                      slot: runs.askedSlot))
         }
         if let retry = runs.retryAction(task, entry: entries[task.address], id: id, changes: changes) { return .act(retry) }
         if changes.isEmpty {
@@ -364,6 +369,8 @@ extension Planner {
         var scheduled: [String: String] = [:]
         /// The state's pending runs, by address.
         var pending: [String: [PendingRun]] = [:]
+        /// `run ADDR --slot TIME`: the slot the asked runs are for.
+        var slot: Date?
 
         init() {}
 
@@ -371,6 +378,7 @@ extension Planner {
             patterns = options.runs
             startsDueRuns = options.startsDueRuns
             now = options.now
+            slot = options.slot
             self.scheduled = scheduled
             self.pending = pending
         }
@@ -394,6 +402,36 @@ extension Planner {
             return latest
         }
 
+        /// The slot the asked runs are for, as the state writes it; nil without `--slot`.
+        var askedSlot: String? { slot.map(Timestamp.string) }
+
+        /// `, for slot 2026-12-02T01:00:00+01:00`: the asked slot in the task's schedule's wall clock; empty without one.
+        func askedSlotText(_ task: DesiredTask) -> String {
+            guard let slot else { return "" }
+            let zone = task.run.schedule.map { Self.name(of: $0.timeZone) } ?? "UTC"
+            return ", for slot \(ScheduledTask.wallClock(slot, in: zone))"
+        }
+
+        /// Why the asked slot cannot be a run of `task`: it is still to come, or (for a scheduled task) it is not a
+        /// slot of the schedule, which names the slots around it.
+        func slotProblem(_ task: DesiredTask) -> PlanningError.Problem? {
+            guard let slot else { return nil }
+            guard let schedule = task.run.schedule, task.run.when == .schedule else {
+                return slot > now ? .init("--slot \(Timestamp.string(slot)) is still to come; a run is started for a slot that has come", at: task.source) : nil
+            }
+            let zone = Self.name(of: schedule.timeZone)
+            let wall = ScheduledTask.wallClock(slot, in: zone)
+            if slot > now {
+                return .init("--slot \(wall) is still to come; \(task.address) runs for it by itself when it is due", at: task.source)
+            }
+            guard !schedule.isSlot(slot) else { return nil }
+            let around = [schedule.slot(before: slot).map { "before it \(ScheduledTask.wallClock($0, in: zone))" },
+                          schedule.cron.next(after: slot, in: schedule.timeZone).map { "after it \(ScheduledTask.wallClock($0, in: zone))" }]
+                .compactMap { $0 }
+            let slots = around.isEmpty ? "" : "; the slot " + around.joined(separator: ", and ")
+            return .init("--slot \(wall) is not a slot of \(task.address)'s schedule \(schedule.cron) (\(zone))\(slots)", at: task.source)
+        }
+
         func asked(_ address: String) -> Bool {
             !patterns.isEmpty && patterns.contains { $0.matches(address) }
         }
@@ -414,13 +452,15 @@ extension Planner {
         /// A suspended task has no slot due: nothing starts while it is suspended.
         func standing(of task: DesiredTask, _ schedule: RunSchedule, entry: StateEntry?) -> ScheduledTask {
             let since = since(task.address, entry: entry)
-            let due = schedule.due(since: since.flatMap(Timestamp.date) ?? now, now: now)
+            let catchUp = task.run.catchUp == .all ? RunPolicy.catchUpLimit : 1
+            let due = schedule.due(since: since.flatMap(Timestamp.date) ?? now, now: now, catchUp: catchUp)
             let suspended = Self.suspension(task, entry)
             var standing = ScheduledTask(
                 address: task.address, cron: schedule.cron.description, timeZone: Self.name(of: schedule.timeZone), since: since,
                 dueSlot: suspended == nil ? due.fire.map(Timestamp.string) : nil, next: due.next.map(Timestamp.string),
                 missed: due.missedCount, missedIsLowerBound: due.missedCountIsLowerBound, lastMissed: due.missed.last.map(Timestamp.string))
             standing.suspended = suspended
+            if suspended == nil && task.run.catchUp == .all { standing.catchUp = due.firing.map(Timestamp.string) }
             standing.retry = entry.flatMap { Self.pendingRetry(task, $0) }
             return standing
         }
@@ -474,8 +514,10 @@ extension Planner {
         func scheduledAction(_ task: DesiredTask, _ standing: ScheduledTask, id: Int32?, entry: StateEntry? = nil) -> PlannedAction {
             if startsDueRuns, let slot = standing.dueSlot {
                 let wall = Timestamp.date(slot).map { ScheduledTask.wallClock($0, in: standing.timeZone) } ?? slot
+                // Caught up one slot a pass: the next pass starts the next.
+                let turn = standing.catchUp.count > 1 ? "; 1 of \(standing.catchUp.count) slots to catch up" : ""
                 return PlannedAction(address: task.address, kind: .run, id: id,
-                                     changes: id == nil ? creationChanges(task) : [], reason: "due at \(wall)", slot: slot)
+                                     changes: id == nil ? creationChanges(task) : [], reason: "due at \(wall)" + turn, slot: slot)
             }
             if let retry = retryAction(task, entry: entry, id: id) { return retry }
             if id == nil && standing.since == nil {

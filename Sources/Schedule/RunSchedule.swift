@@ -16,12 +16,14 @@ public struct RunSchedule: Sendable, Hashable {
     /// What is due at `now` for a task whose last run was fired for the slot `last` (or, never run, that has been
     /// scheduled since `last`). Slots are the times in (last, now] the expression matches.
     ///
-    /// At most one run is fired however many slots were missed: the latest, if it is within the starting deadline.
-    /// The cost is bounded whatever the gap: the walk over the slots stops after `Due.countLimit` of them, and the
-    /// latest slot is then found by bisecting the rest of the interval.
-    public func due(since last: Date, now: Date) -> Due {
-        // The latest slots walked, oldest first: the missed ones listed are the latest, so the last is the last missed.
-        let kept = Due.missedLimit + 1
+    /// The slots fired are the latest `catchUp` of those within the starting deadline, oldest first: one (the latest)
+    /// unless the task catches up (at most `Due.missedLimit`). The cost is bounded whatever the gap: the walk over the
+    /// slots stops after `Due.countLimit` of them, and the latest slots are then found by bisecting the rest of the
+    /// interval.
+    public func due(since last: Date, now: Date, catchUp: Int = 1) -> Due {
+        let limit = min(max(catchUp, 1), Due.missedLimit)
+        // The latest slots walked, oldest first: those fired, and before them the latest missed.
+        let kept = Due.missedLimit + limit
         var recent: [Date] = []
         var walked = 0
         var latest: Date?
@@ -39,14 +41,34 @@ public struct RunSchedule: Sendable, Hashable {
             latest = found
             recent += slots(before: found, after: known, count: kept - 1) + [found]
         }
-        let fire = latest.flatMap { isWithinDeadline($0, now: now) ? $0 : nil }
-        let missedTotal = walkedAll ? walked - (fire == nil ? 0 : 1) : Due.countLimit + 1
+        recent = Array(recent.suffix(kept))
+        // Later slots are nearer now: those within the deadline are a suffix of the slots.
+        let firing = Array(recent.suffix(limit).filter { isWithinDeadline($0, now: now) })
+        let missedTotal = walkedAll ? walked - firing.count : Due.countLimit + 1
         return Due(
-            fire: fire,
-            missed: Array(recent.suffix(kept).filter { $0 != fire }.suffix(Due.missedLimit)),
+            fire: firing.first,
+            missed: Array(recent.dropLast(firing.count).suffix(Due.missedLimit)),
             missedCount: min(missedTotal, Due.countLimit),
             missedCountIsLowerBound: missedTotal > Due.countLimit,
-            next: cron.next(after: now, in: timeZone))
+            next: cron.next(after: now, in: timeZone),
+            firing: firing)
+    }
+
+    /// Whether `date` is one of the schedule's slots.
+    public func isSlot(_ date: Date) -> Bool {
+        cron.next(after: date.addingTimeInterval(-1), in: timeZone) == date
+    }
+
+    /// The latest slot strictly before `date`, looked for up to five years back; nil when there is none.
+    public func slot(before date: Date) -> Date? {
+        // Widening windows: a slot an hour back is found in one search, a yearly one in a few.
+        for window: TimeInterval in [3600, 86_400, 32 * 86_400, 367 * 86_400, 5 * 367 * 86_400] {
+            if let first = cron.next(after: date.addingTimeInterval(-window), in: timeZone), first < date {
+                // Slots fall on whole seconds: the one before `date` is at or before half a second before it.
+                return latestSlot(from: first, atOrBefore: date.addingTimeInterval(-0.5))
+            }
+        }
+        return nil
     }
 
     /// Up to `count` slots strictly between `known` and `slot` (both slots), the latest ones, oldest first: each

@@ -38,8 +38,13 @@ extension State {
     public mutating func record(_ result: JournalResult, at address: String) {
         switch result {
         case .created(let entry):
+            // A run for a slot older than one the schedule is done with (a backfill by hand) does not take its
+            // schedule back: `scheduled` keeps the latest slot the runs before it had.
+            let done = ([scheduled[address]] + (tasks[address].map { [$0.slot ?? $0.appliedAt] + $0.history.map(\.slot) } ?? []))
+                .compactMap { $0 }.max()
             tasks[address] = entry
-            if scheduled[address] != nil { scheduled[address] = nil }
+            let older = entry.slot.flatMap { slot in done.map { slot < $0 } } == true
+            if scheduled[address] != (older ? done : nil) { scheduled[address] = older ? done : nil }
             // The run that started is no longer pending: the one for its slot, or (not for a slot) the first.
             if var runs = pending[address], let index = runs.firstIndex(where: { $0.slot == entry.slot }) {
                 runs.remove(at: index)

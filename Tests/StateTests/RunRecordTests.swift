@@ -97,6 +97,22 @@ import Testing
         #expect(state.tasks["a/x"]?.id == 9)
     }
 
+    @Test func aRunForAnOlderSlotKeepsTheScheduleWhereItWas() {
+        var state = State(lineage: "l", serial: 1, endpoint: "e")
+        state.tasks["a/x"] = entryWithRuns()
+        var backfill = entryWithRuns()
+        backfill.id = 10
+        backfill.slot = "2026-11-25T01:00:00Z"
+        backfill.history = []
+        state.record(.created(backfill), at: "a/x")
+        #expect(state.scheduled["a/x"] == "2026-12-02T01:00:00Z", "the latest slot the runs before it had")
+        var next = entryWithRuns()
+        next.id = 11
+        next.slot = "2026-12-03T01:00:00Z"
+        state.record(.created(next), at: "a/x")
+        #expect(state.scheduled.isEmpty)
+    }
+
     @Test func aRunsAttemptOutcomeRetryFailuresAndSuspensionAreWrittenAndReadBack() throws {
         var entry = entryWithRuns()
         entry.attempt = 2

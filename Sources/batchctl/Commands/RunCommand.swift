@@ -2,8 +2,10 @@ import ArgumentParser
 import DesiredTasks
 import JSON
 import Manifest
+import Foundation
 import Planning
 import Reconcile
+import Schedule
 import Session
 import State
 
@@ -37,12 +39,23 @@ struct RunCommand: ReportingCommand {
     @Flag(name: .customLong("due"), help: "Start every scheduled task (run.when: schedule) whose slot is due now; a slot missed by more than its startingDeadline is skipped and reported.")
     var due = false
 
+    @Option(name: .customLong("slot"),
+            help: ArgumentHelp("Start the runs for this slot instead of now (a backfill by hand): ISO 8601 with an offset or Z, or a wall-clock time read in the tasks' schedule time zone; for a scheduled task, a slot of its schedule.",
+                               valueName: "TIME"))
+    var slot: String?
+
     @Flag(name: .customLong("wait"), help: "Follow the started runs until each job is Succeeded or Failed; dependents wait for Succeeded.")
     var wait = false
 
     func validate() throws {
         guard due || !addresses.isEmpty else {
             throw ValidationError("name the tasks to run (batchctl run nightly/import), or start those that are due with --due")
+        }
+        if let slot {
+            if due { throw ValidationError("--slot starts runs of the tasks named for one slot; --due starts the slots that are due") }
+            if SlotTime(parsing: slot) == nil {
+                throw ValidationError("--slot takes ISO 8601 with an offset or Z (2030-01-02T01:00:00Z), or a wall-clock time read in the schedule's time zone (2030-01-02T02:00), not '\(slot)'")
+            }
         }
     }
 
@@ -60,6 +73,7 @@ struct RunCommand: ReportingCommand {
         } else {
             options.runs = addresses.map(Glob.init)
             options.selection = try TaskSelection(selectors: input.selectors)
+            options.slot = try slotDate(asked: result.tasks.filter { task in options.runs.contains { $0.matches(task.address) } })
         }
         let sets = LockScope.sets(forRuns: options, in: result)
         let (plan, report) = try await session.write("run", sets: sets, desired: result.tasksByAddress, tenantWait: tenant.duration) { run, connection in
@@ -90,5 +104,20 @@ struct RunCommand: ReportingCommand {
         // A run asked for by name that was not started is an error; a due run skipped is what the policy says.
         let refused = report.skipped.filter { $0.kind == .run }
         if !due && !refused.isEmpty && plan.hasChanges { throw ExitCode.failure }
+    }
+
+    /// `--slot` as an instant: as written with an offset, or read in the time zone the asked tasks are scheduled in.
+    private func slotDate(asked: [DesiredTask]) throws -> Date? {
+        guard let slot, let time = SlotTime(parsing: slot) else { return nil }
+        if case .instant(let date) = time { return date }
+        let zones = Set(asked.map { $0.run.when == .schedule ? $0.run.schedule?.timeZone : nil })
+        guard zones.count == 1, let only = zones.first, let zone = only else {
+            let names = zones.map { $0.map { $0.identifier == "GMT" ? "UTC" : $0.identifier } ?? "not scheduled" }.sorted()
+            let reason = zones.count > 1
+                ? "the tasks named are not all scheduled in one time zone (\(names.joined(separator: ", ")))"
+                : "the tasks named have no schedule to read it in"
+            throw CommandFailure("--slot \(slot) has no offset, and \(reason): give it with an offset or Z (\(slot)Z)")
+        }
+        return time.date(in: zone)
     }
 }

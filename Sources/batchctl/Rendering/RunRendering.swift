@@ -48,7 +48,7 @@ enum RunRendering {
         guard !tasks.isEmpty else { return "No scheduled tasks (run.when: schedule) in the manifests.\n" }
         let rows = tasks.map { task in
             [task.address, task.cron, task.timeZone, task.wallClock(task.since) ?? "-",
-             task.wallClock(task.dueSlot).map { "due now (\($0))" } ?? task.wallClock(task.next) ?? "never",
+             task.wallClock(task.dueSlot).map { "due now (\($0)\(catchUpText(task)))" } ?? task.wallClock(task.next) ?? "never",
              task.missed == 0 ? "" : missedText(task), standingText(task) ?? ""]
         }
         return TableRendering.render(header: ["ADDRESS", "SCHEDULE", "TIME ZONE", "SINCE", "NEXT", "MISSED", "RUNS"], rows: rows)
@@ -59,7 +59,7 @@ enum RunRendering {
     static func scheduleLines(_ tasks: [ScheduledTask], style: Style) -> String {
         var out = ""
         for task in tasks {
-            let when = task.wallClock(task.dueSlot).map { "due now (slot \($0))" } ?? "next due \(task.wallClock(task.next) ?? "never")"
+            let when = task.wallClock(task.dueSlot).map { "due now (slot \($0)\(catchUpText(task)))" } ?? "next due \(task.wallClock(task.next) ?? "never")"
             var line = "  " + TerminalText.escape("\(task.address)  \(task.cron) \(task.timeZone)") + ": \(when)"
             if task.missed > 0 { line += style.dim("  # missed \(missedText(task))") }
             if let standing = standingText(task) { line += style.dim("  # \(TerminalText.escape(standing))") }
@@ -93,6 +93,12 @@ enum RunRendering {
             // A message may carry a job's Result: the server's words, escaped for the terminal.
             return "  \(label) \(TerminalText.escape(event.message))\n"
         }.joined()
+    }
+
+    /// `; 3 slots to catch up, the last 2026-12-02T03:00:00+01:00`: with `catchUp: all`, one starts each pass.
+    static func catchUpText(_ task: ScheduledTask) -> String {
+        guard task.catchUp.count > 1 else { return "" }
+        return "; \(task.catchUp.count) slots to catch up, the last \(task.wallClock(task.catchUp.last) ?? "?")"
     }
 
     static func missedText(_ task: ScheduledTask) -> String {

@@ -232,7 +232,7 @@ public struct Executor: Sendable {
             var detail: String?
             switch action.kind {
             case .create:
-                (id, detail) = try await create(task)
+                (id, detail) = try await create(task, slot: action.slot, attempt: action.attempt)
             case .run:
                 switch try await startRun(task, after: action.id, slot: action.slot, attempt: action.attempt) {
                 case .started(let newID, let note):

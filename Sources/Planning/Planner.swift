@@ -417,7 +417,8 @@ extension Planner {
         func slotProblem(_ task: DesiredTask) -> PlanningError.Problem? {
             guard let slot else { return nil }
             guard let schedule = task.run.schedule, task.run.when == .schedule else {
-                return slot > now ? .init("--slot \(Timestamp.string(slot)) is still to come; a run is started for a slot that has come", at: task.source) : nil
+                guard slot > now else { return nil }
+                return .init("--slot \(Timestamp.string(slot)) is still to come; a run is started for a slot that has come", at: task.source)
             }
             let zone = Self.name(of: schedule.timeZone)
             let wall = ScheduledTask.wallClock(slot, in: zone)

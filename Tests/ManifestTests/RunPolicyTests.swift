@@ -114,7 +114,7 @@ import Testing
         ("run: {concurrency: queue}", "set.yaml:8:24: error: run.concurrency is one of forbid, allow, replace, not 'queue'"),
         ("run: {when: schedule, schedule: '@daily', startingDeadline: 1x}", "set.yaml:8:65: error: run.startingDeadline: "),
         ("run: {shedule: x}", "set.yaml:8:11: error: unknown run setting 'shedule'; did you mean schedule?"),
-        ("run: [once]", "set.yaml:8:10: error: run is a mapping: {when, schedule, timeZone, history, concurrency, startingDeadline, retry, timeout, suspend, pauseAfterFailures}"),
+        ("run: [once]", "set.yaml:8:10: error: run is a mapping: {when, schedule, timeZone, history, concurrency, startingDeadline, retry, timeout, suspend, pauseAfterFailures, catchUp}"),
     ])
     func aBadRunBlockIsAnErrorAtItsPosition(block: String, expected: String) throws {
         let result = try expand("tasks:\n  - key: a\n    Name: A\n    \(block)\n")

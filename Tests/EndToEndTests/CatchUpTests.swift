@@ -67,6 +67,29 @@ import Testing
         #expect(outputs.hasSuffix("No runs are due. Next: jobs/all at 2030-01-10T04:00:00Z.\n"), "caught up: \(outputs)")
     }
 
+    @Test func underForbidTheNextSlotWaitsForTheCurrentRunToEnd() async throws {
+        let directory = try project("""
+              - key: all
+                Name: All
+                run: {when: schedule, schedule: "0 * * * *", timeZone: UTC, catchUp: all}
+
+            """)
+        // Only jobs named Other run: All stays New.
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0", "--jobs", "Other"])
+        defer { server.stop() }
+        func at(_ time: String) -> [String: String] { server.environment.merging(["BATCHCTL_NOW": time]) { $1 } }
+        #expect(try BinaryRunner.run(["apply", "--auto-approve"], in: directory.path, environment: at("2030-01-10T00:10:00Z")).status == 0)
+        let first = try BinaryRunner.run(["run", "--due"], in: directory.path, environment: at("2030-01-10T03:10:00Z"))
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        for minute in 11...12 {
+            let refused = try BinaryRunner.run(["run", "--due"], in: directory.path, environment: at("2030-01-10T03:\(minute):00Z"))
+            #expect(refused.status == 0, "a due run refused by its policy is no error: \(refused.stdout)\(refused.stderr)")
+            #expect(refused.stdout.contains("due at 2030-01-10T02:00:00Z; 1 of 2 slots to catch up"), "the slot stays due: \(refused.stdout)")
+        }
+        #expect(try await serverCount(named: "All", server) == 1)
+        #expect(try slots(directory, "jobs/all") == ["2030-01-10T01:00:00Z"])
+    }
+
     @Test func aRunForASlotByHandRecordsItAndLeavesTheScheduleWhereItWas() async throws {
         let directory = try project("""
               - key: hourly

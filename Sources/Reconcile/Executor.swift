@@ -131,7 +131,9 @@ public struct Executor: Sendable {
         }
         // Runs are settled before anything starts: a failure is counted before a due slot's run takes its place.
         await settle(plan.looks)
-        var schedule = ExecutionSchedule(actions: plan.actions, wait: options.wait, parallelism: options.parallelism) {
+        let advanced = await advance(plan)
+        outcomes += advanced.outcomes
+        var schedule = ExecutionSchedule(actions: plan.actions + advanced.starts, wait: options.wait, parallelism: options.parallelism) {
             desired[$0]?.dependsOn ?? []
         }
         let total = outcomes.count + schedule.steps.count
@@ -181,7 +183,23 @@ public struct Executor: Sendable {
         var report = ApplyReport(outcomes: outcomes, interrupted: !unreached.isEmpty || cancellation.isCancelled)
         report.stoppedBecause = stopReason.withLock { $0 }
         report.runEvents = events.all
+        report.stillPending = advanced.stillPending
         return report
+    }
+
+    /// Records the runs the plan holds and advances every pending run: the ready ones join this pass's actions. A
+    /// state that cannot be written stops the run.
+    private func advance(_ plan: Plan) async -> PendingAdvance.Advanced {
+        guard !plan.pending.isEmpty, !cancellation.isCancelled else { return PendingAdvance.Advanced() }
+        do {
+            let advanced = try await PendingAdvance(client: client, recorder: recorder, desired: desired)
+                .advance(plan.pending, actions: plan.actions)
+            events.add(advanced.events)
+            return advanced
+        } catch {
+            cancellation.cancel()
+            return PendingAdvance.Advanced(stillPending: Array(Set(plan.pending.map(\.address))).sorted())
+        }
     }
 
     /// Looks at each run and settles those that ended or ran past their timeout. A run that cannot be read now is

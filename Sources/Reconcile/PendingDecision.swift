@@ -84,7 +84,8 @@ public struct PendingDecision: Sendable {
         return later ? .failed("\(address) has no run for \(slot)") : .waiting
     }
 
-    /// The standing of a dependency's run once read: `state` nil when the run is gone from the server.
+    /// The standing of a dependency's run once read: `state` nil when the run is gone from the server. A run still
+    /// going is waited for.
     public func standing(read state: BatchTaskState?, of address: String, policy: RunPolicy?, isCurrent: Bool) -> Standing {
         guard let state else { return .failed("\(address) has no run (its task is gone)") }
         let standing = standing(address, id: 0, outcome: nil, state: state.rawValue, retryAt: nil,
@@ -105,7 +106,7 @@ public struct PendingDecision: Sendable {
         case .succeeded?, .succeededManualCleanup?: return .done
         // A watched run that Failed is settled by a look, which may start a retry: until then it is waited for.
         case .failed?: return policy.watchesRuns && policy.retry.limit > 0 ? .waiting : .failed("\(address) Failed")
-        case let known? where known.isInProgress: return .waiting
+        // A State seen earlier that is not an end may be one by now: read it again.
         default: return .needsRead(id)
         }
     }

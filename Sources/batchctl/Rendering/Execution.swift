@@ -30,6 +30,7 @@ enum Execution {
         let style = Style(enabled: Terminal.usesColor(1))
         let settled = report.runEvents.filter { $0.trigger != .missed }
         if !settled.isEmpty { Terminal.out("\n" + RunRendering.events(settled, style: style)) }
+        if !report.stillPending.isEmpty { Terminal.out("\n" + PendingRendering.still(report.stillPending)) }
         guard !report.outcomes.isEmpty else { return }
         var text = "\n"
         let failed = report.failed, skipped = report.skipped

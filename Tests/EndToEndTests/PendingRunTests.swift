@@ -121,10 +121,20 @@ import Glibc
               - {key: b, Name: Chain B, dependsOn: [a]}
 
             """)
-        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "3"])
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "4"])
         defer { server.stop() }
         let controller = try await ControllerProcess.start(in: directory.path, ["--interval", "1s"], environment: server.environment)
         defer { _ = controller.stopNow(signal: SIGKILL, timeout: 5) }
+
+        // While a runs, the controller's status lists b as pending.
+        let listed = await controller.waitForStatus(timeout: 20) { status in
+            status["pending"]?.arrayValue?.contains { $0["address"]?.stringValue == "dag/b" } == true
+        }
+        let pending = listed?["pending"]?.arrayValue?.first
+        #expect(pending?["waitsFor"] == .array([.string("dag/a")]), "\(controller.log)")
+        #expect(pending?["slot"] == .null && pending?["start"]?.stringValue == "create")
+        let page = await controller.get("/")
+        #expect(page?.body.contains("Pending runs") == true)
 
         var aStateWhenBAppeared: String?
         let deadline = Date().addingTimeInterval(40)

@@ -187,13 +187,30 @@ public struct Executor: Sendable {
         return report
     }
 
+    /// The held runs that wait for a start of this plan (or for such a held run), which a followed schedule orders;
+    /// and the pending steps left to advance.
+    private static func followed(_ plan: Plan) -> (followed: [PendingStep], rest: [PendingStep]) {
+        var starting = Set(plan.actions.lazy.filter { [.create, .replace, .run].contains($0.kind) }.map(\.address))
+        var followed: [PendingStep] = []
+        var rest = plan.pending
+        while let index = rest.firstIndex(where: { $0.isNew && $0.run.waitsFor.contains(where: starting.contains) }) {
+            let step = rest.remove(at: index)
+            starting.insert(step.address)
+            followed.append(step)
+        }
+        return (followed, rest)
+    }
+
     /// Records the runs the plan holds and advances every pending run: the ready ones join this pass's actions. A
     /// state that cannot be written stops the run.
     private func advance(_ plan: Plan) async -> PendingAdvance.Advanced {
         guard !plan.pending.isEmpty, !cancellation.isCancelled else { return PendingAdvance.Advanced() }
+        // Following the jobs itself (`wait`), the schedule starts a held run after what it waits for, as it always did.
+        let (followed, steps) = options.wait ? Self.followed(plan) : ([], plan.pending)
         do {
-            let advanced = try await PendingAdvance(client: client, recorder: recorder, desired: desired)
-                .advance(plan.pending, actions: plan.actions)
+            var advanced = try await PendingAdvance(client: client, recorder: recorder, desired: desired)
+                .advance(steps, actions: plan.actions)
+            advanced.starts = followed.map(\.action) + advanced.starts
             events.add(advanced.events)
             return advanced
         } catch {

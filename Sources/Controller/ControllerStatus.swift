@@ -242,6 +242,11 @@ public enum StatusModel {
                 pending[set, default: [:]][action.kind.rawValue, default: 0] += 1
             }
         }
+        // A create or change held for what it depends on is still to come.
+        for step in plan?.pending ?? [] where Self.isSyncChange(step.action)
+            && !succeeded.contains("\(step.action.kind.rawValue) \(step.address)") {
+            pending[StateAddress.setName(of: step.address), default: [:]]["pending", default: 0] += 1
+        }
         for address in plan?.unscheduled ?? [] where !succeeded.contains("unschedule \(address)") {
             pending[StateAddress.setName(of: address), default: [:]]["unschedule", default: 0] += 1
         }

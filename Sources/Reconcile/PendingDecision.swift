@@ -78,9 +78,9 @@ public struct PendingDecision: Sendable {
             // A later attempt of the same slot would be the current run: this one is the last there is.
             return standing(address, id: past.id, outcome: past.outcome, state: past.state, retryAt: nil, policy: RunPolicy())
         }
-        let later = ([entry.slot ?? entry.appliedAt, dependency.passed] + entry.history.map(\.slot)).contains { other in
-            Self.isAfter(other, slot)
-        }
+        // Passed without a run (skipped or dropped), or moved on to a later slot: no run for this one will come.
+        let later = ([entry.slot ?? entry.appliedAt] + entry.history.map(\.slot)).contains { other in Self.isAfter(other, slot) }
+            || dependency.passed.map { $0 == slot || Self.isAfter($0, slot) } == true
         return later ? .failed("\(address) has no run for \(slot)") : .waiting
     }
 

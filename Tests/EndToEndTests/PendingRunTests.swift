@@ -139,6 +139,7 @@ import Glibc
         let pending = listed?["pending"]?.arrayValue?.first
         #expect(pending?["waitsFor"] == .array([.string("dag/a")]), "\(controller.log)")
         #expect(pending?["slot"] == .null && pending?["start"]?.stringValue == "create")
+        #expect(ControllerProcess.set(listed, "dag")?["sync"]?.stringValue == "OutOfSync", "b is still to create")
         let page = await controller.get("/")
         #expect(page?.body.contains("Pending runs") == true)
 

@@ -59,6 +59,9 @@ import Testing
         // No run for the slot, and the task has moved past it.
         later.history = []
         #expect(standing(later) == .failed("s/a has no run for \(Self.slot)"))
+        // Its own run for the slot was skipped: none will come.
+        #expect(decision().standing(of: .init(address: "s/a", entry: entry(slot: "2029-12-31T01:00:00Z", state: "Succeeded"), policy: policy,
+                                              passed: Self.slot), for: run) == .failed("s/a has no run for \(Self.slot)"))
         // No run for the slot yet, nor any later: still to come.
         #expect(standing(entry(slot: "2029-12-31T01:00:00Z", state: "Succeeded")) == .waiting)
     }

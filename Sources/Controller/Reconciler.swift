@@ -202,6 +202,7 @@ public final class Reconciler: Sendable {
         defer { shared.withLock { $0.applying = nil } }
         var options = ApplyOptions()
         options.parallelism = settings.parallelism
+        options.now = try? parts.now()
         return try await session.apply(plan, desired: desired, client: parts.client, options: options, observer: nil, cancellation: cancellation)
     }
 

@@ -20,6 +20,8 @@ public struct ApplyOptions: Sendable {
     public var waitTimeout: Duration = .seconds(3600)
     /// Creates sent at most this often for one task when answers keep getting lost.
     public var maxCreateAttempts = 5
+    /// The time pending runs are judged at (their `startingDeadline`), as the plan read the schedules; nil: now.
+    public var now: Date?
 
     public init() {}
 }
@@ -209,7 +211,7 @@ public struct Executor: Sendable {
         let (followed, steps) = options.wait ? Self.followed(plan) : ([], plan.pending)
         do {
             var advanced = try await PendingAdvance(client: client, recorder: recorder, desired: desired)
-                .advance(steps, actions: plan.actions)
+                .advance(steps, actions: plan.actions, now: options.now ?? Date())
             advanced.starts = followed.map(\.action) + advanced.starts
             events.add(advanced.events)
             return advanced

@@ -121,6 +121,30 @@ import Glibc
         #expect(try await serverTasks(named: "Night B", server).isEmpty)
     }
 
+    @Test func aPendingRunPastItsStartingDeadlineIsDroppedAndReported() async throws {
+        let directory = try project("""
+              - key: a
+                Name: Stuck A
+                run: {when: schedule, schedule: "0 1 * * *", timeZone: UTC}
+              - key: b
+                Name: Late B
+                dependsOn: [a]
+                run: {when: schedule, schedule: "0 1 * * *", timeZone: UTC, startingDeadline: 1h}
+
+            """)
+        // Only jobs named Other run: a stays New, so b waits until its deadline.
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0", "--jobs", "Other"])
+        defer { server.stop() }
+        _ = try run(["apply", "--auto-approve"], at: "2030-01-01T00:30:00Z", directory, server)
+        _ = try run(["run", "--due"], at: "2030-01-01T01:01:00Z", directory, server)
+        let within = try run(["run", "--due"], at: "2030-01-01T01:59:00Z", directory, server)
+        #expect(within.stdout.contains("Still pending: dag/b."), "\(within.stdout)")
+        let late = try run(["run", "--due"], at: "2030-01-01T02:01:00Z", directory, server)
+        #expect(late.stdout.contains("skipped run dag/b: pending since 2030-01-01T01:01:00Z, past its startingDeadline 1h"), "\(late.stdout)")
+        #expect(try state(directory)["pending"] == nil)
+        #expect(try await serverTasks(named: "Late B", server).isEmpty)
+    }
+
     @Test func aControllerCreatesADependentOnlyAfterWhatItDependsOnSucceeded() async throws {
         let directory = try project("""
               - {key: a, Name: Chain A}

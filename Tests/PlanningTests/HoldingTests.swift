@@ -77,6 +77,24 @@ import Testing
         #expect(alone.holds.map(\.address) == ["s/b"])
     }
 
+    @Test func aRunAskedForByNameIsHeldOnlyBesideWhatItDependsOn() throws {
+        let tasks = [try nightly("a"), try nightly("b", dependsOn: ["a"])]
+        let applied = state(tasks)
+        let both = try plan(tasks, state: applied) {
+            $0.runsOnly = true
+            $0.runs = [Glob("s/*")]
+        }
+        #expect(both.actions.map(\.address) == ["s/a"])
+        #expect(both.holds.map(\.address) == ["s/b"])
+        #expect(both.holds.first?.run.slot == nil)
+        let alone = try plan(tasks, state: applied) {
+            $0.runsOnly = true
+            $0.runs = [Glob("s/b")]
+        }
+        #expect(alone.actions.map(\.address) == ["s/b"], "asked for alone, it starts at once")
+        #expect(alone.pending.isEmpty)
+    }
+
     @Test func theStatesPendingRunsAreCarriedWithWhatStartsThemAndNotHeldTwice() throws {
         let tasks = [try nightly("a"), try nightly("b", dependsOn: ["a"])]
         var state = registered([])

@@ -16,6 +16,7 @@ enum Execution {
         options.parallelism = parallelism
         options.wait = wait
         options.waitTimeout = waitTimeout
+        options.now = try? RunClock.now()
         let cancellation = CancellationFlag()
         // The signal guard is in place: every caller runs inside `ProjectSession.write`, which installs it.
         SignalGuard.executing(cancellation)

@@ -34,7 +34,7 @@ struct PendingAdvance: Sendable {
         var advanced = Advanced()
         var startsAt = Set<String>()
         var waiting = Set<String>()
-        for step in steps {
+        for step in PendingDecision.ordered(steps) {
             // One run of a task starts per pass; the next waits for the one before it.
             if startsAt.contains(step.address) {
                 waiting.insert(step.address)

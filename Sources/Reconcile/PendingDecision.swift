@@ -124,6 +124,25 @@ public struct PendingDecision: Sendable {
         return .wait
     }
 
+    /// `steps` with each pending run after the pending runs of what it waits for (else in order), so that a run
+    /// skipped in a pass skips what waits for it in the same pass.
+    public static func ordered(_ steps: [PendingStep]) -> [PendingStep] {
+        let addresses = Set(steps.map(\.address))
+        var depth: [String: Int] = [:]
+        func depthOf(_ address: String, _ seen: Set<String>) -> Int {
+            if let known = depth[address] { return known }
+            guard !seen.contains(address) else { return 0 }  // a cycle: the manifests refuse one; no loop here
+            let waits = steps.lazy.filter { $0.address == address }.flatMap(\.run.waitsFor).filter(addresses.contains)
+            let value = waits.map { depthOf($0, seen.union([address])) + 1 }.max() ?? 0
+            depth[address] = value
+            return value
+        }
+        return steps.enumerated().sorted { first, second in
+            let (a, b) = (depthOf(first.element.address, []), depthOf(second.element.address, []))
+            return a != b ? a < b : first.offset < second.offset
+        }.map(\.element)
+    }
+
     static func isAfter(_ text: String?, _ slot: String) -> Bool {
         guard let text, let date = Timestamp.date(text), let slotDate = Timestamp.date(slot) else { return false }
         return date > slotDate

@@ -86,6 +86,15 @@ import Testing
         #expect(decision.standing(of: .init(address: "s/a", entry: nil, policy: nil), for: create) == .failed("s/a is not in the manifests"))
     }
 
+    @Test func pendingRunsAreJudgedAfterThoseOfWhatTheyWaitFor() {
+        func step(_ address: String, _ waits: [String]) -> PendingStep {
+            PendingStep(address: address, run: PendingRun(slot: nil, waitsFor: waits, since: "t", start: .create), isNew: false,
+                        action: PlannedAction(address: address, kind: .create))
+        }
+        let ordered = PendingDecision.ordered([step("s/a-last", ["s/m"]), step("s/m", ["s/z"]), step("s/z", ["s/x"]), step("s/b", ["s/x"])])
+        #expect(ordered.map(\.address) == ["s/z", "s/b", "s/m", "s/a-last"])
+    }
+
     @Test func theVerdictStartsSkipsDropsOrWaits() {
         let decision = decision()
         #expect(decision.verdict(run, standings: [.done, .done], startingDeadline: nil) == .start)

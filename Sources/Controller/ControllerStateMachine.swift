@@ -45,6 +45,8 @@ struct ControllerStateMachine {
         var lastResults: [String: RunOutcome] = [:]
         /// The tasks suspended by command or paused after failures, by address.
         var suspended: [(address: String, suspension: Suspension)] = []
+        /// The runs waiting for what they depend on.
+        var pending: [(address: String, run: PendingRun)] = []
     }
 
     /// What the driver does next.
@@ -194,6 +196,7 @@ struct ControllerStateMachine {
         status.leading = cycle.leading
         status.sets = report.sets
         status.suspended = report.suspended
+        status.pending = report.pending
         status.lastCycle = CycleSummary(
             number: cycle.number, started: cycle.started, duration: duration, result: failedCycle ? .failure : .success,
             error: failedCycle ? lastFailure ?? "actions failed" : nil, actions: actions, reachedAPI: cycle.reachedAPI, leading: cycle.leading)

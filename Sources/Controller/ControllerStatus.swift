@@ -131,6 +131,8 @@ public struct ControllerStatus: Sendable {
     public var events: [ControllerEvent] = []
     /// Tasks no scheduled run, retry or catch-up starts for, by address: suspended by command or paused after failures.
     public var suspended: [(address: String, suspension: Suspension)] = []
+    /// Runs that wait for what they depend on, by address, oldest first.
+    public var pending: [(address: String, run: PendingRun)] = []
 
     /// The most events kept.
     public static let eventLimit = 100
@@ -155,6 +157,7 @@ public struct ControllerStatus: Sendable {
         if let cycle = lastCycle { document.append(("lastCycle", Self.json(cycle))) }
         document.append(("sets", .array(sets.map(Self.json))))
         document.append(("suspended", .array(suspended.map(Self.json))))
+        document.append(("pending", .array(pending.map(Self.json))))
         document.append(("events", .array(events.reversed().map { event in
             ["time": .string(event.time), "kind": .string(event.kind.rawValue), "message": .string(event.message)]
         })))
@@ -174,6 +177,20 @@ public struct ControllerStatus: Sendable {
         var members: JSONValue.Object = ["address": .string(task.address)]
         members.merge(task.suspension.members) { first, _ in first }
         return .object(members)
+    }
+
+    /// `{"address", "slot", "since", "waitsFor", "start"}`, `slot` null for a run that is not for a slot.
+    static func json(_ pending: (address: String, run: PendingRun)) -> JSONValue {
+        [
+            "address": .string(pending.address), "slot": pending.run.slot.map(JSONValue.string) ?? .null,
+            "since": .string(pending.run.since), "waitsFor": .array(pending.run.waitsFor.map(JSONValue.string)),
+            "start": .string(pending.run.start.rawValue),
+        ]
+    }
+
+    /// The pending runs of `state`, by address, each address's oldest first.
+    public static func pending(in state: State?) -> [(address: String, run: PendingRun)] {
+        (state?.pending ?? [:]).sorted { $0.key < $1.key }.flatMap { address, runs in runs.map { (address, $0) } }
     }
 
     /// The suspended tasks of `state`, by address.
@@ -224,6 +241,11 @@ public enum StatusModel {
             if !succeeded.contains("\(action.kind.rawValue) \(action.address)") {
                 pending[set, default: [:]][action.kind.rawValue, default: 0] += 1
             }
+        }
+        // A create or change held for what it depends on is still to come.
+        for step in plan?.pending ?? [] where Self.isSyncChange(step.action)
+            && !succeeded.contains("\(step.action.kind.rawValue) \(step.address)") {
+            pending[StateAddress.setName(of: step.address), default: [:]]["pending", default: 0] += 1
         }
         for address in plan?.unscheduled ?? [] where !succeeded.contains("unschedule \(address)") {
             pending[StateAddress.setName(of: address), default: [:]]["unschedule", default: 0] += 1

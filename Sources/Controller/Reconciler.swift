@@ -202,6 +202,7 @@ public final class Reconciler: Sendable {
         defer { shared.withLock { $0.applying = nil } }
         var options = ApplyOptions()
         options.parallelism = settings.parallelism
+        options.now = try? parts.now()
         return try await session.apply(plan, desired: desired, client: parts.client, options: options, observer: nil, cancellation: cancellation)
     }
 
@@ -234,7 +235,8 @@ public final class Reconciler: Sendable {
         return ControllerStateMachine.CycleReport(
             sets: sets, plan: plan, applied: outcomes.map(AppliedAction.init), interrupted: applied?.interrupted == true,
             runEvents: RunNotification.redacted(applied?.runEvents ?? [], desired: expansion.tasksByAddress),
-            lastResults: Self.lastResults(state), suspended: ControllerStatus.suspended(in: state))
+            lastResults: Self.lastResults(state), suspended: ControllerStatus.suspended(in: state),
+            pending: ControllerStatus.pending(in: state))
     }
 
     /// How each task's last settled run ended: the current run's outcome, or the one before while it runs.

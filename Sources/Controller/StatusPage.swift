@@ -1,4 +1,5 @@
 import Foundation
+import State
 
 /// The status page at `/`: one HTML document, no script, that refreshes itself (`<meta http-equiv="refresh">`).
 public enum StatusPage {
@@ -56,6 +57,7 @@ public enum StatusPage {
             page += "</tbody>\n</table>\n"
         }
         page += suspended(status)
+        page += pending(status)
         page += "<h2>Last events</h2>\n"
         if status.events.isEmpty {
             page += "<p>None yet.</p>\n"
@@ -89,6 +91,18 @@ public enum StatusPage {
         for (address, suspension) in status.suspended {
             let by = suspension.afterFailures ? "\(suspension.by) (paused after failures)" : suspension.by
             text += "<tr><td><code>\(escape(address))</code></td><td>\(escape(by))</td><td><span class=\"time\">\(escape(suspension.at))</span></td><td>\(escape(suspension.reason))</td></tr>\n"
+        }
+        return text + "</tbody>\n</table>\n"
+    }
+
+    /// The runs that wait for what they depend on: since when, for which slot, waiting for what.
+    private static func pending(_ status: ControllerStatus) -> String {
+        guard !status.pending.isEmpty else { return "" }
+        var text = "<h2>Pending runs</h2>\n<table>\n<thead><tr><th>Task</th><th>Slot</th><th>Since</th><th>Waits for</th></tr></thead>\n<tbody>\n"
+        for (address, run) in status.pending {
+            let waits = run.waitsFor.map { "<code>\(escape($0))</code>" }.joined(separator: ", ")
+            text += "<tr><td><code>\(escape(address))</code></td><td>\(run.slot.map { "<span class=\"time\">\(escape($0))</span>" } ?? "-")</td>"
+                + "<td><span class=\"time\">\(escape(run.since))</span></td><td>\(waits)</td></tr>\n"
         }
         return text + "</tbody>\n</table>\n"
     }

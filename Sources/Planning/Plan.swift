@@ -256,10 +256,13 @@ public struct Plan: Sendable {
     /// Actions that change something (everything but no-op).
     public var changes: [PlannedAction] { actions.filter { $0.kind != .noop } }
 
-    public var hasChanges: Bool { actions.contains { $0.kind != .noop } || !unscheduled.isEmpty }
+    public var hasChanges: Bool { actions.contains { $0.kind != .noop } || !unscheduled.isEmpty || pending.contains(where: \.isNew) }
 
-    /// Whether carrying the plan out does anything: a change, or a run to look at.
-    public var hasWork: Bool { hasChanges || !looks.isEmpty }
+    /// Whether carrying the plan out does anything: a change, a run to look at, or a pending run to advance.
+    public var hasWork: Bool { hasChanges || !looks.isEmpty || !pending.isEmpty }
+
+    /// Runs this plan holds for what they depend on (recorded as pending when it is applied).
+    public var holds: [PendingStep] { pending.filter(\.isNew) }
 
     public func count(_ kind: ActionKind) -> Int { actions.count { $0.kind == kind } }
 
@@ -273,6 +276,8 @@ public struct Plan: Sendable {
         if runs > 0 { line += ", \(runs) to run" }
         if schedules > 0 { line += ", \(schedules) to schedule" }
         if !unscheduled.isEmpty { line += ", \(unscheduled.count) to unschedule" }
+        let holds = pending.count(where: \.isNew)
+        if holds > 0 { line += ", \(holds) to hold" }
         return line + "."
     }
 }

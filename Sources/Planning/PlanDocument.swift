@@ -1,5 +1,6 @@
 import BatchTask
 import JSON
+import State
 
 /// A plan as JSON: the `--output json` shape of cli.md, plus what `apply PLANFILE` needs to refuse a stale plan.
 public enum PlanDocument {
@@ -12,6 +13,7 @@ public enum PlanDocument {
             summary[kind.rawValue] = .int(Int64(plan.count(kind)))
         }
         summary["noop"] = .int(Int64(plan.count(.noop)))
+        if !plan.holds.isEmpty { summary["hold"] = .int(Int64(plan.holds.count)) }
         var root = JSONValue.Object()
         root["formatVersion"] = .int(Int64(Plan.formatVersion))
         root["summary"] = .object(summary)
@@ -20,6 +22,7 @@ public enum PlanDocument {
         root["drift"] = .array(plan.drift.map(DriftDocument.item))
         if !plan.schedules.isEmpty { root["schedules"] = .array(plan.schedules.map(scheduled)) }
         if !plan.unscheduled.isEmpty { root["unscheduled"] = .array(plan.unscheduled.map(JSONValue.string)) }
+        if !plan.pending.isEmpty { root["pending"] = .array(plan.pending.map(pending)) }
         if saved {
             root["stateLineage"] = plan.stateLineage.map(JSONValue.string) ?? .null
             root["stateSerial"] = plan.stateSerial.map { .int(Int64($0)) } ?? .null
@@ -43,6 +46,20 @@ public enum PlanDocument {
         if let slot = action.slot { object["slot"] = .string(slot) }
         if action.attempt != 1 { object["attempt"] = .int(Int64(action.attempt)) }
         return .object(object)
+    }
+
+    /// A pending run: `{"address", "new", "slot", "waitsFor", "since", "start", "action"}`; `new` for a run this plan
+    /// holds, false for one the state has; `action` is what starts it once ready.
+    public static func pending(_ step: PendingStep) -> JSONValue {
+        .object([
+            "address": .string(step.address),
+            "new": .bool(step.isNew),
+            "slot": step.run.slot.map(JSONValue.string) ?? .null,
+            "waitsFor": .array(step.run.waitsFor.map(JSONValue.string)),
+            "since": .string(step.run.since),
+            "start": .string(step.run.start.rawValue),
+            "action": action(step.action),
+        ])
     }
 
     /// A scheduled task's standing: `{"address", "schedule", "timeZone", "since", "due", "next", "missed", ...}`.
@@ -103,7 +120,20 @@ public enum PlanDocument {
                     endpoint: try root.required("endpoint").string(),
                     refreshed: try root.optional("refreshed")?.bool() ?? false)
         plan.unscheduled = unscheduled
+        for item in try root.optional("pending")?.elements() ?? [] { plan.pending.append(try pending(item)) }
         return plan
+    }
+
+    private static func pending(_ item: DocumentReader) throws(PlanFileError) -> PendingStep {
+        let startReader = try item.required("start")
+        let startName = try startReader.string()
+        guard let start = PendingRun.Start(rawValue: startName) else { throw startReader.failure("unknown start '\(startName)'") }
+        var waitsFor: [String] = []
+        for address in try item.required("waitsFor").elements() { waitsFor.append(try address.string()) }
+        let run = PendingRun(slot: try item.optional("slot")?.string(), waitsFor: waitsFor,
+                             since: try item.required("since").string(), start: start)
+        return PendingStep(address: try item.required("address").string(), run: run, isNew: try item.required("new").bool(),
+                           action: try action(item.required("action")))
     }
 
     private static func action(_ item: DocumentReader) throws(PlanFileError) -> PlannedAction {

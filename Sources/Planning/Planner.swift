@@ -111,6 +111,8 @@ public enum Planner {
                         refreshed: live != nil)
         plan.schedules = schedules
         plan.looks = looks
+        plan.pending = Holding(desired: desired, entries: entries, pending: state?.pending ?? [:], runs: runs, scope: scope,
+                               options: options).hold(&plan.actions)
         plan.startsDueRuns = options.startsDueRuns
         if !options.runsOnly, let scheduled = state?.scheduled, !scheduled.isEmpty {
             let stillScheduled = Set(desired.lazy.filter { $0.run.when == .schedule }.map(\.address))

@@ -20,6 +20,8 @@ public struct ApplyOptions: Sendable {
     public var waitTimeout: Duration = .seconds(3600)
     /// Creates sent at most this often for one task when answers keep getting lost.
     public var maxCreateAttempts = 5
+    /// The time pending runs are judged at (their `startingDeadline`), as the plan read the schedules; nil: now.
+    public var now: Date?
 
     public init() {}
 }
@@ -131,7 +133,9 @@ public struct Executor: Sendable {
         }
         // Runs are settled before anything starts: a failure is counted before a due slot's run takes its place.
         await settle(plan.looks)
-        var schedule = ExecutionSchedule(actions: plan.actions, wait: options.wait, parallelism: options.parallelism) {
+        let advanced = await advance(plan)
+        outcomes += advanced.outcomes
+        var schedule = ExecutionSchedule(actions: plan.actions + advanced.starts, wait: options.wait, parallelism: options.parallelism) {
             desired[$0]?.dependsOn ?? []
         }
         let total = outcomes.count + schedule.steps.count
@@ -181,7 +185,40 @@ public struct Executor: Sendable {
         var report = ApplyReport(outcomes: outcomes, interrupted: !unreached.isEmpty || cancellation.isCancelled)
         report.stoppedBecause = stopReason.withLock { $0 }
         report.runEvents = events.all
+        report.stillPending = advanced.stillPending
         return report
+    }
+
+    /// The held runs that wait for a start of this plan (or for such a held run), which a followed schedule orders;
+    /// and the pending steps left to advance.
+    private static func followed(_ plan: Plan) -> (followed: [PendingStep], rest: [PendingStep]) {
+        var starting = Set(plan.actions.lazy.filter { [.create, .replace, .run].contains($0.kind) }.map(\.address))
+        var followed: [PendingStep] = []
+        var rest = plan.pending
+        while let index = rest.firstIndex(where: { $0.isNew && $0.run.waitsFor.contains(where: starting.contains) }) {
+            let step = rest.remove(at: index)
+            starting.insert(step.address)
+            followed.append(step)
+        }
+        return (followed, rest)
+    }
+
+    /// Records the runs the plan holds and advances every pending run: the ready ones join this pass's actions. A
+    /// state that cannot be written stops the run.
+    private func advance(_ plan: Plan) async -> PendingAdvance.Advanced {
+        guard !plan.pending.isEmpty, !cancellation.isCancelled else { return PendingAdvance.Advanced() }
+        // Following the jobs itself (`wait`), the schedule starts a held run after what it waits for, as it always did.
+        let (followed, steps) = options.wait ? Self.followed(plan) : ([], plan.pending)
+        do {
+            var advanced = try await PendingAdvance(client: client, recorder: recorder, desired: desired)
+                .advance(steps, actions: plan.actions, now: options.now ?? Date())
+            advanced.starts = followed.map(\.action) + advanced.starts
+            events.add(advanced.events)
+            return advanced
+        } catch {
+            cancellation.cancel()
+            return PendingAdvance.Advanced(stillPending: Array(Set(plan.pending.map(\.address))).sorted())
+        }
     }
 
     /// Looks at each run and settles those that ended or ran past their timeout. A run that cannot be read now is

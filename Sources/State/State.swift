@@ -62,7 +62,7 @@ public struct State: Hashable, Sendable {
 }
 
 extension State {
-    static let memberNames: Set<String> = ["endpoint", "formatVersion", "lineage", "scheduled", "serial", "tasks"]
+    static let memberNames: Set<String> = ["endpoint", "formatVersion", "lineage", "pending", "scheduled", "serial", "tasks"]
 
     /// Pretty JSON with keys sorted at every level and a trailing newline, so a state kept in git diffs cleanly.
     public func encoded() -> [UInt8] {
@@ -75,6 +75,15 @@ extension State {
         writer.writeInt(Int64(Self.formatVersion))
         writer.writeKey("lineage")
         writer.writeString(lineage)
+        if !pending.isEmpty {
+            writer.writeKey("pending")
+            writer.beginObject()
+            for address in pending.keys.sorted(by: utf8Precedes) {
+                writer.writeKey(address)
+                writer.write(PendingRun.json(pending[address] ?? []))
+            }
+            writer.endObject()
+        }
         if !scheduled.isEmpty {
             writer.writeKey("scheduled")
             writer.beginObject()
@@ -169,8 +178,22 @@ extension State {
                 scheduled[address] = text
             }
         }
+        var pending: [String: [PendingRun]] = [:]
+        if let members = reader.value["pending"] {
+            guard case .object(let pairs) = members else {
+                throw FormatError(path: ["pending"], detail: "expected an object, got \(members.typeName)")
+            }
+            for (address, runs) in pairs {
+                do throws(FormatError) {
+                    pending[address] = try PendingRun.list(runs)
+                } catch {
+                    throw error.inside("pending", JSONValue.string(address).serialized())
+                }
+            }
+        }
         if let problem = Self.sharedOwnership(tasks) { throw FormatError(path: ["tasks"], detail: problem) }
         self.init(lineage: lineage, serial: serialNumber, endpoint: endpoint, tasks: tasks, scheduled: scheduled)
+        self.pending = pending
     }
 
     /// Two entries owning one task would let a replace of one delete the other's task: the message naming such a

@@ -64,8 +64,9 @@ struct ApplyCommand: ReportingCommand {
         }
         Terminal.out(PlanRendering.text(plan, style: Style(enabled: Terminal.usesColor(1)),
                                         showFieldsOfCreates: plan.count(.create) <= 50))
-        guard plan.hasChanges else { return ApplyReport(outcomes: [], interrupted: false) }
-        if planFile == nil && !autoApprove { try Confirmation.ask("Apply these changes?") }
+        // Pending runs are advanced without asking: starting one that is ready is what the earlier apply agreed to.
+        guard plan.hasWork else { return ApplyReport(outcomes: [], interrupted: false) }
+        if planFile == nil && !autoApprove && plan.hasChanges { try Confirmation.ask("Apply these changes?") }
         return try await Execution.run(plan, desired: result.tasksByAddress, session: &run, client: connection.client,
                                        parallelism: parallelism, wait: wait, waitTimeout: waitTimeout.duration, verb: "apply")
     }

@@ -43,13 +43,20 @@ struct ScheduleCommand: AsyncParsableCommand {
             options.selection = try targeting.selection(input)
             let plan = try state.plan(result, live: nil, options: options)
             let schedules = plan.schedules
+            let pending = state.state.pending.filter { options.selection.includes(address: $0.key) }
             switch format {
             case .json:
-                let document: JSONValue = ["formatVersion": 1, "now": .string(Timestamp.string(options.now)),
-                                           "schedules": .array(schedules.map(PlanDocument.scheduled))]
-                Terminal.write(document.serializedBytes(pretty: true) + [10], to: 1)
+                var document: JSONValue.Object = ["formatVersion": 1, "now": .string(Timestamp.string(options.now)),
+                                                  "schedules": .array(schedules.map(PlanDocument.scheduled))]
+                if !pending.isEmpty {
+                    document["pending"] = .array(pending.keys.sorted().flatMap { address in
+                        (pending[address] ?? []).map { PendingRendering.json(address, $0) }
+                    })
+                }
+                Terminal.write(JSONValue.object(document).serializedBytes(pretty: true) + [10], to: 1)
             case .text:
-                Terminal.out(RunRendering.schedules(schedules, now: options.now, style: Style(enabled: Terminal.usesColor(1))))
+                Terminal.out(RunRendering.schedules(schedules, now: options.now, style: Style(enabled: Terminal.usesColor(1)))
+                             + PendingRendering.stateLines(pending, schedules: schedules))
             }
         }
     }

@@ -60,6 +60,7 @@ struct StatusCommand: ReportingCommand {
                 // Cells are escaped above, the server's words in them, before the state is coloured.
                 var text = TableRendering.render(header: header, rows: rows, escaping: false)
                 text += Self.runNotes(entries)
+                text += PendingRendering.stateLines(stored.state.pending) { selection.includes(address: $0) }
                 let suspended = entries.count { $0.value.suspension != nil }
                 text += "\(entries.count) managed, \(running) running\(suspended == 0 ? "" : ", \(suspended) suspended")\n"
                 if watch && interactive && previousLines > 0 { text = "\u{1B}[\(previousLines)A\u{1B}[J" + text }

@@ -16,6 +16,7 @@ enum Execution {
         options.parallelism = parallelism
         options.wait = wait
         options.waitTimeout = waitTimeout
+        options.now = try? RunClock.now()
         let cancellation = CancellationFlag()
         // The signal guard is in place: every caller runs inside `ProjectSession.write`, which installs it.
         SignalGuard.executing(cancellation)
@@ -30,6 +31,7 @@ enum Execution {
         let style = Style(enabled: Terminal.usesColor(1))
         let settled = report.runEvents.filter { $0.trigger != .missed }
         if !settled.isEmpty { Terminal.out("\n" + RunRendering.events(settled, style: style)) }
+        if !report.stillPending.isEmpty { Terminal.out("\n" + PendingRendering.still(report.stillPending)) }
         guard !report.outcomes.isEmpty else { return }
         var text = "\n"
         let failed = report.failed, skipped = report.skipped

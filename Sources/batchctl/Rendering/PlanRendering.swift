@@ -17,6 +17,8 @@ enum PlanRendering {
                 out += "      \(change.field.rawValue): " + describe(change, kind: action.kind) + "\n"
             }
         }
+        out += PendingRendering.holds(plan, style: style)
+        out += PendingRendering.section(plan, style: style)
         if !plan.unscheduled.isEmpty {
             out += "\nScheduled but never run, and no longer scheduled (the state forgets them):\n"
             for address in plan.unscheduled { out += "  \(TerminalText.escape(address))\n" }

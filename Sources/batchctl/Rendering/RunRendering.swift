@@ -17,6 +17,8 @@ enum RunRendering {
                 out += "      \(change.field.rawValue): " + PlanRendering.describe(change, kind: .update) + "\n"
             }
         }
+        out += PendingRendering.holds(plan, style: style)
+        out += PendingRendering.section(plan, style: style)
         if due {
             let missed = plan.schedules.filter { $0.missed > 0 }
             if !missed.isEmpty {
@@ -40,6 +42,10 @@ enum RunRendering {
         } else {
             out += style.bold("Starting \(runs) run\(runs == 1 ? "" : "s").") + "\n"
         }
+        let known = plan.pending.count { !$0.isNew }
+        if known > 0 { out += "Looking at \(known) pending run\(known == 1 ? "" : "s"): each starts once what it waits for Succeeded.\n" }
+        let holds = plan.holds.count
+        if holds > 0 { out += style.bold("Holding \(holds) run\(holds == 1 ? "" : "s") until what \(holds == 1 ? "it depends" : "they depend") on Succeeded.") + "\n" }
         return out
     }
 

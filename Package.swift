@@ -48,7 +48,7 @@ let package = Package(
         ]),
         // Manifests and the project file to desired tasks: loading, vars, templates, matrix, the schema.
         .target(name: "Manifest", dependencies: [
-            "Diagnostics", "YAML", "JSON", "BatchTask", "Schedule", "DesiredTasks", "Expressions",
+            "Diagnostics", "YAML", "JSON", "BatchTask", "Schedule", "DesiredTasks", "Expressions", "State",
             .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
         // Cron schedules in a time zone: next due times and missed runs.

@@ -124,7 +124,8 @@ package enum Compiler {
     private static func runMember(_ member: String, offset: Int, in scope: NameScope) throws(ExpressionError) -> Compiled {
         guard let known = RunMember(rawValue: member) else {
             let hint = Suggestion.hint(for: member, in: RunMember.allCases.map(\.rawValue)).replacingOccurrences(of: "mean ", with: "mean run.")
-            throw ExpressionError(offset: offset, message: "unknown name 'run.\(member)'\(hint); a run knows \(RunMember.listed)")
+            let known = hint.isEmpty ? "; a run knows \(RunMember.listed)" : "\(hint) A run knows \(RunMember.listed)"
+            throw ExpressionError(offset: offset, message: "unknown name 'run.\(member)'\(known)")
         }
         guard scope.allowsRunNames else {
             throw ExpressionError(offset: offset, message: "'run.\(member)' is known only when a run starts: use it in a task field")

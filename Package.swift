@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(name: "ExpressionsTests", dependencies: [
             "Expressions", "JSON", .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
-        .testTarget(name: "ManifestTests", dependencies: ["Manifest", "DesiredTasks", "Expressions", "JSON", "BatchTask", "Diagnostics"]),
+        .testTarget(name: "ManifestTests", dependencies: ["Manifest", "DesiredTasks", "Expressions", "JSON", "BatchTask", "Diagnostics", "State"]),
         .testTarget(name: "ScheduleTests", dependencies: ["Schedule", "BatchTask"]),
         .testTarget(name: "StateTests", dependencies: ["State", "JSON"]),
         .testTarget(name: "SystemUserLoginTests", dependencies: ["SystemUserLogin", .product(name: "JWTKit", package: "jwt-kit")]),

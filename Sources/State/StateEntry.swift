@@ -283,12 +283,7 @@ extension StateEntry {
             case ("source", .string(let s)): source = s
             case ("lastState", .string(let s)): lastState = s
             case ("slot", .string(let s)): slot = s
-            case ("run", _):
-                do throws(FormatError) {
-                    runContext = try RunContext(json: value)
-                } catch {
-                    throw error.inside(key)
-                }
+            case ("run", _): runContext = try RunContext.read(value, at: key)
             case ("history", .array(let runs)):
                 history.reserveCapacity(runs.count)
                 for (index, run) in runs.enumerated() {
@@ -387,6 +382,15 @@ extension RunContext {
         if let previousSlot { members["previousSlot"] = .string(previousSlot) }
         members["slot"] = .string(slot)
         return .object(members)
+    }
+
+    /// The member `key` of an entry, an error naming it.
+    static func read(_ value: JSONValue, at key: String) throws(FormatError) -> RunContext {
+        do throws(FormatError) {
+            return try RunContext(json: value)
+        } catch {
+            throw error.inside(key)
+        }
     }
 
     init(json: JSONValue) throws(FormatError) {

@@ -437,9 +437,11 @@ public struct Executor: Sendable {
     private func update(_ desiredTask: DesiredTask, id: Int32) async throws {
         // The run goes on as it started: its fields that use `${run.*}` keep what it knew of itself.
         let known = await recorder.entry(desiredTask.address).flatMap { $0.id == id ? $0 : nil }
+        let builder = RunContextBuilder(task: desiredTask)
+        let now = Timestamp.now()
         let context = desiredTask.runTime == nil ? nil
-            : known.map { $0.runContext ?? RunContextBuilder(task: desiredTask).current(of: $0) }
-        let task = try RunStartContext(context: context, at: Timestamp.now()).resolve(desiredTask)
+            : known.map { $0.runContext ?? builder.current(of: $0) } ?? builder.context(slot: nil, startedAt: now, attempt: 1, entry: nil)
+        let task = try RunStartContext(context: context, at: now).resolve(desiredTask)
         let record = task.record(recorder.secrets)
         let fingerprint = record.fingerprint
         let sequence = try await recorder.intent(.update, address: task.address, id: id, fingerprint: fingerprint)

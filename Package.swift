@@ -48,7 +48,7 @@ let package = Package(
         ]),
         // Manifests and the project file to desired tasks: loading, vars, templates, matrix, the schema.
         .target(name: "Manifest", dependencies: [
-            "Diagnostics", "YAML", "JSON", "BatchTask", "Schedule", "DesiredTasks", "Expressions",
+            "Diagnostics", "YAML", "JSON", "BatchTask", "Schedule", "DesiredTasks", "Expressions", "State",
             .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
         // Cron schedules in a time zone: next due times and missed runs.
@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(name: "ExpressionsTests", dependencies: [
             "Expressions", "JSON", .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
-        .testTarget(name: "ManifestTests", dependencies: ["Manifest", "DesiredTasks", "Expressions", "JSON", "BatchTask", "Diagnostics"]),
+        .testTarget(name: "ManifestTests", dependencies: ["Manifest", "DesiredTasks", "Expressions", "JSON", "BatchTask", "Diagnostics", "State"]),
         .testTarget(name: "ScheduleTests", dependencies: ["Schedule", "BatchTask"]),
         .testTarget(name: "StateTests", dependencies: ["State", "JSON"]),
         .testTarget(name: "SystemUserLoginTests", dependencies: ["SystemUserLogin", .product(name: "JWTKit", package: "jwt-kit")]),

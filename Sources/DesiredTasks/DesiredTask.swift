@@ -1,6 +1,7 @@
 import BatchTask
 import Diagnostics
 import JSON
+import State
 
 /// One expanded task: what batchctl wants the API to hold at `address`.
 public struct DesiredTask: Sendable {
@@ -19,9 +20,13 @@ public struct DesiredTask: Sendable {
     public var lifecycle: Lifecycle
     /// When new runs start, and how many finished ones are kept.
     public var run: RunPolicy
+    /// The fields that use `${run.*}`, absent from `info` until `forRun` evaluates them; nil for most tasks.
+    public var runTime: RunTimeFields?
 
     /// What every output shows in place of a secret; the expression language redacts its values with the same text.
     public static let sensitiveMarker = "(sensitive)"
+    /// What every output shows in place of a field that uses `${run.*}` before a run starts.
+    public static let runTimeMarker = "(known at run time)"
 
     public init(setName: String, key: String, address: String, source: SourceLocation, info: BatchTaskInfo,
                 redactions: [BatchTaskField: JSONValue] = [:], dependsOn: [String] = [], lifecycle: Lifecycle = Lifecycle(),
@@ -37,11 +42,32 @@ public struct DesiredTask: Sendable {
         self.run = run
     }
 
-    /// The fields as every output shows them: the BatchTaskInfo JSON with secrets redacted.
+    /// The fields that use `${run.*}`: evaluated when a run starts.
+    public var runTimeFields: [BatchTaskField] { runTime?.fields ?? [] }
+
+    /// The task as a run sends it: its fields that use `${run.*}` evaluated for `context`. A task without such
+    /// fields is itself. An error names the position of the expression or field at fault.
+    public func forRun(_ context: RunContext) throws(Diagnostic) -> DesiredTask {
+        guard let runTime else { return self }
+        var task = self
+        task.runTime = nil
+        try runTime.resolve(context, into: &task.info, redactions: &task.redactions)
+        return task
+    }
+
+    /// The fields as every output shows them: the BatchTaskInfo JSON with secrets redacted, and the fields that use
+    /// `${run.*}` as `(known at run time)`.
     public var displayJSON: JSONValue {
         var json = info.json()
-        guard !redactions.isEmpty, case .object(var fields) = json else { return json }
+        guard !redactions.isEmpty || runTime != nil, case .object(var fields) = json else { return json }
         for (field, shown) in redactions { fields[field.rawValue] = shown }
+        if let runTime {
+            for field in runTime.fields { fields[field.rawValue] = .string(DesiredTask.runTimeMarker) }
+            // In the API's order, as the fields known now are.
+            var ordered = JSONValue.Object(minimumCapacity: fields.count)
+            for field in BatchTaskField.allCases { if let value = fields[field.rawValue] { ordered[field.rawValue] = value } }
+            fields = ordered
+        }
         json = .object(fields)
         return json
     }

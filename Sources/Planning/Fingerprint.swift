@@ -165,6 +165,7 @@ extension DesiredTask {
 
     /// One field as people may see it.
     func displayedValue(_ field: BatchTaskField) -> JSONValue? {
-        redactions[field] ?? info[field]
+        if let runTime, runTime.fields.contains(field) { return .string(DesiredTask.runTimeMarker) }
+        return redactions[field] ?? info[field]
     }
 }

@@ -188,6 +188,7 @@ public enum Planner {
                     // Written only when set, so plans saved before the key existed keep their digest.
                     if run.catchUp != .latest { writer.writeString(run.catchUp.rawValue) }
                 }
+                if let runTime = task.runTime { writer.writeString(runTime.templates) }
                 writer.endArray()
                 writer.bytes.append(10)
                 hasher.update(data: writer.bytes)
@@ -586,10 +587,29 @@ extension Planner {
     /// task with a secret always takes the long way: its markers may be from before keyed hashes.
     static func compare(_ task: DesiredTask, _ entry: StateEntry, _ secrets: SecretHasher,
                         _ fields: FieldModel = .standard) -> [FieldChange] {
+        if task.runTime != nil { return compareAtRun(task, entry, secrets, fields) }
         guard task.redactions.isEmpty, entry.appliedIsText, entry.appliedText(is: task.recordText(secrets)) else {
             return differences(task, entry, secrets, fields)
         }
         return []
+    }
+
+    /// A task whose fields use `${run.*}`: they are evaluated as the entry's run knew itself and compared with what
+    /// that run was sent, so a changed template is a change and a new slot is not. An entry that recorded no run
+    /// context (the fields did not use `${run.*}` when it was applied) differs in them.
+    static func compareAtRun(_ task: DesiredTask, _ entry: StateEntry, _ secrets: SecretHasher,
+                             _ fields: FieldModel = .standard) -> [FieldChange] {
+        guard let runTime = task.runTime else { return compare(task, entry, secrets, fields) }
+        if let context = entry.runContext, let sent = try? task.forRun(context) {
+            return compare(sent, entry, secrets, fields)
+        }
+        var changes = differences(task, entry, secrets, fields)
+        guard case .object(let applied) = entry.applied else { return changes }
+        for field in runTime.fields where applied[field.rawValue] == nil && !task.lifecycle.ignoreChanges.contains(field) {
+            changes.append(FieldChange(field: field, before: nil, after: task.displayedValue(field)))
+        }
+        if changes.count > 1 { changes.sort { $0.field.apiPosition < $1.field.apiPosition } }
+        return changes
     }
 
     /// Fields whose desired value differs from what was applied; `ignoreChanges` fields are left alone, and so are
@@ -618,7 +638,11 @@ extension Planner {
     }
 
     static func creationChanges(_ task: DesiredTask) -> [FieldChange] {
-        task.info.presentFields.map { FieldChange(field: $0, before: nil, after: task.displayedValue($0)) }
+        guard let runTime = task.runTime else {
+            return task.info.presentFields.map { FieldChange(field: $0, before: nil, after: task.displayedValue($0)) }
+        }
+        return (task.info.presentFields + runTime.fields).sorted { $0.apiPosition < $1.apiPosition }
+            .map { FieldChange(field: $0, before: nil, after: task.displayedValue($0)) }
     }
 
     /// The applied fields of an entry that is deleted, as before -> nothing.

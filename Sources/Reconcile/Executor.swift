@@ -282,15 +282,17 @@ public struct Executor: Sendable {
                 try await update(task, id: existing)
             case .replace:
                 guard let old = action.id else { return outcome(.failed("no id to replace"), id: nil) }
+                // The replacement knows the runs before it, which the delete takes from the state.
+                let start = await runStart(task, slot: action.slot, attempt: 1)
                 if action.createBeforeDestroy {
                     let deposed = StateAddress.deposed(action.address, id: old)
                     let sequence = try await recorder.intent(.move, address: action.address, id: old, fingerprint: nil)
                     try await recorder.outcome(sequence, address: action.address, .moved(to: deposed))
-                    (id, detail) = try await create(task)
+                    (id, detail) = try await create(task, start: start)
                     try await delete(address: deposed, id: old)
                 } else {
                     try await delete(address: action.address, id: old)
-                    (id, detail) = try await create(task)
+                    (id, detail) = try await create(task, start: start)
                 }
             case .delete:
                 guard let existing = action.id else { return outcome(.failed("no id to delete"), id: nil) }
@@ -309,6 +311,8 @@ public struct Executor: Sendable {
             }
             return outcome(.succeeded, id: id, detail: detail)
         } catch let error as UnfinishedJob {
+            return outcome(.failed(error.description), id: action.id)
+        } catch let error as RunFieldsError {
             return outcome(.failed(error.description), id: action.id)
         } catch let error as ClientError {
             // A refused sign-in or a tenant gone into maintenance fails every request after it the same way.
@@ -424,12 +428,15 @@ public struct Executor: Sendable {
 
     /// POSTs the task; when the answer is lost, looks for what the server made before sending again. `as: .run`
     /// makes the task a new run after `current`, which joins the history.
-    private func create(_ task: DesiredTask, as kind: JournalAction = .create, after current: Int32? = nil,
-                        slot: String? = nil, attempt: Int = 1) async throws -> (Int32, String?) {
+    private func create(_ desiredTask: DesiredTask, as kind: JournalAction = .create, after current: Int32? = nil,
+                        slot: String? = nil, attempt: Int = 1, start: RunStartContext? = nil) async throws -> (Int32, String?) {
+        let start = if let start { start } else { await runStart(desiredTask, slot: slot, attempt: attempt) }
+        let task = try start.resolve(desiredTask)
         let record = task.record(recorder.secrets)
         let fingerprint = record.fingerprint
         func made(_ sequence: Int, _ id: Int32) async throws {
-            let entry = task.stateEntry(id: id, record: record, slot: slot, attempt: attempt)
+            var entry = task.stateEntry(id: id, record: record, slot: slot, attempt: attempt)
+            entry.runContext = start.context
             if kind == .run {
                 try await recorder.ran(sequence, address: task.address, entry)
             } else {
@@ -438,7 +445,7 @@ public struct Executor: Sendable {
         }
         for sending in 1...max(1, options.maxCreateAttempts) {
             let sequence = try await recorder.intent(kind, address: task.address, id: current, fingerprint: fingerprint,
-                                                     slot: slot, attempt: attempt)
+                                                     slot: slot, attempt: attempt, at: start.at)
             let sentAt = Date()
             do {
                 let id = record.isRequestBody ? try await client.create(json: record.text) : try await client.create(task.info)
@@ -464,19 +471,36 @@ public struct Executor: Sendable {
         throw ClientError.outcomeUnknown("no attempt was made")
     }
 
-    private func update(_ task: DesiredTask, id: Int32) async throws {
+    private func update(_ desiredTask: DesiredTask, id: Int32) async throws {
+        // The run goes on as it started: its fields that use `${run.*}` keep what it knew of itself.
+        let known = await recorder.entry(desiredTask.address).flatMap { $0.id == id ? $0 : nil }
+        let builder = RunContextBuilder(task: desiredTask)
+        let now = Timestamp.now()
+        let context = desiredTask.runTime == nil ? nil
+            : known.map { $0.runContext ?? builder.current(of: $0) } ?? builder.context(slot: nil, startedAt: now, attempt: 1, entry: nil)
+        let task = try RunStartContext(context: context, at: now).resolve(desiredTask)
         let record = task.record(recorder.secrets)
         let fingerprint = record.fingerprint
         let sequence = try await recorder.intent(.update, address: task.address, id: id, fingerprint: fingerprint)
         do {
             _ = try await client.update(id, task.info)
             var entry = task.stateEntry(id: id, record: record)
+            entry.runContext = context
             if let current = await recorder.entry(task.address), current.id == id { entry.carryRun(of: current) }
             try await recorder.outcome(sequence, address: task.address, .updated(entry))
         } catch {
             try await recorder.outcome(sequence, address: task.address, .failed("\(error)"))
             throw error
         }
+    }
+
+    /// The time a run starts at and, for a task whose fields use `${run.*}`, what it knows of itself.
+    private func runStart(_ task: DesiredTask, slot: String?, attempt: Int) async -> RunStartContext {
+        let at = Timestamp.now()
+        guard task.runTime != nil else { return RunStartContext(context: nil, at: at) }
+        let entry = await recorder.entry(task.address)
+        return RunStartContext(context: RunContextBuilder(task: task).context(slot: slot, startedAt: at, attempt: attempt, entry: entry),
+                               at: at)
     }
 
     /// Stops the job where it can be stopped, then deletes the task; a task already gone counts as deleted.

@@ -56,35 +56,39 @@ public enum Recovery {
         for intent in intents {
             switch intent.action {
             case .create:
-                guard let task = desired[intent.address] else {
+                guard let unresolved = desired[intent.address] else {
                     notes.append(SessionNotice(.note, .requestUnchecked,
                         "an interrupted create of \(intent.address) cannot be checked: that address is no longer in the manifests"))
                     continue
                 }
                 if await recorder.entry(intent.address) != nil { continue }
+                let start = RunStartContext(recovering: intent, of: unresolved, entry: nil)
+                let task = (try? start.resolve(unresolved)) ?? unresolved
                 let unchanged = intent.fingerprint == nil || intent.fingerprint == task.record(recorder.secrets).fingerprint
                 let since = Timestamp.date(intent.at)
                 let owned = await recorder.ownedIds()
                 if let id = try await findCreated(task, since: since, owned: owned, client: client, sameNameSuffices: !unchanged) {
                     let sequence = try await recorder.intent(.create, address: intent.address, id: id, fingerprint: intent.fingerprint)
-                    try await recorder.outcome(sequence, address: intent.address, .created(task.stateEntry(id: id, secrets: recorder.secrets)))
+                    try await recorder.outcome(sequence, address: intent.address, .created(start.recorded(task.stateEntry(id: id, secrets: recorder.secrets))))
                     notes.append(SessionNotice(.note, .requestResolved,
                         "recovered \(intent.address): the interrupted create had made task \(id); it is in the state now"))
                 }
             case .run:
-                guard let task = desired[intent.address] else {
+                guard let unresolved = desired[intent.address] else {
                     notes.append(SessionNotice(.note, .requestUnchecked,
                         "an interrupted run of \(intent.address) cannot be checked: that address is no longer in the manifests"))
                     continue
                 }
                 // The run's outcome was recorded when the state's current run is no longer the one it followed.
                 guard await recorder.entry(intent.address)?.id == intent.id else { continue }
+                let start = RunStartContext(recovering: intent, of: unresolved, entry: await recorder.entry(intent.address))
+                let task = (try? start.resolve(unresolved)) ?? unresolved
                 let unchanged = intent.fingerprint == nil || intent.fingerprint == task.record(recorder.secrets).fingerprint
                 let owned = await recorder.ownedIds()
                 if let id = try await findCreated(task, since: Timestamp.date(intent.at), owned: owned, client: client,
                                                   sameNameSuffices: !unchanged) {
                     let sequence = try await recorder.intent(.run, address: intent.address, id: intent.id, fingerprint: intent.fingerprint)
-                    var entry = task.stateEntry(id: id, secrets: recorder.secrets)
+                    var entry = start.recorded(task.stateEntry(id: id, secrets: recorder.secrets))
                     // A run started after a failure whose retry was due is taken as that retry, so it is counted.
                     if let current = await recorder.entry(intent.address), current.outcome?.isFailure == true,
                        let due = current.retryAt, due <= intent.at {

@@ -8,6 +8,8 @@ package struct NameScope {
     package var allowsTaskNames = false
     /// Why `task.*` is unavailable, for the error message.
     package var taskNamesUnavailableReason = "here"
+    /// Whether `run.*` may be used: only in a task's fields, which are evaluated again when a run starts.
+    package var allowsRunNames = false
     package var setName: String
     package var environment: [String: String]
     /// The value of a var, evaluated on first use; nil when no var has that name.
@@ -83,6 +85,9 @@ package enum Compiler {
             case "env": return environment(member, offset: offset, in: scope)
             case "set" where scope.slots["set"] == nil: return try setMember(member, offset: offset, in: scope)
             case "task" where scope.slots["task"] == nil: return try taskMember(member, offset: offset, in: scope)
+            // A matrix value or var named `run` keeps its meaning.
+            case "run" where scope.slots["run"] == nil && !scope.varNames().contains("run"):
+                return try runMember(member, offset: offset, in: scope)
             default: break
             }
         }
@@ -116,6 +121,18 @@ package enum Compiler {
         }
     }
 
+    private static func runMember(_ member: String, offset: Int, in scope: NameScope) throws(ExpressionError) -> Compiled {
+        guard let known = RunMember(rawValue: member) else {
+            let hint = Suggestion.hint(for: member, in: RunMember.allCases.map(\.rawValue)).replacingOccurrences(of: "mean ", with: "mean run.")
+            let known = hint.isEmpty ? "; a run knows \(RunMember.listed)" : "\(hint) A run knows \(RunMember.listed)"
+            throw ExpressionError(offset: offset, message: "unknown name 'run.\(member)'\(known)")
+        }
+        guard scope.allowsRunNames else {
+            throw ExpressionError(offset: offset, message: "'run.\(member)' is known only when a run starts: use it in a task field")
+        }
+        return .run(known, offset: offset)
+    }
+
     private static func call(_ name: String, _ arguments: [Syntax], offset: Int, in scope: NameScope) throws(ExpressionError) -> Compiled {
         let function = try Self.function(name, argumentCount: arguments.count, offset: offset)
         var compiled: [Compiled] = []
@@ -134,13 +151,13 @@ package enum Compiler {
         return function
     }
 
-    private static let reservedNames: Set<String> = ["env", "set", "task"]
+    private static let reservedNames: Set<String> = ["env", "set", "task", "run"]
 
     private static func resolve(_ name: String, offset: Int, in scope: NameScope) throws(ExpressionError) -> Compiled {
         if let slot = scope.slots[name] { return .slot(slot, name: name, offset: offset) }
         if let value = try scope.lookUpVar(name, offset) { return .constant(value) }
         if reservedNames.contains(name) {
-            let example = name == "env" ? "env.HOME" : name == "set" ? "set.name" : "task.key"
+            let example = name == "env" ? "env.HOME" : name == "set" ? "set.name" : name == "run" ? "run.slot" : "task.key"
             throw ExpressionError(offset: offset, message: "'\(name)' is not a value by itself; use a member such as \(example)")
         }
         if Function(rawValue: name) != nil {

@@ -22,6 +22,11 @@ package enum Evaluator {
             return .string(context.taskKey ?? "")
         case .taskAddress:
             return .string(context.taskAddress ?? "")
+        case .run(let member, let offset):
+            guard let run = context.run else {
+                throw ExpressionError(offset: offset, message: "'run.\(member.rawValue)' is known only when a run starts")
+            }
+            return run[member]
         case .member(let base, let name, let offset):
             return try member(name, of: evaluate(base, context), offset: offset)
         case .index(let base, let index, let offset):

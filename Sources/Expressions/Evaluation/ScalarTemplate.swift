@@ -22,6 +22,10 @@ package struct ScalarTemplate: Sendable {
     package var references: [String]
     /// The scalar's text as written.
     package var source: String
+    /// Whether an expression reads `run.*`: then the value is known only when a run starts.
+    package var usesRun: Bool {
+        parts.contains { if case .expression(let compiled, _) = $0 { return compiled.usesRun } else { return false } }
+    }
 
     package init(parts: [Part], isSingleExpression: Bool, location: SourceLocation, columnShift: Int?, references: [String],
          source: String) {
@@ -96,7 +100,7 @@ package struct ScalarTemplate: Sendable {
         case .map(let entries, _):
             for entry in entries { collectReferences(entry.key, into: &names); collectReferences(entry.value, into: &names) }
         case .name(let n, _): if !names.contains(n) { names.append(n) }
-        case .member(.name(let root, _), let member, _) where root == "env" || root == "set" || root == "task":
+        case .member(.name(let root, _), let member, _) where root == "env" || root == "set" || root == "task" || root == "run":
             let n = "\(root).\(member)"
             if !names.contains(n) { names.append(n) }
         case .member(let base, _, _): collectReferences(base, into: &names)

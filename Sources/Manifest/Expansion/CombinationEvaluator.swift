@@ -3,6 +3,7 @@ import DesiredTasks
 import Diagnostics
 import Expressions
 import JSON
+import State
 
 /// Evaluates one task entry for one matrix combination. Pure and Sendable, so combinations run in parallel.
 struct CombinationEvaluator: Sendable {
@@ -22,6 +23,10 @@ struct CombinationEvaluator: Sendable {
     let constantLifecycle: Lifecycle?
     /// The run policy when no setting depends on the task: evaluated once.
     let constantRun: RunPolicyReader.Reading?
+    /// The fields evaluated now: all of them, unless some use `${run.*}`.
+    let fieldsNow: [(field: BatchTaskField, tree: FieldTree)]
+    /// The fields that use `${run.*}`, evaluated when a run starts; empty for most entries.
+    let fieldsAtRun: [(field: BatchTaskField, tree: FieldTree)]
 
     init(compiled: TaskEntryExpander.Compiled, setName: String, addressPrefix: String, entryLocation: SourceLocation) {
         self.compiled = compiled
@@ -42,6 +47,9 @@ struct CombinationEvaluator: Sendable {
             constantRun = try? Self.runPolicy(compiled.run, entryLocation: entryLocation) { $0.constantValue ?? .null }
         }
         self.constantRun = constantRun
+        let atRun = compiled.fields.filter { $0.tree.usesRun }
+        fieldsAtRun = atRun
+        fieldsNow = atRun.isEmpty ? compiled.fields : compiled.fields.filter { !$0.tree.usesRun }
     }
 
     func evaluate(_ slots: [Value?]) -> Outcome {
@@ -55,7 +63,7 @@ struct CombinationEvaluator: Sendable {
             var info = BatchTaskInfo()
             var redactions: [BatchTaskField: JSONValue] = [:]
             var errors: [Diagnostic] = []
-            for (field, tree) in compiled.fields {
+            for (field, tree) in fieldsNow {
                 // Each field is checked on its own, so one run reports every bad field of the task.
                 do throws(Diagnostic) {
                     let value = try tree.evaluate(context)
@@ -87,11 +95,30 @@ struct CombinationEvaluator: Sendable {
                     try tree.evaluate(context)
                 }
             }
-            let task = DesiredTask(setName: setName, key: key, address: address, source: entryLocation, info: info,
+            var task = DesiredTask(setName: setName, key: key, address: address, source: entryLocation, info: info,
                                    redactions: redactions, dependsOn: [], lifecycle: lifecycle, run: run.policy)
+            if !fieldsAtRun.isEmpty { task.runTime = runTimeFields(context) }
             return .task(task, references, run.warnings)
         } catch {
             return .failed([error])
+        }
+    }
+
+    /// The fields that use `${run.*}`, evaluated for each run over this combination's names.
+    private func runTimeFields(_ context: EvaluationContext) -> RunTimeFields {
+        let trees = fieldsAtRun
+        let entryLocation = entryLocation
+        var templates = trees.map { "\($0.field.rawValue)=\($0.tree.templateText)" }
+        templates.append(context.slots.map { $0?.unwrapped.serialized() ?? "-" }.joined(separator: ","))
+        return RunTimeFields(fields: trees.map(\.field), templates: templates.joined(separator: "\n")) { run, info, redactions throws(Diagnostic) in
+            var context = context
+            context.run = RunValues(slot: run.slot, previousSlot: run.previousSlot, lastSucceededSlot: run.lastSucceededSlot,
+                                    attempt: run.attempt)
+            for (field, tree) in trees {
+                let value = try tree.evaluate(context)
+                try FieldTyping.assign(field, value, at: tree.origin?.location ?? entryLocation, tree: tree, to: &info,
+                                       redactions: &redactions)
+            }
         }
     }
 

@@ -26,7 +26,8 @@ enum ExplanationRecorder {
 
     private static func walk(path: String, tree: FieldTree, overrides: [String], context: EvaluationContext,
                              matrix: Matrix, setExpander: SetExpander, into fields: inout [Field]) {
-        let value = (try? tree.evaluate(context))?.redacted ?? .null
+        let atRun = tree.usesRun
+        let value = atRun ? .string(DesiredTask.runTimeMarker) : (try? tree.evaluate(context))?.redacted ?? .null
         switch tree {
         case .map(let entries, _) where !entries.isEmpty && entries.allSatisfy({ $0.key.constantText != nil }):
             for entry in entries {
@@ -35,7 +36,7 @@ enum ExplanationRecorder {
             }
         case .template(let template, let origin):
             var inputs = template.references.compactMap { input(named: $0, context: context, matrix: matrix, setExpander: setExpander) }
-            let secret = (try? tree.evaluate(context))?.containsSensitive ?? true
+            let secret = (try? tree.evaluate(atRun ? sample(context) : context))?.containsSensitive ?? true
             if secret {
                 // The inputs of a secret are as secret as the result (an environment variable, say).
                 inputs = inputs.map { Input(name: $0.name, value: .string(Value.sensitiveMarker), origin: $0.origin) }
@@ -53,6 +54,13 @@ enum ExplanationRecorder {
         }
     }
 
+    /// `context` with stand-in values of `run.*`, to tell whether a field that uses them is sensitive.
+    private static func sample(_ context: EvaluationContext) -> EvaluationContext {
+        var context = context
+        context.run = RunValues(slot: "2000-01-01T00:00:00Z", previousSlot: nil, lastSucceededSlot: nil, attempt: 1)
+        return context
+    }
+
     private static func input(named name: String, context: EvaluationContext, matrix: Matrix, setExpander: SetExpander) -> Input? {
         if let slot = matrix.slots[name], slot < context.slots.count, let value = context.slots[slot] {
             let origin = slot < matrix.axes.count ? "matrix axis at \(matrix.axes[slot].location)" : "matrix include entry"
@@ -67,6 +75,8 @@ enum ExplanationRecorder {
         case "setExpander.name": return Input(name: name, value: .string(setExpander.name ?? ""), origin: "the set's metadata.name")
         case "task.key": return Input(name: name, value: .string(context.taskKey ?? ""), origin: "the task's key")
         case "task.address": return Input(name: name, value: .string(context.taskAddress ?? ""), origin: "the task's address")
+        case _ where name.hasPrefix("run."):
+            return Input(name: name, value: .string(DesiredTask.runTimeMarker), origin: "the run, when it starts")
         default: break
         }
         guard let definition = setExpander.varDefinitions[name] else { return nil }

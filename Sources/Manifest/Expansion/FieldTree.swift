@@ -87,6 +87,41 @@ indirect enum FieldTree: Sendable {
         }
     }
 
+    /// Whether a template anywhere in the tree reads `run.*`: the value is known only when a run starts.
+    var usesRun: Bool {
+        switch self {
+        case .value: return false
+        case .template(let template, _): return template.usesRun
+        case .list(let items, _): return items.contains { $0.usesRun }
+        case .map(let entries, _):
+            return entries.contains { entry in
+                if case .template(let template) = entry.key, template.usesRun { return true }
+                return entry.value.usesRun
+            }
+        case .merge(let layers): return layers.contains { $0.usesRun }
+        }
+    }
+
+    /// The tree as text: data as JSON, templates as written, each with its position. For the manifests' digest of a
+    /// field whose value waits for a run: the same text is the same template.
+    var templateText: String {
+        switch self {
+        case .value(let value, _): return value.unwrapped.serialized()
+        case .template(let template, let origin): return "\(template.source)@\(origin.location)"
+        case .list(let items, _): return "[" + items.map(\.templateText).joined(separator: ",") + "]"
+        case .map(let entries, _):
+            return "{" + entries.map { entry in
+                let key: String
+                switch entry.key {
+                case .text(let text, _): key = text
+                case .template(let template): key = "\(template.source)@\(template.location)"
+                }
+                return key + ":" + entry.value.templateText
+            }.joined(separator: ",") + "}"
+        case .merge(let layers): return "merge(" + layers.map(\.templateText).joined(separator: ",") + ")"
+        }
+    }
+
     var isExplicitNull: Bool {
         if case .value(.null, _) = self { return true }
         return false

@@ -116,7 +116,9 @@ struct TaskEntryCompiler {
 
     /// Merges `node` into `field` as its next layer; an explicit null clears what earlier layers gave it.
     private mutating func add(_ field: BatchTaskField, _ node: Node, layer: Layer) {
-        var fieldCompiler = compiler(layer, fieldScope)
+        var scope = fieldScope
+        scope.allowsRunNames = true  // a field is evaluated again when a run starts
+        var fieldCompiler = compiler(layer, scope)
         fieldCompiler.keepsScalarText = field == .parameterObject || field.valueType == .string
         guard let tree = fieldCompiler.compile(node) else { return }
         layers[field, default: []].append(Origin(layer: layer, location: node.location))

@@ -41,7 +41,7 @@ public enum RenderDocument {
         for dependency in task.dependsOn { writer.writeString(dependency) }
         writer.endArray()
         writer.writeKey("task")
-        if task.redactions.isEmpty {
+        if task.redactions.isEmpty && task.runTime == nil {
             task.info.write(to: &writer)  // streams the fields without building an object per task
         } else {
             writer.write(task.displayJSON)

@@ -62,7 +62,7 @@ public struct State: Hashable, Sendable {
 }
 
 extension State {
-    static let memberNames: Set<String> = ["endpoint", "formatVersion", "lineage", "scheduled", "serial", "tasks"]
+    static let memberNames: Set<String> = ["endpoint", "formatVersion", "lineage", "pending", "scheduled", "serial", "tasks"]
 
     /// Pretty JSON with keys sorted at every level and a trailing newline, so a state kept in git diffs cleanly.
     public func encoded() -> [UInt8] {
@@ -75,6 +75,18 @@ extension State {
         writer.writeInt(Int64(Self.formatVersion))
         writer.writeKey("lineage")
         writer.writeString(lineage)
+        if !pending.isEmpty {
+            writer.writeKey("pending")
+            writer.beginObject()
+            for address in pending.keys.sorted(by: utf8Precedes) {
+                writer.writeKey(address)
+                // One line per pending run, as a run of `history` is one line.
+                writer.beginArray()
+                for run in pending[address] ?? [] { writer.writeInline(run.json) }
+                writer.endArray()
+            }
+            writer.endObject()
+        }
         if !scheduled.isEmpty {
             writer.writeKey("scheduled")
             writer.beginObject()
@@ -171,6 +183,28 @@ extension State {
         }
         if let problem = Self.sharedOwnership(tasks) { throw FormatError(path: ["tasks"], detail: problem) }
         self.init(lineage: lineage, serial: serialNumber, endpoint: endpoint, tasks: tasks, scheduled: scheduled)
+        self.pending = try Self.pending(reader.value["pending"])
+    }
+
+    /// The `pending` member: address -> its pending runs, oldest first. An address with no runs is not written,
+    /// so one read here is a hand edit the next save would drop: refused.
+    private static func pending(_ member: JSONValue?) throws(FormatError) -> [String: [PendingRun]] {
+        guard let member else { return [:] }
+        guard case .object(let pairs) = member else {
+            throw FormatError(path: ["pending"], detail: "expected an object, got \(member.typeName)")
+        }
+        var pending: [String: [PendingRun]] = [:]
+        for (address, list) in pairs {
+            let place = JSONValue.string(address).serialized()
+            do throws(FormatError) {
+                let runs = try PendingRun.list(list)
+                guard !runs.isEmpty else { throw FormatError(path: [], detail: "is empty (an address with no pending runs is left out)") }
+                pending[address] = runs
+            } catch {
+                throw error.inside("pending", place)
+            }
+        }
+        return pending
     }
 
     /// Two entries owning one task would let a replace of one delete the other's task: the message naming such a

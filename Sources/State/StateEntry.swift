@@ -226,6 +226,10 @@ extension StateEntry {
             writer.writeKey("retryAt")
             writer.writeString(retryAt)
         }
+        if let runContext {
+            writer.writeKey("run")
+            writer.writeInline(runContext.json)
+        }
         if let slot {
             writer.writeKey("slot")
             writer.writeString(slot)
@@ -287,7 +291,7 @@ extension StateEntry {
                         throw error.inside(key, "\(index)")
                     }
                 }
-            case ("attempt", _), ("failures", _), ("outcome", _), ("retryAt", _), ("suspended", _), ("missedTold", _):
+            case ("attempt", _), ("failures", _), ("outcome", _), ("retryAt", _), ("suspended", _), ("missedTold", _), ("run", _):
                 try run.read(key, value)
             case ("history", _): throw Self.mismatch(key, "an array", value)
             case ("lastState", _), ("slot", _): throw Self.mismatch(key, "a string", value)
@@ -317,6 +321,7 @@ extension StateEntry {
         self.retryAt = run.retryAt
         self.suspension = run.suspension
         self.missedTold = run.missedTold
+        self.runContext = run.context
     }
 
     /// The run members of an entry as they are read.
@@ -327,6 +332,7 @@ extension StateEntry {
         var retryAt: String?
         var suspension: Suspension?
         var missedTold: String?
+        var context: RunContext?
 
         mutating func read(_ key: String, _ value: JSONValue) throws(FormatError) {
             switch (key, value) {
@@ -345,8 +351,14 @@ extension StateEntry {
                 } catch {
                     throw error.inside(key)
                 }
+            case ("run", .object):
+                do throws(FormatError) {
+                    context = try RunContext(json: value)
+                } catch {
+                    throw error.inside(key)
+                }
             case ("attempt", _), ("failures", _): throw StateEntry.mismatch(key, "an integer", value)
-            case ("suspended", _): throw StateEntry.mismatch(key, "an object", value)
+            case ("suspended", _), ("run", _): throw StateEntry.mismatch(key, "an object", value)
             default: throw StateEntry.mismatch(key, "a string", value)
             }
         }

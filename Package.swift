@@ -119,7 +119,8 @@ let package = Package(
         ]),
         // What every front end opens: the endpoint and its connection, the state backend, the lock and signal guard.
         .target(name: "Session", dependencies: [
-            "Diagnostics", "DesiredTasks", "Manifest", "State", "PostgresState", "APIClient", "Emulator", "Planning", "Reconcile", "Schedule",
+            "Diagnostics", "DesiredTasks", "Manifest", "State", "PostgresState", "APIClient", "BatchTask", "Emulator", "Planning", "Reconcile",
+            "Schedule",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
@@ -183,7 +184,7 @@ let package = Package(
         ]),
         // Starts a PostgreSQL server of the tests' own (initdb, pg_ctl) and stops it by its pid.
         .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
-        .testTarget(name: "SessionTests", dependencies: ["Session", "DesiredTasks", "Manifest", "State", "PostgresState", "Reconcile", "Diagnostics", "JSON"]),
+        .testTarget(name: "SessionTests", dependencies: ["Session", "DesiredTasks", "Manifest", "State", "PostgresState", "Reconcile", "Diagnostics", "JSON", "BatchTask"]),
         .testTarget(name: "PostgresStateTests", dependencies: ["State", "PostgresState", "PostgresTestSupport", "JSON"]),
     ],
     swiftLanguageModes: [.v6]

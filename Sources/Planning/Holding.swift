@@ -76,9 +76,9 @@ struct Holding {
     }
 
     /// Whether the plan carries the state's pending runs of `address`: in scope, and for `batchctl run ADDR` only
-    /// the asked addresses'.
+    /// the asked addresses' (and, in a pass of `--wait`, the followed ones').
     func carries(_ address: String) -> Bool {
-        if options.runsOnly && !options.startsDueRuns && !runs.asked(address) { return false }
+        if options.runsOnly && !options.startsDueRuns && !runs.asked(address) && !options.follows.contains(address) { return false }
         guard let task = tasks[address] else { return scope.includes(address: address) }
         return scope.includes(task)
     }

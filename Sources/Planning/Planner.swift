@@ -368,6 +368,8 @@ extension Planner {
     struct Runs {
         var patterns: [Glob] = []
         var startsDueRuns = false
+        /// `PlanOptions.follows`.
+        var follows: Set<String> = []
         var now = Date()
         var scheduled: [String: String] = [:]
         /// The state's pending runs, by address.
@@ -380,6 +382,7 @@ extension Planner {
         init(options: PlanOptions, scheduled: [String: String], pending: [String: [PendingRun]] = [:]) {
             patterns = options.runs
             startsDueRuns = options.startsDueRuns
+            follows = options.follows
             now = options.now
             slot = options.slot
             self.scheduled = scheduled
@@ -492,15 +495,17 @@ extension Planner {
             return ScheduledTask.PendingRetry(attempt: entry.attempt + 1, limit: task.run.retry.limit, at: at)
         }
 
-        /// The current run to look at and settle: one batchctl watches (`run.watchesRuns`) and has not settled yet.
+        /// The current run to look at and settle: one batchctl watches (`run.watchesRuns`) or a `--wait` pass
+        /// follows, and has not settled yet.
         func look(_ task: DesiredTask, entries: [String: StateEntry]) -> RunLook? {
-            guard startsDueRuns, task.run.watchesRuns, let entry = entries[task.address], entry.outcome == nil else { return nil }
+            guard (startsDueRuns && task.run.watchesRuns) || follows.contains(task.address), let entry = entries[task.address], entry.outcome == nil else { return nil }
             return RunLook(address: task.address, id: entry.id)
         }
 
-        /// With `startsDueRuns`, the next attempt of a failed run whose backoff has passed, unless the task is suspended.
+        /// With `startsDueRuns`, or for an address a `--wait` pass follows, the next attempt of a failed run whose
+        /// backoff has passed, unless the task is suspended.
         func retryAction(_ task: DesiredTask, entry: StateEntry?, id: Int32?, changes: [FieldChange] = []) -> PlannedAction? {
-            guard startsDueRuns, let entry, Self.suspension(task, entry) == nil, let retry = Self.pendingRetry(task, entry),
+            guard startsDueRuns || follows.contains(task.address), let entry, Self.suspension(task, entry) == nil, let retry = Self.pendingRetry(task, entry),
                   let at = Timestamp.date(retry.at), at <= now else { return nil }
             return PlannedAction(address: task.address, kind: .run, id: id ?? entry.id, changes: changes,
                                  reason: retry.label + (entry.outcome == .timedOut ? " after a timeout" : " after a failed run"),

@@ -42,6 +42,18 @@ enum PostgresSchema {
                     expires_at timestamptz NOT NULL)
                 """,
             ],
+            [
+                // Runs that wait for what they depend on: an address's pending runs as the state file's `pending`
+                // holds them (a JSON array), in its address's set.
+                """
+                CREATE TABLE \(s).pending_runs (
+                    workspace text NOT NULL REFERENCES \(s).workspaces (name) ON DELETE CASCADE,
+                    address text NOT NULL,
+                    task_set text NOT NULL,
+                    runs text NOT NULL,
+                    PRIMARY KEY (workspace, address))
+                """,
+            ],
         ]
     }
 

@@ -48,6 +48,7 @@ public final class PostgresStateBackend: StateBackend {
         var lineage: String
         var entries: [String: StateEntry]
         var scheduled: [String: String] = [:]
+        var pending: [String: [PendingRun]] = [:]
         var setSerials: [String: Int64]
     }
 
@@ -229,7 +230,7 @@ public final class PostgresStateBackend: StateBackend {
         let schema = location.schema
         let place = description
         let loaded: (header: (String, String, Int64, Int)?, entries: [(String, String)], sets: [(String, Int64)],
-                     scheduled: [(String, String)])
+                     scheduled: [(String, String)], pending: [(String, String)])
         loaded = try await transaction("read the state") { connection in
             // One snapshot for the header, the entries and the serials.
             try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -239,7 +240,7 @@ public final class PostgresStateBackend: StateBackend {
             ).decode((String, String, Int64, Int).self) {
                 header = row
             }
-            guard header != nil else { return (nil, [], [], []) }
+            guard header != nil else { return (nil, [], [], [], []) }
             var entries: [(String, String)] = []
             for try await row in try await connection.run(
                 "SELECT address, entry FROM \(unescaped: schema).entries WHERE workspace = \(workspace)"
@@ -258,7 +259,13 @@ public final class PostgresStateBackend: StateBackend {
             ).decode((String, String).self) {
                 scheduled.append(row)
             }
-            return (header, entries, sets, scheduled)
+            var pending: [(String, String)] = []
+            for try await row in try await connection.run(
+                "SELECT address, runs FROM \(unescaped: schema).pending_runs WHERE workspace = \(workspace)"
+            ).decode((String, String).self) {
+                pending.append(row)
+            }
+            return (header, entries, sets, scheduled, pending)
         }
         guard let (lineage, endpoint, serial, version) = loaded.header else {
             snapshot.withLock { $0 = nil }
@@ -275,9 +282,13 @@ public final class PostgresStateBackend: StateBackend {
         }
         if let problem = State.sharedOwnership(tasks) { throw StateError.corrupt("\(place): \(problem)") }
         let scheduled = Dictionary(loaded.scheduled, uniquingKeysWith: { a, _ in a })
-        let state = State(lineage: lineage, serial: Int(serial), endpoint: endpoint, tasks: tasks, scheduled: scheduled)
+        var state = State(lineage: lineage, serial: Int(serial), endpoint: endpoint, tasks: tasks, scheduled: scheduled)
+        for (address, text) in loaded.pending {
+            state.pending[address] = try PendingRun.decode(Array(text.utf8), place: "\(place): the pending runs of \(address)")
+        }
+        let pending = state.pending
         snapshot.withLock {
-            $0 = Snapshot(lineage: lineage, entries: tasks, scheduled: scheduled,
+            $0 = Snapshot(lineage: lineage, entries: tasks, scheduled: scheduled, pending: pending,
                           setSerials: Dictionary(loaded.sets, uniquingKeysWith: { a, _ in a }))
         }
         return state
@@ -296,7 +307,7 @@ public final class PostgresStateBackend: StateBackend {
         guard base.lineage == state.lineage else {
             throw StateError.conflict("\(description) holds another state (lineage \(base.lineage)) than this run's (\(state.lineage)); nothing was written")
         }
-        let diff = StateDiff(from: base.entries, scheduled: base.scheduled, to: state)
+        let diff = StateDiff(from: base.entries, scheduled: base.scheduled, pending: base.pending, to: state)
         let touched = diff.touchedSets
         if let sets = lock.sets {
             let outside = touched.subtracting(sets).sorted()
@@ -321,7 +332,8 @@ public final class PostgresStateBackend: StateBackend {
         snapshot.withLock { snapshot in
             var serials = base.setSerials
             for (set, serial) in newSerials.sets { serials[set] = serial }
-            snapshot = Snapshot(lineage: newSerials.lineage, entries: state.tasks, scheduled: state.scheduled, setSerials: serials)
+            snapshot = Snapshot(lineage: newSerials.lineage, entries: state.tasks, scheduled: state.scheduled, pending: state.pending,
+                                setSerials: serials)
         }
         return saved
     }
@@ -347,7 +359,8 @@ public final class PostgresStateBackend: StateBackend {
                 INSERT INTO \(unescaped: schema).workspaces (name, lineage, endpoint, serial, format_version)
                 VALUES (\(workspace), \(state.lineage), \(state.endpoint), \(Int64(state.serial)), \(State.formatVersion))
                 """)
-            let sets = Array(Set(rows.map(\.set) + state.scheduled.keys.map(StateAddress.setName(of:)))).sorted()
+            let sets = Array(Set(rows.map(\.set) + state.scheduled.keys.map(StateAddress.setName(of:))
+                                 + state.pending.keys.map(StateAddress.setName(of:)))).sorted()
             try await connection.run("""
                 INSERT INTO \(unescaped: schema).task_sets (workspace, name, serial) SELECT \(workspace), unnest(\(sets)::text[]), 1
                 """)
@@ -361,6 +374,11 @@ public final class PostgresStateBackend: StateBackend {
             }
             let scheduled = state.scheduled.map { StateDiff.ScheduleUpsert(address: $0.key, set: StateAddress.setName(of: $0.key), since: $0.value) }
             try await StateDiffWriter.writeSchedules(scheduled, removing: [], connection: connection, schema: schema, workspace: workspace)
+            let pending = state.pending.map {
+                StateDiff.PendingUpsert(address: $0.key, set: StateAddress.setName(of: $0.key),
+                                        runs: String(decoding: PendingRun.encoded($0.value), as: UTF8.self))
+            }
+            try await StateDiffWriter.writePending(pending, removing: [], connection: connection, schema: schema, workspace: workspace)
         }
     }
 

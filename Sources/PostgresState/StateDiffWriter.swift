@@ -2,7 +2,7 @@ import PostgresNIO
 import State
 
 /// Writes one save's `StateDiff` inside its transaction: the lease checked, the workspace's and each touched set's
-/// serial bumped, then the entry, history and schedule rows in batches.
+/// serial bumped, then the entry, history, schedule and pending run rows in batches.
 struct StateDiffWriter {
     let connection: PostgresConnection
     let schema: String
@@ -79,12 +79,14 @@ struct StateDiffWriter {
         return setSerials
     }
 
-    /// The diff's entry, history and schedule rows.
+    /// The diff's entry, history, schedule and pending run rows.
     func write(_ diff: StateDiff) async throws {
         try await writeUpserts(diff.upserts)
         try await writeRemovals(diff.removals)
         try await Self.writeSchedules(diff.scheduleUpserts, removing: diff.scheduleRemovals, connection: connection,
                                       schema: schema, workspace: workspace)
+        try await Self.writePending(diff.pendingUpserts, removing: diff.pendingRemovals, connection: connection,
+                                    schema: schema, workspace: workspace)
     }
 
     private func writeUpserts(_ upserts: [StateDiff.Upsert]) async throws {
@@ -138,6 +140,25 @@ struct StateDiffWriter {
             let rows = Array(removals[start..<min(start + batchRows, removals.count)])
             try await connection.run(
                 "DELETE FROM \(unescaped: schema).schedules WHERE workspace = \(workspace) AND address = ANY(\(rows)::text[])")
+        }
+    }
+
+    /// Upserts and removes rows of `pending_runs`, in batches; also for a copy, which holds no lock.
+    static func writePending(_ upserts: [StateDiff.PendingUpsert], removing removals: [String],
+                             connection: PostgresConnection, schema: String, workspace: String) async throws {
+        let batchRows = PostgresStateBackend.batchRows
+        for start in stride(from: 0, to: upserts.count, by: batchRows) {
+            let rows = upserts[start..<min(start + batchRows, upserts.count)]
+            try await connection.run("""
+                INSERT INTO \(unescaped: schema).pending_runs (workspace, address, task_set, runs)
+                SELECT \(workspace), * FROM unnest(\(rows.map(\.address))::text[], \(rows.map(\.set))::text[], \(rows.map(\.runs))::text[])
+                ON CONFLICT (workspace, address) DO UPDATE SET task_set = excluded.task_set, runs = excluded.runs
+                """)
+        }
+        for start in stride(from: 0, to: removals.count, by: batchRows) {
+            let rows = Array(removals[start..<min(start + batchRows, removals.count)])
+            try await connection.run(
+                "DELETE FROM \(unescaped: schema).pending_runs WHERE workspace = \(workspace) AND address = ANY(\(rows)::text[])")
         }
     }
 }

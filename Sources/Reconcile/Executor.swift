@@ -640,7 +640,7 @@ public struct Executor: Sendable {
     }
 
     /// `task 7 still New after 5s: the server may not know a job named "Mystery job"`.
-    static func unfinished(_ task: BatchTaskInfo, id: Int32, after timeout: Duration) -> String {
+    public static func unfinished(_ task: BatchTaskInfo, id: Int32, after timeout: Duration) -> String {
         let state = task.state?.rawValue ?? "in no State"
         var text = "task \(id) still \(state) after \(DurationText.format(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18))"
         if task.state == .new || task.state == nil {

@@ -68,8 +68,14 @@ public enum Recovery {
                 let since = Timestamp.date(intent.at)
                 let owned = await recorder.ownedIds()
                 if let id = try await findCreated(task, since: since, owned: owned, client: client, sameNameSuffices: !unchanged) {
-                    let sequence = try await recorder.intent(.create, address: intent.address, id: id, fingerprint: intent.fingerprint)
-                    try await recorder.outcome(sequence, address: intent.address, .created(start.recorded(task.stateEntry(id: id, secrets: recorder.secrets))))
+                    let sequence = try await recorder.intent(.create, address: intent.address, id: id, fingerprint: intent.fingerprint,
+                                                             slot: intent.slot, attempt: intent.attempt)
+                    var entry = start.recorded(task.stateEntry(id: id, secrets: recorder.secrets))
+                    // The intent's slot: so the same record removes the pending run it started, and the schedule
+                    // counts from it.
+                    entry.slot = intent.slot
+                    entry.attempt = intent.attempt
+                    try await recorder.outcome(sequence, address: intent.address, .created(entry))
                     notes.append(SessionNotice(.note, .requestResolved,
                         "recovered \(intent.address): the interrupted create had made task \(id); it is in the state now"))
                 }
@@ -87,14 +93,20 @@ public enum Recovery {
                 let owned = await recorder.ownedIds()
                 if let id = try await findCreated(task, since: Timestamp.date(intent.at), owned: owned, client: client,
                                                   sameNameSuffices: !unchanged) {
-                    let sequence = try await recorder.intent(.run, address: intent.address, id: intent.id, fingerprint: intent.fingerprint)
                     var entry = start.recorded(task.stateEntry(id: id, secrets: recorder.secrets))
-                    // A run started after a failure whose retry was due is taken as that retry, so it is counted.
-                    if let current = await recorder.entry(intent.address), current.outcome?.isFailure == true,
-                       let due = current.retryAt, due <= intent.at {
+                    if intent.slot != nil || intent.attempt != 1 {
+                        // The intent says which run it was: so the same record removes the pending run it started.
+                        entry.slot = intent.slot
+                        entry.attempt = intent.attempt
+                    } else if let current = await recorder.entry(intent.address), current.outcome?.isFailure == true,
+                              let due = current.retryAt, due <= intent.at {
+                        // A journal that does not say: a run started after a failure whose retry was due is taken as
+                        // that retry, so it is counted.
                         entry.attempt = current.attempt + 1
                         entry.slot = current.slot
                     }
+                    let sequence = try await recorder.intent(.run, address: intent.address, id: intent.id, fingerprint: intent.fingerprint,
+                                                             slot: entry.slot, attempt: entry.attempt)
                     try await recorder.ran(sequence, address: intent.address, entry)
                     notes.append(SessionNotice(.note, .requestResolved,
                         "recovered \(intent.address): the interrupted run had started task \(id); it is the current run now"))

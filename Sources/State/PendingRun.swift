@@ -33,7 +33,7 @@ public struct PendingRun: Hashable, Sendable {
 
 extension PendingRun {
     /// As the state file and the journal hold it: members in sorted order, `slot` only when there is one.
-    var json: JSONValue {
+    public var json: JSONValue {
         var members: JSONValue.Object = ["since": .string(since), "start": .string(start.rawValue),
                                          "waitsFor": .array(waitsFor.map(JSONValue.string))]
         if let slot { members["slot"] = .string(slot) }

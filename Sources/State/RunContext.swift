@@ -1,3 +1,5 @@
+import JSON
+
 /// What a run knows of itself, for `${run.slot}`, `${run.previousSlot}`, `${run.lastSucceededSlot}` and
 /// `${run.attempt}` in a task's fields: fixed when the run starts, and recorded with it in the state, so that what
 /// the run was sent can be compared with the manifests again later.
@@ -17,5 +19,27 @@ public struct RunContext: Hashable, Sendable {
         self.previousSlot = previousSlot
         self.lastSucceededSlot = lastSucceededSlot
         self.attempt = attempt
+    }
+}
+
+extension RunContext {
+    /// As the state file and the journal hold it (an entry's `"run"`): members in sorted order, the slots before
+    /// this one only when there are.
+    public var json: JSONValue {
+        var members: JSONValue.Object = ["attempt": .int(Int64(attempt)), "slot": .string(slot)]
+        if let lastSucceededSlot { members["lastSucceededSlot"] = .string(lastSucceededSlot) }
+        if let previousSlot { members["previousSlot"] = .string(previousSlot) }
+        return .object(members)
+    }
+
+    init(json: JSONValue) throws(FormatError) {
+        let reader = try FieldReader(json)
+        try reader.rejectUnknown(["attempt", "lastSucceededSlot", "previousSlot", "slot"])
+        let attempt = try reader.int("attempt")
+        guard attempt >= 1, let count = Int(exactly: attempt) else {
+            throw FormatError(path: ["attempt"], detail: "\(attempt) is not an attempt (1 or more)")
+        }
+        self.init(slot: try reader.string("slot"), previousSlot: try reader.optionalString("previousSlot"),
+                  lastSucceededSlot: try reader.optionalString("lastSucceededSlot"), attempt: count)
     }
 }

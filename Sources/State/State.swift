@@ -80,7 +80,10 @@ extension State {
             writer.beginObject()
             for address in pending.keys.sorted(by: utf8Precedes) {
                 writer.writeKey(address)
-                writer.write(PendingRun.json(pending[address] ?? []))
+                // One line per pending run, as a run of `history` is one line.
+                writer.beginArray()
+                for run in pending[address] ?? [] { writer.writeInline(run.json) }
+                writer.endArray()
             }
             writer.endObject()
         }
@@ -178,22 +181,30 @@ extension State {
                 scheduled[address] = text
             }
         }
-        var pending: [String: [PendingRun]] = [:]
-        if let members = reader.value["pending"] {
-            guard case .object(let pairs) = members else {
-                throw FormatError(path: ["pending"], detail: "expected an object, got \(members.typeName)")
-            }
-            for (address, runs) in pairs {
-                do throws(FormatError) {
-                    pending[address] = try PendingRun.list(runs)
-                } catch {
-                    throw error.inside("pending", JSONValue.string(address).serialized())
-                }
-            }
-        }
         if let problem = Self.sharedOwnership(tasks) { throw FormatError(path: ["tasks"], detail: problem) }
         self.init(lineage: lineage, serial: serialNumber, endpoint: endpoint, tasks: tasks, scheduled: scheduled)
-        self.pending = pending
+        self.pending = try Self.pending(reader.value["pending"])
+    }
+
+    /// The `pending` member: address -> its pending runs, oldest first. An address with no runs is not written,
+    /// so one read here is a hand edit the next save would drop: refused.
+    private static func pending(_ member: JSONValue?) throws(FormatError) -> [String: [PendingRun]] {
+        guard let member else { return [:] }
+        guard case .object(let pairs) = member else {
+            throw FormatError(path: ["pending"], detail: "expected an object, got \(member.typeName)")
+        }
+        var pending: [String: [PendingRun]] = [:]
+        for (address, list) in pairs {
+            let place = JSONValue.string(address).serialized()
+            do throws(FormatError) {
+                let runs = try PendingRun.list(list)
+                guard !runs.isEmpty else { throw FormatError(path: [], detail: "is empty (an address with no pending runs is left out)") }
+                pending[address] = runs
+            } catch {
+                throw error.inside("pending", place)
+            }
+        }
+        return pending
     }
 
     /// Two entries owning one task would let a replace of one delete the other's task: the message naming such a

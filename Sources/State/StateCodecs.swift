@@ -23,6 +23,24 @@ extension StateEntry {
     }
 }
 
+extension PendingRun {
+    /// An address's pending runs as the state file writes them under `pending`.
+    public static func encoded(_ runs: [PendingRun]) -> [UInt8] {
+        json(runs).serializedBytes(sortedKeys: true)
+    }
+
+    /// Pending runs `encoded(_:)` wrote; `place` names where they came from in the error.
+    public static func decode(_ bytes: [UInt8], place: String) throws(StateError) -> [PendingRun] {
+        do {
+            return try list(try JSONValue.parse(bytes))
+        } catch let error as FormatError {
+            throw StateError.corrupt("\(place) is not a list of pending runs (\(error.message)); it was not changed")
+        } catch {
+            throw StateError.corrupt("\(place) is not valid JSON (\(error)); it was not changed")
+        }
+    }
+}
+
 extension LockInfo {
     /// The holder as the lock file writes it.
     public func encoded() -> [UInt8] {

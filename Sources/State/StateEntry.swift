@@ -260,7 +260,6 @@ extension StateEntry {
         var lastState: String?
         var slot: String?
         var history: [PastRun] = []
-        var runContext: RunContext?
         var run = RunBookkeeping()
         for (key, value) in members {
             switch (key, value) {
@@ -283,7 +282,6 @@ extension StateEntry {
             case ("source", .string(let s)): source = s
             case ("lastState", .string(let s)): lastState = s
             case ("slot", .string(let s)): slot = s
-            case ("run", _): runContext = try RunContext.read(value, at: key)
             case ("history", .array(let runs)):
                 history.reserveCapacity(runs.count)
                 for (index, run) in runs.enumerated() {
@@ -293,7 +291,7 @@ extension StateEntry {
                         throw error.inside(key, "\(index)")
                     }
                 }
-            case ("attempt", _), ("failures", _), ("outcome", _), ("retryAt", _), ("suspended", _), ("missedTold", _):
+            case ("attempt", _), ("failures", _), ("outcome", _), ("retryAt", _), ("suspended", _), ("missedTold", _), ("run", _):
                 try run.read(key, value)
             case ("history", _): throw Self.mismatch(key, "an array", value)
             case ("lastState", _), ("slot", _): throw Self.mismatch(key, "a string", value)
@@ -323,7 +321,7 @@ extension StateEntry {
         self.retryAt = run.retryAt
         self.suspension = run.suspension
         self.missedTold = run.missedTold
-        self.runContext = runContext
+        self.runContext = run.context
     }
 
     /// The run members of an entry as they are read.
@@ -334,6 +332,7 @@ extension StateEntry {
         var retryAt: String?
         var suspension: Suspension?
         var missedTold: String?
+        var context: RunContext?
 
         mutating func read(_ key: String, _ value: JSONValue) throws(FormatError) {
             switch (key, value) {
@@ -352,8 +351,14 @@ extension StateEntry {
                 } catch {
                     throw error.inside(key)
                 }
+            case ("run", .object):
+                do throws(FormatError) {
+                    context = try RunContext(json: value)
+                } catch {
+                    throw error.inside(key)
+                }
             case ("attempt", _), ("failures", _): throw StateEntry.mismatch(key, "an integer", value)
-            case ("suspended", _): throw StateEntry.mismatch(key, "an object", value)
+            case ("suspended", _), ("run", _): throw StateEntry.mismatch(key, "an object", value)
             default: throw StateEntry.mismatch(key, "a string", value)
             }
         }
@@ -371,44 +376,5 @@ extension StateEntry {
 
     private static func missing(_ key: String) -> FormatError {
         FormatError(path: [], detail: "member \"\(key)\" is missing")
-    }
-}
-
-extension RunContext {
-    /// `{"attempt", "lastSucceededSlot"?, "previousSlot"?, "slot"}`, as an entry's member `run` holds it.
-    var json: JSONValue {
-        var members: JSONValue.Object = ["attempt": .int(Int64(attempt))]
-        if let lastSucceededSlot { members["lastSucceededSlot"] = .string(lastSucceededSlot) }
-        if let previousSlot { members["previousSlot"] = .string(previousSlot) }
-        members["slot"] = .string(slot)
-        return .object(members)
-    }
-
-    /// The member `key` of an entry, an error naming it.
-    static func read(_ value: JSONValue, at key: String) throws(FormatError) -> RunContext {
-        do throws(FormatError) {
-            return try RunContext(json: value)
-        } catch {
-            throw error.inside(key)
-        }
-    }
-
-    init(json: JSONValue) throws(FormatError) {
-        guard case .object(let members) = json else {
-            throw FormatError(path: [], detail: "expected an object, got \(json.typeName)")
-        }
-        func text(_ key: String) throws(FormatError) -> String? {
-            switch members[key] {
-            case nil, .null?: return nil
-            case .string(let s)?: return s
-            case let other?: throw FormatError(path: [key], detail: "expected a string, got \(other.typeName)")
-            }
-        }
-        guard let slot = try text("slot") else { throw FormatError(path: [], detail: "member \"slot\" is missing") }
-        guard case .int(let n)? = members["attempt"], let attempt = Int(exactly: n), attempt >= 1 else {
-            throw FormatError(path: ["attempt"], detail: "expected an attempt (1 or more)")
-        }
-        self.init(slot: slot, previousSlot: try text("previousSlot"), lastSucceededSlot: try text("lastSucceededSlot"),
-                  attempt: attempt)
     }
 }

@@ -82,11 +82,12 @@ import Testing
         let directory = try project(Self.failing + "    run: {retry: {limit: 1, backoff: 4s}}\n")
         let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])
         defer { server.stop() }
-        // Killed in the backoff after its first attempt failed and was settled.
+        // Killed in the backoff after its first attempt failed and was settled: saved, as --wait holds no lock
+        // while it waits.
         let killed = try BinaryRunner.start(["apply", "--auto-approve", "--wait"], in: directory.path, environment: server.environment)
-        let journal = directory.path + "/batchctl.state.json.journal"
+        let stateFile = directory.path + "/batchctl.state.json"
         let settledInJournal = BinaryRunner.waitUntil(timeout: 30) {
-            ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").contains("\"outcome\":\"failed\"")
+            ((try? String(contentsOfFile: stateFile, encoding: .utf8)) ?? "").contains("\"outcome\": \"failed\"")
         }
         #expect(settledInJournal, "the first attempt was settled")
         kill(killed.processIdentifier, SIGKILL)

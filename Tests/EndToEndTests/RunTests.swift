@@ -71,6 +71,43 @@ import Testing
         #expect(try await serverIDs(named: "Import", server).isEmpty, "no run of the task is left on the server")
     }
 
+    @Test func aRunFollowedWithWaitLeavesTheStateToOtherCommandsWhileItsJobRuns() async throws {
+        let directory = try project("  - key: import\n    Name: Import\n  - key: other\n    Name: Other\n")
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "6"])
+        defer { server.stop() }
+        let apply = try BinaryRunner.run(["apply", "--auto-approve", "--wait"], in: directory.path, environment: server.environment)
+        #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
+        let first = try #require(try runIDs(directory, "jobs/import").current)
+
+        let log = directory.path + "/wait.log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        defer { try? handle.close() }
+        let waiting = try BinaryRunner.start(["run", "jobs/import", "--wait"], in: directory.path, environment: server.environment, log: handle)
+        // The new run is saved when the first pass ends; the job then runs for 6 seconds.
+        let started = BinaryRunner.waitUntil(timeout: 30) { ((try? runIDs(directory, "jobs/import"))?.history ?? []) == [first] }
+        #expect(started, "the run was started and saved")
+
+        // Commands that need the state's lock (default --lock-timeout 0: refused at once when held) go through.
+        let begin = Date()
+        let suspend = try BinaryRunner.run(["schedule", "suspend", "jobs/other", "--reason", "maintenance"], in: directory.path,
+                                           environment: server.environment)
+        #expect(suspend.status == 0, "\(suspend.stdout)\(suspend.stderr)")
+        let again = try BinaryRunner.run(["apply", "--auto-approve"], in: directory.path, environment: server.environment)
+        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        #expect(Date().timeIntervalSince(begin) < 5, "neither waited for the job")
+        #expect(waiting.isRunning, "the wait goes on meanwhile")
+
+        waiting.waitUntilExit()
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(waiting.terminationStatus == 0, "\(output)")
+        #expect(output.contains("job Succeeded"), "\(output)")
+        let entry = try state(directory)["tasks"]?["jobs/import"]
+        #expect(entry?["outcome"]?.stringValue == "succeeded", "the pass after the job ended settled it")
+        #expect(try state(directory)["tasks"]?["jobs/other"]?["suspended"]?["reason"]?.stringValue == "maintenance",
+                "the other command's change is kept")
+    }
+
     @Test func aRunStillInProgressIsNeverDeletedFromTheHistory() async throws {
         let directory = try project("  - key: long\n    Name: Long\n    run: {history: 0, concurrency: allow}\n")
         let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "600"])

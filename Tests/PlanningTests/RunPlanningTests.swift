@@ -277,6 +277,33 @@ import Testing
         #expect(plan.actions.first?.reason?.hasPrefix("retry 1/1") == true)
     }
 
+    @Test func aWaitPassLooksAtWhatItFollowsAndStartsItsDueRetries() throws {
+        var once = task("o")
+        once.run = RunPolicy(retry: RetryPolicy(limit: 1))
+        let plain = task("plain")
+        var state = state([once, plain])
+        // A plain task's run is looked at only when a pass follows it, whatever its run policy.
+        let following = try plan([once, plain], state: state) { $0.follows = ["s/plain"] }
+        #expect(following.looks == [RunLook(address: "s/plain", id: 101)])
+        #expect(!following.hasChanges && following.hasWork)
+        state.tasks["s/o"]?.outcome = .failed
+        state.tasks["s/o"]?.retryAt = "2026-12-02T01:06:00Z"
+        // Apply's pass (not runsOnly, not startsDueRuns) starts the retry of a followed address once it is due.
+        let early = try plan([once, plain], state: state) {
+            $0.now = Self.at("2026-12-02T01:05:00Z")
+            $0.follows = ["s/o"]
+        }
+        #expect(early.actions.allSatisfy { $0.kind == .noop })
+        let due = try plan([once, plain], state: state) {
+            $0.now = Self.at("2026-12-02T01:07:00Z")
+            $0.follows = ["s/o"]
+        }
+        #expect(due.actions.filter { $0.kind == .run }.map(\.address) == ["s/o"])
+        #expect(due.actions.first { $0.kind == .run }?.attempt == 2)
+        let notFollowed = try plan([once, plain], state: state) { $0.now = Self.at("2026-12-02T01:07:00Z") }
+        #expect(!notFollowed.actions.contains { $0.kind == .run }, "apply alone starts no retry")
+    }
+
     @Test func theNewPolicyFieldsChangeTheDigest() throws {
         let plain = try nightly("n")
         let longer = try nightly("n") { $0.timeout = 60 }

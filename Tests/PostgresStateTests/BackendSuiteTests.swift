@@ -90,6 +90,57 @@ enum BackendKind: String, CaseIterable, CustomTestStringConvertible {
     }
 
     @Test(.disabled(if: skip != nil, Comment(rawValue: skip ?? "")), arguments: BackendKind.allCases)
+    func pendingRunsAndRunContextsAreSavedByDifferenceAndReadBack(kind: BackendKind) async throws {
+        let place = Self.place()
+        let backend = try Self.backend(kind, place: place)
+        let lock = try await backend.lock(sets: nil, operation: "test", timeout: .zero)
+        let waiting = PendingRun(slot: "2026-12-02T01:00:00Z", waitsFor: ["a/one"], since: "2026-12-02T01:00:04Z", start: .run)
+        let byHand = PendingRun(slot: nil, waitsFor: ["a/one", "b/one"], since: "2026-12-02T09:30:00Z", start: .create)
+        var state = State.new(endpoint: "https://crm.example/api")
+        var ran = Self.entry(1)
+        ran.runContext = RunContext(slot: "2026-12-02T02:00:00+01:00", previousSlot: "2026-12-01T02:00:00+01:00",
+                                    lastSucceededSlot: "2026-11-30T02:00:00+01:00", attempt: 2)
+        state.tasks = ["a/one": ran]
+        state.pending = ["a/two": [waiting, byHand], "b/one": [byHand]]
+        state = try await backend.save(state)
+        // A pending run that started leaves its list; a list that empties leaves the state.
+        state.pending["a/two"] = [byHand]
+        state.pending["b/one"] = nil
+        state = try await backend.save(state)
+        await lock.release()
+        await backend.close()
+
+        let reader = try Self.backend(kind, place: place)
+        let read = try #require(try await reader.load())
+        #expect(read.pending == ["a/two": [byHand]])
+        #expect(read.tasks["a/one"]?.runContext == ran.runContext)
+        #expect(read == state)
+        await reader.close()
+
+        // A copy carries them too.
+        let copyPlace = Self.place()
+        let target = try Self.backend(kind, place: copyPlace)
+        try await target.copyIn(state)
+        #expect(try await Self.backend(kind, place: copyPlace).load()?.pending == ["a/two": [byHand]])
+        await target.close()
+    }
+
+    @Test(.disabled(if: skip != nil, Comment(rawValue: skip ?? "")))
+    func aPendingRunBelongsToItsAddresssSet() async throws {
+        let place = Self.place()
+        let backend = try Self.backend(.postgres, place: place)
+        let lock = try await backend.lock(sets: ["a"], operation: "test", timeout: .zero)
+        var state = State.new(endpoint: "https://crm.example/api")
+        state.pending = ["b/later": [PendingRun(slot: nil, waitsFor: ["a/one"], since: "2026-12-02T09:30:00Z", start: .create)]]
+        let refused = await #expect(throws: StateError.self) { try await backend.save(state) }
+        #expect(refused?.message.contains("changed b") == true, "\(refused?.message ?? "")")
+        state.pending = ["a/later": [PendingRun(slot: nil, waitsFor: ["a/one"], since: "2026-12-02T09:30:00Z", start: .create)]]
+        _ = try await backend.save(state)
+        await lock.release()
+        await backend.close()
+    }
+
+    @Test(.disabled(if: skip != nil, Comment(rawValue: skip ?? "")), arguments: BackendKind.allCases)
     func aSecondWriterOnTheSameSetsWaitsThenFailsNamingTheHolder(kind: BackendKind) async throws {
         let place = Self.place()
         let first = try Self.backend(kind, place: place)
@@ -233,7 +284,7 @@ enum BackendKind: String, CaseIterable, CustomTestStringConvertible {
             }
             try await group.waitForAll()
         }
-        #expect(try server.psql("SELECT count(*) FROM \(schema).schema_migrations") == "4\n", "every migration once")
+        #expect(try server.psql("SELECT count(*) FROM \(schema).schema_migrations") == "5\n", "every migration once")
         #expect(try server.psql("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'") == "0\n")
     }
 

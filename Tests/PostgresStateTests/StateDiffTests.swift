@@ -48,4 +48,20 @@ import Testing
         #expect(diff.scheduleRemovals == ["d/z"])
         #expect(diff.touchedSets == ["b", "d", "e"])
     }
+
+    @Test func pendingRunsAreWrittenPerAddressWhenTheyChangeAndTouchTheirSets() throws {
+        let run = PendingRun(slot: "2026-12-02T01:00:00Z", waitsFor: ["a/x"], since: "2026-12-02T01:00:04Z", start: .run)
+        let other = PendingRun(slot: nil, waitsFor: ["a/x"], since: "2026-12-02T09:00:00Z", start: .create)
+        let old = ["b/kept": [run], "c/changed": [run, other], "d/gone": [run]]
+        var new = state([:])
+        new.pending = ["b/kept": [run], "c/changed": [other], "e/new": [run]]
+        let diff = StateDiff(from: [:], scheduled: [:], pending: old, to: new)
+        #expect(Set(diff.pendingUpserts) == [
+            StateDiff.PendingUpsert(address: "c/changed", set: "c", runs: String(decoding: PendingRun.encoded([other]), as: UTF8.self)),
+            StateDiff.PendingUpsert(address: "e/new", set: "e", runs: String(decoding: PendingRun.encoded([run]), as: UTF8.self)),
+        ])
+        #expect(diff.pendingRemovals == ["d/gone"])
+        #expect(diff.touchedSets == ["c", "d", "e"])
+        #expect(try PendingRun.decode(PendingRun.encoded([run, other]), place: "row") == [run, other])
+    }
 }

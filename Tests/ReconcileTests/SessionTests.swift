@@ -150,6 +150,35 @@ import Testing
         }
     }
 
+    @Test func anInterruptedRunOfAPendingSlotIsAdoptedForItsSlotAndIsNoLongerPending() async throws {
+        try await withWorld { world in
+            let task = world.task("job")
+            #expect(try await world.apply([task]).succeeded == 1)
+            let first = try #require(try await world.read().state.tasks[task.address]?.id)
+            let slot = "2026-12-02T01:00:00Z"
+            let later = PendingRun(slot: "2026-12-03T01:00:00Z", waitsFor: ["s/a"], since: Timestamp.now(), start: .run)
+            // Two runs pending; the one for `slot` was started (attempt 2) and the process died before its answer.
+            let journal = try world.backend.openJournal()
+            try journal.append(.intent(sequence: 1, action: .pend, address: task.address, id: nil, fingerprint: nil, at: Timestamp.now()))
+            try journal.append(.outcome(sequence: 1, address: task.address, result: .pending(
+                [PendingRun(slot: slot, waitsFor: ["s/a"], since: Timestamp.now(), start: .run), later], passed: nil)))
+            try journal.append(.intent(sequence: 2, action: .run, address: task.address, id: first,
+                                       fingerprint: Fingerprint.of(task: task.info), at: Timestamp.now(), slot: slot, attempt: 2))
+            try journal.close()
+            let made = try await world.client.create(task.info)
+
+            let session = try await StateSession.open(world.write, backend: world.backend, endpoint: world.endpoint,
+                                                      client: world.client, desired: [task.address: task], observer: NoticeLog())
+            let entry = try #require(session.state.tasks[task.address])
+            #expect(entry.id == made)
+            #expect(entry.slot == slot && entry.attempt == 2)
+            #expect(session.state.pending[task.address] == [later], "only the run not started is still pending")
+            await session.release()
+            #expect(try await world.read().state.pending[task.address] == [later])
+            #expect(try await world.client.queryAll(filter: nil).count == 2, "nothing was started again")
+        }
+    }
+
     @Test func anInterruptedDeletionOfAnOldRunIsRecordedOnceTheServerNoLongerHasIt() async throws {
         try await withWorld { world in
             let task = world.task("job")

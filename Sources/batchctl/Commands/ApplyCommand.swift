@@ -45,15 +45,38 @@ struct ApplyCommand: ReportingCommand {
         let result = try input.expand(project: project)
         let session = try endpoint.open(project, state: stateOptions, parallelism: parallelism.value)
         let sets = LockScope.sets(for: result, prune: planning.prune, savedPlan: planFile != nil)
-        let report = try await session.write("apply", sets: sets, desired: result.tasksByAddress, tenantWait: tenant.duration) { run, connection in
-            try await apply(result, run: &run, connection: connection, parallelism: session.parallelism)
+        let report: ApplyReport
+        if wait {
+            // Passes that let go of the lock while the jobs run; the first is this command's own.
+            let loop = try await WaitLoop(waitTimeout: waitTimeout.duration).run(
+                session, operation: "apply", sets: sets, desired: result.tasksByAddress, tenantWait: tenant.duration,
+                first: { run, connection in
+                    let (report, waited) = try await apply(result, run: &run, connection: connection, parallelism: session.parallelism)
+                    return WaitLoop.FirstPass(report: report, waited: waited)
+                },
+                next: { run, connection, follows in
+                    var base = PlanOptions(endpoint: run.endpoint)
+                    base.fields = FieldModel(wallTimeZone: connection.client.timeZone.zone)
+                    let plan = try run.plan(result, live: nil, options: try WaitLoop.passOptions(base, follows: follows))
+                    guard plan.hasWork else { return ApplyReport(outcomes: [], interrupted: false) }
+                    return try await Execution.run(plan, desired: result.tasksByAddress, session: &run, client: connection.client,
+                                                   parallelism: session.parallelism, wait: false, verb: "apply")
+                })
+            report = loop.report
+            if loop.looped { Execution.followed(report) }
+        } else {
+            report = try await session.write("apply", sets: sets, desired: result.tasksByAddress, tenantWait: tenant.duration) { run, connection in
+                try await apply(result, run: &run, connection: connection, parallelism: session.parallelism).report
+            }
         }
         await notify.send(report, desired: result.tasksByAddress)
         try Execution.finish(report)
     }
 
+    /// Plans (or reads the saved plan), shows it, asks, applies. With `--wait`, a plan whose actions depend on each
+    /// other waits in process (`waited`), where dependents wait for Succeeded.
     private func apply(_ result: ExpansionResult, run: inout StateSession, connection: Connection,
-                       parallelism: Int) async throws -> ApplyReport {
+                       parallelism: Int) async throws -> (report: ApplyReport, waited: Bool) {
         let plan: Plan
         if let planFile {
             plan = try run.savedPlan(at: planFile, desired: result.tasks)
@@ -65,9 +88,11 @@ struct ApplyCommand: ReportingCommand {
         Terminal.out(PlanRendering.text(plan, style: Style(enabled: Terminal.usesColor(1)),
                                         showFieldsOfCreates: plan.count(.create) <= 50))
         // Pending runs are advanced without asking: starting one that is ready is what the earlier apply agreed to.
-        guard plan.hasWork else { return ApplyReport(outcomes: [], interrupted: false) }
+        guard plan.hasWork else { return (ApplyReport(outcomes: [], interrupted: false), false) }
         if planFile == nil && !autoApprove && plan.hasChanges { try Confirmation.ask("Apply these changes?") }
-        return try await Execution.run(plan, desired: result.tasksByAddress, session: &run, client: connection.client,
-                                       parallelism: parallelism, wait: wait, waitTimeout: waitTimeout.duration, verb: "apply")
+        let waits = wait && WaitLoop.ordersActions(plan, desired: result.tasksByAddress)
+        let report = try await Execution.run(plan, desired: result.tasksByAddress, session: &run, client: connection.client,
+                                             parallelism: parallelism, wait: waits, waitTimeout: waitTimeout.duration, verb: "apply")
+        return (report, waits)
     }
 }

@@ -76,28 +76,30 @@ struct RunCommand: ReportingCommand {
             options.slot = try slotDate(asked: result.tasks.filter { task in options.runs.contains { $0.matches(task.address) } })
         }
         let sets = LockScope.sets(forRuns: options, in: result)
-        let (plan, report) = try await session.write("run", sets: sets, desired: result.tasksByAddress, tenantWait: tenant.duration) { run, connection in
-            let plan = try run.plan(result, live: nil, options: options)
-            Terminal.out(RunRendering.text(plan, due: due, style: Style(enabled: Terminal.usesColor(1))))
-            var report = ApplyReport(outcomes: [], interrupted: false)
-            if plan.hasWork {
-                report = try await Execution.run(plan, desired: result.tasksByAddress, session: &run, client: connection.client,
-                                                 parallelism: session.parallelism, wait: wait, waitTimeout: waitTimeout.duration, verb: "run")
+        let plan: Plan, report: ApplyReport
+        if wait {
+            // Passes that let go of the lock while the jobs run; the first is this command's own.
+            var first: Plan?
+            let loop = try await WaitLoop(waitTimeout: waitTimeout.duration).run(
+                session, operation: "run", sets: sets, desired: result.tasksByAddress, tenantWait: tenant.duration,
+                first: { run, connection in
+                    let (plan, report, waited) = try await pass(result, options: options, run: &run, connection: connection, parallelism: session.parallelism)
+                    first = plan
+                    return WaitLoop.FirstPass(report: report, waited: waited)
+                },
+                next: { run, connection, follows in
+                    let plan = try run.plan(result, live: nil, options: try WaitLoop.passOptions(options, follows: follows))
+                    guard plan.hasWork else { return ApplyReport(outcomes: [], interrupted: false) }
+                    return try await Execution.run(plan, desired: result.tasksByAddress, session: &run, client: connection.client,
+                                                   parallelism: session.parallelism, wait: false, verb: "run")
+                })
+            report = loop.report
+            if loop.looped { Execution.followed(report) }
+            plan = first ?? Plan(actions: [], orphans: [], drift: [], stateLineage: nil, stateSerial: nil, endpoint: session.endpointName, refreshed: false)
+        } else {
+            (plan, report, _) = try await session.write("run", sets: sets, desired: result.tasksByAddress, tenantWait: tenant.duration) { run, connection in
+                try await pass(result, options: options, run: &run, connection: connection, parallelism: session.parallelism)
             }
-            // The slots skipped are told as the plan listed them, each once: the entry keeps the latest told. The
-            // controller counts its own once per slot.
-            let missed = RunEvent.missed(in: plan).filter { event in
-                guard let slot = event.slot, let told = run.state.tasks[event.address]?.missedTold else { return true }
-                return slot > told
-            }
-            let kept = missed.filter { $0.slot != nil && run.state.tasks[$0.address] != nil }
-            if !kept.isEmpty {
-                _ = try await run.edit { state in
-                    for event in kept { state.tasks[event.address]?.missedTold = event.slot }
-                }
-            }
-            report.runEvents = missed + report.runEvents
-            return (plan, report)
         }
         await notify.send(report, desired: result.tasksByAddress)
         try Execution.finish(report)
@@ -119,5 +121,33 @@ struct RunCommand: ReportingCommand {
             throw CommandFailure("--slot \(slot) has no offset, and \(reason): give it with an offset or Z (\(slot)Z)")
         }
         return time.date(in: zone)
+    }
+
+    /// The command's own pass: plan, show, start; with `--wait`, a plan whose runs depend on each other waits in
+    /// process (the third value says so), where dependents wait for Succeeded.
+    private func pass(_ result: ExpansionResult, options: PlanOptions, run: inout StateSession, connection: Connection,
+                      parallelism: Int) async throws -> (Plan, ApplyReport, Bool) {
+        let plan = try run.plan(result, live: nil, options: options)
+        Terminal.out(RunRendering.text(plan, due: due, style: Style(enabled: Terminal.usesColor(1))))
+        var report = ApplyReport(outcomes: [], interrupted: false)
+        let waits = wait && WaitLoop.ordersActions(plan, desired: result.tasksByAddress)
+        if plan.hasWork {
+            report = try await Execution.run(plan, desired: result.tasksByAddress, session: &run, client: connection.client,
+                                             parallelism: parallelism, wait: waits, waitTimeout: waitTimeout.duration, verb: "run")
+        }
+        // The slots skipped are told as the plan listed them, each once: the entry keeps the latest told. The
+        // controller counts its own once per slot.
+        let missed = RunEvent.missed(in: plan).filter { event in
+            guard let slot = event.slot, let told = run.state.tasks[event.address]?.missedTold else { return true }
+            return slot > told
+        }
+        let kept = missed.filter { $0.slot != nil && run.state.tasks[$0.address] != nil }
+        if !kept.isEmpty {
+            _ = try await run.edit { state in
+                for event in kept { state.tasks[event.address]?.missedTold = event.slot }
+            }
+        }
+        report.runEvents = missed + report.runEvents
+        return (plan, report, waits)
     }
 }

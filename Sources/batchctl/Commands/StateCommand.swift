@@ -55,6 +55,15 @@ struct StateCommand: AsyncParsableCommand {
                 text += TableRendering.render(header: ["ADDRESS", "SCHEDULED SINCE"],
                                               rows: state.scheduled.keys.sorted().map { [$0, state.scheduled[$0] ?? ""] })
             }
+            if !state.pending.isEmpty {
+                text += "\nPending runs:\n"
+                let rows = state.pending.keys.sorted().flatMap { address in
+                    (state.pending[address] ?? []).map { run in
+                        [address, run.slot ?? "-", run.waitsFor.joined(separator: ", "), run.since]
+                    }
+                }
+                text += TableRendering.render(header: ["ADDRESS", "SLOT", "WAITS FOR", "PENDING SINCE"], rows: rows)
+            }
             Terminal.out(text)
         }
     }
@@ -67,6 +76,10 @@ struct StateCommand: AsyncParsableCommand {
         func execute() async throws {
             let state = try await location.inspect()
             guard let entry = state.tasks[address] else {
+                if let first = state.pending[address]?.first {
+                    throw CommandFailure("\(address) has not run yet: a run of it is pending since \(first.since), waiting for "
+                                         + first.waitsFor.joined(separator: ", "))
+                }
                 if let since = state.scheduled[address] {
                     throw CommandFailure("\(address) is scheduled since \(since) and has not run yet")
                 }
@@ -88,6 +101,8 @@ struct StateCommand: AsyncParsableCommand {
                                                       attempt: entry.attempt, outcome: entry.outcome), current: true)]
             for run in entry.history.reversed() { runs.append(Self.run(run, current: false)) }
             object["runs"] = .array(runs)
+            if let context = entry.runContext { object["run"] = context.json }
+            if let pending = state.pending[address] { object["pending"] = .array(pending.map(\.json)) }
             let json = JSONValue.object(object)
             Terminal.write(json.serializedBytes(pretty: true) + [10], to: 1)
         }

@@ -25,6 +25,15 @@ enum Execution {
                                        observer: ApplyProgress(verb: verb), cancellation: cancellation)
     }
 
+    /// After a `--wait` loop: how each followed run that Succeeded ended (failures are told by `finish`). The
+    /// passes told only that the runs started.
+    static func followed(_ report: ApplyReport) {
+        let style = Style(enabled: Terminal.usesColor(1))
+        let lines = report.outcomes.filter { $0.status == .succeeded && $0.detail?.contains("job ") == true }
+        guard !lines.isEmpty else { return }
+        Terminal.out("\n" + lines.map { "  " + ApplyProgress.line($0, style: style) + "\n" }.joined())
+    }
+
     /// Prints the run's summary; exit code 1 when any action failed or the run was interrupted.
     /// Runs that were settled are told first: missed slots were listed with the plan.
     static func finish(_ report: ApplyReport) throws {

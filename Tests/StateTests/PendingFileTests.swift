@@ -10,7 +10,7 @@ import Testing
         state.pending["dag/b"] = [PendingRun(slot: "2030-01-01T01:00:00Z", waitsFor: ["dag/a"], since: "2030-01-01T01:01:00Z", start: .run),
                                   PendingRun(slot: nil, waitsFor: ["dag/a", "dag/z"], since: "2030-01-01T02:00:00Z", start: .create)]
         let text = String(decoding: state.encoded(), as: UTF8.self)
-        #expect(text.contains(#""pending": {"#) && text.contains(#""since": "2030-01-01T01:01:00Z""#), "\(text)")
+        #expect(text.contains(#""pending": {"#) && text.contains(#""since":"2030-01-01T01:01:00Z""#), "\(text)")
         let back = try State.decode(state.encoded(), path: "s")
         #expect(back.pending == state.pending)
         #expect(!String(decoding: State(lineage: "l", serial: 1, endpoint: "e").encoded(), as: UTF8.self).contains("pending"))

@@ -56,61 +56,9 @@ public enum Recovery {
         for intent in intents {
             switch intent.action {
             case .create:
-                guard let unresolved = desired[intent.address] else {
-                    notes.append(SessionNotice(.note, .requestUnchecked,
-                        "an interrupted create of \(intent.address) cannot be checked: that address is no longer in the manifests"))
-                    continue
-                }
-                if await recorder.entry(intent.address) != nil { continue }
-                let start = RunStartContext(recovering: intent, of: unresolved, entry: nil)
-                let task = (try? start.resolve(unresolved)) ?? unresolved
-                let unchanged = intent.fingerprint == nil || intent.fingerprint == task.record(recorder.secrets).fingerprint
-                let since = Timestamp.date(intent.at)
-                let owned = await recorder.ownedIds()
-                if let id = try await findCreated(task, since: since, owned: owned, client: client, sameNameSuffices: !unchanged) {
-                    let sequence = try await recorder.intent(.create, address: intent.address, id: id, fingerprint: intent.fingerprint,
-                                                             slot: intent.slot, attempt: intent.attempt)
-                    var entry = start.recorded(task.stateEntry(id: id, secrets: recorder.secrets))
-                    // The intent's slot: so the same record removes the pending run it started, and the schedule
-                    // counts from it.
-                    entry.slot = intent.slot
-                    entry.attempt = intent.attempt
-                    try await recorder.outcome(sequence, address: intent.address, .created(entry))
-                    notes.append(SessionNotice(.note, .requestResolved,
-                        "recovered \(intent.address): the interrupted create had made task \(id); it is in the state now"))
-                }
+                if let note = try await resolveCreate(intent, desired: desired, recorder: recorder, client: client) { notes.append(note) }
             case .run:
-                guard let unresolved = desired[intent.address] else {
-                    notes.append(SessionNotice(.note, .requestUnchecked,
-                        "an interrupted run of \(intent.address) cannot be checked: that address is no longer in the manifests"))
-                    continue
-                }
-                // The run's outcome was recorded when the state's current run is no longer the one it followed.
-                guard await recorder.entry(intent.address)?.id == intent.id else { continue }
-                let start = RunStartContext(recovering: intent, of: unresolved, entry: await recorder.entry(intent.address))
-                let task = (try? start.resolve(unresolved)) ?? unresolved
-                let unchanged = intent.fingerprint == nil || intent.fingerprint == task.record(recorder.secrets).fingerprint
-                let owned = await recorder.ownedIds()
-                if let id = try await findCreated(task, since: Timestamp.date(intent.at), owned: owned, client: client,
-                                                  sameNameSuffices: !unchanged) {
-                    var entry = start.recorded(task.stateEntry(id: id, secrets: recorder.secrets))
-                    if intent.slot != nil || intent.attempt != 1 {
-                        // The intent says which run it was: so the same record removes the pending run it started.
-                        entry.slot = intent.slot
-                        entry.attempt = intent.attempt
-                    } else if let current = await recorder.entry(intent.address), current.outcome?.isFailure == true,
-                              let due = current.retryAt, due <= intent.at {
-                        // A journal that does not say: a run started after a failure whose retry was due is taken as
-                        // that retry, so it is counted.
-                        entry.attempt = current.attempt + 1
-                        entry.slot = current.slot
-                    }
-                    let sequence = try await recorder.intent(.run, address: intent.address, id: intent.id, fingerprint: intent.fingerprint,
-                                                             slot: entry.slot, attempt: entry.attempt)
-                    try await recorder.ran(sequence, address: intent.address, entry)
-                    notes.append(SessionNotice(.note, .requestResolved,
-                        "recovered \(intent.address): the interrupted run had started task \(id); it is the current run now"))
-                }
+                if let note = try await resolveRun(intent, desired: desired, recorder: recorder, client: client) { notes.append(note) }
             case .deleteRun:
                 guard let id = intent.id, await recorder.entry(intent.address)?.history.contains(where: { $0.id == id }) == true,
                       try await client.get(id) == nil else { continue }
@@ -132,5 +80,63 @@ public enum Recovery {
             }
         }
         return notes
+    }
+
+    /// A create with a lost answer: the task the server made for it, adopted with the intent's slot and attempt, so
+    /// that the same record removes the pending run it started and the schedule counts from it.
+    private static func resolveCreate(_ intent: UnresolvedIntent, desired: [String: DesiredTask], recorder: StateRecorder,
+                                      client: BatchTaskClient) async throws -> SessionNotice? {
+        guard let unresolved = desired[intent.address] else {
+            return SessionNotice(.note, .requestUnchecked,
+                "an interrupted create of \(intent.address) cannot be checked: that address is no longer in the manifests")
+        }
+        if await recorder.entry(intent.address) != nil { return nil }
+        let start = RunStartContext(recovering: intent, of: unresolved, entry: nil)
+        let task = (try? start.resolve(unresolved)) ?? unresolved
+        let unchanged = intent.fingerprint == nil || intent.fingerprint == task.record(recorder.secrets).fingerprint
+        let owned = await recorder.ownedIds()
+        guard let id = try await findCreated(task, since: Timestamp.date(intent.at), owned: owned, client: client,
+                                             sameNameSuffices: !unchanged) else { return nil }
+        let sequence = try await recorder.intent(.create, address: intent.address, id: id, fingerprint: intent.fingerprint,
+                                                 slot: intent.slot, attempt: intent.attempt)
+        var entry = start.recorded(task.stateEntry(id: id, secrets: recorder.secrets))
+        entry.slot = intent.slot
+        entry.attempt = intent.attempt
+        try await recorder.outcome(sequence, address: intent.address, .created(entry))
+        return SessionNotice(.note, .requestResolved,
+            "recovered \(intent.address): the interrupted create had made task \(id); it is in the state now")
+    }
+
+    /// A run killed mid-request: the task the server made for it becomes the current run, as the run its intent names.
+    private static func resolveRun(_ intent: UnresolvedIntent, desired: [String: DesiredTask], recorder: StateRecorder,
+                                   client: BatchTaskClient) async throws -> SessionNotice? {
+        guard let unresolved = desired[intent.address] else {
+            return SessionNotice(.note, .requestUnchecked,
+                "an interrupted run of \(intent.address) cannot be checked: that address is no longer in the manifests")
+        }
+        // The run's outcome was recorded when the state's current run is no longer the one it followed.
+        guard let current = await recorder.entry(intent.address), current.id == intent.id else { return nil }
+        let start = RunStartContext(recovering: intent, of: unresolved, entry: current)
+        let task = (try? start.resolve(unresolved)) ?? unresolved
+        let unchanged = intent.fingerprint == nil || intent.fingerprint == task.record(recorder.secrets).fingerprint
+        let owned = await recorder.ownedIds()
+        guard let id = try await findCreated(task, since: Timestamp.date(intent.at), owned: owned, client: client,
+                                             sameNameSuffices: !unchanged) else { return nil }
+        var entry = start.recorded(task.stateEntry(id: id, secrets: recorder.secrets))
+        if intent.slot != nil || intent.attempt != 1 {
+            // The intent says which run it was: so the same record removes the pending run it started.
+            entry.slot = intent.slot
+            entry.attempt = intent.attempt
+        } else if current.outcome?.isFailure == true, let due = current.retryAt, due <= intent.at {
+            // A journal that does not say: a run started after a failure whose retry was due is taken as that retry,
+            // so it is counted.
+            entry.attempt = current.attempt + 1
+            entry.slot = current.slot
+        }
+        let sequence = try await recorder.intent(.run, address: intent.address, id: intent.id, fingerprint: intent.fingerprint,
+                                                 slot: entry.slot, attempt: entry.attempt)
+        try await recorder.ran(sequence, address: intent.address, entry)
+        return SessionNotice(.note, .requestResolved,
+            "recovered \(intent.address): the interrupted run had started task \(id); it is the current run now")
     }
 }

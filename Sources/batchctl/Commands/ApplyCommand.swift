@@ -30,7 +30,7 @@ struct ApplyCommand: ReportingCommand {
     @Flag(name: .customLong("auto-approve"), help: "Apply without asking.")
     var autoApprove = false
 
-    @Flag(name: .customLong("wait"), help: "Follow the submitted tasks until each job is Succeeded or Failed; dependents wait for Succeeded.")
+    @Flag(name: .customLong("wait"), help: "Follow the submitted tasks through their retries until each job is Succeeded or Failed, starting held dependents once what they wait for Succeeded; the state is not locked while the jobs run.")
     var wait = false
 
     func validate() throws {

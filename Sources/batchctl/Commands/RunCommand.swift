@@ -44,7 +44,7 @@ struct RunCommand: ReportingCommand {
                                valueName: "TIME"))
     var slot: String?
 
-    @Flag(name: .customLong("wait"), help: "Follow the started runs until each job is Succeeded or Failed; dependents wait for Succeeded.")
+    @Flag(name: .customLong("wait"), help: "Follow the started runs through their retries until each job is Succeeded or Failed, starting pending runs once what they wait for Succeeded; the state is not locked while the jobs run.")
     var wait = false
 
     func validate() throws {

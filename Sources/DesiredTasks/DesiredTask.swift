@@ -78,6 +78,12 @@ public struct DesiredTask: Sendable {
     /// The secret values of the task as text, longest first: the leaves of its sensitive fields that are shown as
     /// `(sensitive)`. For taking out of text a server sends back (a job's Result may echo its Request).
     public var secretTexts: [String] {
+        // A secret inside a field that uses `run.*` is known once the field is: it does not depend on the run, so any
+        // run's context shows it.
+        if runTime != nil {
+            let anyRun = RunContext(slot: "", previousSlot: nil, lastSucceededSlot: nil, attempt: 1)
+            return (try? forRun(anyRun))?.secretTexts ?? []
+        }
         var texts: Set<String> = []
         func collect(_ clear: JSONValue, _ shown: JSONValue) {
             switch (clear, shown) {
@@ -105,7 +111,7 @@ public struct DesiredTask: Sendable {
 
     /// `text` with every secret of the task replaced by `(sensitive)`.
     public func redacting(_ text: String) -> String {
-        guard !redactions.isEmpty else { return text }
+        guard !redactions.isEmpty || runTime != nil else { return text }
         var text = text
         for secret in secretTexts where text.contains(secret) {
             text = text.replacingOccurrences(of: secret, with: DesiredTask.sensitiveMarker)

@@ -35,6 +35,19 @@ extension ManifestEngineTests {
         #expect(sent.info.parameterObject == .object(["slot": "2030-01-01T02:00:00+01:00", "region": "eu", "try": "2", "ok": "none"]))
     }
 
+    @Test func aSecretInAFieldThatWaitsForTheRunIsStillTakenOutOfText() throws {
+        let result = try expand("""
+            tasks:
+              - key: a
+                Name: A
+                ParameterObject: {slot: "${run.slot}", password: '${sensitive("hunter2-secret")}'}
+            """)
+        #expect(result.errors == [])
+        let task = try #require(result.task("s/a"))
+        #expect(task.secretTexts == ["hunter2-secret"])
+        #expect(task.redacting("job Failed: login hunter2-secret refused") == "job Failed: login (sensitive) refused")
+    }
+
     @Test func aTaskWithoutRunCarriesNothingForRuns() throws {
         let result = try expand("tasks:\n  - {key: a, Name: '${\"A\"}', Description: plain}\n")
         let task = try #require(result.task("s/a"))

@@ -15,7 +15,13 @@ public struct SourceLocation: Hashable, Sendable, Comparable, CustomStringConver
         SourceLocation(file: file, line: line, column: column + offset)
     }
 
-    public var description: String { "\(file):\(line):\(column)" }
+    /// A place that is not a line of a file (`--var NAME`, an environment variable) has line 0 and is shown by
+    /// its name alone.
+    public static func named(_ name: String) -> SourceLocation {
+        SourceLocation(file: name, line: 0, column: 0)
+    }
+
+    public var description: String { line == 0 ? file : "\(file):\(line):\(column)" }
 
     /// The line and column of a byte offset in UTF-8 text, counted as here: a line ends at `\n`, and a character
     /// is one column however many bytes it takes. For readers that report only offsets, and only on errors.

@@ -25,7 +25,10 @@ final class SetExpander {
     private(set) var name: String?
     private(set) var nameLocation: SourceLocation
     private(set) var labels: [String: String] = [:]
+    /// The names of the set's vars and inputs (the project's inputs among them).
     private(set) var declaredVars: Set<String> = []
+    /// True when an input's value has an error: the tasks are not expanded, so that the error is the only one.
+    private(set) var inputsFailed = false
     private(set) var moveNodes: [Node] = []
     private let vars: VarTable
     private var templates: [String: Node] = [:]
@@ -50,10 +53,13 @@ final class SetExpander {
         }
         vars = VarTable(setName: setName, environment: options.environment, diagnostics: diagnostics)
         readDocument(overrides: overrides)
+        inputsFailed = !vars.checkInputs()
     }
 
     private func readDocument(overrides: [VarOverride]) {
         guard let pairs = document.mappingPairs else { return }
+        var varLocations: [String: SourceLocation] = [:]
+        var inputs: [InputDeclaration] = []
         for pair in pairs {
             guard let key = pair.key.scalar?.text else { continue }
             guard let known = TaskSetKey(rawValue: key) else {
@@ -75,8 +81,13 @@ final class SetExpander {
                         continue
                     }
                     declaredVars.insert(varName)
+                    varLocations[varName] = entry.key.location
                     vars.define(varName, node: entry.value, source: .set(entry.key.location))
                 }
+            case .inputs:
+                let reader = InputReader(pair.value)
+                reader.errors.forEach(diagnostics.add)
+                inputs += reader.inputs
             case .templates:
                 guard let entries = mapping(pair.value, what: "templates") else { continue }
                 for entry in entries {
@@ -91,11 +102,33 @@ final class SetExpander {
                 moveNodes = items
             }
         }
+        declareInputs(inputs, varLocations: varLocations)
         for override in overrides where declaredVars.contains(override.name) {
             vars.define(override.name, node: override.node, source: override.source)
         }
         if document["tasks"] == nil {
             diagnostics.error(document.location, "the task set has no tasks; add tasks: [...] with at least one entry")
+        }
+    }
+
+    /// Declares the project's inputs and the set's own; a name may be one var or one input, not both.
+    private func declareInputs(_ inputs: [InputDeclaration], varLocations: [String: SourceLocation]) {
+        let own = Dictionary(inputs.map { ($0.name, $0.location) }, uniquingKeysWith: { first, _ in first })
+        for input in options.projectInputs {
+            guard let again = varLocations[input.name] ?? own[input.name] else {
+                declaredVars.insert(input.name)
+                vars.declare(input)
+                continue
+            }
+            diagnostics.error(again, "'\(input.name)' is an input of the project (declared at \(input.location)); a set cannot declare it again")
+        }
+        for input in inputs where !options.projectInputs.contains(where: { $0.name == input.name }) {
+            if let varLocation = varLocations[input.name] {
+                diagnostics.error(input.location, "'\(input.name)' is declared both as a var (at \(varLocation)) and as an input; keep one")
+                continue
+            }
+            declaredVars.insert(input.name)
+            vars.declare(input)
         }
     }
 
@@ -136,7 +169,7 @@ final class SetExpander {
     // MARK: - Expansion
 
     func expand(into tasks: inout [DesiredTask], dependencies: inout [[DependencyReference]], explanation: inout Explanation?) {
-        guard let name, let tasksNode = document["tasks"] else { return }
+        guard let name, !inputsFailed, let tasksNode = document["tasks"] else { return }
         guard case .sequence(let entries) = tasksNode.content else {
             diagnostics.error(tasksNode.location, "tasks must be a list of task entries, not \(tasksNode.kindName)")
             return
@@ -205,6 +238,8 @@ final class SetExpander {
 
     var varScope: NameScope { vars.scope }
     var varDefinitions: [String: VarTable.Definition] { vars.definitions }
+    var inputs: [String: InputDeclaration] { vars.inputs }
+    var inputNames: [String] { vars.inputNames }
 
     // MARK: - Name rules
 

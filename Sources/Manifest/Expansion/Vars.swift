@@ -5,6 +5,8 @@ import YAML
 /// Where a var's value was set, from weakest to strongest.
 public enum VarSource: Hashable, Sendable, CustomStringConvertible {
     case set(SourceLocation)
+    /// The `default` of an input, in the set or the project file.
+    case inputDefault(SourceLocation)
     /// A var file the project file names: its own `varFiles` (environment nil), or the chosen environment's.
     case projectVarFile(SourceLocation, environment: String?)
     /// The chosen environment's `vars` in the project file: the environment's name, and where the var is written.
@@ -16,6 +18,7 @@ public enum VarSource: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .set(let l): return "the set's vars at \(l)"
+        case .inputDefault(let l): return "the input's default at \(l)"
         case .projectVarFile(let l, nil): return "the project's var file at \(l)"
         case .projectVarFile(let l, let environment?): return "environment \(environment)'s var file at \(l)"
         case .environmentVars(let environment, let l): return "environment \(environment)'s vars at \(l)"
@@ -28,8 +31,17 @@ public enum VarSource: Hashable, Sendable, CustomStringConvertible {
     /// Where the value is written, when it is written in a file.
     public var location: SourceLocation? {
         switch self {
-        case .set(let l), .projectVarFile(let l, _), .environmentVars(_, let l), .varFile(let l): return l
+        case .set(let l), .inputDefault(let l), .projectVarFile(let l, _), .environmentVars(_, let l), .varFile(let l): return l
         case .environment, .flag: return nil
+        }
+    }
+
+    /// Where a value from this source is reported: its node in a file, or the flag or environment variable.
+    func place(of node: Node) -> SourceLocation {
+        switch self {
+        case .flag(let name): return .named("--var \(name)")
+        case .environment(let name): return .named(name)
+        default: return node.location
         }
     }
 }
@@ -64,9 +76,13 @@ final class VarTable {
     }
 
     private(set) var definitions: [String: Definition] = [:]
+    /// The declared inputs, by name: their values are checked as they are evaluated.
+    private(set) var inputs: [String: InputDeclaration] = [:]
+    /// The inputs' names in the order declared, the project's first.
+    private(set) var inputNames: [String] = []
     private var states: [String: State] = [:]
     private var stack: [String] = []
-    private let diagnostics: DiagnosticCollector
+    let diagnostics: DiagnosticCollector
     private let setName: String
     private let environment: [String: String]
 
@@ -93,6 +109,13 @@ final class VarTable {
     }
 
     var names: [String] { Array(definitions.keys) }
+
+    /// Declares an input; its default, when it has one, is its weakest definition.
+    func declare(_ input: InputDeclaration) {
+        if inputs[input.name] == nil { inputNames.append(input.name) }
+        inputs[input.name] = input
+        if let node = input.defaultValue { define(input.name, node: node, source: .inputDefault(node.location)) }
+    }
 
     /// The var's value, or nil when the set has no such var.
     ///
@@ -169,8 +192,19 @@ final class VarTable {
         return names.filter { definitions[$0] != nil }
     }
 
-    /// Compiles and evaluates one var whose references are evaluated (or being walked); reports its errors.
+    /// Evaluates one var, then checks an input's value against its type and marks a sensitive input's value secret.
     private func evaluate(_ name: String, refersToVars: Bool) -> State {
+        let state = evaluateDefinition(name, refersToVars: refersToVars)
+        guard case .done(let value) = state, let input = inputs[name], let definition = definitions[name] else { return state }
+        if let problem = InputCheck.typeProblem(of: value, for: input, given: definition.node, by: definition.source) {
+            diagnostics.add(problem)
+            return .failed(problem)
+        }
+        return .done(input.isSensitive ? Value.secret(value) : value)
+    }
+
+    /// Compiles and evaluates one var whose references are evaluated (or being walked); reports its errors.
+    private func evaluateDefinition(_ name: String, refersToVars: Bool) -> State {
         guard let definition = definitions[name] else { return .failed(nil) }
         var varScope = scope
         varScope.allowsTaskNames = false

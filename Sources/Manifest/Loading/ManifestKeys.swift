@@ -23,7 +23,7 @@ public enum DocumentKind: String, CaseIterable, Sendable {
 
 /// A top-level key of a TaskSet document.
 public enum TaskSetKey: String, CaseIterable, Sendable {
-    case apiVersion, kind, metadata, vars, defaults, templates, tasks, moved
+    case apiVersion, kind, metadata, vars, inputs, defaults, templates, tasks, moved
 
     public var summary: String {
         switch self {
@@ -31,6 +31,7 @@ public enum TaskSetKey: String, CaseIterable, Sendable {
         case .kind: return "what the document is: TaskSet"
         case .metadata: return "the set's name (unique across everything loaded) and labels for --selector"
         case .vars: return "values usable as ${name}; vars may refer to other vars, and --var-file, BATCHCTL_VAR_<name> and --var override them"
+        case .inputs: return "typed vars: each with a type, a default, a description, validation rules and sensitive; a value given for one is checked where it is given"
         case .defaults: return "BatchTaskInfo fields under every task of this set"
         case .templates: return "named partial tasks that tasks (and other templates) extend"
         case .tasks: return "the task entries: a key, BatchTaskInfo fields and the control keys"

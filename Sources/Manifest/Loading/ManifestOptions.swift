@@ -9,6 +9,8 @@ public struct ManifestOptions: Sendable {
     public var projectVarFiles: [(path: String, environment: String?)] = []
     /// The chosen environment's `vars`: stronger than every var file the project names, weaker than `varFiles`.
     public var projectVars: [VarOverride] = []
+    /// The project file's `inputs`: declared for every set.
+    public var projectInputs: [InputDeclaration] = []
     /// `--var-file` paths, weakest first.
     public var varFiles: [String] = []
     /// `--var name=value`, in the order given.
@@ -44,6 +46,7 @@ public struct ManifestOptions: Sendable {
             projectVars = environment.vars
         }
         projectFile = project.file
+        projectInputs = project.inputs
         for path in project.manifests { manifestPathLocations[path] = project.pathLocations[path] }
         for (path, _) in projectVarFiles { varFileLocations[path] = project.pathLocations[path] }
     }

@@ -14,6 +14,8 @@ public struct Project: Sendable {
     public var state: String?
     public var manifests: [String] = ["."]
     public var varFiles: [String] = []
+    /// Inputs declared for every set of the project.
+    public var inputs: [InputDeclaration] = []
     /// Where each path of `manifests` and of the `varFiles` (the project's and its environments') is written, for
     /// an error about the file it names.
     public var pathLocations: [String: SourceLocation] = [:]
@@ -36,7 +38,7 @@ public struct Project: Sendable {
 
     /// A key of the Project document; `load` reads the document by these, `ManifestSchema` describes them.
     public enum Key: String, CaseIterable, Sendable {
-        case apiVersion, kind, endpoint, state, manifests, varFiles, parallelism, headers, timeout, environments
+        case apiVersion, kind, endpoint, state, manifests, varFiles, inputs, parallelism, headers, timeout, environments
 
         public var summary: String {
             switch self {
@@ -46,6 +48,7 @@ public struct Project: Sendable {
             case .state: return "the state file's path (default batchctl.state.json); --state and BATCHCTL_STATE beat it"
             case .manifests: return "manifest files or directories read without -f (default .)"
             case .varFiles: return "var files read before any --var-file"
+            case .inputs: return "typed vars declared for every task set, as a TaskSet's inputs are; a set cannot declare the same name again"
             case .parallelism: return "how many requests apply sends at once, 1 to 1024 (default 10)"
             case .headers: return "request headers: language, culture, timeZone, and appToken by environment reference"
             case .timeout: return "seconds one attempt of a request may take, from sending until the whole answer is read"

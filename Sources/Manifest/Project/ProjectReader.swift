@@ -32,6 +32,10 @@ struct ProjectReader {
         case .state: project.state = text(pair.value, key)
         case .manifests: project.manifests = paths(pair.value, key)
         case .varFiles: project.varFiles = paths(pair.value, key)
+        case .inputs:
+            let reader = InputReader(pair.value)
+            project.inputs = reader.inputs
+            errors += reader.errors
         case .parallelism: project.parallelism = parallelism(pair.value)
         case .environments:
             guard let environments = pair.value.mappingPairs, !environments.isEmpty else {

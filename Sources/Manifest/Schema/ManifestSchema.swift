@@ -33,6 +33,7 @@ public enum ManifestSchema {
                 "description": "text; a plain number or boolean is taken as written",
                 "type": ["string", "number", "boolean"],
             ],
+            "inputs": inputs,
             "TaskSet": taskSet,
             "Project": project,
             "defaults": fieldsObject(controlKeys: [], description: TaskSetKey.defaults.summary, nullable: true),
@@ -76,6 +77,7 @@ public enum ManifestSchema {
                     "type": ["object", "null"],
                     "propertyNames": identifier(excluding: SetExpander.reservedNames),
                 ]
+            case .inputs: value = ["$ref": "#/$defs/inputs"]
             case .defaults: value = ["$ref": "#/$defs/defaults"]
             case .templates: value = ["type": ["object", "null"], "additionalProperties": ["$ref": "#/$defs/template"]]
             case .tasks: value = ["type": "array", "items": ["$ref": "#/$defs/task"]]
@@ -273,6 +275,39 @@ public enum ManifestSchema {
         return described(value, description + "; null removes an inherited value")
     }
 
+    // MARK: - Inputs
+
+    /// What a `type:` may say; the regular expression does not count parentheses, the validator does.
+    static let inputTypePattern = #"^[ \t]*((list|map)[ \t]*\([ \t]*)*(string|integer|number|boolean|any)([ \t]*\))*[ \t]*$"#
+
+    /// `inputs`: names to their declarations.
+    private static var inputs: JSONValue {
+        var properties: JSONValue.Object = [:]
+        for key in InputDeclaration.Key.allCases {
+            let value: JSONValue
+            switch key {
+            case .type: value = ["type": "string", "pattern": .string(inputTypePattern)]
+            case .default: value = [:]
+            case .description: value = ["type": "string"]
+            case .validation:
+                let rule: JSONValue = [
+                    "type": "object", "required": ["rule", "message"], "additionalProperties": false,
+                    "properties": ["rule": expression, "message": ["type": "string"]],
+                ]
+                value = anyOf(rule, ["type": "array", "items": rule])
+            case .sensitive: value = ["type": "boolean"]
+            }
+            properties[key.rawValue] = described(value, key.summary)
+        }
+        let input: JSONValue = ["type": ["object", "null"], "properties": .object(properties), "additionalProperties": false]
+        return [
+            "description": "typed vars: a value given for one is checked against its type and validation rules where it is given",
+            "type": ["object", "null"],
+            "propertyNames": identifier(excluding: SetExpander.reservedNames),
+            "additionalProperties": input,
+        ]
+    }
+
     // MARK: - Project
 
     private static var project: JSONValue {
@@ -285,6 +320,7 @@ public enum ManifestSchema {
             case .kind: value = ["const": .string(DocumentKind.project.rawValue)]
             case .endpoint, .state: value = ["type": "string"]
             case .manifests, .varFiles: value = paths
+            case .inputs: value = ["$ref": "#/$defs/inputs"]
             case .parallelism: value = ["type": "integer", "minimum": 1, "maximum": 1024]
             case .timeout: value = ["type": "number", "exclusiveMinimum": 0]
             case .headers: value = headers

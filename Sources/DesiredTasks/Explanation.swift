@@ -45,11 +45,15 @@ public struct Explanation: Sendable {
     public var source: SourceLocation
     public var matrix: [Input]
     public var fields: [Field]
+    /// The declared inputs of the task's set: each value (secrets as `(sensitive)`), and in `origin` its type,
+    /// description and where the value came from.
+    public var inputs: [Input]
 
-    public init(address: String, source: SourceLocation, matrix: [Input], fields: [Field]) {
+    public init(address: String, source: SourceLocation, matrix: [Input], fields: [Field], inputs: [Input] = []) {
         self.address = address
         self.source = source
         self.matrix = matrix
         self.fields = fields
+        self.inputs = inputs
     }
 }

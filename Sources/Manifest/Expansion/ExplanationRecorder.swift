@@ -21,7 +21,27 @@ enum ExplanationRecorder {
             let earlier = (compiled.layers[field] ?? []).dropLast().map { "\($0.layer) at \($0.location)" }
             walk(path: field.rawValue, tree: tree, overrides: Array(earlier), context: context, matrix: matrix, setExpander: setExpander, into: &fields)
         }
-        return Explanation(address: task.address, source: task.source, matrix: matrixInputs, fields: fields)
+        let inputs = setExpander.inputNames.compactMap { declaredInput(named: $0, setExpander: setExpander) }
+        return Explanation(address: task.address, source: task.source, matrix: matrixInputs, fields: fields, inputs: inputs)
+    }
+
+    /// One declared input of the set: its value, and its type, description and source in `origin`.
+    private static func declaredInput(named name: String, setExpander: SetExpander) -> Input? {
+        guard let declaration = setExpander.inputs[name], let definition = setExpander.varDefinitions[name] else { return nil }
+        let value = (try? setExpander.varScope.lookUpVar(name, 0))??.redacted ?? .null
+        var origin = "\(declaration.type)" + (declaration.isSensitive ? ", sensitive" : "")
+        if let description = declaration.description { origin += ": \(description)" }
+        origin += "; " + source(of: definition, what: "from")
+        return Input(name: name, value: value, origin: origin)
+    }
+
+    /// "set by --var n (overriding ...)": where a var's value came from and what it replaced.
+    private static func source(of definition: VarTable.Definition, what: String) -> String {
+        var text = "\(what) \(definition.source)"
+        if !definition.overrides.isEmpty {
+            text += " (overriding \(definition.overrides.map(\.description).joined(separator: ", ")))"
+        }
+        return text
     }
 
     private static func walk(path: String, tree: FieldTree, overrides: [String], context: EvaluationContext,
@@ -81,10 +101,7 @@ enum ExplanationRecorder {
         }
         guard let definition = setExpander.varDefinitions[name] else { return nil }
         let value = (try? setExpander.varScope.lookUpVar(name, 0))??.redacted ?? .null
-        var origin = "var, set by \(definition.source)"
-        if !definition.overrides.isEmpty {
-            origin += " (overriding \(definition.overrides.map(\.description).joined(separator: ", ")))"
-        }
-        return Input(name: name, value: value, origin: origin)
+        let kind = setExpander.inputs[name].map { "input (\($0.type))" } ?? "var"
+        return Input(name: name, value: value, origin: "\(kind), " + source(of: definition, what: "set by"))
     }
 }

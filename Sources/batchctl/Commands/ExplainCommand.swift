@@ -29,6 +29,12 @@ struct ExplainCommand: ReportingCommand {
                 text += "  \(e(input.name)) = \(e(input.value.serialized()))  " + style.dim(e(input.origin)) + "\n"
             }
         }
+        if !explanation.inputs.isEmpty {
+            text += "\ninputs:\n"
+            for input in explanation.inputs {
+                text += "  \(e(input.name)) = \(e(input.value.serialized()))  " + style.dim(e(input.origin)) + "\n"
+            }
+        }
         text += "\nfields:\n"
         for field in explanation.fields {
             text += "  " + style.bold(e(field.path)) + " = " + e(field.value.serialized()) + "\n"

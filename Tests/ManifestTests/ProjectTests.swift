@@ -139,7 +139,7 @@ extension ManifestEngineTests {
             "batchctl.yaml:3:15: error: environments is a mapping of environment names to their settings (varFiles, vars, endpoint, parallelism), as in environments: {dev: {varFiles: [env/dev.yaml]}}",
         ])
         #expect(try projectErrors("apiVersion: batchctl/v1\nkind: Project\nenviroments: {dev: {}}\n") == [
-            "batchctl.yaml:3:1: error: unknown project setting 'enviroments'; did you mean environments? (known: endpoint, state, manifests, varFiles, parallelism, headers, timeout, environments)",
+            "batchctl.yaml:3:1: error: unknown project setting 'enviroments'; did you mean environments? (known: endpoint, state, manifests, varFiles, inputs, parallelism, headers, timeout, environments)",
         ])
         #expect(try projectErrors("apiVersion: batchctl/v1\nkind: Project\nenvironments:\n  dev: {}\n  dev: ~\n").first?
             .hasPrefix("batchctl.yaml:5:3: error: duplicate key") == true)

@@ -292,7 +292,10 @@ public enum ManifestSchema {
             case .validation:
                 let rule: JSONValue = [
                     "type": "object", "required": ["rule", "message"], "additionalProperties": false,
-                    "properties": ["rule": expression, "message": ["type": "string"]],
+                    "properties": [
+                        "rule": described(expression, "an expression ${...} that gives true for a good value; it may use the input and the set's other vars"),
+                        "message": described(["type": "string"], "printed where a value that fails the rule is given"),
+                    ],
                 ]
                 value = anyOf(rule, ["type": "array", "items": rule])
             case .sensitive: value = ["type": "boolean"]

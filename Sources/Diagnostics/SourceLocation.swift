@@ -15,13 +15,16 @@ public struct SourceLocation: Hashable, Sendable, Comparable, CustomStringConver
         SourceLocation(file: file, line: line, column: column + offset)
     }
 
-    /// A place that is not a line of a file (`--var NAME`, an environment variable) has line 0 and is shown by
-    /// its name alone.
+    /// A place that is not a line of a file (`--var NAME`, an environment variable): a name at line 0, shown by
+    /// the name alone, as in `--var shards: error: ...`.
     public static func named(_ name: String) -> SourceLocation {
         SourceLocation(file: name, line: 0, column: 0)
     }
 
-    public var description: String { line == 0 ? file : "\(file):\(line):\(column)" }
+    /// True for a place made by `named`.
+    public var isNamedPlace: Bool { line == 0 && column == 0 && !file.isEmpty }
+
+    public var description: String { isNamedPlace ? file : "\(file):\(line):\(column)" }
 
     /// The line and column of a byte offset in UTF-8 text, counted as here: a line ends at `\n`, and a character
     /// is one column however many bytes it takes. For readers that report only offsets, and only on errors.

@@ -8,6 +8,14 @@ import Testing
         #expect(Diagnostic.warning(nil, "x").description == "warning: x")
     }
 
+    @Test func aNamedPlaceIsShownByItsName() {
+        let flag = Diagnostic.error(.named("--var shards"), "input shards is an integer")
+        #expect(flag.description == "--var shards: error: input shards is an integer")
+        #expect(SourceLocation.named("BATCHCTL_VAR_x").isNamedPlace)
+        // A position-less placeholder with no name is still a position.
+        #expect(SourceLocation(file: "", line: 0, column: 0).description == ":0:0")
+    }
+
     @Test func sortsByPosition() {
         let a = Diagnostic.error(SourceLocation(file: "b.yaml", line: 1, column: 1), "b")
         let b = Diagnostic.error(SourceLocation(file: "a.yaml", line: 9, column: 1), "a9")

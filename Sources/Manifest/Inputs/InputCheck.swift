@@ -3,7 +3,7 @@ import Expressions
 import JSON
 import YAML
 
-/// The checks of an input's value: its type, and its validation rules, each reported where the value was given.
+/// The check of an input's value against its type, reported where the value was given.
 enum InputCheck {
     /// An error at the place `node` was given by `source` when `value` is not of the input's type; nil when it is.
     static func typeProblem(of value: Value, for input: InputDeclaration, given node: Node, by source: VarSource) -> Diagnostic? {

@@ -66,8 +66,10 @@ enum GitHubRendering {
     static func diagnostics(_ diagnostics: [Diagnostic]) -> String {
         var out = ""
         for diagnostic in diagnostics {
-            let message = ([diagnostic.message] + diagnostic.notes.map { "note: " + $0 }).joined(separator: "\n")
-            out += command(diagnostic.isError ? .error : .warning, position(diagnostic.location), message)
+            // A flag or an environment variable is no file to annotate: its name leads the message instead.
+            let named = diagnostic.location.flatMap { $0.isNamedPlace ? $0.file + ": " : nil }
+            let message = ([(named ?? "") + diagnostic.message] + diagnostic.notes.map { "note: " + $0 }).joined(separator: "\n")
+            out += command(diagnostic.isError ? .error : .warning, named == nil ? position(diagnostic.location) : [], message)
         }
         return out
     }

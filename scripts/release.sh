@@ -12,7 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scratch="${SCRATCH_PATH:-.build}"
-swift build -c release --product batchctl --static-swift-stdlib --scratch-path "$scratch"
+# The build's progress goes to stderr: stdout carries only the archive's path.
+swift build -c release --product batchctl --static-swift-stdlib --scratch-path "$scratch" >&2
 built="$(swift build -c release --product batchctl --static-swift-stdlib --scratch-path "$scratch" --show-bin-path)/batchctl"
 
 version="$("$built" --version)"

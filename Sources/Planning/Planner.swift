@@ -35,6 +35,9 @@ public struct PlanOptions: Sendable {
     public var revertsDrift = true
     /// How the server's values compare with what was sent (api.md v3): the zone the client asked dates in.
     public var fields = FieldModel.standard
+    /// The task sets the run holds the lock of (`StateSession` sets it); nil: every set. Nothing of another set is
+    /// planned, not even an orphan: a run that holds that set lists and changes it.
+    public var lockedSets: Set<String>?
 
     public init(endpoint: String) {
         self.endpoint = endpoint
@@ -53,7 +56,7 @@ public enum Planner {
     /// them all.
     public static func plan(desired: [DesiredTask], moves: [Move] = [], sets: [TaskSetSummary] = [], state: State?,
                             live: [Int32: BatchTaskInfo]?, options: PlanOptions) throws(PlanningError) -> Plan {
-        let scope = Scope(selection: options.selection, sets: sets)
+        let scope = Scope(selection: options.selection, sets: sets, locked: options.lockedSets)
         var problems: [PlanningError.Problem] = []
         if !options.selection.targets.isEmpty || !options.selection.excludes.isEmpty {
             let known = desired.map(\.address) + (state.map { Array($0.tasks.keys) } ?? [])
@@ -211,21 +214,29 @@ extension Planner {
     struct Scope {
         let selection: TaskSelection
         let labels: [String: [String: String]]
+        /// `PlanOptions.lockedSets`.
+        let locked: Set<String>?
 
-        init(selection: TaskSelection, sets: [TaskSetSummary]) {
+        init(selection: TaskSelection, sets: [TaskSetSummary], locked: Set<String>? = nil) {
             self.selection = selection
             var labels: [String: [String: String]] = [:]
             for set in sets { labels[set.name] = set.labels }
             self.labels = labels
+            self.locked = locked
         }
 
         func includes(_ task: DesiredTask) -> Bool {
-            selection.includes(address: task.address, labels: labels[task.setName] ?? [:])
+            holds(task.address) && selection.includes(address: task.address, labels: labels[task.setName] ?? [:])
         }
 
         /// For an address without a task in the manifests (a move's target, a departed entry): no set labels.
         func includes(address: String) -> Bool {
-            selection.includes(address: address)
+            holds(address) && selection.includes(address: address)
+        }
+
+        /// Whether the run holds the lock of the address's set.
+        func holds(_ address: String) -> Bool {
+            locked?.contains(StateAddress.setName(of: address)) ?? true
         }
     }
 
@@ -241,6 +252,12 @@ extension Planner {
         var moved = Moved(entries: entries)
         for move in moves where scope.includes(address: move.to) {
             guard let entry = moved.entries[move.from] else { continue }  // already moved, or never applied
+            guard scope.holds(move.from) else {
+                // Planned without its entry, the task would be created a second time.
+                problems.append(.init("cannot move \(move.from) to \(move.to): this run does not hold the lock of the task set \(StateAddress.setName(of: move.from))",
+                                      at: move.location))
+                continue
+            }
             if moved.entries[move.to] != nil {
                 problems.append(.init("cannot move \(move.from) to \(move.to): the state has both; remove one with `batchctl state rm`",
                                       at: move.location))

@@ -201,7 +201,9 @@ public struct StateSession: Sendable {
         guard secrets.isKeyed else { return }
         var rewritten = 0
         var state = self.state
-        for (address, task) in desired where !task.redactions.isEmpty {
+        // Only the sets this run holds: another run may be writing the others.
+        let held = lock?.sets
+        for (address, task) in desired where !task.redactions.isEmpty && held?.contains(task.setName) != false {
             guard var entry = state.tasks[address], case .object(var applied) = entry.applied else { continue }
             var changed = false
             for field in task.redactions.keys {
@@ -277,6 +279,7 @@ public struct StateSession: Sendable {
     public func plan(_ expansion: ExpansionResult, live: [Int32: BatchTaskInfo]?, options: PlanOptions) throws(PlanningError) -> Plan {
         var options = options
         options.secrets = secrets
+        options.lockedSets = lock?.sets
         return try Planner.plan(desired: expansion.tasks, moves: expansion.moves, sets: expansion.sets, state: planningState,
                                 live: live, options: options)
     }
@@ -298,11 +301,13 @@ public struct StateSession: Sendable {
     }
 
     /// The plan that stops and deletes the managed tasks `targets` selects (and, when `sets` is given, only those of
-    /// these task sets); refused where it would delete a task whose manifest in `desired` says
-    /// `lifecycle.preventDestroy`.
+    /// these task sets; never of a set the session does not hold the lock of); refused where it would delete a task
+    /// whose manifest in `desired` says `lifecycle.preventDestroy`.
     public func destroyPlan(targets: TaskSelection, sets: Set<String>?, protecting desired: [DesiredTask] = []) throws -> Plan {
         try checkPatterns(targets)
-        return try Planner.destroy(state: state, targets: targets, sets: sets, endpoint: endpoint, protecting: desired)
+        let held = lock?.sets
+        let within = sets.map { sets in held.map { sets.intersection($0) } ?? sets } ?? held
+        return try Planner.destroy(state: state, targets: targets, sets: within, endpoint: endpoint, protecting: desired)
     }
 
     /// Refuses a `--target` or `--exclude` that matches none of the state's addresses: a typo would otherwise read
@@ -369,8 +374,8 @@ public struct StateSession: Sendable {
 
 extension ExpansionResult {
     /// The task sets an apply of these manifests may change, for the lock: their own, and those their `moved:`
-    /// entries leave.
+    /// entries leave and enter.
     public var changedSets: [String] {
-        Array(Set(sets.map(\.name) + moves.map { StateAddress.setName(of: $0.from) })).sorted()
+        Array(Set(sets.map(\.name) + moves.flatMap { [StateAddress.setName(of: $0.from), StateAddress.setName(of: $0.to)] })).sorted()
     }
 }

@@ -40,6 +40,10 @@ public protocol StateBackend: Sendable {
     func close() async
 }
 
+extension StateLock {
+    public var sets: Set<String>? { nil }
+}
+
 extension StateBackend {
     public func close() async {}
     public func leaderLease(holder: LockInfo, duration: Duration) -> (any LeaderLease)? { nil }
@@ -50,6 +54,8 @@ public protocol StateLock: Sendable {
     var info: LockInfo { get }
     /// The lock of a run that died, which this one took over.
     var replacedStale: LockInfo? { get }
+    /// The task sets it holds; nil: the whole state (the file's one lock, or a lock of every set).
+    var sets: Set<String>? { get }
     /// Lets go, once; later calls do nothing.
     func release() async
 }

@@ -79,16 +79,3 @@ import Testing
         #expect((lease as? SingleControllerLease)?.path == "batchctl.state.json.controller")
     }
 }
-
-@Suite struct LockScopeTests {
-    private let expansion = ExpansionResult(moves: [Move(from: "old/a", to: "s/a", location: SourceLocation(file: "s.yaml", line: 1, column: 1))])
-
-    @Test func anApplyLocksTheSetsItMayChange() {
-        #expect(LockScope.sets(for: expansion, prune: false) == ["old"])
-    }
-
-    @Test func pruneAndASavedPlanLockEverySet() {
-        #expect(LockScope.sets(for: expansion, prune: true) == nil)
-        #expect(LockScope.sets(for: expansion, prune: false, savedPlan: true) == nil)
-    }
-}

@@ -44,7 +44,8 @@ struct ApplyCommand: ReportingCommand {
         let project = try global.enterProject(environment)
         let result = try input.expand(project: project)
         let session = try endpoint.open(project, state: stateOptions, parallelism: parallelism.value)
-        let sets = LockScope.sets(for: result, prune: planning.prune, savedPlan: planFile != nil)
+        let sets = LockScope.sets(for: result, selection: try targeting.selection(input), prune: planning.prune,
+                                  savedPlan: planFile != nil)
         let report: ApplyReport
         if wait {
             // Passes that let go of the lock while the jobs run; the first is this command's own.

@@ -38,7 +38,8 @@ struct DestroyCommand: ReportingCommand {
         let sets = input.isGiven ? selectedSets(expansion) : nil
         let targets = try targeting.selection()
         let session = try endpoint.open(project, state: stateOptions, parallelism: parallelism.value)
-        let report = try await session.write("destroy", desired: [:], tenantWait: tenant.duration) { run, connection in
+        let locked = LockScope.sets(forDestroy: targets, sets: sets)
+        let report = try await session.write("destroy", sets: locked, desired: [:], tenantWait: tenant.duration) { run, connection in
             let plan = try run.destroyPlan(targets: targets, sets: sets, protecting: expansion.tasks)
             Terminal.out(PlanRendering.text(plan, style: Style(enabled: Terminal.usesColor(1))))
             guard plan.hasChanges else { return ApplyReport(outcomes: [], interrupted: false) }

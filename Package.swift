@@ -35,7 +35,7 @@ let package = Package(
         // An ordered JSON value with a fast writer and parser.
         .target(name: "JSON", dependencies: ["Diagnostics", .product(name: "OrderedCollections", package: "swift-collections")]),
         // YAML files to positioned node trees (anchors, merge keys, includes, core schema).
-        .target(name: "YAML", dependencies: ["CYAML", "Diagnostics"]),
+        .target(name: "YAML", dependencies: ["CYAML", "Diagnostics", "JSON"]),
         // The SuperOffice BatchTaskInfo model and its field classes.
         .target(name: "BatchTask", dependencies: ["JSON", "Schedule"]),
         // What the manifests ask for, expanded: desired tasks, their lifecycle and run policy, moves, selections.
@@ -127,6 +127,7 @@ let package = Package(
         // The command line: commands and terminal rendering only.
         .executableTarget(name: "batchctl", dependencies: [
             "Diagnostics", "JSON", "BatchTask", "DesiredTasks", "Manifest", "Emulator", "State", "Planning", "APIClient", "Reconcile", "Schedule", "Controller", "Session",
+            "YAML",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -124,10 +124,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
+        // Onboarding a tenant that already has tasks: the tasks read from the API written as a TaskSet that imports them.
+        .target(name: "Onboarding", dependencies: ["Diagnostics", "JSON", "YAML", "BatchTask", "DesiredTasks", "Manifest", "Planning", "APIClient"]),
         // The command line: commands and terminal rendering only.
         .executableTarget(name: "batchctl", dependencies: [
             "Diagnostics", "JSON", "BatchTask", "DesiredTasks", "Manifest", "Emulator", "State", "Planning", "APIClient", "Reconcile", "Schedule", "Controller", "Session",
-            "YAML",
+            "YAML", "Onboarding",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -186,6 +188,7 @@ let package = Package(
         // Starts a PostgreSQL server of the tests' own (initdb, pg_ctl) and stops it by its pid.
         .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
         .testTarget(name: "SessionTests", dependencies: ["Session", "DesiredTasks", "Manifest", "State", "PostgresState", "Reconcile", "Diagnostics", "JSON", "BatchTask"]),
+        .testTarget(name: "OnboardingTests", dependencies: ["Onboarding", "BatchTask", "JSON", "Planning"]),
         .testTarget(name: "PostgresStateTests", dependencies: ["State", "PostgresState", "PostgresTestSupport", "JSON"]),
     ],
     swiftLanguageModes: [.v6]

@@ -188,7 +188,7 @@ let package = Package(
         // Starts a PostgreSQL server of the tests' own (initdb, pg_ctl) and stops it by its pid.
         .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
         .testTarget(name: "SessionTests", dependencies: ["Session", "DesiredTasks", "Manifest", "State", "PostgresState", "Reconcile", "Diagnostics", "JSON", "BatchTask"]),
-        .testTarget(name: "OnboardingTests", dependencies: ["Onboarding", "BatchTask", "JSON", "Planning"]),
+        .testTarget(name: "OnboardingTests", dependencies: ["Onboarding", "BatchTask", "DesiredTasks", "JSON", "Planning"]),
         .testTarget(name: "PostgresStateTests", dependencies: ["State", "PostgresState", "PostgresTestSupport", "JSON"]),
     ],
     swiftLanguageModes: [.v6]

@@ -19,18 +19,18 @@ public enum TenantReader {
         keep(try await client.list(state: .all))
         guard filter.kind != .user else { return sorted(found.values, filter) }
         var names: Set<String> = []
-        var unnamed: [Int32] = []
+        var listed: [Int32] = []
         for row in try await client.queryAll(filter: nil) {
             guard let id = row.primaryKey, found[id] == nil else { continue }
             if let name = row["name"]?.stringValue {
-                if filter.matches(name: name) { names.insert(name); unnamed.append(id) }
+                if filter.matches(name: name) { names.insert(name); listed.append(id) }
             } else {
-                unnamed.append(id)
+                listed.append(id)
             }
         }
         for name in names.sorted() { keep(try await client.tasks(named: name)) }
         // A row without a Name column, or one renamed since the list was read, is read by its id.
-        let missing = unnamed.filter { found[$0] == nil }
+        let missing = listed.filter { found[$0] == nil }
         if !missing.isEmpty { keep(try await client.getMany(missing, concurrency: concurrency).values) }
         return sorted(found.values, filter)
     }

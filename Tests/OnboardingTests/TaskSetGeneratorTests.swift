@@ -43,13 +43,13 @@ import Testing
     @Test func textThatLooksLikeAnExpressionReadsBackLiterally() throws {
         #expect(LiteralText.escaped("a ${b} $${c}") == "a $${b} $$${c}")
         #expect(LiteralText.escaped(.object(["${k}": "${v}"])) == .object(["$${k}": "$${v}"]))
-        let tasks = [try task(1, "Costs ${region}", ["Description": "$${x} and ${y}", "ParameterObject": ["${key}": "<<", "n": .null]])]
+        let tasks = [try task(1, "Costs ${region}", ["Description": "$${x} and ${y}", "ParameterObject": ["${key}": "<<", "<<": "x", "n": .null]])]
         let generation = try TaskSetGenerator.generate(tasks, header: ["a header"], options: GenerationOptions(name: "s"))
         #expect(generation.text.hasPrefix("# a header\napiVersion: batchctl/v1\n"))
         let expanded = try ExpansionCheck.expand(generation.set)
         #expect(expanded["costs-region"]?["Name"] == "Costs ${region}")
         #expect(expanded["costs-region"]?["Description"] == "$${x} and ${y}")
-        #expect(expanded["costs-region"]?["ParameterObject"] == .object(["${key}": "<<", "n": .null]))
+        #expect(expanded["costs-region"]?["ParameterObject"] == .object(["${key}": "<<", "<<": "x", "n": .null]), "a << key is not a merge key")
         #expect(generation.text.hasSuffix("import:\n  - {to: costs-region, id: 1}\n"))
     }
 

@@ -35,7 +35,7 @@ let package = Package(
         // An ordered JSON value with a fast writer and parser.
         .target(name: "JSON", dependencies: ["Diagnostics", .product(name: "OrderedCollections", package: "swift-collections")]),
         // YAML files to positioned node trees (anchors, merge keys, includes, core schema).
-        .target(name: "YAML", dependencies: ["CYAML", "Diagnostics"]),
+        .target(name: "YAML", dependencies: ["CYAML", "Diagnostics", "JSON"]),
         // The SuperOffice BatchTaskInfo model and its field classes.
         .target(name: "BatchTask", dependencies: ["JSON", "Schedule"]),
         // What the manifests ask for, expanded: desired tasks, their lifecycle and run policy, moves, selections.
@@ -124,9 +124,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
+        // Onboarding a tenant that already has tasks: the tasks read from the API written as a TaskSet that imports them.
+        .target(name: "Onboarding", dependencies: ["Diagnostics", "JSON", "YAML", "BatchTask", "DesiredTasks", "Manifest", "Planning", "APIClient"]),
         // The command line: commands and terminal rendering only.
         .executableTarget(name: "batchctl", dependencies: [
             "Diagnostics", "JSON", "BatchTask", "DesiredTasks", "Manifest", "Emulator", "State", "Planning", "APIClient", "Reconcile", "Schedule", "Controller", "Session",
+            "YAML", "Onboarding",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -185,6 +188,7 @@ let package = Package(
         // Starts a PostgreSQL server of the tests' own (initdb, pg_ctl) and stops it by its pid.
         .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
         .testTarget(name: "SessionTests", dependencies: ["Session", "DesiredTasks", "Manifest", "State", "PostgresState", "Reconcile", "Diagnostics", "JSON", "BatchTask"]),
+        .testTarget(name: "OnboardingTests", dependencies: ["Onboarding", "BatchTask", "DesiredTasks", "JSON", "Planning"]),
         .testTarget(name: "PostgresStateTests", dependencies: ["State", "PostgresState", "PostgresTestSupport", "JSON"]),
     ],
     swiftLanguageModes: [.v6]

@@ -9,7 +9,7 @@ struct Batchctl: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ValidateCommand.self, RenderCommand.self, ExplainCommand.self, PlanCommand.self, ApplyCommand.self,
-            RunCommand.self, ScheduleCommand.self, DriftCommand.self, StatusCommand.self, ImportCommand.self, StateCommand.self, DestroyCommand.self,
+            RunCommand.self, ScheduleCommand.self, DriftCommand.self, StatusCommand.self, ImportCommand.self, GenerateCommand.self, StateCommand.self, DestroyCommand.self,
             ControllerCommand.self,
             ServeCommand.self, SchemaCommand.self, GraphCommand.self, CompletionCommand.self,
         ])

@@ -2,6 +2,7 @@ import ArgumentParser
 import DesiredTasks
 import JSON
 import Manifest
+import YAML
 
 /// `batchctl render`: the expanded tasks, as they would be sent.
 struct RenderCommand: ReportingCommand {
@@ -49,7 +50,7 @@ struct RenderCommand: ReportingCommand {
                 "dependsOn": .array(task.dependsOn.map { .string($0) }),
                 "task": task.displayJSON,
             ])
-            YAMLRendering.append(entry, indent: 0, to: &text)
+            YAMLWriter.append(entry, indent: 0, to: &text)
             output.append(text)
         }
         output.flush()

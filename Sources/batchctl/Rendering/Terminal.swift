@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import YAML
 
 /// Standard output and error as byte streams, and whether they are terminals that want colour.
 enum Terminal {
@@ -113,14 +114,8 @@ enum TerminalText {
         return out
     }
 
-    /// Whether `scalar` is written as an escape: the rule `YAMLRendering` follows too.
+    /// Whether `scalar` is written as an escape: the rule YAML output follows too.
     static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x00...0x1F, 0x7F...0x9F: return true
-        case 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C: return true  // bidi controls
-        case 0x2028, 0x2029: return true  // line and paragraph separators: a line break to some readers
-        case 0xFEFF: return true  // byte order mark, invisible
-        default: return false
-        }
+        YAMLWriter.needsEscape(scalar)
     }
 }

@@ -1,8 +1,8 @@
 import JSON
 
 /// Writes JSON values as block-style YAML that reads back to the same values.
-enum YAMLRendering {
-    static func append(_ value: JSONValue, indent: Int, to out: inout String) {
+public enum YAMLWriter {
+    public static func append(_ value: JSONValue, indent: Int, to out: inout String) {
         switch value {
         case .object(let entries) where !entries.isEmpty:
             for (key, member) in entries {
@@ -54,15 +54,15 @@ enum YAMLRendering {
     }
 
     /// A string as a plain scalar when that reads back as the same string, else double-quoted.
-    static func scalar(_ s: String) -> String {
+    public static func scalar(_ s: String) -> String {
         needsQuotes(s) ? doubleQuoted(s) : s
     }
 
     /// A YAML 1.2 double-quoted scalar. What a parser refuses raw (C0 and C1 controls, DEL, U+FFFE, U+FFFF), what
     /// some read as a line break (NEL, U+2028, U+2029), a byte order mark, and what a terminal obeys (the rule of
-    /// `TerminalText`: controls and bidirectional overrides) is written as a `\uXXXX` escape, which YAML 1.2 and
+    /// `needsEscape`: controls and bidirectional overrides) is written as a `\uXXXX` escape, which YAML 1.2 and
     /// JSON both read back.
-    static func doubleQuoted(_ s: String) -> String {
+    public static func doubleQuoted(_ s: String) -> String {
         var out = "\""
         out.reserveCapacity(s.utf8.count + 2)
         for character in s.unicodeScalars {
@@ -85,12 +85,25 @@ enum YAMLRendering {
     }
 
     private static func mustEscape(_ character: Unicode.Scalar) -> Bool {
-        TerminalText.needsEscape(character) || character.value == 0xFFFE || character.value == 0xFFFF
+        needsEscape(character) || character.value == 0xFFFE || character.value == 0xFFFF
+    }
+
+    /// Whether a character is shown as an escape wherever text reaches a reader: a control, a bidirectional
+    /// override, a line or paragraph separator (a line break to some readers) or a byte order mark (invisible).
+    public static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F: return true
+        case 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C: return true
+        case 0x2028, 0x2029: return true
+        case 0xFEFF: return true
+        default: return false
+        }
     }
 
     private static let reserved: Set<String> = ["null", "Null", "NULL", "~", "true", "True", "TRUE", "false", "False", "FALSE",
                                                 ".inf", ".Inf", ".INF", "-.inf", "+.inf", ".nan", ".NaN", ".NAN",
-                                                "yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "y", "n"]
+                                                "yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "y", "n",
+                                                "<<"]
 
     private static func needsQuotes(_ s: String) -> Bool {
         guard let first = s.unicodeScalars.first, let last = s.unicodeScalars.last else { return true }

@@ -27,6 +27,7 @@ final class SetExpander {
     private(set) var labels: [String: String] = [:]
     private(set) var declaredVars: Set<String> = []
     private(set) var moveNodes: [Node] = []
+    private var importNode: Node?
     private let vars: VarTable
     private var templates: [String: Node] = [:]
     private var flattenedTemplates: [String: [(name: String, node: Node)]] = [:]
@@ -89,6 +90,8 @@ final class SetExpander {
                     continue
                 }
                 moveNodes = items
+            case .import:
+                importNode = pair.value
             }
         }
         for override in overrides where declaredVars.contains(override.name) {
@@ -151,6 +154,12 @@ final class SetExpander {
             TaskEntryExpander(setExpander: self, setName: name, entry: entry, pairs: pairs, defaults: defaults)
                 .expand(into: &tasks, dependencies: &dependencies, keys: &keys, explanation: &explanation)
         }
+    }
+
+    /// The set's `import` entries, expanded; their `to` is resolved once every set is expanded.
+    func expandImports() -> [ImportExpander.Written] {
+        guard name != nil, let importNode else { return [] }
+        return ImportExpander(setExpander: self).expand(importNode)
     }
 
     /// The templates a task entry's `extends` names, with the templates they extend first, in merge order.

@@ -236,7 +236,7 @@ public enum ManifestEngine {
         for (set, written) in entries {
             let address = written.to.contains("/") ? written.to : "\(set)/\(written.to)"
             guard addresses.contains(address) else {
-                diagnostics.error(written.toLocation, "import to '\(address)', but no task has that address; declare the task in tasks:\(Suggestion.hint(for: address, in: addresses))")
+                diagnostics.error(written.toLocation, "import to '\(address)', but no task of the manifests has that address\(Suggestion.hint(for: address, in: addresses))")
                 continue
             }
             if let first = seenAddress[address] {

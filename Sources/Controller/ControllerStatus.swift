@@ -292,7 +292,7 @@ public enum StatusModel {
         switch action.kind {
         case .noop, .schedule: return false
         case .run: return action.slot == nil
-        case .create, .update, .replace, .delete, .move: return true
+        case .create, .update, .replace, .delete, .move, .import: return true
         }
     }
 }

@@ -184,7 +184,7 @@ public final class Reconciler: Sendable {
             apiAnswered(true)
             var options = planOptions()
             options.startsDueRuns = !settings.detectOnly
-            let plan = try session.plan(expansion, live: live, options: options)
+            let plan = try await session.plan(expansion, live: live, options: options, client: parts.client, concurrency: settings.parallelism)
             let applied = settings.detectOnly || !plan.hasWork ? nil : try await apply(plan, desired: desired, session: &session)
             return report(expansion, plan: plan, state: session.state, live: live, applied: applied)
         }
@@ -213,7 +213,8 @@ public final class Reconciler: Sendable {
         let live = session.existed && settings.refresh
             ? try await session.refresh(client: parts.client, concurrency: settings.parallelism) : nil
         if live != nil { apiAnswered(true) }
-        let plan = try session.plan(expansion, live: live, options: planOptions())
+        let plan = try await session.plan(expansion, live: live, options: planOptions(), client: parts.client,
+                                          concurrency: settings.parallelism)
         return report(expansion, plan: plan, state: session.planningState, live: session.existed ? live : [:], applied: nil)
     }
 

@@ -4,6 +4,8 @@ import Diagnostics
 public struct ExpansionResult: Sendable {
     public var tasks: [DesiredTask] = []
     public var moves: [Move] = []
+    /// The `import` entries, their `to` resolved to addresses of `tasks`.
+    public var imports: [ImportEntry] = []
     public var sets: [TaskSetSummary] = []
     /// Errors and warnings, sorted by position.
     public var diagnostics: [Diagnostic] = []

@@ -7,6 +7,9 @@ import State
 /// What a plan does to one address.
 public enum ActionKind: String, Sendable, CaseIterable {
     case create, update, replace, delete, move
+    /// A task the API already holds, adopted into the state (an `import` entry); what differs follows as an update
+    /// or a replace of the same address.
+    case `import`
     /// A new run of the task: the same fields started again; the current run joins the history.
     case run
     /// A scheduled task the state starts counting its schedule for; it runs when due.
@@ -21,6 +24,7 @@ public enum ActionKind: String, Sendable, CaseIterable {
         case .replace: return "-/+"
         case .delete: return "-"
         case .move: return "->"
+        case .import: return "<="
         case .run: return ">"
         case .schedule: return "@"
         case .noop: return " "
@@ -266,13 +270,14 @@ public struct Plan: Sendable {
 
     public func count(_ kind: ActionKind) -> Int { actions.count { $0.kind == kind } }
 
-    /// `Plan: 3 to create, 1 to update, 1 to replace, 0 to delete, 0 to move.` or `No changes.`; runs and
+    /// `Plan: 3 to create, 1 to update, 1 to replace, 0 to delete, 0 to move.` or `No changes.`; imports, runs and
     /// schedules are counted after the moves when there are any.
     public var summaryLine: String {
         guard hasChanges else { return "No changes." }
         var line = "Plan: \(count(.create)) to create, \(count(.update)) to update, \(count(.replace)) to replace, "
             + "\(count(.delete)) to delete, \(count(.move)) to move"
-        let runs = count(.run), schedules = count(.schedule)
+        let imports = count(.import), runs = count(.run), schedules = count(.schedule)
+        if imports > 0 { line += ", \(imports) to import" }
         if runs > 0 { line += ", \(runs) to run" }
         if schedules > 0 { line += ", \(schedules) to schedule" }
         if !unscheduled.isEmpty { line += ", \(unscheduled.count) to unschedule" }

@@ -8,8 +8,8 @@ public enum PlanDocument {
     /// they were made from.
     public static func json(_ plan: Plan, saved: Bool = false) -> JSONValue {
         var summary = JSONValue.Object()
-        // Runs and schedules are counted when a plan has them, so plans without any read as they always did.
-        for kind in ActionKind.allCases where kind != .noop && (plan.count(kind) > 0 || ![.run, .schedule].contains(kind)) {
+        // Imports, runs and schedules are counted when a plan has them, so plans without any read as they always did.
+        for kind in ActionKind.allCases where kind != .noop && (plan.count(kind) > 0 || ![.import, .run, .schedule].contains(kind)) {
             summary[kind.rawValue] = .int(Int64(plan.count(kind)))
         }
         summary["noop"] = .int(Int64(plan.count(.noop)))

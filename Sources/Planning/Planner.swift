@@ -25,6 +25,9 @@ public struct PlanOptions: Sendable {
     public var follows: Set<String> = []
     /// `run ADDR --slot TIME`: the slot the asked runs are for (a backfill by hand), instead of now.
     public var slot: Date?
+    /// Addresses an `import` entry names whose task was not read from the API (a plan made without resolving them):
+    /// planned as an import without an id, never as a create, which would make a second task beside the one to import.
+    public var awaitingImport: Set<String> = []
     /// The time schedules are read at, and a new scheduled task is registered at.
     public var now = Date()
     /// How the state hashes secrets: with its key (`StateSession` sets it), or unkeyed.
@@ -50,12 +53,13 @@ public struct PlanOptions: Sendable {
 public enum Planner {
     /// `desired` holds each address once, as expansion guarantees.
     ///
-    /// The steps, in order: carry moved entries to their new addresses; compare every desired task with its entry;
+    /// The steps, in order: carry moved entries to their new addresses; adopt the imported tasks as if `batchctl
+    /// import` had recorded them; compare every desired task with its entry;
     /// read the drift of every entry once (with `live`); decide each desired task's action; list or delete the
     /// entries whose tasks left the manifests; refuse a mass delete. Every refusal is collected, so one run names
     /// them all.
-    public static func plan(desired: [DesiredTask], moves: [Move] = [], sets: [TaskSetSummary] = [], state: State?,
-                            live: [Int32: BatchTaskInfo]?, options: PlanOptions) throws(PlanningError) -> Plan {
+    public static func plan(desired: [DesiredTask], moves: [Move] = [], imports: [ResolvedImport] = [], sets: [TaskSetSummary] = [],
+                            state: State?, live: [Int32: BatchTaskInfo]?, options: PlanOptions) throws(PlanningError) -> Plan {
         let scope = Scope(selection: options.selection, sets: sets, locked: options.lockedSets)
         var problems: [PlanningError.Problem] = []
         if !options.selection.targets.isEmpty || !options.selection.excludes.isEmpty {
@@ -70,8 +74,12 @@ public enum Planner {
         }
         let runs = Runs(options: options, scheduled: state?.scheduled ?? [:], pending: state?.pending ?? [:])
 
-        let moved = carryMoves(moves, entries: state?.tasks ?? [:], scope: scope, problems: &problems)
+        var moved = carryMoves(moves, entries: state?.tasks ?? [:], scope: scope, problems: &problems)
+        let importing = options.runsOnly ? [] : imports
+        carryImports(importing, desired: desired, into: &moved, scope: scope, options: options, problems: &problems)
         let entries = moved.entries
+        // An adopted task is read once, when its entry is resolved; a refresh compares with what was read.
+        let live = live.map { live in importing.reduce(into: live) { $0[$1.id] = $1.live } }
         let compared = compareAll(desired, entries, options.secrets, options.fields)
         let refreshed = live.map { live in
             Refreshed(live: live, report: Drift.report(entries: entries, live: live, desired: desired, selection: options.selection,
@@ -92,6 +100,11 @@ public enum Planner {
                           runs: runs, standing: schedules.last?.address == task.address ? schedules.last : nil) {
             case .act(let action):
                 if options.runsOnly && !runs.belongsToRun(action) { continue }
+                if action.kind == .create && options.awaitingImport.contains(task.address) {
+                    actions.append(PlannedAction(address: task.address, kind: .import,
+                                                 reason: "its import entry is read from the API by plan and apply"))
+                    continue
+                }
                 actions.append(action)
             case .leave: break
             case .refuse(let problem): problems.append(problem)
@@ -245,6 +258,30 @@ extension Planner {
         var entries: [String: StateEntry]
         var actions: [PlannedAction] = []
         var into = Set<String>()
+    }
+
+    /// Adds an entry for each import, recorded as `Import.entry` records it, with an `import` action; an address the
+    /// state (after the moves) already has is left alone: the entry is a no-op once imported.
+    static func carryImports(_ imports: [ResolvedImport], desired: [DesiredTask], into moved: inout Moved, scope: Scope,
+                             options: PlanOptions, problems: inout [PlanningError.Problem]) {
+        guard !imports.isEmpty else { return }
+        let tasks = Dictionary(desired.map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
+        var owners: [Int32: String] = [:]
+        for (address, entry) in moved.entries {
+            for id in entry.ownedIds { owners[id] = address }
+        }
+        let at = Timestamp.string(options.now)
+        for item in imports where moved.entries[item.address] == nil {
+            guard let task = tasks[item.address], scope.includes(task) else { continue }
+            if let owner = owners[item.id] {
+                problems.append(.init("cannot import task \(item.id) to \(item.address): it is already managed as \(owner)", at: item.location))
+                continue
+            }
+            owners[item.id] = item.address
+            moved.entries[item.address] = Import.entry(for: task, id: item.id, live: item.live, at: at, secrets: options.secrets)
+            moved.into.insert(item.address)
+            moved.actions.append(PlannedAction(address: item.address, kind: .import, id: item.id))
+        }
     }
 
     static func carryMoves(_ moves: [Move], entries: [String: StateEntry], scope: Scope,

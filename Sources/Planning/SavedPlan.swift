@@ -51,9 +51,10 @@ public enum SavedPlan {
     /// owned there.
     static func checkOwnership(_ plan: Plan, path: String, state: State?) throws(PlanFileError) {
         var entries = state?.tasks ?? [:]
-        // Moves come first when applied, so the actions after them see the entries at their new addresses.
+        // Moves, then imports, come first when applied, so the actions after them see the entries they make.
         var ordered = plan.actions.enumerated().filter { $0.element.kind == .move }
-        ordered += plan.actions.enumerated().filter { $0.element.kind != .move }
+        ordered += plan.actions.enumerated().filter { $0.element.kind == .import }
+        ordered += plan.actions.enumerated().filter { $0.element.kind != .move && $0.element.kind != .import }
         for (index, action) in ordered {
             let expected: Int32?
             switch action.kind {
@@ -63,6 +64,12 @@ public enum SavedPlan {
                 expected = action.movedFrom.flatMap { entries[$0]?.id }
                 if let from = action.movedFrom, action.id == expected, let entry = entries.removeValue(forKey: from) {
                     entries[action.address] = entry
+                }
+            case .import:
+                // An import adopts a task at an address the state has no entry for.
+                expected = entries[action.address]?.id ?? action.id
+                if entries[action.address] == nil, let id = action.id {
+                    entries[action.address] = StateEntry(id: id, fingerprint: "", applied: .object([:]), appliedAt: "", source: "")
                 }
             case .update, .replace, .delete, .noop, .run:
                 expected = entries[action.address]?.id

@@ -48,7 +48,8 @@ struct ExecutionSchedule {
     private var phase = Phase.initialized
 
     /// - Parameters:
-    ///   - actions: the plan's actions; moves, registrations of schedules and no-ops are not steps (they touch only the state).
+    ///   - actions: the plan's actions; moves, imports, registrations of schedules and no-ops are not steps (they touch
+    ///     only the state).
     ///   - wait: also make wait-only steps of the unchanged tasks that scheduled ones depend on.
     ///   - parallelism: steps running at once.
     ///   - dependencies: the addresses a task waits for; those that are not steps count as done.
@@ -56,7 +57,7 @@ struct ExecutionSchedule {
         self.parallelism = parallelism
         var steps: [Step] = []
         var indexByAddress: [String: Int] = [:]
-        for action in actions where action.kind != .move && action.kind != .noop && action.kind != .schedule
+        for action in actions where ![.move, .import, .noop, .schedule].contains(action.kind)
             && indexByAddress[action.address] == nil {
             indexByAddress[action.address] = steps.count
             steps.append(Step(action: action))

@@ -125,6 +125,17 @@ public struct Executor: Sendable {
         for action in plan.actions where action.kind == .move {
             outcomes.append(await move(action))
         }
+        // Imports too, once the moves are carried; what follows an import that failed does not start.
+        let imported = await importTasks(plan.actions.filter { $0.kind == .import })
+        outcomes += imported.outcomes
+        var plan = plan
+        if !imported.failed.isEmpty {
+            for action in plan.actions where action.kind != .import && imported.failed.contains(action.address) {
+                outcomes.append(ActionOutcome(address: action.address, kind: action.kind, id: action.id,
+                                              status: .skipped("its import failed")))
+            }
+            plan.actions.removeAll { $0.kind != .import && imported.failed.contains($0.address) }
+        }
         // Registering a scheduled task, and forgetting one, touch only the state too.
         for address in plan.unscheduled { await recorder.unschedule(address) }
         for action in plan.actions where action.kind == .schedule {
@@ -298,7 +309,7 @@ public struct Executor: Sendable {
                 guard let existing = action.id else { return outcome(.failed("no id to delete"), id: nil) }
                 try await delete(address: action.address, id: existing)
                 return outcome(.succeeded, id: existing)
-            case .move, .noop, .schedule:
+            case .move, .import, .noop, .schedule:
                 return outcome(.succeeded, id: id)
             }
             if options.wait, let id {

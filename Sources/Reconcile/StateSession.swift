@@ -275,13 +275,36 @@ public struct StateSession: Sendable {
         try await Refresh.live(for: state, client: client, concurrency: concurrency)
     }
 
-    /// Plans the manifests' tasks against this state and, when refreshed, the live tasks.
-    public func plan(_ expansion: ExpansionResult, live: [Int32: BatchTaskInfo]?, options: PlanOptions) throws(PlanningError) -> Plan {
+    /// Plans the manifests' tasks against this state and, when refreshed, the live tasks. `imports` are the manifests'
+    /// `import` entries as `resolveImports` read them; an address whose import is not resolved is not created.
+    public func plan(_ expansion: ExpansionResult, live: [Int32: BatchTaskInfo]?, options: PlanOptions,
+                     imports: [ResolvedImport] = []) throws(PlanningError) -> Plan {
         var options = options
         options.secrets = secrets
         options.lockedSets = lock?.sets
-        return try Planner.plan(desired: expansion.tasks, moves: expansion.moves, sets: expansion.sets, state: planningState,
-                                live: live, options: options)
+        let resolved = Set(imports.map(\.address))
+        options.awaitingImport = Set(ImportResolver.outstanding(expansion.imports, moves: expansion.moves, state: planningState)
+            .map(\.address).filter { !resolved.contains($0) })
+        return try Planner.plan(desired: expansion.tasks, moves: expansion.moves, imports: imports, sets: expansion.sets,
+                                state: planningState, live: live, options: options)
+    }
+
+    /// `plan`, with the manifests' `import` entries resolved through `client` first.
+    public func plan(_ expansion: ExpansionResult, live: [Int32: BatchTaskInfo]?, options: PlanOptions,
+                     client: BatchTaskClient, concurrency: Int) async throws -> Plan {
+        try plan(expansion, live: live, options: options,
+                 imports: try await resolveImports(expansion, client: client, concurrency: concurrency))
+    }
+
+    /// Whether some of the manifests' `import` entries are not in this state yet (resolving them reads the API).
+    public func hasImportsToResolve(_ expansion: ExpansionResult) -> Bool {
+        !ImportResolver.outstanding(expansion.imports, moves: expansion.moves, state: planningState).isEmpty
+    }
+
+    /// The manifests' `import` entries this state has no entry for yet, with the tasks they name read from the API.
+    public func resolveImports(_ expansion: ExpansionResult, client: BatchTaskClient, concurrency: Int) async throws -> [ResolvedImport] {
+        try await ImportResolver.resolve(expansion.imports, moves: expansion.moves, state: planningState, client: client,
+                                         concurrency: concurrency)
     }
 
     /// The plan saved at `path`, refused when the endpoint, the state or the manifests moved on since it was made.

@@ -155,7 +155,7 @@ extension ManifestEngineTests {
         #expect(result.errors == [
             "a.yaml:2:7: error: unknown kind 'TaskSett'; did you mean TaskSet? (known kinds: TaskSet, Project)",
             "b.yaml:1:13: error: unsupported apiVersion 'batchctl/v2'; this batchctl reads apiVersion: batchctl/v1",
-            "c.yaml:5:1: error: unknown key 'task' in a TaskSet; did you mean tasks? (known: apiVersion, kind, metadata, vars, inputs, defaults, templates, tasks, moved)",
+            "c.yaml:5:1: error: unknown key 'task' in a TaskSet; did you mean tasks? (known: apiVersion, kind, metadata, vars, inputs, defaults, templates, tasks, moved, import)",
         ])
     }
 

@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func topLevelKeysAreTheValidators() throws {
-        #expect(propertyNames(try definition("TaskSet")) == ["apiVersion", "kind", "metadata", "vars", "inputs", "defaults", "templates", "tasks", "moved"])
+        #expect(propertyNames(try definition("TaskSet")) == ["apiVersion", "kind", "metadata", "vars", "inputs", "defaults", "templates", "tasks", "moved", "import"])
         #expect(propertyNames(try definition("TaskSet")["properties"]?["metadata"]) == ["name", "labels"])
         #expect(propertyNames(try definition("Project")) == ["apiVersion", "kind", "endpoint", "state", "manifests", "varFiles", "inputs", "parallelism", "headers", "timeout", "environments"])
         #expect(propertyNames(try definition("Project")["properties"]?["headers"]) == ["language", "culture", "timeZone", "appToken"])

@@ -30,6 +30,7 @@ final class SetExpander {
     /// True when an input's value has an error: the tasks are not expanded, so that the error is the only one.
     private(set) var inputsFailed = false
     private(set) var moveNodes: [Node] = []
+    private var importNode: Node?
     private let vars: VarTable
     private var templates: [String: Node] = [:]
     private var flattenedTemplates: [String: [(name: String, node: Node)]] = [:]
@@ -100,6 +101,8 @@ final class SetExpander {
                     continue
                 }
                 moveNodes = items
+            case .import:
+                importNode = pair.value
             }
         }
         declareInputs(inputs, varLocations: varLocations)
@@ -184,6 +187,12 @@ final class SetExpander {
             TaskEntryExpander(setExpander: self, setName: name, entry: entry, pairs: pairs, defaults: defaults)
                 .expand(into: &tasks, dependencies: &dependencies, keys: &keys, explanation: &explanation)
         }
+    }
+
+    /// The set's `import` entries, expanded; their `to` is resolved once every set is expanded.
+    func expandImports() -> [ImportExpander.Written] {
+        guard name != nil, let importNode else { return [] }
+        return ImportExpander(setExpander: self).expand(importNode)
     }
 
     /// The templates a task entry's `extends` names, with the templates they extend first, in merge order.

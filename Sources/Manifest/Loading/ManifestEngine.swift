@@ -21,6 +21,7 @@ public enum ManifestEngine {
         var setLocations: [String: SourceLocation] = [:]
         var declaredVars = Set<String>()
         var moveNodes: [(set: String, node: Node)] = []
+        var importEntries: [(set: String, entry: ImportExpander.Written)] = []
         var dependsOn: [[DependencyReference]] = []
         for document in sources.taskSets {
             let expander = SetExpander(
@@ -36,6 +37,7 @@ public enum ManifestEngine {
             expander.expand(into: &result.tasks, dependencies: &dependsOn, explanation: &result.explanation)
             declaredVars.formUnion(expander.declaredVars)
             moveNodes += expander.moveNodes.map { (name, $0) }
+            importEntries += expander.expandImports().map { (name, $0) }
             result.sets.append(TaskSetSummary(
                 name: name, labels: expander.labels, location: expander.nameLocation, taskCount: result.tasks.count - before))
         }
@@ -48,6 +50,7 @@ public enum ManifestEngine {
             DependencyResolver.resolve(&result.tasks, references: dependsOn, maxEdges: options.maxDependencyEdges,
                                        diagnostics: diagnostics)
             result.moves = resolveMoves(moveNodes, tasks: result.tasks, diagnostics: diagnostics)
+            result.imports = resolveImports(importEntries, tasks: result.tasks, diagnostics: diagnostics)
         }
         if let address = options.explain, result.explanation == nil, !diagnostics.hasErrors {
             let known = result.tasks.map(\.address)
@@ -220,5 +223,36 @@ public enum ManifestEngine {
             moves.append(Move(from: fromAddress, to: toAddress, location: node.location))
         }
         return moves
+    }
+
+    /// Each entry's `to` as an address of a task of the manifests; an address or an id imported twice is an error.
+    private static func resolveImports(_ entries: [(set: String, entry: ImportExpander.Written)], tasks: [DesiredTask],
+                                       diagnostics: DiagnosticCollector) -> [ImportEntry] {
+        guard !entries.isEmpty else { return [] }
+        let addresses = Set(tasks.map(\.address))
+        var imports: [ImportEntry] = []
+        var seenAddress: [String: SourceLocation] = [:]
+        var seenId: [Int32: SourceLocation] = [:]
+        for (set, written) in entries {
+            let address = written.to.contains("/") ? written.to : "\(set)/\(written.to)"
+            guard addresses.contains(address) else {
+                diagnostics.error(written.toLocation, "import to '\(address)', but no task of the manifests has that address\(Suggestion.hint(for: address, in: addresses))")
+                continue
+            }
+            if let first = seenAddress[address] {
+                diagnostics.error(written.location, "'\(address)' is imported twice", notes: ["first imported at \(first)"])
+                continue
+            }
+            if case .id(let id) = written.source {
+                if let first = seenId[id] {
+                    diagnostics.error(written.location, "task \(id) is imported twice (to \(address) here)", notes: ["first imported at \(first)"])
+                    continue
+                }
+                seenId[id] = written.location
+            }
+            seenAddress[address] = written.location
+            imports.append(ImportEntry(address: address, source: written.source, location: written.location))
+        }
+        return imports
     }
 }

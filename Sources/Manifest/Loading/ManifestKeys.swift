@@ -23,7 +23,7 @@ public enum DocumentKind: String, CaseIterable, Sendable {
 
 /// A top-level key of a TaskSet document.
 public enum TaskSetKey: String, CaseIterable, Sendable {
-    case apiVersion, kind, metadata, vars, inputs, defaults, templates, tasks, moved
+    case apiVersion, kind, metadata, vars, inputs, defaults, templates, tasks, moved, `import`
 
     public var summary: String {
         switch self {
@@ -36,6 +36,7 @@ public enum TaskSetKey: String, CaseIterable, Sendable {
         case .templates: return "named partial tasks that tasks (and other templates) extend"
         case .tasks: return "the task entries: a key, BatchTaskInfo fields and the control keys"
         case .moved: return "renames without replacing the task: the state entry at from is carried to to at the next apply"
+        case .import: return "tasks the API already holds, adopted at a key of this set by their id or exact Name at the next apply; once imported, an entry does nothing"
         }
     }
 }
@@ -102,6 +103,22 @@ public enum MoveKey: String, CaseIterable, Sendable {
         case .to: return "the key (or address) it moves to"
         }
     }
+}
+
+/// A key of an `import` entry.
+public enum ImportKey: String, CaseIterable, Sendable {
+    case to, id, name, matrix
+
+    public var summary: String {
+        switch self {
+        case .to: return "the key of this set (or the address set/key) the task is adopted at"
+        case .id: return "the task's id on the server; give id or name, not both"
+        case .name: return "the task's Name, matched exactly; exactly one task may have it"
+        case .matrix: return "axes like a task entry's matrix: one import per combination"
+        }
+    }
+
+    static let names = allCases.map(\.rawValue)
 }
 
 extension Lifecycle.Key {

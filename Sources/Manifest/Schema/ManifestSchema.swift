@@ -82,6 +82,7 @@ public enum ManifestSchema {
             case .templates: value = ["type": ["object", "null"], "additionalProperties": ["$ref": "#/$defs/template"]]
             case .tasks: value = ["type": "array", "items": ["$ref": "#/$defs/task"]]
             case .moved: value = ["type": "array", "items": moveEntry]
+            case .import: value = anyOf(["type": "array", "items": importEntry], expression)
             }
             properties[key.rawValue] = described(value, key.summary)
         }
@@ -118,6 +119,24 @@ public enum ManifestSchema {
         }
         return ["type": "object", "required": .array(MoveKey.allCases.map { .string($0.rawValue) }),
                 "properties": .object(properties), "additionalProperties": false]
+    }
+
+    private static var importEntry: JSONValue {
+        var properties: JSONValue.Object = [:]
+        for key in ImportKey.allCases {
+            let value: JSONValue
+            switch key {
+            case .to, .name: value = ["$ref": "#/$defs/text"]
+            case .id: value = anyOf(["type": "integer", "minimum": 1, "maximum": .int(Int64(Int32.max))], expression)
+            case .matrix: value = schema(of: ControlKey.matrix)
+            }
+            properties[key.rawValue] = described(value, key.summary)
+        }
+        return [
+            "type": "object", "required": [.string(ImportKey.to.rawValue)],
+            "oneOf": [["required": [.string(ImportKey.id.rawValue)]], ["required": [.string(ImportKey.name.rawValue)]]],
+            "properties": .object(properties), "additionalProperties": false,
+        ]
     }
 
     /// Defaults, a template or a task entry: BatchTaskInfo fields and the control keys allowed there.

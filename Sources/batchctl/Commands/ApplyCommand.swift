@@ -84,7 +84,8 @@ struct ApplyCommand: ReportingCommand {
         } else {
             let live = planning.refresh ? try await run.refresh(client: connection.client, concurrency: parallelism) : nil
             let fields = FieldModel(wallTimeZone: connection.client.timeZone.zone)
-            plan = try run.plan(result, live: live, options: try planning.options(endpoint: run.endpoint, selection: targeting.selection(input), fields: fields))
+            plan = try await run.plan(result, live: live, options: try planning.options(endpoint: run.endpoint, selection: targeting.selection(input), fields: fields),
+                                      client: connection.client, concurrency: parallelism)
         }
         Terminal.out(PlanRendering.text(plan, style: Style(enabled: Terminal.usesColor(1)),
                                         showFieldsOfCreates: plan.count(.create) <= 50))

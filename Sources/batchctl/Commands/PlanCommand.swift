@@ -55,7 +55,15 @@ struct PlanCommand: ReportingCommand {
                 try await state.refresh(client: connection.client, concurrency: session.parallelism)
             }
         }
-        let plan = try state.plan(result, live: live, options: try planning.options(endpoint: session.endpointName, selection: selection, fields: FieldModel(project: project)))
+        // Import entries are read from the API even without a refresh: a plan needs the tasks they adopt.
+        var imports: [ResolvedImport] = []
+        if state.hasImportsToResolve(result) {
+            imports = try await session.withConnection { connection in
+                try await state.resolveImports(result, client: connection.client, concurrency: session.parallelism)
+            }
+        }
+        let plan = try state.plan(result, live: live, options: try planning.options(endpoint: session.endpointName, selection: selection, fields: FieldModel(project: project)),
+                                  imports: imports)
         if let out {
             let bytes = SavedPlan.encode(plan, desired: result.tasks)
             guard FileManager.default.createFile(atPath: out, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {

@@ -79,7 +79,7 @@ enum GraphRendering {
         case .update: return "#fff0a8"
         case .replace: return "#f6c0c0"
         case .delete: return "#e0a0a0"
-        case .move: return "#c8dcff"
+        case .move, .import: return "#c8dcff"
         case .run: return "#e0d0ff"
         case .schedule: return "#d8f0f0"
         case .noop: return "#eeeeee"

@@ -27,7 +27,8 @@ enum MarkdownRendering {
         var head = "**\(plan.summaryLine)**\n\n"
         if plan.hasChanges {
             head += "| action | tasks |\n| --- | ---: |\n"
-            for kind in ActionKind.allCases {
+            // Imports are a row only in plans that have them, so the others read as they always did.
+            for kind in ActionKind.allCases where kind != .import || plan.count(.import) > 0 {
                 let symbol = kind == .noop ? "" : "<code>\(escape(kind.symbol))</code> "
                 head += "| \(symbol)\(kind.rawValue) | \(plan.count(kind)) |\n"
             }

@@ -62,7 +62,7 @@ enum PlanRendering {
     private static func colored(_ symbol: String, _ kind: ActionKind, _ style: Style) -> String {
         switch kind {
         case .create: return style.green(symbol)
-        case .update, .move, .run, .schedule: return style.yellow(symbol)
+        case .update, .move, .import, .run, .schedule: return style.yellow(symbol)
         case .replace, .delete: return style.red(symbol)
         case .noop: return symbol
         }

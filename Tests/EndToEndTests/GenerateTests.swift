@@ -142,6 +142,11 @@ import Testing
         let text = try String(contentsOfFile: file, encoding: .utf8)
         #expect(text.contains("  - key: purge-${variant}\n    matrix:\n      variant:\n        - eu\n        - us\n    Name: Purge ${variant}\n"))
         #expect(try imports(text) == ["purge-eu": tenant.ids[2], "purge-us": tenant.ids[3]])
+        let again = try BinaryRunner.run(["generate", "--set", "purges", "--name", "Purge*", "-o", file],
+                                         in: tenant.directory.path, environment: tenant.server.environment)
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("\(file) exists already; generate writes a new file"))
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == text, "an existing file is left as it was")
         let tasks = try rendered(tenant)
         #expect(tasks["purge-us"]?["ParameterObject"]?["region"] == "us")
         #expect(tasks["purge-us"]?["Description"] == "purges us")

@@ -79,7 +79,7 @@ import Testing
     }
 
     @Test func aKillBetweenAttemptsStartsNoneTwice() async throws {
-        let directory = try project(Self.failing + "    run: {retry: {limit: 1, backoff: 4s}}\n")
+        let directory = try project(Self.failing + "    run: {retry: {limit: 1, backoff: 8s}}\n")
         let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])
         defer { server.stop() }
         // Killed in the backoff after its first attempt failed and was settled: saved, as --wait holds no lock
@@ -99,7 +99,7 @@ import Testing
         let early = try BinaryRunner.run(["run", "--due"], in: directory.path, environment: server.environment)
         #expect(early.status == 0, "\(early.stdout)\(early.stderr)")
         #expect(try await serverTasks(named: "Import", server).count == 1, "\(early.stdout)")
-        try await Task.sleep(for: .seconds(4))
+        try await Task.sleep(for: .seconds(8))
         for _ in 0..<3 {
             let due = try BinaryRunner.run(["run", "--due"], in: directory.path, environment: server.environment)
             #expect(due.status == 0, "\(due.stdout)\(due.stderr)")

@@ -73,12 +73,23 @@ struct GenerateCommand: ReportingCommand {
             Terminal.out(generation.text)
             return
         }
-        do {
-            try generation.text.write(toFile: output, atomically: true, encoding: .utf8)
-        } catch {
-            throw CommandFailure("cannot write \(output): \(error.localizedDescription)")
-        }
+        try write(generation.text, to: output)
         let count = generation.set.imports.count
         Terminal.err("Wrote \(output): task set \(setName) with \(count) task\(count == 1 ? "" : "s") to import\(generation.folded ? " (one entry over a matrix)" : "").\n")
+    }
+
+    /// Writes a new file, making its folder as needed; an existing file is refused, since it may hold work.
+    private func write(_ text: String, to path: String) throws {
+        let files = FileManager.default
+        guard !files.fileExists(atPath: path) else {
+            throw CommandFailure("\(path) exists already; generate writes a new file: remove it or choose another with -o")
+        }
+        do {
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            try files.createDirectory(at: folder, withIntermediateDirectories: true)
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw CommandFailure("cannot write \(path): \(error.localizedDescription)")
+        }
     }
 }

@@ -39,6 +39,7 @@ public enum TaskSetGenerator {
             throw GenerationError("the generated entry \(key) does not render the server's values; nothing was written")
         }
         var generation = Generation(set: copies, text: copies.yaml(), folded: false, notes: [])
+        if let note = SecretNames.note(for: sources) { generation.notes.append(note) }
         guard options.matrix else { return generation }
         let fallback = "--matrix: writing \(sources.count) task entr\(sources.count == 1 ? "y" : "ies") instead of one over a matrix"
         switch MatrixFolding.fold(sources, shared: shared, model: model) {
@@ -52,7 +53,7 @@ public enum TaskSetGenerator {
             if let key = ExpansionCheck.difference(try ExpansionCheck.expand(folded), expected, model: model) {
                 generation.notes.append("\(fallback): the matrix would render \(key) differently from the task on the server")
             } else {
-                generation = Generation(set: folded, text: folded.yaml(), folded: true, notes: [])
+                generation = Generation(set: folded, text: folded.yaml(), folded: true, notes: generation.notes)
             }
         }
         return generation

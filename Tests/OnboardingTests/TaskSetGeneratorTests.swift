@@ -53,6 +53,19 @@ import Testing
         #expect(generation.text.hasSuffix("import:\n  - {to: costs-region, id: 1}\n"))
     }
 
+    @Test func aParameterNamedAsASecretIsPointedOut() throws {
+        let tasks = [
+            try task(1, "A", ["ParameterObject": ["dbPassword": "change-me", "table": "person"]]),
+            try task(2, "B", ["ParameterObject": ["dbPassword": "change-me", "apiToken": "t"]]),
+        ]
+        let generation = try TaskSetGenerator.generate(tasks, header: [], options: GenerationOptions(name: "s"))
+        #expect(generation.notes.count == 1)
+        #expect(generation.notes.first?.hasPrefix("ParameterObject apiToken (1 of 2 tasks), dbPassword (2 of 2 tasks) looks secret") == true)
+        let plain = try TaskSetGenerator.generate([try task(1, "A", ["ParameterObject": ["table": "person"]])], header: [],
+                                                  options: GenerationOptions(name: "s"))
+        #expect(plain.notes.isEmpty)
+    }
+
     @Test func tasksThatDifferOnlyInTheirNamesPartFoldIntoAMatrix() throws {
         let tasks = try ["EU", "US", "APAC"].enumerated().map { index, region in
             try task(Int32(index + 10), "Shard \(region) purge", ["Description": .string("purges \(region) only"), "ParameterObject": ["region": .string(region), "keep": "30"]])

@@ -94,6 +94,7 @@ import Testing
         let apply = try BinaryRunner.run(["apply", "--auto-approve"], in: directory.path, environment: server.environment)
         #expect(apply.status == 0, "\(apply.stderr)")
         #expect(apply.stdout.contains("Done: 5 succeeded, 0 failed, 0 skipped."), "\(apply.stdout)")
+        for (address, id) in ids { #expect(apply.stderr.contains("imported \(address) (id \(id))"), "\(apply.stderr)") }
         #expect(try await snapshot(server) == before, "no task was created or changed")
         #expect(try stateIds(directory) == ids)
 

@@ -83,6 +83,7 @@ final class ApplyProgress: ApplyObserver {
         case "replace": return "replaced"
         case "delete": return "deleted"
         case "move": return "moved"
+        case "import": return "imported"
         case "run": return "started a new run of"
         case "schedule": return "scheduled"
         default: return "waited for"

@@ -1,4 +1,5 @@
 import Foundation
+import Manifest
 
 /// Task keys made from Names: lower-case words joined by `-`, unique within the set, valid as manifest.md's keys
 /// (`[A-Za-z0-9][A-Za-z0-9._-]{0,199}`).
@@ -68,13 +69,5 @@ public enum TaskKeys {
     }
 
     /// Whether a text is a key as manifest.md defines it.
-    public static func isValid(_ key: String) -> Bool {
-        guard let first = key.unicodeScalars.first, isKeyCharacter(first), first != ".", first != "-", first != "_",
-              key.unicodeScalars.count <= 200 else { return false }
-        return key.unicodeScalars.allSatisfy(isKeyCharacter)
-    }
-
-    private static func isKeyCharacter(_ scalar: Unicode.Scalar) -> Bool {
-        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "." || scalar == "-" || scalar == "_"
-    }
+    public static func isValid(_ key: String) -> Bool { TaskAddress.isValidKey(key) }
 }

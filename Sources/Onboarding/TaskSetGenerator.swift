@@ -1,6 +1,7 @@
 import APIClient
 import BatchTask
 import JSON
+import Manifest
 import Planning
 
 /// Tasks read from the server written as one TaskSet that imports them: keys from their Names, the fields a user
@@ -19,12 +20,7 @@ public enum TaskSetGenerator {
     }
 
     /// Whether a text is a set name as manifest.md defines it: `[a-z0-9][a-z0-9._-]{0,62}`.
-    public static func isValidSetName(_ name: String) -> Bool {
-        let scalars = Array(name.unicodeScalars)
-        func allowed(_ scalar: Unicode.Scalar) -> Bool { ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) }
-        guard let first = scalars.first, allowed(first), scalars.count <= 63 else { return false }
-        return scalars.allSatisfy { allowed($0) || $0 == "." || $0 == "_" || $0 == "-" }
-    }
+    public static func isValidSetName(_ name: String) -> Bool { TaskAddress.isValidSetName(name) }
 
     /// The set for `tasks` (at least one, as the server holds them). Each way of writing it is read back
     /// before it is chosen: the copies must expand to the server's values and the matrix to the same tasks as the

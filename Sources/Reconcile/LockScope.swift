@@ -21,11 +21,7 @@ public enum LockScope {
         if selection.isEverything {
             sets.formUnion(expansion.changedSets)
         } else {
-            var labels: [String: [String: String]] = [:]
-            for set in expansion.sets { labels[set.name] = set.labels }
-            for task in expansion.tasks where selection.includes(address: task.address, labels: labels[task.setName] ?? [:]) {
-                sets.insert(task.setName)
-            }
+            sets.formUnion(selection.apply(to: expansion).map(\.setName))
         }
         // The planner carries a move whose target the selection takes (an address, so no labels: none under --selector).
         for move in expansion.moves where selection.includes(address: move.to) {
@@ -49,13 +45,9 @@ public enum LockScope {
     /// The sets whose tasks a `run` may start: with due runs (`startsDueRuns`), those of the tasks the selection
     /// takes; else those of the tasks `runs` names.
     public static func sets(forRuns options: PlanOptions, in expansion: ExpansionResult) -> [String] {
-        var labels: [String: [String: String]] = [:]
-        for set in expansion.sets { labels[set.name] = set.labels }
-        let involved = expansion.tasks.lazy.filter { task in
-            options.startsDueRuns
-                ? options.selection.includes(address: task.address, labels: labels[task.setName] ?? [:])
-                : options.runs.contains { $0.matches(task.address) }
-        }
+        let involved = options.startsDueRuns
+            ? options.selection.apply(to: expansion)
+            : expansion.tasks.filter { task in options.runs.contains { $0.matches(task.address) } }
         return Array(Set(involved.map(\.setName))).sorted()
     }
 

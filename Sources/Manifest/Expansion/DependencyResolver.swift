@@ -23,7 +23,7 @@ enum DependencyResolver {
             var resolved: [Int] = []
             let setPrefix = tasks[i].setName + "/"
             for reference in references[i] {
-                let pattern = reference.text.contains("/") ? reference.text : "\(tasks[i].setName)/\(reference.text)"
+                let pattern = TaskAddress.address(reference.text, inSet: tasks[i].setName)
                 if pattern.contains("*") || pattern.contains("?") {
                     let matches: [Int]
                     if let known = globMatches[pattern] {

@@ -12,4 +12,15 @@ public enum TaskAddress {
         }
         return nil
     }
+
+    /// The address a manifest's reference names: `set/key` as written, or a bare key of `set`.
+    public static func address(_ reference: String, inSet set: String) -> String {
+        reference.contains("/") ? reference : "\(set)/\(reference)"
+    }
+
+    /// Whether a text is a set name: `[a-z0-9][a-z0-9._-]{0,62}`.
+    public static func isValidSetName(_ text: String) -> Bool { SetExpander.isValidSetName(text) }
+
+    /// Whether a text is a key: `[A-Za-z0-9][A-Za-z0-9._-]{0,199}`.
+    public static func isValidKey(_ text: String) -> Bool { SetExpander.isValidKey(text) }
 }

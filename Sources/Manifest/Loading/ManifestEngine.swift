@@ -203,8 +203,8 @@ public enum ManifestEngine {
                     diagnostics.error(pair.key.location, "unknown key '\(pair.key.scalar?.text ?? "")' in a moved entry (known: \(MoveKey.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
             }
-            let fromAddress = from.contains("/") ? from : "\(set)/\(from)"
-            let toAddress = to.contains("/") ? to : "\(set)/\(to)"
+            let fromAddress = TaskAddress.address(from, inSet: set)
+            let toAddress = TaskAddress.address(to, inSet: set)
             if !addresses.contains(toAddress) {
                 // `when` may drop the task in this environment; the move still applies where it exists.
                 diagnostics.warning(node["to"]?.location ?? node.location,
@@ -234,7 +234,7 @@ public enum ManifestEngine {
         var seenAddress: [String: SourceLocation] = [:]
         var seenId: [Int32: SourceLocation] = [:]
         for (set, written) in entries {
-            let address = written.to.contains("/") ? written.to : "\(set)/\(written.to)"
+            let address = TaskAddress.address(written.to, inSet: set)
             guard addresses.contains(address) else {
                 diagnostics.error(written.toLocation, "import to '\(address)', but no task of the manifests has that address\(Suggestion.hint(for: address, in: addresses))")
                 continue

@@ -50,16 +50,12 @@ struct PlanCommand: ReportingCommand {
         }
         let state = try await reading.value
         var live: [Int32: BatchTaskInfo]?
-        if planning.refresh {
-            live = try await session.withConnection { connection in
-                try await state.refresh(client: connection.client, concurrency: session.parallelism)
-            }
-        }
-        // Import entries are read from the API even without a refresh: a plan needs the tasks they adopt.
         var imports: [ResolvedImport] = []
-        if state.hasImportsToResolve(result) {
-            imports = try await session.withConnection { connection in
-                try await state.resolveImports(result, client: connection.client, concurrency: session.parallelism)
+        // Import entries are read from the API even without a refresh: a plan needs the tasks they adopt.
+        if planning.refresh || state.hasImportsToResolve(result) {
+            (live, imports) = try await session.withConnection { connection in
+                let live = planning.refresh ? try await state.refresh(client: connection.client, concurrency: session.parallelism) : nil
+                return (live, try await state.resolveImports(result, client: connection.client, concurrency: session.parallelism))
             }
         }
         let plan = try state.plan(result, live: live, options: try planning.options(endpoint: session.endpointName, selection: selection, fields: FieldModel(project: project)),

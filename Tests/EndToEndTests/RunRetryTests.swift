@@ -79,7 +79,9 @@ import Testing
     }
 
     @Test func aKillBetweenAttemptsStartsNoneTwice() async throws {
-        let directory = try project(Self.failing + "    run: {retry: {limit: 1, backoff: 8s}}\n")
+        // A backoff of an hour, and a clock (`BATCHCTL_NOW`) moved past it: how long the machine takes between the
+        // steps cannot make the retry due early.
+        let directory = try project(Self.failing + "    run: {retry: {limit: 1, backoff: 1h}}\n")
         let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])
         defer { server.stop() }
         // Killed in the backoff after its first attempt failed and was settled: saved, as --wait holds no lock
@@ -94,14 +96,15 @@ import Testing
         killed.waitUntilExit()
         #expect(killed.terminationReason == .uncaughtSignal, "apply finished before it could be killed")
         #expect(try await serverTasks(named: "Import", server).count == 1)
+        let retryAt = try #require(try entry(directory, "jobs/import")?["retryAt"]?.stringValue.flatMap(Self.date))
 
         // Before the backoff has passed nothing starts; after it, the one retry does, once.
         let early = try BinaryRunner.run(["run", "--due"], in: directory.path, environment: server.environment)
         #expect(early.status == 0, "\(early.stdout)\(early.stderr)")
         #expect(try await serverTasks(named: "Import", server).count == 1, "\(early.stdout)")
-        try await Task.sleep(for: .seconds(8))
+        let later = server.environment.merging(["BATCHCTL_NOW": Self.text(retryAt.addingTimeInterval(60))]) { $1 }
         for _ in 0..<3 {
-            let due = try BinaryRunner.run(["run", "--due"], in: directory.path, environment: server.environment)
+            let due = try BinaryRunner.run(["run", "--due"], in: directory.path, environment: later)
             #expect(due.status == 0, "\(due.stdout)\(due.stderr)")
         }
         #expect(try await serverTasks(named: "Import", server).count == 2)
@@ -109,6 +112,9 @@ import Testing
         #expect(settled["attempt"]?.intValue == 2)
         #expect(settled["failures"]?.intValue == 1)
     }
+
+    private static func date(_ text: String) -> Date? { ISO8601DateFormatter().date(from: text) }
+    private static func text(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
 
     @Test func aStuckRunIsStoppedAtItsTimeout() async throws {
         let directory = try project("""

@@ -143,6 +143,7 @@ public final class Reconciler: Sendable {
             let message = (error as? ControllerFailure)?.message ?? Self.message(of: error)
             await carryOut(handle { $0.cycleFailed(message, duration: ContinuousClock.now - started, now: Date()) })
         }
+        HeapTrim.afterCycle()
     }
 
     /// Carries out a cycle's steps in order: the first that throws ends the cycle.

@@ -1,0 +1,64 @@
+import APIClient
+import BatchTask
+import JSON
+import State
+import Testing
+
+@testable import Reconcile
+
+/// How a refresh chooses between one list of the user tasks and one read per id, and what it does with the list.
+@Suite struct RefreshTests {
+    private func entry(_ id: Int32, system: Bool?) -> StateEntry {
+        var applied: JSONValue.Object = ["Name": .string("task \(id)")]
+        if let system { applied["IsSystemTask"] = .bool(system) }
+        return StateEntry(id: id, fingerprint: "sha256:\(id)", applied: .object(applied), appliedAt: "2026-12-01T00:00:00Z",
+                          source: "tasks.yaml:\(id):1")
+    }
+
+    private func task(_ id: Int32?) -> BatchTaskInfo {
+        var info = BatchTaskInfo()
+        info.id = id
+        info.name = "task \(id.map(String.init) ?? "without id")"
+        return info
+    }
+
+    @Test func autoListsFromTheThresholdAndTheOtherWaysDoAsTheySay() {
+        let threshold = Refresh.listThreshold
+        #expect(!Refresh.usesList(.auto, userTasks: 0))
+        #expect(!Refresh.usesList(.auto, userTasks: threshold - 1))
+        #expect(Refresh.usesList(.auto, userTasks: threshold))
+        #expect(Refresh.usesList(.auto, userTasks: 100_000))
+        #expect(Refresh.usesList(.list, userTasks: 0))
+        #expect(!Refresh.usesList(.id, userTasks: 100_000))
+    }
+
+    @Test func tasksAppliedAsSystemTasksDoNotCountTowardsTheList() {
+        var tasks: [String: StateEntry] = [:]
+        for id in Int32(1)...10 { tasks["set/user-\(id)"] = entry(id, system: id % 2 == 0 ? false : nil) }
+        for id in Int32(11)...14 { tasks["set/system-\(id)"] = entry(id, system: true) }
+        let state = State(lineage: "lineage", serial: 1, endpoint: "http://127.0.0.1:8405", tasks: tasks)
+        #expect(Refresh.userTaskCount(state) == 10)
+    }
+
+    @Test func idsTheListDoesNotHoldAreLeftToBeReadById() {
+        let (found, unlisted) = Refresh.split([1, 2, 3, 5], listed: [task(2), task(3), task(4), task(nil)])
+        #expect(found.keys.sorted() == [2, 3])
+        #expect(found[2] == task(2))
+        #expect(unlisted == [1, 5])
+    }
+
+    @Test func aListTooLargeUnreadableOrRefusedIsReadByIdInstead() {
+        // What the client throws for an answer over its size cap (RequestSender.maximumAnswerBytes).
+        #expect(Refresh.fallsBack(after: .invalidResponse("the answer is larger than 256 MiB")))
+        #expect(Refresh.fallsBack(after: .invalidResponse("GET All: the body is not JSON")))
+        #expect(Refresh.fallsBack(after: .http(status: 400, errorType: nil, message: "no such state")))
+        #expect(Refresh.fallsBack(after: .http(status: 504, errorType: nil, message: "gateway timeout")))
+    }
+
+    @Test func aFailureThatReadsByIdWouldMeetTooEndsTheRefresh() {
+        #expect(!Refresh.fallsBack(after: .transport("connection refused")))
+        #expect(!Refresh.fallsBack(after: .authentication("the ticket was refused")))
+        #expect(!Refresh.fallsBack(after: .tenantUnavailable("the tenant is not running")))
+        #expect(!Refresh.fallsBack(after: .configuration("no endpoint")))
+    }
+}

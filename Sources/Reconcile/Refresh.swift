@@ -27,7 +27,7 @@ public enum Refresh {
                             read: RefreshRead = .auto) async throws(ClientError) -> [Int32: BatchTaskInfo] {
         guard let state, !state.tasks.isEmpty else { return [:] }
         let ids = Array(Set(state.tasks.values.map(\.id))).sorted()
-        guard usesList(read, userTasks: userTaskCount(state)) else {
+        guard usesList(read, state: state) else {
             return try await client.getMany(ids, concurrency: concurrency)
         }
         let listed: [BatchTaskInfo]
@@ -43,20 +43,25 @@ public enum Refresh {
         return found
     }
 
-    /// Whether a refresh of a state with `userTasks` managed user tasks reads the list.
-    static func usesList(_ read: RefreshRead, userTasks: Int) -> Bool {
+    /// Whether a refresh of `state` reads the list.
+    static func usesList(_ read: RefreshRead, state: State) -> Bool {
         switch read {
         case .id: return false
         case .list: return true
-        case .auto: return userTasks >= listThreshold
+        case .auto: return hasUserTasks(atLeast: listThreshold, in: state)
         }
     }
 
-    /// The managed tasks the state does not record as system tasks: only those can be in the list.
-    static func userTaskCount(_ state: State) -> Int {
-        state.tasks.values.reduce(0) { count, entry in
-            count + (entry.applied["IsSystemTask"] == .bool(true) ? 0 : 1)
+    /// Whether at least `count` managed tasks are not recorded as system tasks: only those can be in the list.
+    /// It stops at `count`, as each entry's applied fields are parsed to look.
+    static func hasUserTasks(atLeast count: Int, in state: State) -> Bool {
+        guard state.tasks.count >= count else { return false }
+        var users = 0
+        for entry in state.tasks.values where entry.applied["IsSystemTask"] != .bool(true) {
+            users += 1
+            if users >= count { return true }
         }
+        return false
     }
 
     /// The list's values of `ids`, and the ids it does not hold (to be read one by one).

@@ -22,22 +22,33 @@ import Testing
         return info
     }
 
-    @Test func autoListsFromTheThresholdAndTheOtherWaysDoAsTheySay() {
+    private func state(users: Int, systems: Int) -> State {
+        var tasks: [String: StateEntry] = [:]
+        for id in Int32(1)...Int32(users + systems) {
+            let system = id > users
+            // A user task is one applied with IsSystemTask false, or without it.
+            tasks["set/task-\(id)"] = entry(id, system: system ? true : (id % 2 == 0 ? false : nil))
+        }
+        return State(lineage: "lineage", serial: 1, endpoint: "http://127.0.0.1:8405", tasks: tasks)
+    }
+
+    @Test func autoListsFromTheThresholdOfUserTasks() {
         let threshold = Refresh.listThreshold
-        #expect(!Refresh.usesList(.auto, userTasks: 0))
-        #expect(!Refresh.usesList(.auto, userTasks: threshold - 1))
-        #expect(Refresh.usesList(.auto, userTasks: threshold))
-        #expect(Refresh.usesList(.auto, userTasks: 100_000))
-        #expect(Refresh.usesList(.list, userTasks: 0))
-        #expect(!Refresh.usesList(.id, userTasks: 100_000))
+        #expect(!Refresh.usesList(.auto, state: state(users: threshold - 1, systems: 0)))
+        #expect(Refresh.usesList(.auto, state: state(users: threshold, systems: 0)))
+        #expect(Refresh.usesList(.auto, state: state(users: threshold, systems: 20)))
     }
 
     @Test func tasksAppliedAsSystemTasksDoNotCountTowardsTheList() {
-        var tasks: [String: StateEntry] = [:]
-        for id in Int32(1)...10 { tasks["set/user-\(id)"] = entry(id, system: id % 2 == 0 ? false : nil) }
-        for id in Int32(11)...14 { tasks["set/system-\(id)"] = entry(id, system: true) }
-        let state = State(lineage: "lineage", serial: 1, endpoint: "http://127.0.0.1:8405", tasks: tasks)
-        #expect(Refresh.userTaskCount(state) == 10)
+        let threshold = Refresh.listThreshold
+        #expect(!Refresh.usesList(.auto, state: state(users: threshold - 1, systems: threshold)))
+        #expect(!Refresh.usesList(.auto, state: state(users: 0, systems: threshold * 2)))
+    }
+
+    @Test func listAndIdDoAsTheySayWhateverTheCount() {
+        #expect(Refresh.usesList(.list, state: state(users: 0, systems: 1)))
+        #expect(Refresh.usesList(.list, state: state(users: 1, systems: 0)))
+        #expect(!Refresh.usesList(.id, state: state(users: Refresh.listThreshold * 2, systems: 0)))
     }
 
     @Test func idsTheListDoesNotHoldAreLeftToBeReadById() {

@@ -10,14 +10,16 @@ import State
 /// leaves system tasks out, and a task absent from it may be a system task or may have been deleted, so a task
 /// is only ever called missing after its read by id answered 404.
 ///
-/// `auto` lists when at least `listThreshold` managed tasks are user tasks. Below it the list costs more than it
-/// saves: it carries every user task on the server, managed or not, while a few dozen reads by id finish in one
-/// round trip each at the request parallelism. Measured against `batchctl serve` (debug build, 2 cores, default
-/// parallelism 10): at 100 tasks the two ways take about the same, from 1,000 the list is several times faster,
-/// at 10,000 and 100,000 over ten times (benchmarks/README.md "Refresh and drift as the state grows").
+/// `auto` lists when at least `listThreshold` managed tasks are user tasks. Measured with a debug build against
+/// `batchctl serve` holding only the managed tasks (2 shared cores, parallelism 10, whole `drift` commands): 100
+/// tasks 0.3 s by list against 0.5 to 0.7 s by id, 1,000 tasks 1.5 to 2.3 s against 4.5 to 6.4 s, 10,000 tasks
+/// 15 to 20 s against 49 to 92 s. The list wins from the smallest sizes there, but it carries every user task on
+/// the server, managed or not, about 900 bytes each: the threshold keeps a small state on a tenant full of other
+/// people's tasks on reads by id, where the list cannot save more than a second or two.
 ///
-/// A list the client cannot take (over its answer size cap, not JSON, or refused by the server) is not an error:
-/// the refresh reads every task by id instead, so its cost stays bounded and it never fails for the list's sake.
+/// A list the client cannot take (over its answer size cap, not JSON, refused by the server, or not complete
+/// within `listDeadline`) is not an error: the refresh reads every task by id instead, so its cost stays bounded
+/// and it never fails for the list's sake. A server that cannot be reached at all then fails the reads by id.
 public enum Refresh {
     /// Managed user tasks from which `auto` reads the list.
     public static let listThreshold = 500
@@ -30,10 +32,7 @@ public enum Refresh {
         guard usesList(read, state: state) else {
             return try await client.getMany(ids, concurrency: concurrency)
         }
-        let listed: [BatchTaskInfo]
-        do {
-            listed = try await client.list(state: .all)
-        } catch where fallsBack(after: error) {
+        guard let listed = try await list(client, within: listDeadline(tasks: ids.count)) else {
             return try await client.getMany(ids, concurrency: concurrency)
         }
         var (found, unlisted) = split(ids, listed: listed)
@@ -41,6 +40,38 @@ public enum Refresh {
             for (id, task) in try await client.getMany(unlisted, concurrency: concurrency) { found[id] = task }
         }
         return found
+    }
+
+    /// How long the list may take before the refresh reads by id instead: about what reads by id cost in a
+    /// release build (0.7 ms a task at parallelism 10), and never less than one request's default timeout.
+    static func listDeadline(tasks: Int) -> Duration {
+        max(.seconds(30), .milliseconds(tasks))
+    }
+
+    /// Every user task; nil when the list is to be given up for reads by id: it failed as `fallsBack` says, or took
+    /// longer than `limit` (a server that answers slowly, or retries inside the client).
+    static func list(_ client: BatchTaskClient, within limit: Duration) async throws(ClientError) -> [BatchTaskInfo]? {
+        let outcome = await withTaskGroup(of: Result<[BatchTaskInfo], ClientError>?.self) { group in
+            group.addTask {
+                do throws(ClientError) {
+                    return .success(try await client.list(state: .all))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        switch outcome {
+        case .success(let tasks): return tasks
+        case .failure(let error) where !fallsBack(after: error): throw error
+        case .failure, nil: return nil
+        }
     }
 
     /// Whether a refresh of `state` reads the list.
@@ -80,9 +111,10 @@ public enum Refresh {
         return (found, unlisted)
     }
 
-    /// A list that is too large, unreadable or refused is read by id instead; a failure that reads by id would
-    /// meet as well (the server unreachable, the sign-in refused) ends the refresh as it is.
+    /// A list that is too large, unreadable, refused or not answered in time is read by id instead; a failure
+    /// that reads by id would meet as well (the sign-in refused, the tenant stopped, the client set up wrongly)
+    /// ends the refresh as it is.
     static func fallsBack(after error: ClientError) -> Bool {
-        error.isInvalidResponse || (error.status != nil && !error.isAuthentication && !error.isTenantUnavailable)
+        error.isInvalidResponse || error.isTransport || (error.status != nil && !error.isAuthentication && !error.isTenantUnavailable)
     }
 }

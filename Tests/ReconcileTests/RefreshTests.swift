@@ -73,25 +73,23 @@ import Testing
         #expect(Refresh.listDeadline(tasks: 100_000) == .seconds(100))
     }
 
-    /// A server slower than the deadline: the list is given up, and cancelled rather than waited for.
+    /// A server far slower than the deadline: the list is given up, and cancelled rather than waited for.
     @Test func aListSlowerThanItsDeadlineIsGivenUp() async throws {
         let user = BasicCredential(user: "tester", password: "refresh-test")
         let slow = EmulatorConfiguration(
             listen: ListenAddress(host: "127.0.0.1", port: 0), databasePath: ":memory:",
             authentication: AuthenticationConfiguration(users: [user]), jobs: JobConfiguration(durationSeconds: 0),
-            faults: FaultConfiguration(latencyMilliseconds: 2000, seed: 1), pageSize: 1000)
+            faults: FaultConfiguration(latencyMilliseconds: 10_000, seed: 1), pageSize: 1000)
         let emulator = try await EmulatorServer.start(slow)
         let client = BatchTaskClient(configuration: ClientConfiguration(
             baseURL: emulator.baseURL, credentials: .basic(user: user.user, password: user.password)))
         let start = ContinuousClock.now
         let listed = try await Refresh.list(client, within: .milliseconds(100))
         let waited = ContinuousClock.now - start
-        let inTime = try await Refresh.list(client, within: .seconds(30))
         await client.shutdown()
         await emulator.stop()
         #expect(listed == nil)
-        #expect(waited < .milliseconds(1500), "\(waited)")
-        #expect(inTime == [])
+        #expect(waited < .seconds(8), "\(waited)")
     }
 
     @Test func aFailureThatReadsByIdWouldMeetTooEndsTheRefresh() {

@@ -3,7 +3,7 @@
 # markdown table of medians with min-max, which also goes into benchmarks/README.md. Not part of CI's tests.
 #
 #   benchmarks/run.sh [--quick | --full] [--runs N] [--only 1,2,...] [--no-build] [--no-readme]
-#   benchmarks/run.sh refresh [--sizes "10000 100000"] [--runs N] [--no-build]
+#   benchmarks/run.sh refresh [--sizes "10000 100000"] [--reads "id list"] [--runs N] [--no-build]
 #   benchmarks/run.sh client [--requests N] [--concurrency C] [--no-build]
 #
 #   --quick      smaller sizes, 1 run each (a smoke test of the harness; not figures to compare)
@@ -13,10 +13,13 @@
 #   --no-build   use the binaries already in .build-release
 #   --no-readme  print the table without writing it into benchmarks/README.md
 #
-#   refresh      only the growth of refresh: for each size, a fresh `batchctl serve` holding that many tasks
-#                (applied by batchctl), then `plan` (refresh on, the default) and `drift` against it, warm-up +
-#                N runs each; prints the medians and the ratio of the largest size's time to the smallest's.
+#   refresh      only the growth of refresh: for each size, a fresh `batchctl serve` holding that many user
+#                tasks (applied by batchctl), then `plan` (refresh on, the default) and `drift` against it with
+#                each `--refresh-read` way, warm-up + N runs each; prints the medians, the ratio of the largest
+#                size's time to the smallest's, and how much faster the list is than reads by id.
 #   --sizes      task counts for `refresh` (default "10000 100000")
+#   --reads      the `--refresh-read` ways `refresh`, and sections 4 and 7, time (default "id list"; auto, list,
+#                id)
 #
 #   client       only the API client's own cost: `batchctl-bench client-throughput` starts an emulator in its
 #                process and prints the requests per second of GET through bare AsyncHTTPClient, through bare
@@ -31,12 +34,13 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 command_line="benchmarks/run.sh${*:+ $*}"
-mode=default runs="" only="" build=1 readme=1 refresh=0 sizes="10000 100000" client=0 requests="" concurrency=""
+mode=default runs="" only="" build=1 readme=1 refresh=0 sizes="10000 100000" reads="id list" client=0 requests="" concurrency=""
 if [[ ${1:-} == refresh ]]; then refresh=1; shift; fi
 if [[ ${1:-} == client ]]; then client=1; shift; fi
 while (($#)); do
     case "$1" in
         --sizes) sizes=${2:?--sizes needs a list}; shift ;;
+        --reads) reads=${2:?--reads needs a list}; shift ;;
         --requests) requests=${2:?--requests needs a number}; shift ;;
         --concurrency) concurrency=${2:?--concurrency needs a number}; shift ;;
         --quick) mode=quick ;;
@@ -111,9 +115,15 @@ fi
 if ((refresh)); then
     [[ -z $build_problem ]] || { say "$build_problem"; exit 1; }
     for command in plan drift serve apply; do
-        "$batchctl" "$command" --help 2>/dev/null | grep -q "batchctl $command" \
+        # grep reads all of the help: -q would stop early, and pipefail count the SIGPIPE as a failure.
+        "$batchctl" "$command" --help 2>/dev/null | grep "batchctl $command" >/dev/null \
             || { say "batchctl $command does not exist in this build"; exit 1; }
     done
+    for way in $reads; do
+        [[ $way == auto || $way == list || $way == id ]] || { say "--reads takes auto, list and id, not $way"; exit 64; }
+    done
+    "$batchctl" drift --help 2>/dev/null | grep -- "--refresh-read" >/dev/null \
+        || { say "this build has no --refresh-read"; exit 1; }
     refresh_runs=${runs:-3}
     logs="$bench_dir/logs/refresh"
     mkdir -p "$logs" "$bench_dir/work/manifests"
@@ -131,7 +141,8 @@ if ((refresh)); then
         manifest="$bench_dir/work/manifests/bench-$n.yaml"
         [[ -f $manifest ]] || python3 benchmarks/generate.py manifest --tasks "$n" "$manifest"
         work="$bench_dir/work/refresh-$n"
-        rm -rf "$work" && mkdir -p "$work" && cp "$manifest" "$work/manifest.yaml"
+        # User tasks: GET /BatchTask/All, which --refresh-read list reads, leaves system tasks out.
+        rm -rf "$work" && mkdir -p "$work" && sed 's/IsSystemTask: true/IsSystemTask: false/' "$manifest" >"$work/manifest.yaml"
         "$batchctl" serve --listen 127.0.0.1:0 --db :memory: --no-auth >"$logs/serve-$n.out" 2>"$logs/serve-$n.err" &
         server_pid=$!
         url=""
@@ -145,22 +156,25 @@ if ((refresh)); then
         say "applying $n tasks to $url"
         (cd "$work" && BATCHCTL_ENDPOINT=$url "$batchctl" apply --auto-approve --parallelism 32 -f manifest.yaml) \
             >"$logs/apply-$n.log" 2>&1 || { say "apply of $n tasks failed: see $logs/apply-$n.log"; exit 1; }
-        for command in plan drift; do
-            times=""
-            for run in warmup $(seq "$refresh_runs"); do
-                start=$(date +%s%N)
-                status=0
-                (cd "$work" && BATCHCTL_ENDPOINT=$url "$batchctl" "$command" -f manifest.yaml) \
-                    >"$logs/$command-$n-$run.out" 2>"$logs/$command-$n-$run.err" || status=$?
-                elapsed=$(seconds_since "$start")
-                # drift exits 2 when something drifted; against what apply just made, nothing should have.
-                if ((status != 0)); then say "$command at $n tasks exited $status: see $logs/$command-$n-$run.err"; exit 1; fi
-                [[ $run == warmup ]] || times+="$elapsed "
+        for way in $reads; do
+            for command in plan drift; do
+                times=""
+                key=$command-$way-$n
+                for run in warmup $(seq "$refresh_runs"); do
+                    start=$(date +%s%N)
+                    status=0
+                    (cd "$work" && BATCHCTL_ENDPOINT=$url "$batchctl" "$command" --refresh-read "$way" -f manifest.yaml) \
+                        >"$logs/$key-$run.out" 2>"$logs/$key-$run.err" || status=$?
+                    elapsed=$(seconds_since "$start")
+                    # drift exits 2 when something drifted; against what apply just made, nothing should have.
+                    if ((status != 0)); then say "$command --refresh-read $way at $n tasks exited $status: see $logs/$key-$run.err"; exit 1; fi
+                    [[ $run == warmup ]] || times+="$elapsed "
+                done
+                label=$command; [[ $command == drift ]] || label="$command (refresh)"
+                medians[$key]=$(echo "$times" | xargs | median_of)
+                said=$(tail -n 1 "$logs/$key-1.out")
+                rows+="| $label, --refresh-read $way | $n user tasks on serve (in-memory), default parallelism | ${medians[$key]} s | $(echo "$times" | xargs | tr ' ' '\n' | sort -g | sed -n '1p;$p' | xargs | sed 's/ / s - /') s | $refresh_runs | said: $said |"$'\n'
             done
-            label=$command; [[ $command == drift ]] || label="$command (refresh)"
-            medians[$command-$n]=$(echo "$times" | xargs | median_of)
-            said=$(tail -n 1 "$logs/$command-$n-1.out")
-            rows+="| $label | $n tasks on serve (in-memory), default parallelism | ${medians[$command-$n]} s | $(echo "$times" | xargs | tr ' ' '\n' | sort -g | sed -n '1p;$p' | xargs | sed 's/ / s - /') s | $refresh_runs | said: $said |"$'\n'
         done
         stop_server
     done
@@ -171,12 +185,24 @@ if ((refresh)); then
     echo "|---|---|---:|---:|---:|---|"
     printf '%s' "$rows"
     read -r -a measured <<<"$sizes"
+    read -r -a ways <<<"$reads"
+    echo
     if ((${#measured[@]} > 1)); then
         small=${measured[0]} large=${measured[${#measured[@]} - 1]}
-        echo
-        for command in plan drift; do
-            awk -v c="$command" -v a="${medians[$command-$small]}" -v b="${medians[$command-$large]}" -v s="$small" -v l="$large" \
-                'BEGIN { printf "- %s: %s tasks take %.1fx the time of %s tasks (goal at 10x the tasks: <= 12x)\n", c, l, b / a, s }'
+        for way in "${ways[@]}"; do
+            for command in plan drift; do
+                awk -v c="$command --refresh-read $way" -v a="${medians[$command-$way-$small]}" -v b="${medians[$command-$way-$large]}" \
+                    -v s="$small" -v l="$large" \
+                    'BEGIN { printf "- %s: %s tasks take %.1fx the time of %s tasks (goal at 10x the tasks: <= 12x)\n", c, l, b / a, s }'
+            done
+        done
+    fi
+    if [[ " $reads " == *" id "* && " $reads " == *" list "* ]]; then
+        for n in $sizes; do
+            for command in plan drift; do
+                awk -v c="$command" -v a="${medians[$command-id-$n]}" -v b="${medians[$command-list-$n]}" -v n="$n" \
+                    'BEGIN { printf "- %s at %s tasks: --refresh-read list takes %.2fx the time of id (%.3f s against %.3f s)\n", c, n, b / a, b, a }'
+            done
         done
     fi
     exit 0
@@ -230,6 +256,7 @@ args=(--mode "$mode" --build-dir "$bench_dir" --command "$command_line" --commit
 [[ -n $pyyaml_python ]] && args+=(--pyyaml-python "$pyyaml_python" --pyyaml-version "$pyyaml_version")
 [[ -n $runs ]] && args+=(--runs "$runs")
 [[ -n $only ]] && args+=(--only "$only")
+args+=(--refresh-reads "$reads")
 ((readme)) && args+=(--readme "$root/benchmarks/README.md")
 
 say "measuring ($mode mode); logs in .build-bench/logs"

@@ -1,3 +1,5 @@
+import Reconcile
+
 /// What the controller does each cycle, as its flags say.
 public struct ControllerSettings: Sendable {
     public var interval: Duration = .seconds(60)
@@ -13,6 +15,8 @@ public struct ControllerSettings: Sendable {
     public var gitPull = false
     /// Read the live tasks each cycle (drift, health); without, only what the manifests changed is planned.
     public var refresh = true
+    /// How the refresh reads the managed tasks: by id, from the list of user tasks, or as their number decides.
+    public var refreshRead = RefreshRead.auto
     public var parallelism = 10
     /// How long a cycle waits for the state's lock (a person's apply may hold it).
     public var lockTimeout: Duration = .seconds(10)

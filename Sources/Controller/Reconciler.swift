@@ -181,7 +181,7 @@ public final class Reconciler: Sendable {
             .write(operation: "controller", lockTimeout: settings.lockTimeout, sets: LockScope.sets(for: expansion, prune: settings.prune)), backend: parts.backend,
             endpoint: settings.endpoint, client: parts.client, desired: desired, observer: NoticeRelay(reconciler: self))
         return try await session.whileOpen { session in
-            let live = settings.refresh ? try await session.refresh(client: parts.client, concurrency: settings.parallelism) : nil
+            let live = settings.refresh ? try await session.refresh(client: parts.client, concurrency: settings.parallelism, read: settings.refreshRead) : nil
             apiAnswered(true)
             var options = planOptions()
             options.startsDueRuns = !settings.detectOnly
@@ -212,7 +212,7 @@ public final class Reconciler: Sendable {
         let session = try await StateSession.open(.follow, backend: parts.backend, endpoint: settings.endpoint, observer: nil)
         // No state yet (the leader has not applied): everything is still to create, and there is nothing to read.
         let live = session.existed && settings.refresh
-            ? try await session.refresh(client: parts.client, concurrency: settings.parallelism) : nil
+            ? try await session.refresh(client: parts.client, concurrency: settings.parallelism, read: settings.refreshRead) : nil
         if live != nil { apiAnswered(true) }
         let plan = try await session.plan(expansion, live: live, options: planOptions(), client: parts.client,
                                           concurrency: settings.parallelism)

@@ -270,9 +270,9 @@ public struct StateSession: Sendable {
 
     // MARK: - Planning
 
-    /// What the server holds now for every task this state manages.
-    public func refresh(client: BatchTaskClient, concurrency: Int) async throws(ClientError) -> [Int32: BatchTaskInfo] {
-        try await Refresh.live(for: state, client: client, concurrency: concurrency)
+    /// What the server holds now for every task this state manages, read as `read` says (`Refresh`).
+    public func refresh(client: BatchTaskClient, concurrency: Int, read: RefreshRead = .auto) async throws(ClientError) -> [Int32: BatchTaskInfo] {
+        try await Refresh.live(for: state, client: client, concurrency: concurrency, read: read)
     }
 
     /// Plans the manifests' tasks against this state and, when refreshed, the live tasks. `imports` are the manifests'

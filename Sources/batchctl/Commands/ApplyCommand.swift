@@ -85,7 +85,7 @@ struct ApplyCommand: ReportingCommand {
         if let planFile {
             plan = try run.savedPlan(at: planFile, desired: result.tasks)
         } else {
-            let live = planning.refresh ? try await run.refresh(client: connection.client, concurrency: parallelism) : nil
+            let live = planning.refresh ? try await run.refresh(client: connection.client, concurrency: parallelism, read: planning.refreshRead.value) : nil
             let fields = FieldModel(wallTimeZone: connection.client.timeZone.zone)
             plan = try await run.plan(result, live: live, options: try planning.options(endpoint: run.endpoint, selection: targeting.selection(input), fields: fields),
                                       client: connection.client, concurrency: parallelism)

@@ -65,6 +65,8 @@ struct ControllerCommand: ReportingCommand {
     @Option(name: .customLong("refresh"), help: ArgumentHelp("Read the live tasks each cycle, for drift and health.", valueName: "true|false"))
     var refresh = true
 
+    @OptionGroup var refreshRead: RefreshReadOption
+
     @Option(name: .customLong("notify-url"), help: ArgumentHelp("POST a JSON notification here when a cycle fails, drift is first seen, changes are applied, or a run fails, is retried, times out, misses its slot or is paused (repeatable).", valueName: "URL"))
     var notifyURLs: [String] = []
 
@@ -161,6 +163,7 @@ struct ControllerCommand: ReportingCommand {
         settings.allowMassDelete = allowMassDelete
         settings.gitPull = gitPull
         settings.refresh = refresh
+        settings.refreshRead = refreshRead.value
         settings.parallelism = parallelism
         let lockTimeout = stateOptions.settings.lockTimeout
         settings.lockTimeout = lockTimeout > .zero ? lockTimeout : .seconds(10)

@@ -16,6 +16,7 @@ struct DriftCommand: ReportingCommand {
     @OptionGroup var endpoint: EndpointOptions
     @OptionGroup var stateOptions: StateOptions
     @OptionGroup var parallelism: ParallelismOption
+    @OptionGroup var refreshRead: RefreshReadOption
 
     @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp(
         "text, json, markdown (a pull-request comment of at most 65,536 characters) or github (workflow commands, and the markdown report in $GITHUB_STEP_SUMMARY).",
@@ -31,7 +32,7 @@ struct DriftCommand: ReportingCommand {
         let session = try endpoint.open(project, state: stateOptions, parallelism: parallelism.value)
         let state = try await session.read()
         let live = try await session.withConnection { connection in
-            try await state.refresh(client: connection.client, concurrency: session.parallelism)
+            try await state.refresh(client: connection.client, concurrency: session.parallelism, read: refreshRead.value)
         }
         let report = state.drift(live: live, desired: result.tasks, selection: try targeting.selection(), fields: FieldModel(project: project))
         switch format {

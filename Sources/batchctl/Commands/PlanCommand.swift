@@ -54,7 +54,7 @@ struct PlanCommand: ReportingCommand {
         // Import entries are read from the API even without a refresh: a plan needs the tasks they adopt.
         if planning.refresh || state.hasImportsToResolve(result) {
             (live, imports) = try await session.withConnection { connection in
-                let live = planning.refresh ? try await state.refresh(client: connection.client, concurrency: session.parallelism) : nil
+                let live = planning.refresh ? try await state.refresh(client: connection.client, concurrency: session.parallelism, read: planning.refreshRead.value) : nil
                 return (live, try await state.resolveImports(result, client: connection.client, concurrency: session.parallelism))
             }
         }

@@ -8,6 +8,8 @@ struct PlanningOptions: ParsableArguments {
     @Option(name: .customLong("refresh"), help: ArgumentHelp("Read the live tasks from the API before planning.", valueName: "true|false"))
     var refresh = true
 
+    @OptionGroup var refreshRead: RefreshReadOption
+
     @Flag(name: .customLong("prune"), help: "Delete managed tasks that left the manifests.")
     var prune = false
 

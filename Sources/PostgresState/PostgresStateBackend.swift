@@ -335,10 +335,10 @@ public final class PostgresStateBackend: StateBackend {
         newSerials = try await transaction("save the state") { connection in
             let writer = StateDiffWriter(connection: connection, schema: schema, workspace: workspace, lock: info, place: place)
             try await writer.checkLease(rows: expectedRows)
-            let (workspaceSerial, lineage) = try await writer.bumpWorkspace(for: state, startedEmpty: startedEmpty)
+            let lineage = try await writer.joinWorkspace(for: state, startedEmpty: startedEmpty)
             let setSerials = try await writer.bumpSets(touched, readAt: serials)
             try await writer.write(diff)
-            return (workspaceSerial, lineage, setSerials)
+            return (try await writer.bumpWorkspace(), lineage, setSerials)
         }
         var saved = state
         saved.serial = Int(newSerials.workspace)

@@ -126,6 +126,20 @@ public final class PostgresStateBackend: StateBackend {
         }
     }
 
+    /// Runs `body` on a connection without a transaction: each statement commits on its own, one round trip where a
+    /// transaction takes three.
+    func statement(_ doing: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> Void) async throws(StateError) {
+        try await prepared()
+        let client = self.client
+        do {
+            try await Self.within(operationTimeout, doing: doing, place: description) {
+                try await client.withConnection { connection in try await body(connection) }
+            }
+        } catch {
+            throw describe(error, doing: doing)
+        }
+    }
+
     /// `operation`'s result, or a state error once `timeout` has passed: a database that went away makes the pool
     /// wait for a connection without end, and a run must stop sending instead. The operation is cancelled and left
     /// behind, never waited for.
@@ -321,10 +335,10 @@ public final class PostgresStateBackend: StateBackend {
         newSerials = try await transaction("save the state") { connection in
             let writer = StateDiffWriter(connection: connection, schema: schema, workspace: workspace, lock: info, place: place)
             try await writer.checkLease(rows: expectedRows)
-            let (workspaceSerial, lineage) = try await writer.bumpWorkspace(for: state, startedEmpty: startedEmpty)
+            let lineage = try await writer.joinWorkspace(for: state, startedEmpty: startedEmpty)
             let setSerials = try await writer.bumpSets(touched, readAt: serials)
             try await writer.write(diff)
-            return (workspaceSerial, lineage, setSerials)
+            return (try await writer.bumpWorkspace(), lineage, setSerials)
         }
         var saved = state
         saved.serial = Int(newSerials.workspace)

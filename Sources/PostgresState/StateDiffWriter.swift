@@ -1,8 +1,8 @@
 import PostgresNIO
 import State
 
-/// Writes one save's `StateDiff` inside its transaction: the lease checked, the workspace's and each touched set's
-/// serial bumped, then the entry, history, schedule and pending run rows in batches.
+/// Writes one save's `StateDiff` inside its transaction: the lease checked, each touched set's serial bumped, the
+/// entry, history, schedule and pending run rows in batches, and the workspace's serial bumped last.
 struct StateDiffWriter {
     let connection: PostgresConnection
     let schema: String
@@ -25,20 +25,18 @@ struct StateDiffWriter {
         }
     }
 
-    /// Makes the workspace if it is new and bumps its serial; returns the new serial and the stored lineage.
-    func bumpWorkspace(for state: State, startedEmpty: Bool) async throws -> (serial: Int64, lineage: String) {
+    /// Makes the workspace if it is new (the rows written next refer to it); returns the stored lineage.
+    func joinWorkspace(for state: State, startedEmpty: Bool) async throws -> String {
         try await connection.run("""
             INSERT INTO \(unescaped: schema).workspaces (name, lineage, endpoint, serial, format_version)
             VALUES (\(workspace), \(state.lineage), \(state.endpoint), 0, \(State.formatVersion))
             ON CONFLICT (name) DO NOTHING
             """)
-        var workspaceSerial: Int64 = 0
         var lineage = ""
         var endpoint = ""
-        for try await (serial, storedLineage, storedEndpoint) in try await connection.run(
-            "UPDATE \(unescaped: schema).workspaces SET serial = serial + 1 WHERE name = \(workspace) RETURNING serial, lineage, endpoint"
-        ).decode((Int64, String, String).self) {
-            workspaceSerial = serial
+        for try await (storedLineage, storedEndpoint) in try await connection.run(
+            "SELECT lineage, endpoint FROM \(unescaped: schema).workspaces WHERE name = \(workspace)"
+        ).decode((String, String).self) {
             lineage = storedLineage
             endpoint = storedEndpoint
         }
@@ -47,7 +45,22 @@ struct StateDiffWriter {
         guard lineage == state.lineage || (startedEmpty && endpoint == state.endpoint) else {
             throw StateError.conflict("\(place) holds another state (lineage \(lineage), endpoint \(endpoint)) than this run's; nothing was written")
         }
-        return (workspaceSerial, lineage)
+        return lineage
+    }
+
+    /// Bumps the workspace's serial and returns it. The row stays locked until the commit, and runs on other sets
+    /// bump it too: a save does this last, so that they wait for each other's commit only, not each other's rows.
+    func bumpWorkspace() async throws -> Int64 {
+        var workspaceSerial: Int64?
+        for try await serial in try await connection.run(
+            "UPDATE \(unescaped: schema).workspaces SET serial = serial + 1 WHERE name = \(workspace) RETURNING serial"
+        ).decode(Int64.self) {
+            workspaceSerial = serial
+        }
+        guard let workspaceSerial else {
+            throw StateError.conflict("\(place): the workspace was removed while this run saved; nothing was written")
+        }
+        return workspaceSerial
     }
 
     /// Bumps the serial of each set, refusing a set another run changed since `serials` were read.

@@ -64,7 +64,9 @@ public protocol StateLock: Sendable {
 public protocol StateJournal: Sendable {
     /// The highest sequence already in the journal when it was opened (0 for a new one); new intents follow it.
     var existingHighestSequence: Int { get }
-    /// The record survives a kill of this process once this returns.
+    /// An intent survives a kill of this process once this returns. An outcome may be held until a later append
+    /// or `sync()` writes it (as a machine crash may lose the file's last outcomes): recovery resolves an intent
+    /// left without one against the API.
     func append(_ record: JournalRecord) async throws(StateError)
     /// Everything appended before the call survives a machine crash once this returns.
     func sync() async throws(StateError)

@@ -248,6 +248,52 @@ enum BackendKind: String, CaseIterable, CustomTestStringConvertible {
         await next.close()
     }
 
+    /// Outcomes need not be committed when `append` returns, but an intent that returned was committed with all
+    /// that came before it: a run that dies right after leaves each address's records whole and in order.
+    @Test(.disabled(if: skip != nil, Comment(rawValue: skip ?? "")), arguments: BackendKind.allCases)
+    func anIntentThatReturnedIsDurableWithEveryRecordBeforeItInOrder(kind: BackendKind) async throws {
+        let place = Self.place()
+        let dead = try Self.backend(kind, place: place)
+        let deadLock = try await dead.lock(sets: ["a"], operation: "apply", timeout: .zero)
+        let journal = try await dead.openJournal(for: deadLock)
+        let addresses = (1...32).map { "a/task-\($0)" }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, address) in addresses.enumerated() {
+                group.addTask {
+                    let first = index * 2 + 1, id = Int32(index * 10)
+                    try await journal.append(.intent(sequence: first, action: .create, address: address, id: nil, fingerprint: nil, at: Timestamp.now()))
+                    try await journal.append(.outcome(sequence: first, address: address, result: .created(Self.entry(id + 1))))
+                    try await journal.append(.intent(sequence: first + 1, action: .update, address: address, id: id + 1, fingerprint: nil, at: Timestamp.now()))
+                    try await journal.append(.outcome(sequence: first + 1, address: address, result: .updated(Self.entry(id + 2))))
+                }
+            }
+            try await group.waitForAll()
+        }
+        // The last record is an intent: once it returns, the run may die without a sync and lose none of the above.
+        try await journal.append(.intent(sequence: 100, action: .create, address: "a/last", id: nil, fingerprint: nil, at: Timestamp.now()))
+        await deadLock.release()
+
+        let next = try Self.backend(kind, place: place)
+        let lock = try await next.lock(sets: ["a"], operation: "apply", timeout: .zero)
+        let records = try await next.readJournal(for: lock)
+        #expect(records.count == addresses.count * 4 + 1)
+        for address in addresses {
+            let kinds = records.filter { $0.address == address }.map { record -> String in
+                if case .intent = record { return "intent" } else { return "outcome" }
+            }
+            #expect(kinds == ["intent", "outcome", "intent", "outcome"], "\(address): \(kinds)")
+        }
+        var state = State.new(endpoint: "embedded")
+        let unresolved = JournalReplay.apply(records, to: &state)
+        #expect(unresolved.map(\.address) == ["a/last"])
+        for (index, address) in addresses.enumerated() {
+            #expect(state.tasks[address]?.id == Int32(index * 10 + 2), "\(address) holds its last outcome")
+        }
+        await lock.release()
+        await dead.close()
+        await next.close()
+    }
+
     @Test(.disabled(if: skip != nil, Comment(rawValue: skip ?? "")), arguments: BackendKind.allCases)
     func aCopyKeepsLineageSerialAndEntriesAndNeverOverwrites(kind: BackendKind) async throws {
         let source = try Self.backend(kind == .file ? .postgres : .file, place: Self.place())

@@ -158,7 +158,17 @@ public actor StateRecorder {
             try? await journal.close()
             return state
         }
-        try await journal.sync()
+        do throws(StateError) {
+            try await journal.sync()
+        } catch {
+            // An outcome may return before it is durable (the PostgreSQL journal commits it with the next batch),
+            // so a journal can fail here first: the state still keeps what the server answered, the journal stays
+            // for the next run, and the failure is told.
+            journalFailed = true
+            try await save()
+            try? await journal.close()
+            throw error
+        }
         try await save()
         try await journal.close()
         try await backend.removeJournal(for: lock)

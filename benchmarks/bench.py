@@ -27,17 +27,30 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 GENERATE = os.path.join(HERE, "generate.py")
 LOOPBACK = "http://127.0.0.1:"
+# What apply sends for the first task of section 6's manifest; wrk/post.lua sends the same.
 POST_BODY = {
-    "Name": "Import EU shard 1 of 10",
+    "Name": "Import EU shard 1 of 1000",
     "AssociateId": 0,
-    "DetailsTable": 7,
-    "DetailsRecord": 100010,
     "IsSystemTask": True,
+    "IsInternalTask": False,
+    "ParameterObject": {
+        "kind": "import",
+        "region": "eu",
+        "shard": "1",
+        "record": "100010",
+        "sourceBucket": "crm-prod-eu",
+        "sourcePrefix": "eu/000001/",
+        "batchSize": "500",
+        "dryRun": "false",
+        "notify": "crm-oncall,data-team",
+        "priority": "1"
+    },
     "DatabaseSerialNumber": "706323",
     "Context": "batchctl/bench/prod",
+    "Description": "Shard 1 of eu (prod), 1000 shards in all",
+    "Request": "region=eu&shard=1&rows=500",
     "FileName": "imports/eu/shard-000001.csv",
-    "CancellationBehaviour": "CanCancel",
-    "ParameterObject": {"kind": "import", "region": "eu", "shard": 1, "options": {"batchSize": 500}},
+    "CancellationBehaviour": "CanCancel"
 }
 
 

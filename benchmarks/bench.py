@@ -305,14 +305,18 @@ class Bench:
             return self.missing_batchctl()
         return None if self.has_command(name) else f"not measured: `batchctl {name}` does not exist yet"
 
-    def generate(self, kind, size_flag, size, path):
+    def generate(self, kind, size_flag, size, path, *flags):
         if not os.path.exists(path):
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            subprocess.run([sys.executable, GENERATE, kind, size_flag, str(size), path + ".tmp"], check=True)
+            subprocess.run([sys.executable, GENERATE, kind, size_flag, str(size), *flags, path + ".tmp"], check=True)
             os.replace(path + ".tmp", path)
         return path
 
-    def manifest(self, tasks):
+    def manifest(self, tasks, user_tasks=False):
+        """Section 1's manifest of `tasks` tasks; with `user_tasks`, the same as user tasks (`--user-tasks`)."""
+        if user_tasks:
+            return self.generate("manifest", "--tasks", tasks, os.path.join(self.work, "manifests", f"bench-{tasks}-user.yaml"),
+                                 "--user-tasks")
         return self.generate("manifest", "--tasks", tasks, os.path.join(self.work, "manifests", f"bench-{tasks}.yaml"))
 
     def repeat(self, measure, check=None):
@@ -600,12 +604,7 @@ class Bench:
         `user_tasks` makes them IsSystemTask: false, so that `GET /BatchTask/All` lists them."""
         shutil.rmtree(directory, ignore_errors=True)
         os.makedirs(directory)
-        with open(self.manifest(tasks), encoding="utf-8") as source:
-            text = source.read()
-        if user_tasks:
-            text = text.replace("IsSystemTask: true", "IsSystemTask: false")
-        with open(os.path.join(directory, "manifest.yaml"), "w", encoding="utf-8") as target:
-            target.write(text)
+        shutil.copy(self.manifest(tasks, user_tasks), os.path.join(directory, "manifest.yaml"))
         before = server.max_id()
         result = run([self.batchctl, "apply", "--auto-approve", "--parallelism", str(parallelism), "-f", "manifest.yaml"],
                      logs, name, timeout=self.args.apply_timeout, cwd=directory, env={"BATCHCTL_ENDPOINT": server.url},

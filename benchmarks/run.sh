@@ -138,11 +138,9 @@ if ((refresh)); then
     declare -A medians
     rows=""
     for n in $sizes; do
-        manifest="$bench_dir/work/manifests/bench-$n.yaml"
-        [[ -f $manifest ]] || python3 benchmarks/generate.py manifest --tasks "$n" "$manifest"
         work="$bench_dir/work/refresh-$n"
         # User tasks: GET /BatchTask/All, which --refresh-read list reads, leaves system tasks out.
-        rm -rf "$work" && mkdir -p "$work" && sed 's/IsSystemTask: true/IsSystemTask: false/' "$manifest" >"$work/manifest.yaml"
+        rm -rf "$work" && mkdir -p "$work" && python3 benchmarks/generate.py manifest --tasks "$n" --user-tasks "$work/manifest.yaml"
         "$batchctl" serve --listen 127.0.0.1:0 --db :memory: --no-auth >"$logs/serve-$n.out" 2>"$logs/serve-$n.err" &
         server_pid=$!
         url=""

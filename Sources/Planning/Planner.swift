@@ -266,10 +266,7 @@ extension Planner {
                              options: PlanOptions, problems: inout [PlanningError.Problem]) {
         guard !imports.isEmpty else { return }
         let tasks = Dictionary(desired.map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
-        var owners: [Int32: String] = [:]
-        for (address, entry) in moved.entries {
-            for id in entry.ownedIds { owners[id] = address }
-        }
+        var owners = State.owners(moved.entries)
         let at = Timestamp.string(options.now)
         for item in imports where moved.entries[item.address] == nil {
             guard let task = tasks[item.address], scope.includes(task) else { continue }

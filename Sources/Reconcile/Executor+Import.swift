@@ -44,9 +44,8 @@ extension Executor {
         guard let info = live[id] else { return .failed("the API has no task \(id)") }
         if cancellation.isCancelled { return .skipped("interrupted") }
         do {
-            let entry = Import.entry(for: task, id: id, live: info, at: Timestamp.now(), secrets: recorder.secrets)
-            let sequence = try await recorder.intent(.import, address: action.address, id: id, fingerprint: nil)
-            try await recorder.outcome(sequence, address: action.address, .created(entry))
+            try await recorder.imported(Import.entry(for: task, id: id, live: info, at: Timestamp.now(), secrets: recorder.secrets),
+                                        address: action.address)
             return .succeeded
         } catch {
             cancellation.cancel()  // the journal or state cannot be written: stop sending

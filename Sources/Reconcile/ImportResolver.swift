@@ -21,10 +21,7 @@ public enum ImportResolver {
             guard case .name(let name) = entry.source, byName[name] == nil else { continue }
             byName[name] = try await client.tasks(named: name).filter { $0.name == name && $0.id != nil }
         }
-        var owners: [Int32: String] = [:]
-        for (address, entry) in state?.tasks ?? [:] {
-            for id in entry.ownedIds { owners[id] = address }
-        }
+        var owners = State.owners(state?.tasks ?? [:])
         var problems: [PlanningError.Problem] = []
         var resolved: [ResolvedImport] = []
         for entry in pending {

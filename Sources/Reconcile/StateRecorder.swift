@@ -100,6 +100,13 @@ public actor StateRecorder {
         for sequence in sequences { try await outcome(sequence, address: address, .updated(entry)) }
     }
 
+    /// Records a task the API already held as the entry at `address` (`Import.entry`): an `import` intent, then its
+    /// outcome. Nothing is sent between them, so a run killed there leaves an intent the next plan imports again.
+    public func imported(_ entry: StateEntry, address: String) async throws(StateError) {
+        let sequence = try await intent(.import, address: address, id: entry.id, fingerprint: nil)
+        try await outcome(sequence, address: address, .created(entry))
+    }
+
     /// Notes the State a run was last seen in. Not journaled: it is a reading, not a change, and the next look
     /// reads it again.
     public func noteState(_ state: String, id: Int32, address: String) {

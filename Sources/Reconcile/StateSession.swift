@@ -372,8 +372,7 @@ public struct StateSession: Sendable {
         let entry = Import.entry(for: task, id: id, live: live, at: Timestamp.now(), secrets: secrets)
         let recorder = StateRecorder(state: state, backend: backend, journal: try await backend.openJournal(for: lock), lock: lock,
                                      secrets: secrets)
-        let sequence = try await recorder.intent(.import, address: task.address, id: id, fingerprint: nil)
-        try await recorder.outcome(sequence, address: task.address, .created(entry))
+        try await recorder.imported(entry, address: task.address)
         state = try await recorder.finish()
         existed = true
         return entry

@@ -207,6 +207,16 @@ extension State {
         return pending
     }
 
+    /// The address owning each task id of `tasks`, its current run or one in its history.
+    public static func owners(_ tasks: [String: StateEntry]) -> [Int32: String] {
+        var owners: [Int32: String] = [:]
+        owners.reserveCapacity(tasks.count)
+        for (address, entry) in tasks {
+            for id in entry.ownedIds { owners[id] = address }
+        }
+        return owners
+    }
+
     /// Two entries owning one task would let a replace of one delete the other's task: the message naming such a
     /// pair, or nil.
     public static func sharedOwnership(_ tasks: [String: StateEntry]) -> String? {

@@ -12,11 +12,9 @@ public enum LockScope {
     /// The sets an apply of `expansion` with `selection` can change: those of the tasks the selection takes, those the
     /// moves it carries leave and enter, and, without `--selector`, those where entries that left the manifests may be
     /// deleted or listed (every set named by `--target`; without one, every set of the manifests, or with `prune`
-    /// every set, nil). A saved plan, which may name any set, locks every set (nil). A set that an `--exclude`
-    /// pattern covers whole (`ops/*`) is left out.
-    public static func sets(for expansion: ExpansionResult, selection: TaskSelection = .everything, prune: Bool,
-                            savedPlan: Bool = false) -> [String]? {
-        guard !savedPlan else { return nil }
+    /// every set, nil). A set that an `--exclude` pattern covers whole (`ops/*`) is left out. A saved plan locks
+    /// `sets(forSaved:)`.
+    public static func sets(for expansion: ExpansionResult, selection: TaskSelection = .everything, prune: Bool) -> [String]? {
         var sets = Set<String>()
         if selection.isEverything {
             sets.formUnion(expansion.changedSets)
@@ -40,6 +38,16 @@ public enum LockScope {
             }
         }
         return sets.filter { set in !selection.excludes.contains { covers($0, set) } }.sorted()
+    }
+
+    /// The sets carrying out a saved plan can write: those of every address it names, where an action is taken
+    /// and where it moves from, a run is looked at or advanced, or a schedule is recorded or forgotten. Its state
+    /// serial was taken of the whole workspace, so a plan made before another set changed is still refused as stale.
+    public static func sets(forSaved plan: Plan) -> [String] {
+        var addresses = plan.actions.map(\.address) + plan.actions.compactMap(\.movedFrom)
+        addresses += plan.pending.flatMap { [$0.address, $0.action.address] }
+        addresses += plan.looks.map(\.address) + plan.schedules.map(\.address) + plan.unscheduled
+        return Set(addresses.map(StateAddress.setName(of:))).sorted()
     }
 
     /// The sets whose tasks a `run` may start: with due runs (`startsDueRuns`), those of the tasks the selection

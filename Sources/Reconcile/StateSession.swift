@@ -307,14 +307,17 @@ public struct StateSession: Sendable {
                                          concurrency: concurrency)
     }
 
-    /// The plan saved at `path`, refused when the endpoint, the state or the manifests moved on since it was made.
-    public func savedPlan(at path: String, desired: [DesiredTask]) throws -> Plan {
+    /// Refuses the plan saved at `path` when the endpoint, the state or the manifests moved on since it was made.
+    public func verify(savedPlan plan: Plan, path: String, desired: [DesiredTask]) throws(PlanFileError) {
+        try SavedPlan.verify(plan, path: path, state: planningState, desired: desired, endpoint: endpoint)
+    }
+
+    /// The plan file at `path`, read (not yet verified: that takes the state, after the lock).
+    public static func savedPlan(at path: String) throws -> Plan {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SessionError("cannot read the plan file \(path)")
         }
-        let plan = try SavedPlan.read(Array(data), path: path)
-        try SavedPlan.verify(plan, path: path, state: planningState, desired: desired, endpoint: endpoint)
-        return plan
+        return try SavedPlan.read(Array(data), path: path)
     }
 
     /// What the server holds that differs from what was applied, and what is missing.

@@ -115,4 +115,53 @@ import Testing
         let plan = try BinaryRunner.run(["plan", "--detailed-exitcode"], in: directory.path, environment: environment)
         #expect(plan.status == 0, "\(plan.stdout.suffix(800))\(plan.stderr.suffix(800))")
     }
+
+    @Test(.disabled(if: skip != nil, Comment(rawValue: skip ?? "")))
+    func twoSavedPlansOfDisjointSetsApplyAtOnceOnPostgreSQL() async throws {
+        let directory = try project(tasksPerSet: 20)
+        let server = try EmulatorProcess(database: directory.path + "/server.sqlite", arguments: ["--latency", "100", "--job-duration", "0"])
+        defer { server.stop() }
+        let postgres = try PostgresServer.shared()
+        let schema = "sav_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        let environment = server.environment.merging(["BATCHCTL_STATE": postgres.url(schema: String(schema))]) { $1 }
+        for team in ["crm", "ops"] {
+            let plan = try BinaryRunner.run(["plan", "--selector", "team=\(team)", "--out", "\(team).plan"], in: directory.path,
+                                            environment: environment)
+            #expect(plan.status == 0, "\(plan.stderr.suffix(800))")
+        }
+        let crmOutput = Pipe()
+        let crmReader = PipeReader(crmOutput)
+        let crm = try BinaryRunner.start(["apply", "crm.plan", "--parallelism", "2"], in: directory.path, environment: environment,
+                                         output: crmOutput)
+        // Paused while it holds its lock and before its first checkpoint (10 s), so the other plan meets it mid-run and
+        // the state's serial is still the one both plans were made against.
+        let locked = BinaryRunner.waitUntil(timeout: 60) {
+            ((try? postgres.psql("SELECT string_agg(task_set, ',') FROM \(schema).locks")) ?? "").contains("crm")
+        }
+        kill(crm.processIdentifier, SIGSTOP)
+        let held: String
+        let ops: BinaryRunner.Outcome
+        do {
+            held = try postgres.psql("SELECT string_agg(task_set, ',' ORDER BY task_set) FROM \(schema).locks")
+            ops = try BinaryRunner.run(["apply", "ops.plan", "--parallelism", "2"], in: directory.path, environment: environment)
+        } catch {
+            kill(crm.processIdentifier, SIGCONT)
+            throw error
+        }
+        kill(crm.processIdentifier, SIGCONT)
+        crm.waitUntilExit()
+        let crmText = String(decoding: crmReader.wait(), as: UTF8.self)
+        #expect(locked, "the first apply never held a lock: \(crmText.suffix(600))")
+        #expect(held.trimmingCharacters(in: .whitespacesAndNewlines) == "crm", "the saved plan of crm locked \(held), not its own set")
+        #expect(ops.status == 0, "\(ops.stdout.suffix(800))\(ops.stderr.suffix(800))")
+        #expect(crm.terminationStatus == 0, "\(crmText.suffix(1500))")
+        #expect(try await names(on: server) == ["crm": 20, "ops": 20])
+        let entries = try postgres.psql("SELECT task_set || '=' || count(*) FROM \(schema).entries GROUP BY task_set ORDER BY task_set")
+        #expect(entries.split(separator: "\n").map(String.init) == ["crm=20", "ops=20"], "\(entries)")
+        // Applied once is enough: the state has moved on, so the same plan is refused.
+        let again = try BinaryRunner.run(["apply", "crm.plan"], in: directory.path, environment: environment)
+        #expect(again.status == 1 && again.stderr.contains("is stale"), "\(again.stderr.suffix(800))")
+        let plan = try BinaryRunner.run(["plan", "--detailed-exitcode"], in: directory.path, environment: environment)
+        #expect(plan.status == 0, "\(plan.stdout.suffix(800))\(plan.stderr.suffix(800))")
+    }
 }

@@ -3,6 +3,7 @@ import DesiredTasks
 import Diagnostics
 import Planning
 import Reconcile
+import State
 import Testing
 
 /// The task sets a run locks: those its selection can change, no more, so that runs on other sets proceed at once.
@@ -33,9 +34,25 @@ import Testing
         #expect(LockScope.sets(for: project, prune: false) == ["billing", "crm", "legacy", "ops"])
     }
 
-    @Test func pruneAndASavedPlanLockEverySet() {
+    @Test func pruneLocksEverySet() {
         #expect(LockScope.sets(for: moveOnly, prune: true) == nil)
-        #expect(LockScope.sets(for: moveOnly, prune: false, savedPlan: true) == nil)
+    }
+
+    @Test func aSavedPlanLocksTheSetsOfEveryAddressItNames() {
+        var plan = Plan(actions: [PlannedAction(address: "crm/a", kind: .update, id: 1),
+                                  PlannedAction(address: "crm/b", kind: .move, id: 2, movedFrom: "legacy/b"),
+                                  PlannedAction(address: "gone/x~deposed-7", kind: .delete, id: 7)],
+                        orphans: [Orphan(address: "kept/o", id: 9)], drift: [], stateLineage: "l", stateSerial: 3, endpoint: "embedded",
+                        refreshed: false)
+        #expect(LockScope.sets(forSaved: plan) == ["crm", "gone", "legacy"])
+        plan.looks = [RunLook(address: "runs/r", id: 4)]
+        plan.unscheduled = ["sched/u"]
+        plan.pending = [PendingStep(address: "wait/w", run: PendingRun(slot: nil, waitsFor: ["crm/a"], since: "2030-01-01T00:00:00Z", start: .create),
+                                    isNew: true, action: PlannedAction(address: "wait/w", kind: .create))]
+        #expect(LockScope.sets(forSaved: plan) == ["crm", "gone", "legacy", "runs", "sched", "wait"])
+        // A plan of nothing locks nothing; an orphan it only lists is not changed.
+        #expect(LockScope.sets(forSaved: Plan(actions: [], orphans: [Orphan(address: "kept/o", id: 9)], drift: [], stateLineage: nil,
+                                              stateSerial: nil, endpoint: "embedded", refreshed: false)) == [])
     }
 
     @Test func aSelectorLocksOnlyTheSetsWhoseLabelsItTakes() throws {

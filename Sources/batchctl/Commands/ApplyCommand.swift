@@ -46,15 +46,17 @@ struct ApplyCommand: ReportingCommand {
         // Built once: at 10k tasks each dictionary of the tasks by address was a visible part of an apply's CPU.
         let desired = result.tasksByAddress
         let session = try endpoint.open(project, state: stateOptions, parallelism: parallelism.value)
-        let sets = LockScope.sets(for: result, selection: try targeting.selection(input), prune: planning.prune,
-                                  savedPlan: planFile != nil)
+        // A saved plan is read before the lock, to lock the sets it names; it is verified against the state after.
+        let saved = try planFile.map { path in (path: path, plan: try StateSession.savedPlan(at: path)) }
+        let sets = try saved.map { LockScope.sets(forSaved: $0.plan) }
+            ?? LockScope.sets(for: result, selection: targeting.selection(input), prune: planning.prune)
         let report: ApplyReport
         if wait {
             // Passes that let go of the lock while the jobs run; the first is this command's own.
             let loop = try await WaitLoop(waitTimeout: waitTimeout.duration).run(
                 session, operation: "apply", sets: sets, desired: desired, tenantWait: tenant.duration,
                 first: { run, connection in
-                    let (report, waited) = try await apply(result, desired: desired, run: &run, connection: connection,
+                    let (report, waited) = try await apply(result, saved: saved, desired: desired, run: &run, connection: connection,
                                                            parallelism: session.parallelism)
                     return WaitLoop.FirstPass(report: report, waited: waited)
                 },
@@ -70,7 +72,7 @@ struct ApplyCommand: ReportingCommand {
             if loop.looped { Execution.followed(report) }
         } else {
             report = try await session.write("apply", sets: sets, desired: desired, tenantWait: tenant.duration) { run, connection in
-                try await apply(result, desired: desired, run: &run, connection: connection, parallelism: session.parallelism).report
+                try await apply(result, saved: saved, desired: desired, run: &run, connection: connection, parallelism: session.parallelism).report
             }
         }
         await notify.send(report, desired: desired)
@@ -79,11 +81,12 @@ struct ApplyCommand: ReportingCommand {
 
     /// Plans (or reads the saved plan), shows it, asks, applies. With `--wait`, a plan whose actions depend on each
     /// other waits in process (`waited`), where dependents wait for Succeeded.
-    private func apply(_ result: ExpansionResult, desired: [String: DesiredTask], run: inout StateSession, connection: Connection,
-                       parallelism: Int) async throws -> (report: ApplyReport, waited: Bool) {
+    private func apply(_ result: ExpansionResult, saved: (path: String, plan: Plan)?, desired: [String: DesiredTask],
+                       run: inout StateSession, connection: Connection, parallelism: Int) async throws -> (report: ApplyReport, waited: Bool) {
         let plan: Plan
-        if let planFile {
-            plan = try run.savedPlan(at: planFile, desired: result.tasks)
+        if let saved {
+            try run.verify(savedPlan: saved.plan, path: saved.path, desired: result.tasks)
+            plan = saved.plan
         } else {
             let live = planning.refresh ? try await run.refresh(client: connection.client, concurrency: parallelism, read: planning.refreshRead.value) : nil
             let fields = FieldModel(wallTimeZone: connection.client.timeZone.zone)

@@ -51,6 +51,12 @@ struct DocumentReader {
         return items.enumerated().map { DocumentReader($0.element, path: "\(path)[\($0.offset)]") }
     }
 
+    /// The members of an object, each with its key in its path.
+    func members() throws(PlanFileError) -> [(key: String, value: DocumentReader)] {
+        guard case .object(let members) = value else { throw mismatch("an object") }
+        return members.map { (key: $0.key, value: DocumentReader($0.value, path: "\(path).\(JSONValue.string($0.key).serialized())")) }
+    }
+
     func failure(_ detail: String) -> PlanFileError {
         PlanFileError(.malformed, path.isEmpty ? detail : "\(path): \(detail)")
     }

@@ -227,6 +227,10 @@ public struct Plan: Sendable {
     /// The state the plan was made against: `apply PLANFILE` refuses a plan whose state has moved on.
     public var stateLineage: String?
     public var stateSerial: Int?
+    /// For a saved plan: a digest of what the state held in each set the plan names (`namedSets`), when it was
+    /// made (`SavedPlan.setDigests`). `apply PLANFILE` refuses it once one of these sets changed; other sets may
+    /// have. Nil in a plan file that predates it: the whole state's serial decides.
+    public var stateSets: [String: String]?
     /// A digest of the desired tasks (`Planner.digest`), for a plan that is saved: `apply PLANFILE` refuses a plan
     /// whose manifests changed. Nil until set; only a saved plan needs it.
     public var manifestDigest: String?
@@ -255,6 +259,23 @@ public struct Plan: Sendable {
         self.manifestDigest = manifestDigest
         self.endpoint = endpoint
         self.refreshed = refreshed
+    }
+
+    /// The task sets of every address a saved plan carries out something at: where an action is taken and where it
+    /// moves from, a pending run is advanced, or a schedule is forgotten (a plan file holds no runs to look at).
+    /// Sorted.
+    public var namedSets: [String] {
+        var sets = Set<String>()
+        for action in actions {
+            sets.insert(StateAddress.setName(of: action.address))
+            if let from = action.movedFrom { sets.insert(StateAddress.setName(of: from)) }
+        }
+        for step in pending {
+            sets.insert(StateAddress.setName(of: step.address))
+            sets.insert(StateAddress.setName(of: step.action.address))
+        }
+        for address in unscheduled { sets.insert(StateAddress.setName(of: address)) }
+        return sets.sorted()
     }
 
     /// Actions that change something (everything but no-op).

@@ -26,6 +26,11 @@ public enum PlanDocument {
         if saved {
             root["stateLineage"] = plan.stateLineage.map(JSONValue.string) ?? .null
             root["stateSerial"] = plan.stateSerial.map { .int(Int64($0)) } ?? .null
+            if let sets = plan.stateSets {
+                var digests = JSONValue.Object()
+                for (set, digest) in sets { digests[set] = .string(digest) }
+                root["stateSets"] = .object(digests)
+            }
             root["manifestDigest"] = plan.manifestDigest.map(JSONValue.string) ?? .null
             root["endpoint"] = .string(plan.endpoint)
             root["refreshed"] = .bool(plan.refreshed)
@@ -120,6 +125,11 @@ public enum PlanDocument {
                     endpoint: try root.required("endpoint").string(),
                     refreshed: try root.optional("refreshed")?.bool() ?? false)
         plan.unscheduled = unscheduled
+        if let sets = try root.optional("stateSets") {
+            var digests: [String: String] = [:]
+            for (set, digest) in try sets.members() { digests[set] = try digest.string() }
+            plan.stateSets = digests
+        }
         for item in try root.optional("pending")?.elements() ?? [] { plan.pending.append(try pending(item)) }
         return plan
     }

@@ -40,15 +40,8 @@ public enum LockScope {
         return sets.filter { set in !selection.excludes.contains { covers($0, set) } }.sorted()
     }
 
-    /// The sets carrying out a saved plan can write: those of every address it names, where an action is taken
-    /// and where it moves from, a run is looked at or advanced, or a schedule is recorded or forgotten. Its state
-    /// serial was taken of the whole workspace, so a plan made before another set changed is still refused as stale.
-    public static func sets(forSaved plan: Plan) -> [String] {
-        var addresses = plan.actions.map(\.address) + plan.actions.compactMap(\.movedFrom)
-        addresses += plan.pending.flatMap { [$0.address, $0.action.address] }
-        addresses += plan.looks.map(\.address) + plan.schedules.map(\.address) + plan.unscheduled
-        return Set(addresses.map(StateAddress.setName(of:))).sorted()
-    }
+    /// The sets carrying out a saved plan can write: those of every address it names (`Plan.namedSets`).
+    public static func sets(forSaved plan: Plan) -> [String] { plan.namedSets }
 
     /// The sets whose tasks a `run` may start: with due runs (`startsDueRuns`), those of the tasks the selection
     /// takes; else those of the tasks `runs` names.

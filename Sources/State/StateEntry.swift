@@ -183,7 +183,7 @@ public struct PastRun: Hashable, Sendable {
 
 extension StateEntry {
     /// Members in sorted order, written by hand so the hot loop of a 100,000-entry save sorts nothing here.
-    func write(to writer: inout JSONWriter) {
+    public func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.writeKey("applied")
         switch fields {

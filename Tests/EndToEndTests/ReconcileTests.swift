@@ -102,7 +102,7 @@ import Testing
         #expect(other.status == 0)
         let stale = try BinaryRunner.run(["apply", "first.plan"], in: directory.path, environment: env)
         #expect(stale.status == 1)
-        #expect(stale.stderr.contains("first.plan is stale: the state changed since the plan was made"))
+        #expect(stale.stderr.contains("first.plan is stale: the state's set load changed since the plan was made"))
 
         // A fresh saved plan applies exactly, without asking.
         try "\n  - {key: extra, Name: Extra}\n".appendLine(to: directory.path + "/sets/load.yaml")

@@ -58,6 +58,60 @@ import Testing
         #expect(refusal(plan, state: nil, desired: desired)?.message.hasSuffix("(serial \(managed.serial) then, none now); make a new plan") == true)
     }
 
+    /// `saved()` as `plan --out` writes it: with the digests of the sets it names.
+    func written() throws -> Plan {
+        try SavedPlan.read(SavedPlan.encode(try saved(), desired: desired, state: managed), path: "p.json")
+    }
+
+    @Test func aWrittenPlanIsStaleOnlyWhenASetItNamesChanged() throws {
+        let plan = try written()
+        #expect(plan.namedSets == ["s"])
+        #expect(plan.stateSets?.keys.sorted() == ["s"])
+        #expect(plan.stateSets == SavedPlan.setDigests(managed, sets: ["s"]))
+        // Another set's apply moved the serial on: the plan is as good as it was.
+        var other = managed
+        other.tasks["t/x"] = entry(id: 900, task("x"))
+        other.scheduled["t/y"] = "2026-11-29T07:00:00Z"
+        other.serial += 3
+        #expect(refusal(plan, state: other, desired: desired) == nil)
+        // Its own set changed: an entry, a schedule mark or a pending run.
+        var changed = managed
+        changed.tasks["s/c"]?.appliedAt = "2026-11-30T07:00:00Z"
+        let error = refusal(plan, state: changed, desired: desired)
+        #expect(error?.kind == .staleState)
+        #expect(error?.message == "p.json is stale: the state's set s changed since the plan was made; make a new plan")
+        var scheduled = managed
+        scheduled.scheduled["s/z"] = "2026-11-29T07:00:00Z"
+        #expect(refusal(plan, state: scheduled, desired: desired)?.kind == .staleState)
+        var pending = managed
+        pending.pending["s/c"] = [PendingRun(slot: nil, waitsFor: ["s/a"], since: "2026-11-29T07:00:00Z", start: .create)]
+        #expect(refusal(plan, state: pending, desired: desired)?.kind == .staleState)
+        // A plan made before there was a state holds while its sets are empty in the state another set made.
+        let fresh = Plan(actions: [PlannedAction(address: "s/a", kind: .create)], orphans: [], drift: [], stateLineage: nil,
+                         stateSerial: nil, endpoint: "http://x", refreshed: false)
+        let first = try SavedPlan.read(SavedPlan.encode(fresh, desired: desired, state: nil), path: "p.json")
+        var made = State(lineage: "new-lineage", serial: 1, endpoint: "http://x")
+        made.tasks["t/x"] = entry(id: 900, task("x"))
+        #expect(refusal(first, state: made, desired: desired) == nil)
+        made.tasks["s/a"] = entry(id: 901, task("a"))
+        #expect(refusal(first, state: made, desired: desired)?.message == "p.json is stale: the state's set s changed since the plan was made; make a new plan")
+        // Another state altogether is refused as before, by its serial.
+        var replaced = other
+        replaced.lineage = "another"
+        #expect(refusal(plan, state: replaced, desired: desired)?.message.contains("(serial") == true)
+    }
+
+    @Test func aTaskImportedMeanwhileByAnotherSetMakesAPlanThatImportsItStale() throws {
+        var plan = try written()
+        plan.actions.append(PlannedAction(address: "s/i", kind: .import, id: 555))
+        #expect(refusal(plan, state: managed, desired: desired) == nil)
+        var taken = managed
+        taken.tasks["t/mine"] = entry(id: 555, task("mine"))
+        let error = refusal(plan, state: taken, desired: desired)
+        #expect(error?.kind == .staleState)
+        #expect(error?.message == "p.json is stale: task 555, which it imports to s/i, is now managed at t/mine; make a new plan")
+    }
+
     @Test func aPlanWhoseIdsWereEditedIsRefused() throws {
         let original = try saved()
         let update = try #require(original.actions.firstIndex { $0.kind == .update && $0.address == "s/a" })

@@ -61,7 +61,7 @@ struct PlanCommand: ReportingCommand {
         let plan = try state.plan(result, live: live, options: try planning.options(endpoint: session.endpointName, selection: selection, fields: FieldModel(project: project)),
                                   imports: imports)
         if let out {
-            let bytes = SavedPlan.encode(plan, desired: result.tasks)
+            let bytes = SavedPlan.encode(plan, desired: result.tasks, state: state.planningState)
             guard FileManager.default.createFile(atPath: out, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
                 throw CommandFailure("cannot write the plan to \(out)")
             }

@@ -101,6 +101,9 @@ struct TestClient: Sendable {
         self.server = server
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 32)
+        // A request waits for a pooled connection up to the connect timeout: 200 at once behind 32 connections on a
+        // loaded machine can wait longer than the default 10 s.
+        configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(60))
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

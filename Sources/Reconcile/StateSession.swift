@@ -289,22 +289,39 @@ public struct StateSession: Sendable {
                                 state: planningState, live: live, options: options)
     }
 
-    /// `plan`, with the manifests' `import` entries resolved through `client` first.
+    /// `plan`, with the manifests' `import` entries in its scope resolved through `client` first.
     public func plan(_ expansion: ExpansionResult, live: [Int32: BatchTaskInfo]?, options: PlanOptions,
                      client: BatchTaskClient, concurrency: Int) async throws -> Plan {
         try plan(expansion, live: live, options: options,
-                 imports: try await resolveImports(expansion, client: client, concurrency: concurrency))
+                 imports: try await resolveImports(expansion, selection: options.selection, client: client, concurrency: concurrency))
     }
 
-    /// Whether some of the manifests' `import` entries are not in this state yet (resolving them reads the API).
-    public func hasImportsToResolve(_ expansion: ExpansionResult) -> Bool {
-        !ImportResolver.outstanding(expansion.imports, moves: expansion.moves, state: planningState).isEmpty
+    /// Whether some of the manifests' `import` entries in scope are not in this state yet (resolving them reads the
+    /// API).
+    public func hasImportsToResolve(_ expansion: ExpansionResult, selection: TaskSelection = .everything) -> Bool {
+        !ImportResolver.outstanding(imports(of: expansion, selection: selection), moves: expansion.moves, state: planningState).isEmpty
     }
 
-    /// The manifests' `import` entries this state has no entry for yet, with the tasks they name read from the API.
-    public func resolveImports(_ expansion: ExpansionResult, client: BatchTaskClient, concurrency: Int) async throws -> [ResolvedImport] {
-        try await ImportResolver.resolve(expansion.imports, moves: expansion.moves, state: planningState, client: client,
-                                         concurrency: concurrency)
+    /// The manifests' `import` entries in scope that this state has no entry for yet, with the tasks they name read
+    /// from the API.
+    public func resolveImports(_ expansion: ExpansionResult, selection: TaskSelection = .everything, client: BatchTaskClient,
+                               concurrency: Int) async throws -> [ResolvedImport] {
+        try await ImportResolver.resolve(imports(of: expansion, selection: selection), moves: expansion.moves, state: planningState,
+                                         client: client, concurrency: concurrency)
+    }
+
+    /// The `import` entries whose address the plan may act on: the selection takes it (with its set's labels) and
+    /// the run holds its set. The others are not read: another team's entry that names a missing or ambiguous task
+    /// does not stop this run, and the planner leaves their addresses alone.
+    func imports(of expansion: ExpansionResult, selection: TaskSelection) -> [ImportEntry] {
+        let held = lock?.sets
+        guard !selection.isEverything || held != nil else { return expansion.imports }
+        var labels: [String: [String: String]] = [:]
+        for set in expansion.sets { labels[set.name] = set.labels }
+        return expansion.imports.filter { entry in
+            let set = StateAddress.setName(of: entry.address)
+            return (held?.contains(set) ?? true) && selection.includes(address: entry.address, labels: labels[set] ?? [:])
+        }
     }
 
     /// Refuses the plan saved at `path` when the endpoint, the state or the manifests moved on since it was made.

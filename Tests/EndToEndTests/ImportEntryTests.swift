@@ -129,6 +129,36 @@ import Testing
         #expect(try await RawHTTP(server).allTasks().count == 2, "nothing was created")
     }
 
+    @Test func anImportOutsideTheSelectionIsNotReadAndDoesNotStopIt() async throws {
+        let server = try EmulatorProcess(database: ":memory:")
+        defer { server.stop() }
+        let first = try await make(server, ["Name": "Twin", "Description": "first"])
+        let second = try await make(server, ["Name": "Twin", "Description": "second"])
+        let directory = try TemporaryDirectory(files: [
+            "batchctl.yaml": "apiVersion: batchctl/v1\nkind: Project\nmanifests: [sets]\n",
+            "sets/crm.yaml": "apiVersion: batchctl/v1\nkind: TaskSet\nmetadata: {name: crm, labels: {team: crm}}\n"
+                + "tasks:\n  - {key: twin, Name: Twin}\nimport:\n  - {to: twin, name: Twin}\n",
+            "sets/ops.yaml": "apiVersion: batchctl/v1\nkind: TaskSet\nmetadata: {name: ops, labels: {team: ops}}\n"
+                + "tasks:\n  - {key: purge, Name: Purge}\n",
+        ])
+        // The crm team's entry names two tasks; the ops team's runs neither read it nor stop at it.
+        for selection in [["--selector", "team=ops"], ["--target", "ops/*"]] {
+            let plan = try BinaryRunner.run(["plan"] + selection, in: directory.path, environment: server.environment)
+            #expect(plan.status == 0 && plan.stdout.contains("1 to create"), "\(selection): \(plan.stdout.suffix(600))\(plan.stderr.suffix(600))")
+        }
+        let ops = try BinaryRunner.run(["apply", "--auto-approve", "--selector", "team=ops"], in: directory.path, environment: server.environment)
+        #expect(ops.status == 0, "\(ops.stderr.suffix(800))")
+        #expect(try stateIds(directory).keys.sorted() == ["ops/purge"])
+        // A run whose selection takes the entry still stops at it, at its position.
+        for arguments in [["plan"], ["apply", "--auto-approve", "--selector", "team=crm"]] {
+            let crm = try BinaryRunner.run(arguments, in: directory.path, environment: server.environment)
+            #expect(crm.status == 1)
+            #expect(crm.stderr.contains("sets/crm.yaml:7:5: error: cannot import \"Twin\" to crm/twin: the Name matches tasks \(first) and \(second)"),
+                    "\(arguments): \(crm.stderr)")
+        }
+        #expect(try await RawHTTP(server).allTasks().count == 3)
+    }
+
     @Test func aDifferenceFollowsTheImportAsAnUpdateAndASavedPlanCarriesIt() async throws {
         let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "0"])
         defer { server.stop() }

@@ -52,10 +52,11 @@ struct PlanCommand: ReportingCommand {
         var live: [Int32: BatchTaskInfo]?
         var imports: [ResolvedImport] = []
         // Import entries are read from the API even without a refresh: a plan needs the tasks they adopt.
-        if planning.refresh || state.hasImportsToResolve(result) {
+        if planning.refresh || state.hasImportsToResolve(result, selection: selection) {
             (live, imports) = try await session.withConnection { connection in
                 let live = planning.refresh ? try await state.refresh(client: connection.client, concurrency: session.parallelism, read: planning.refreshRead.value) : nil
-                return (live, try await state.resolveImports(result, client: connection.client, concurrency: session.parallelism))
+                return (live, try await state.resolveImports(result, selection: selection, client: connection.client,
+                                                             concurrency: session.parallelism))
             }
         }
         let plan = try state.plan(result, live: live, options: try planning.options(endpoint: session.endpointName, selection: selection, fields: FieldModel(project: project)),

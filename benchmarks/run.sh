@@ -3,7 +3,7 @@
 # markdown table of medians with min-max, which also goes into benchmarks/README.md. Not part of CI's tests.
 #
 #   benchmarks/run.sh [--quick | --full] [--runs N] [--only 1,2,...] [--no-build] [--no-readme]
-#   benchmarks/run.sh refresh [--sizes "10000 100000"] [--reads "id list"] [--runs N] [--no-build]
+#   benchmarks/run.sh refresh [--sizes "10000 100000"] [--reads "id list"] [--parallelism P] [--runs N] [--no-build]
 #   benchmarks/run.sh client [--requests N] [--concurrency C] [--no-build]
 #
 #   --quick      smaller sizes, 1 run each (a smoke test of the harness; not figures to compare)
@@ -16,7 +16,11 @@
 #   refresh      only the growth of refresh: for each size, a fresh `batchctl serve` holding that many user
 #                tasks (applied by batchctl), then `plan` (refresh on, the default) and `drift` against it with
 #                each `--refresh-read` way, warm-up + N runs each; prints the medians, the ratio of the largest
-#                size's time to the smallest's, and how much faster the list is than reads by id.
+#                size's time to the smallest's, and how much faster the list is than reads by id. With wrk
+#                installed it also measures, on the same server, wrk's GET ceiling (GET /BatchTask/{id} over the
+#                stored ids, 32 connections, 10 s, once per run) and `plan --refresh=false`, and derives the rate
+#                of reads by id during a refresh: tasks / (plan with refresh - plan without), against the ceiling.
+#   --parallelism  the --parallelism of those plans and drifts (default: batchctl's own)
 #   --sizes      task counts for `refresh` (default "10000 100000")
 #   --reads      the `--refresh-read` ways `refresh`, and sections 4 and 7, time (default "id list"; auto, list,
 #                id)
@@ -35,12 +39,14 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 command_line="benchmarks/run.sh${*:+ $*}"
 mode=default runs="" only="" build=1 readme=1 refresh=0 sizes="10000 100000" reads="id list" client=0 requests="" concurrency=""
+parallelism=""
 if [[ ${1:-} == refresh ]]; then refresh=1; shift; fi
 if [[ ${1:-} == client ]]; then client=1; shift; fi
 while (($#)); do
     case "$1" in
         --sizes) sizes=${2:?--sizes needs a list}; shift ;;
         --reads) reads=${2:?--reads needs a list}; shift ;;
+        --parallelism) parallelism=${2:?--parallelism needs a number}; shift ;;
         --requests) requests=${2:?--requests needs a number}; shift ;;
         --concurrency) concurrency=${2:?--concurrency needs a number}; shift ;;
         --quick) mode=quick ;;
@@ -134,6 +140,30 @@ if ((refresh)); then
     }
     trap stop_server EXIT
     seconds_since() { echo "$(( $(date +%s%N) - $1 ))" | awk '{ printf "%.3f", $1 / 1e9 }'; }
+    min_max() { tr ' ' '\n' | sed '/^$/d' | sort -g | sed -n '1p;$p' | xargs | sed "s| | $1 - |"; }
+    parallel_args=()
+    parallel_label="default parallelism"
+    if [[ -n $parallelism ]]; then parallel_args=(--parallelism "$parallelism"); parallel_label="--parallelism $parallelism"; fi
+    has_wrk=0
+    command -v wrk >/dev/null && has_wrk=1
+    ((has_wrk)) || say "wrk is not installed: no GET ceiling, and no read rate against it"
+    # Times `batchctl $1 ARGS...` in $work, warm-up + $refresh_runs runs; leaves the times in $times and the
+    # median in medians[$key].
+    time_runs() {
+        local command=$1; shift
+        times=""
+        for run in warmup $(seq "$refresh_runs"); do
+            start=$(date +%s%N)
+            status=0
+            (cd "$work" && BATCHCTL_ENDPOINT=$url "$batchctl" "$command" "$@" "${parallel_args[@]}" -f manifest.yaml) \
+                >"$logs/$key-$run.out" 2>"$logs/$key-$run.err" || status=$?
+            elapsed=$(seconds_since "$start")
+            # drift exits 2 when something drifted; against what apply just made, nothing should have.
+            if ((status != 0)); then say "$command $* at $n tasks exited $status: see $logs/$key-$run.err"; exit 1; fi
+            [[ $run == warmup ]] || times+="$elapsed "
+        done
+        medians[$key]=$(echo "$times" | xargs | median_of)
+    }
     median_of() { tr ' ' '\n' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
     declare -A medians
     rows=""
@@ -154,24 +184,29 @@ if ((refresh)); then
         say "applying $n tasks to $url"
         (cd "$work" && BATCHCTL_ENDPOINT=$url "$batchctl" apply --auto-approve --parallelism 32 -f manifest.yaml) \
             >"$logs/apply-$n.log" 2>&1 || { say "apply of $n tasks failed: see $logs/apply-$n.log"; exit 1; }
+        if ((has_wrk)); then
+            rates=""
+            for run in warmup $(seq "$refresh_runs"); do
+                wrk -t2 -c32 -d10s -s benchmarks/wrk/get.lua "$url" -- "$n" >"$logs/wrk-get-$n-$run.out" 2>&1 \
+                    || { say "wrk failed: see $logs/wrk-get-$n-$run.out"; exit 1; }
+                bad=$(grep -o 'Non-2xx or 3xx responses: [0-9]*' "$logs/wrk-get-$n-$run.out" | grep -o '[0-9]*$' || true)
+                [[ -z $bad ]] || { say "wrk's GETs had $bad answers that were not 2xx: see $logs/wrk-get-$n-$run.out"; exit 1; }
+                rate=$(grep -o 'Requests/sec: *[0-9.]*' "$logs/wrk-get-$n-$run.out" | grep -o '[0-9.]*$')
+                [[ $run == warmup ]] || rates+="$rate "
+            done
+            medians[ceiling-$n]=$(echo "$rates" | xargs | median_of)
+            rows+="| serve + wrk: GET /api/v1/BatchTask/{id}, 32 connections, 10 s | ids drawn from 1..$n, $n user tasks on serve (in-memory) | ${medians[ceiling-$n]} req/s | $(echo "$rates" | min_max req/s) req/s | $refresh_runs | |"$'\n'
+            key=plan-norefresh-$n
+            time_runs plan --refresh=false
+            rows+="| plan --refresh=false | $n user tasks, the same state | ${medians[$key]} s | $(echo "$times" | min_max s) s | $refresh_runs | said: $(tail -n 1 "$logs/$key-1.out") |"$'\n'
+        fi
         for way in $reads; do
             for command in plan drift; do
-                times=""
                 key=$command-$way-$n
-                for run in warmup $(seq "$refresh_runs"); do
-                    start=$(date +%s%N)
-                    status=0
-                    (cd "$work" && BATCHCTL_ENDPOINT=$url "$batchctl" "$command" --refresh-read "$way" -f manifest.yaml) \
-                        >"$logs/$key-$run.out" 2>"$logs/$key-$run.err" || status=$?
-                    elapsed=$(seconds_since "$start")
-                    # drift exits 2 when something drifted; against what apply just made, nothing should have.
-                    if ((status != 0)); then say "$command --refresh-read $way at $n tasks exited $status: see $logs/$key-$run.err"; exit 1; fi
-                    [[ $run == warmup ]] || times+="$elapsed "
-                done
+                time_runs "$command" --refresh-read "$way"
                 label=$command; [[ $command == drift ]] || label="$command (refresh)"
-                medians[$key]=$(echo "$times" | xargs | median_of)
                 said=$(tail -n 1 "$logs/$key-1.out")
-                rows+="| $label, --refresh-read $way | $n user tasks on serve (in-memory), default parallelism | ${medians[$key]} s | $(echo "$times" | xargs | tr ' ' '\n' | sort -g | sed -n '1p;$p' | xargs | sed 's/ / s - /') s | $refresh_runs | said: $said |"$'\n'
+                rows+="| $label, --refresh-read $way | $n user tasks on serve (in-memory), $parallel_label | ${medians[$key]} s | $(echo "$times" | min_max s) s | $refresh_runs | said: $said |"$'\n'
             done
         done
         stop_server
@@ -193,6 +228,19 @@ if ((refresh)); then
                     -v s="$small" -v l="$large" \
                     'BEGIN { printf "- %s: %s tasks take %.1fx the time of %s tasks (goal at 10x the tasks: <= 12x)\n", c, l, b / a, s }'
             done
+        done
+    fi
+    if ((has_wrk)) && [[ " $reads " == *" id "* ]]; then
+        for n in $sizes; do
+            awk -v n="$n" -v with="${medians[plan-id-$n]}" -v without="${medians[plan-norefresh-$n]}" -v c="${medians[ceiling-$n]}" \
+                -v p="$parallel_label" \
+                'BEGIN { r = n / (with - without); printf "- reads by id during a refresh at %s tasks, %s: %.0f GET/s (%s tasks / (%.3f s - %.3f s)), %.2f of the GET ceiling of %.0f req/s (goal 0.9)\n", n, p, r, n, with, without, r / c, c }'
+        done
+    fi
+    if ((has_wrk)) && [[ " $reads " == *" list "* ]]; then
+        for n in $sizes; do
+            awk -v n="$n" -v with="${medians[plan-list-$n]}" -v without="${medians[plan-norefresh-$n]}" -v c="${medians[ceiling-$n]}" \
+                'BEGIN { r = n / (with - without); printf "- tasks read by the list during a refresh at %s tasks: %.0f a second (%s tasks / (%.3f s - %.3f s)), %.2fx the GET ceiling of %.0f reads by id a second\n", n, r, n, with, without, r / c, c }'
         done
     fi
     if [[ " $reads " == *" id "* && " $reads " == *" list "* ]]; then

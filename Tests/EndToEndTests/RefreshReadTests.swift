@@ -89,6 +89,17 @@ import Testing
         #expect(Self.requests(auto.stderr).count == 5, "\(auto.stderr)")
         #expect(!auto.stderr.contains("BatchTask/All"))
 
+        // status reads as a refresh does: the same table both ways, the list's way with one /All.
+        var statuses: [String: String] = [:]
+        for way in ["id", "list"] {
+            let status = try BinaryRunner.run(["status", "--refresh-read", way], in: directory.path, environment: debug)
+            #expect(status.status == 0, "\(way): \(status.stderr)")
+            statuses[way] = status.stdout
+            #expect(Self.requests(status.stderr).contains("GET /api/v1/BatchTask/All -> 200") == (way == "list"), "\(way): \(status.stderr)")
+        }
+        #expect(statuses["list"] == statuses["id"])
+        #expect(statuses["list"]?.contains("load/task-2") == true && statuses["list"]?.contains("missing") == true, "\(statuses["list"] ?? "")")
+
         var plans: [String: JSONValue] = [:]
         for way in ["id", "list"] {
             let plan = try BinaryRunner.run(["plan", "--refresh-read", way, "-o", "json"], in: directory.path, environment: env)

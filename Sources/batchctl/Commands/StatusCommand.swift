@@ -16,6 +16,7 @@ struct StatusCommand: ReportingCommand {
     @OptionGroup var endpoint: EndpointOptions
     @OptionGroup var stateOptions: StateOptions
     @OptionGroup var parallelism: ParallelismOption
+    @OptionGroup var refreshRead: RefreshReadOption
 
     @Flag(name: .customLong("watch"), help: "Refresh every second until every job has finished.")
     var watch = false
@@ -36,11 +37,15 @@ struct StatusCommand: ReportingCommand {
         let showsLife = entries.contains { Self.life($0.value) != nil }
         let earlier = entries.flatMap { $0.value.history.suffix(Self.earlierRuns) }
         let unsettled = earlier.filter { !($0.state.map(BatchTaskState.init(rawValue:))?.isFinished ?? false) }.map(\.id)
+        // The selected entries are read as a refresh reads them: from 500 user tasks, one list and then by id what it
+        // does not hold.
+        var shown = stored.state
+        shown.tasks = Dictionary(uniqueKeysWithValues: entries.map { ($0.key, $0.value) })
         try await session.withConnection { connection in
             var previousLines = 0
             let earlierLive = try await connection.client.getMany(unsettled, concurrency: parallelism)
             while true {
-                let live = try await connection.client.getMany(entries.map(\.value.id), concurrency: parallelism)
+                let live = try await Refresh.live(for: shown, client: connection.client, concurrency: parallelism, read: refreshRead.value)
                 var rows: [[String]] = []
                 var running = 0
                 for (address, entry) in entries {

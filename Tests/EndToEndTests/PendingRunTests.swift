@@ -154,7 +154,8 @@ import Glibc
               - {key: b, Name: Chain B, dependsOn: [a]}
 
             """)
-        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "8"])
+        // a's job takes 20 s: long enough that b is still pending when the loaded test reads the status and the page.
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "20"])
         defer { server.stop() }
         let controller = try await ControllerProcess.start(in: directory.path, ["--interval", "1s"], environment: server.environment)
         defer { _ = controller.stopNow(signal: SIGKILL, timeout: 5) }
@@ -192,7 +193,8 @@ import Glibc
               - {key: c, Name: Killed C, dependsOn: [b]}
 
             """)
-        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "8"])
+        // Each job takes 20 s, so the kill comes while a runs however loaded the machine is.
+        let server = try EmulatorProcess(database: ":memory:", arguments: ["--job-duration", "20"])
         defer { server.stop() }
         let controller = try await ControllerProcess.start(in: directory.path, ["--interval", "1s"], environment: server.environment)
         // Killed while b and c are pending (a runs, created and recorded).
@@ -209,7 +211,7 @@ import Glibc
 
         // Each pass starts what is ready; a, b and c each run once.
         var outputs = ""
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(180)
         while Date() < deadline, try await serverTasks(named: "Killed C", server).isEmpty {
             let due = try BinaryRunner.run(["run", "--due"], in: directory.path, environment: server.environment)
             #expect(due.status == 0, "\(due.stdout)\(due.stderr)")

@@ -83,7 +83,8 @@ import Testing
         let started = ContinuousClock.now
         let failed = await RunNotification.deliver(report, desired: [:], to: ["http://127.0.0.1:9/hook/secret"], triggers: .standard,
                                                    within: .seconds(4))
-        #expect(ContinuousClock.now - started < .seconds(8))
+        // Refused at once, or given up at the 4 s limit: far under 20 s even on a loaded machine.
+        #expect(ContinuousClock.now - started < .seconds(20))
         #expect(failed.count == 1)
         #expect(failed.first?.contains("http://127.0.0.1:9") == true)
         #expect(failed.first?.contains("secret") == false, "a URL's path is not shown")

@@ -24,9 +24,13 @@ public struct FollowedRuns: Sendable, Equatable {
     /// When `--wait-timeout` runs out.
     public var end: Date
 
-    /// From the state after a pass at `now`. A retry already due was not started by that pass (the task is
-    /// suspended, or its policy changed): it is not waited for, or the loop would spin.
-    public init(state: State, follows: Set<String>, policies: [String: RunPolicy], stillPending: [String], end: Date, now: Date = Date()) {
+    /// From the state after a pass at `now`; the pass began at `passBegan` (default `now`). A retry that was due when
+    /// the pass began was not started by it (the task is suspended, or its policy changed): it is not waited for, or
+    /// the loop would spin. One that fell due while the pass ran (its backoff is shorter than a slow pass: a save,
+    /// a loaded machine) is waited for, and the next pass starts it at once.
+    public init(state: State, follows: Set<String>, policies: [String: RunPolicy], stillPending: [String], end: Date, now: Date = Date(),
+                passBegan: Date? = nil) {
+        let began = passBegan ?? now
         self.end = end
         for address in follows.sorted() {
             guard let entry = state.tasks[address] else { continue }
@@ -35,7 +39,7 @@ public struct FollowedRuns: Sendable, Equatable {
                 running.append(Run(address: address, id: entry.id,
                                    timeoutAt: RunLife(address: address, policy: policy, entry: entry).deadline))
             } else if entry.outcome?.isFailure == true, policy.retry.retries(afterAttempt: entry.attempt),
-                      let at = entry.retryAt.flatMap(Timestamp.date), at > now, at <= end {
+                      let at = entry.retryAt.flatMap(Timestamp.date), at > began, at <= end {
                 retries[address] = at
             }
         }

@@ -43,6 +43,7 @@ public struct WaitLoop: Sendable {
         var passes = 0
         while true {
             let follows = tally.follows
+            let began = Date()
             let (report, state, waited) = try await session.write(operation, sets: sets, desired: desired, tenantWait: tenantWait) { run, connection in
                 let before = run.state
                 if passes == 0 {
@@ -57,7 +58,7 @@ public struct WaitLoop: Sendable {
             tally.add(report, first: passes == 1)
             if waited || report.interrupted || report.stoppedBecause != nil { return (tally.report(state: state, waiting: nil), !waited) }
             let waiting = FollowedRuns(state: state, follows: tally.follows, policies: desired.mapValues(\.run),
-                                       stillPending: report.stillPending, end: end)
+                                       stillPending: report.stillPending, end: end, passBegan: began)
             if waiting.isDone || Date() >= end { return (tally.report(state: state, waiting: waiting), true) }
             try await session.withConnection(tenantWait: tenantWait) { connection in
                 try await poll(waiting, client: connection.client, tally: &tally)

@@ -48,6 +48,22 @@ struct FollowedRunsTests {
         #expect(waiting.wake == end)
     }
 
+    @Test func aRetryThatFellDueWhileThePassRanIsWaitedForAndWakesTheLoopAtOnce() {
+        var state = State(lineage: "l", serial: 1, endpoint: "e")
+        // The pass began at 00:59:00, settled the failure with a 1 s backoff, and took 59 s to save.
+        state.tasks["s/quick"] = entry(3, outcome: .failed, retryAt: "2026-12-02T00:59:01Z")
+        let policies = ["s/quick": RunPolicy(retry: RetryPolicy(limit: 1))]
+        let waiting = FollowedRuns(state: state, follows: ["s/quick"], policies: policies, stillPending: [], end: end, now: now,
+                                   passBegan: Self.at("2026-12-02T00:59:00Z"))
+        #expect(waiting.retries == ["s/quick": Self.at("2026-12-02T00:59:01Z")])
+        #expect(!waiting.isDone)
+        #expect(waiting.wake < now, "the next pass comes at once")
+        // Due before the pass began, yet not started by it: not waited for.
+        let left = FollowedRuns(state: state, follows: ["s/quick"], policies: policies, stillPending: [], end: end, now: now,
+                                passBegan: Self.at("2026-12-02T00:59:02Z"))
+        #expect(left.isDone)
+    }
+
     @Test func aRunEndsForThePollWhenItFinishedOrIsGone() {
         var info = BatchTaskInfo()
         info.state = .started

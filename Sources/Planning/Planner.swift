@@ -223,14 +223,15 @@ public enum Planner {
 // MARK: - The steps of a plan
 
 extension Planner {
-    /// `--target`, `--exclude` and `--selector`, with the labels of each task set at hand.
-    struct Scope {
+    /// `--target`, `--exclude` and `--selector`, with the labels of each task set at hand, and the sets the run holds:
+    /// what a plan may act on.
+    public struct Scope: Sendable {
         let selection: TaskSelection
         let labels: [String: [String: String]]
         /// `PlanOptions.lockedSets`.
         let locked: Set<String>?
 
-        init(selection: TaskSelection, sets: [TaskSetSummary], locked: Set<String>? = nil) {
+        public init(selection: TaskSelection, sets: [TaskSetSummary], locked: Set<String>? = nil) {
             self.selection = selection
             var labels: [String: [String: String]] = [:]
             for set in sets { labels[set.name] = set.labels }
@@ -239,7 +240,16 @@ extension Planner {
         }
 
         func includes(_ task: DesiredTask) -> Bool {
-            holds(task.address) && selection.includes(address: task.address, labels: labels[task.setName] ?? [:])
+            selects(task.address, labelsOf: task.setName)
+        }
+
+        /// For the address of a task of the manifests (`set/key`), with its set's labels.
+        public func includesTask(at address: String) -> Bool {
+            selects(address, labelsOf: StateAddress.setName(of: address))
+        }
+
+        private func selects(_ address: String, labelsOf set: String) -> Bool {
+            holds(address) && selection.includes(address: address, labels: labels[set] ?? [:])
         }
 
         /// For an address without a task in the manifests (a move's target, a departed entry): no set labels.

@@ -314,14 +314,8 @@ public struct StateSession: Sendable {
     /// the run holds its set. The others are not read: another team's entry that names a missing or ambiguous task
     /// does not stop this run, and the planner leaves their addresses alone.
     func imports(of expansion: ExpansionResult, selection: TaskSelection) -> [ImportEntry] {
-        let held = lock?.sets
-        guard !selection.isEverything || held != nil else { return expansion.imports }
-        var labels: [String: [String: String]] = [:]
-        for set in expansion.sets { labels[set.name] = set.labels }
-        return expansion.imports.filter { entry in
-            let set = StateAddress.setName(of: entry.address)
-            return (held?.contains(set) ?? true) && selection.includes(address: entry.address, labels: labels[set] ?? [:])
-        }
+        let scope = Planner.Scope(selection: selection, sets: expansion.sets, locked: lock?.sets)
+        return expansion.imports.filter { scope.includesTask(at: $0.address) }
     }
 
     /// Refuses the plan saved at `path` when the endpoint, the state or the manifests moved on since it was made.

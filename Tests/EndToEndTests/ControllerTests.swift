@@ -330,7 +330,7 @@ import Glibc
     @Test(.disabled(if: noPostgres != nil, Comment(rawValue: noPostgres ?? "")))
     func replicasOnPostgreSQLTakeOverFromAKilledLeaderWithoutADuplicate() async throws {
         let postgres = try PostgresServer.shared()
-        let schema = "ctl_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        let schema = PostgresServer.freshSchema("ctl_")
         let url = postgres.url(schema: schema)
         // One task to begin with: the twenty come once the test knows which controller leads, so a leader that
         // starts long before its follower on a busy machine cannot have applied them all before the test looks.

@@ -38,6 +38,13 @@ import Testing
         ["apply", "--auto-approve", "--selector", "team=\(team)", "--parallelism", "2"] + extra
     }
 
+    /// The shared PostgreSQL server, a fresh schema on it, and `server`'s environment with the state there.
+    private func sharedState(for server: EmulatorProcess, prefix: String) throws -> (PostgresServer, String, [String: String]) {
+        let postgres = try PostgresServer.shared()
+        let schema = PostgresServer.freshSchema(prefix)
+        return (postgres, schema, server.environment.merging(["BATCHCTL_STATE": postgres.url(schema: schema)]) { $1 })
+    }
+
     /// The names the server holds, by team.
     private func names(on server: EmulatorProcess) async throws -> [String: Int] {
         let tasks = try await RawHTTP(server).allTasks()
@@ -52,9 +59,7 @@ import Testing
         // 60 creates at 2 at a time, each answered after 100 ms: each run takes seconds, long enough to overlap.
         let server = try EmulatorProcess(database: directory.path + "/server.sqlite", arguments: ["--latency", "100", "--job-duration", "0"])
         defer { server.stop() }
-        let postgres = try PostgresServer.shared()
-        let schema = "sel_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
-        let environment = server.environment.merging(["BATCHCTL_STATE": postgres.url(schema: String(schema))]) { $1 }
+        let (postgres, schema, environment) = try sharedState(for: server, prefix: "sel_")
         func locks(_ condition: String) -> Int {
             Int(((try? postgres.psql("SELECT count(*) FROM \(schema).locks WHERE \(condition)")) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         }
@@ -121,9 +126,7 @@ import Testing
         let directory = try project(tasksPerSet: 20)
         let server = try EmulatorProcess(database: directory.path + "/server.sqlite", arguments: ["--latency", "100", "--job-duration", "0"])
         defer { server.stop() }
-        let postgres = try PostgresServer.shared()
-        let schema = "sav_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
-        let environment = server.environment.merging(["BATCHCTL_STATE": postgres.url(schema: String(schema))]) { $1 }
+        let (postgres, schema, environment) = try sharedState(for: server, prefix: "sav_")
         for team in ["crm", "ops"] {
             let plan = try BinaryRunner.run(["plan", "--selector", "team=\(team)", "--out", "\(team).plan"], in: directory.path,
                                             environment: environment)

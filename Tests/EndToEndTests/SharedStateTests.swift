@@ -42,7 +42,7 @@ import Testing
         /// `dedicated`: a server of the test's own, for a test that restarts it.
         init(dedicated: Bool = false) throws {
             server = try dedicated ? PostgresServer.dedicated() : PostgresServer.shared()
-            schema = "e2e_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+            schema = PostgresServer.freshSchema("e2e_")
         }
 
         func count(_ table: String, where condition: String = "true") -> Int {

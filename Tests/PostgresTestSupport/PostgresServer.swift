@@ -64,8 +64,13 @@ public final class PostgresServer: @unchecked Sendable {
     private static let dedicatedLock = NSLock()
     nonisolated(unsafe) private static var dedicatedServers: [PostgresServer] = []
 
+    /// A schema name no other test uses: `prefix` and 16 random hex digits.
+    public static func freshSchema(_ prefix: String = "t_") -> String {
+        prefix + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+    }
+
     /// `postgres://batchctl@127.0.0.1:PORT/postgres?schema=SCHEMA`: a fresh schema name each call when none is given.
-    public func url(schema: String = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)) -> String {
+    public func url(schema: String = PostgresServer.freshSchema()) -> String {
         "postgres://\(user)@127.0.0.1:\(port)/\(database)?schema=\(schema)"
     }
 

@@ -101,6 +101,13 @@ final class TemporaryDirectory: @unchecked Sendable {  // its path never changes
 extension BinaryRunner {
     /// Starts `batchctl` without waiting for it, for tests that interrupt or kill it mid-run. Output is discarded
     /// unless a pipe is given.
+    /// Runs `body` with `process` paused (SIGSTOP), and lets it go on (SIGCONT) however `body` ends.
+    static func whileStopped<T>(_ process: Process, _ body: () throws -> T) rethrows -> T {
+        kill(process.processIdentifier, SIGSTOP)
+        defer { kill(process.processIdentifier, SIGCONT) }
+        return try body()
+    }
+
     static func start(_ arguments: [String], in directory: String, environment: [String: String], output: Pipe? = nil) throws -> Process {
         try launch(arguments, in: directory, environment: environment, output: output ?? FileHandle.nullDevice)
     }

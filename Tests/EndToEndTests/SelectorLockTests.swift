@@ -97,15 +97,9 @@ import Testing
         let lockFile = directory.path + "/batchctl.state.json.lock"
         // Paused while it holds the file's lock, so the next runs meet it however slow the machine is.
         BinaryRunner.waitUntil(timeout: 60) { FileManager.default.fileExists(atPath: lockFile) }
-        kill(crm.processIdentifier, SIGSTOP)
-        let refused: BinaryRunner.Outcome
-        do {
-            refused = try BinaryRunner.run(apply("ops"), in: directory.path, environment: environment)
-        } catch {
-            kill(crm.processIdentifier, SIGCONT)
-            throw error
+        let refused = try BinaryRunner.whileStopped(crm) {
+            try BinaryRunner.run(apply("ops"), in: directory.path, environment: environment)
         }
-        kill(crm.processIdentifier, SIGCONT)
         // With --lock-timeout the second run waits until the first lets go, then applies.
         let waited = try BinaryRunner.run(apply("ops", ["--lock-timeout", "120"]), in: directory.path, environment: environment)
         crm.waitUntilExit()
@@ -140,17 +134,10 @@ import Testing
         let locked = BinaryRunner.waitUntil(timeout: 60) {
             ((try? postgres.psql("SELECT string_agg(task_set, ',') FROM \(schema).locks")) ?? "").contains("crm")
         }
-        kill(crm.processIdentifier, SIGSTOP)
-        let held: String
-        let ops: BinaryRunner.Outcome
-        do {
-            held = try postgres.psql("SELECT string_agg(task_set, ',' ORDER BY task_set) FROM \(schema).locks")
-            ops = try BinaryRunner.run(["apply", "ops.plan", "--parallelism", "2"], in: directory.path, environment: environment)
-        } catch {
-            kill(crm.processIdentifier, SIGCONT)
-            throw error
+        let (held, ops) = try BinaryRunner.whileStopped(crm) {
+            (try postgres.psql("SELECT string_agg(task_set, ',' ORDER BY task_set) FROM \(schema).locks"),
+             try BinaryRunner.run(["apply", "ops.plan", "--parallelism", "2"], in: directory.path, environment: environment))
         }
-        kill(crm.processIdentifier, SIGCONT)
         crm.waitUntilExit()
         let crmText = String(decoding: crmReader.wait(), as: UTF8.self)
         #expect(locked, "the first apply never held a lock: \(crmText.suffix(600))")

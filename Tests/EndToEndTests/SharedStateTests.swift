@@ -91,16 +91,10 @@ import Testing
         // the machine, the third run meets alpha's lock (held on a lease far longer than the pause); then alpha
         // goes on.
         try await shared.waitForLock(of: "alpha")
-        kill(alpha.processIdentifier, SIGSTOP)
-        #expect(shared.count("locks", where: "task_set = 'alpha'") == 1, "alpha still holds its lock while paused")
-        let third: BinaryRunner.Outcome
-        do {
-            third = try BinaryRunner.run(["apply", "--auto-approve", "-f", "sets/alpha.yaml"], in: directory.path, environment: environment)
-        } catch {
-            kill(alpha.processIdentifier, SIGCONT)
-            throw error
+        let third = try BinaryRunner.whileStopped(alpha) {
+            #expect(shared.count("locks", where: "task_set = 'alpha'") == 1, "alpha still holds its lock while paused")
+            return try BinaryRunner.run(["apply", "--auto-approve", "-f", "sets/alpha.yaml"], in: directory.path, environment: environment)
         }
-        kill(alpha.processIdentifier, SIGCONT)
         alpha.waitUntilExit()
         beta.waitUntilExit()
         let alphaText = String(decoding: alphaReader.wait(), as: UTF8.self)

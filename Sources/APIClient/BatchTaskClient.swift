@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import BatchTask
 import JSON
 import NIOCore
@@ -7,9 +6,9 @@ import Schedule
 import SystemUserLogin
 
 /// The BatchTask Web API (api.md) over one pool of HTTP connections, shared by every concurrent caller. Call
-/// `shutdown()` when done: AsyncHTTPClient requires it, and a debug build traps without it.
+/// `shutdown()` when done, which closes the connections.
 public final class BatchTaskClient: Sendable {
-    private let http: HTTPClient
+    private let http: HTTPTransport
     /// A configuration mistake is kept and thrown by every call, so `init` can stay non-throwing.
     private let sender: Result<RequestSender, ClientError>
     private let decoder: ResponseDecoder
@@ -20,23 +19,14 @@ public final class BatchTaskClient: Sendable {
     private static let updatable = BatchTaskField.allCases.filter { $0.role == .updatable }
 
     public init(configuration: ClientConfiguration) {
-        var settings = HTTPClient.Configuration()
-        settings.connectionPool = HTTPClient.Configuration.ConnectionPool(
-            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.concurrency))
-        // Connection failures come straight back to our retry loop, which has jitter and a cap, instead of being
-        // retried inside the pool until the connect timeout: a server that is down fails in seconds, and the
-        // error (refused, unreachable) says why, and tells the loop nothing was sent.
-        settings.connectionPool.retryConnectionEstablishment = false
         let perAttempt = configuration.timeout > .zero ? configuration.timeout : .seconds(30)
-        // The deadline covers only the wait for the response head; the read timeout bounds a stalled body.
-        settings.timeout = HTTPClient.Configuration.Timeout(
-            connect: RequestSender.timeAmount(min(perAttempt, .seconds(10))), read: RequestSender.timeAmount(perAttempt))
-        // A redirect is reported (with its target) rather than followed: following it would resend a create and
-        // could carry the credentials to another host.
-        settings.redirectConfiguration = .disallow
-        // No spans: nothing here reads them, and making one for every request costs a tenth of a create.
-        settings.tracing.tracer = nil
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
+        // Connection failures come straight back to our retry loop, which has jitter and a cap: a server that is
+        // down fails in seconds, and the error (refused, unreachable) says why, and tells the loop nothing was sent.
+        // A redirect is reported (with its target), never followed: following it would resend a create and could
+        // carry the credentials to another host.
+        let http = HTTPTransport(settings: HTTPTransport.Settings(
+            maximumConnections: max(1, configuration.concurrency),
+            connectTimeout: RequestSender.timeAmount(min(perAttempt, .seconds(10)))))
         self.http = http
         decoder = ResponseDecoder(logger: configuration.logger)
         timeZone = configuration.timeZone
@@ -57,8 +47,7 @@ public final class BatchTaskClient: Sendable {
 
     /// Closes the connections. Calls made afterwards fail with `.configuration`.
     public func shutdown() async {
-        // A second shutdown only reports that the first happened.
-        try? await http.shutdown()
+        await http.shutdown()
     }
 
     // MARK: Tasks

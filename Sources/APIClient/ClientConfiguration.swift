@@ -87,8 +87,8 @@ public struct ClientConfiguration: Sendable {
             ("the credentials", credentials?.authorizationHeader),
         ]
         for (name, value) in headers {
-            // A line break in a header value would let it smuggle further headers; AsyncHTTPClient refuses every
-            // control character but a tab.
+            // A line break in a header value would let it smuggle further headers; the transport refuses every
+            // control character but a tab, and this says which setting holds one.
             if let value { try Credentials.checkHeaderValue(value, named: name) }
         }
     }

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
@@ -39,7 +38,7 @@ final class RequestSender: Sendable {
     let redactor: Redactor
     /// The SuperOffice Online sign-in the Authorization header comes from, when there is one.
     private let session: OnlineSession?
-    private let http: HTTPClient
+    private let http: HTTPTransport
     /// Built once and copied into each request; the copy is cheap (copy-on-write) and never modified.
     private let plainHeaders: HTTPHeaders
     private let jsonBodyHeaders: HTTPHeaders
@@ -49,7 +48,7 @@ final class RequestSender: Sendable {
     private let logger: Logger
     private let attemptObserver: (@Sendable (String, Int?) -> Void)?
 
-    init(http: HTTPClient, endpoint: Endpoint, configuration: ClientConfiguration) {
+    init(http: HTTPTransport, endpoint: Endpoint, configuration: ClientConfiguration) {
         self.http = http
         currentEndpoint = Mutex(endpoint)
         session = configuration.session
@@ -90,14 +89,7 @@ final class RequestSender: Sendable {
         _ method: HTTPMethod, _ url: String, body: ByteBuffer? = nil, _ repeatability: Repeatability,
         notFoundIsAnswer: Bool = false
     ) async throws(ClientError) -> Answer {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        if let body {
-            request.headers = jsonBodyHeaders
-            request.body = .bytes(body)
-        } else {
-            request.headers = plainHeaders
-        }
+        var request = Request(method: method, url: url, headers: body == nil ? plainHeaders : jsonBodyHeaders, body: body)
         let attempts = max(1, retry.maxAttempts)
         var attempt = 0
         var online = OnlineRetries()
@@ -153,8 +145,17 @@ final class RequestSender: Sendable {
         }
     }
 
+    /// One request as the retry loop sends it: the URL changes when a tenant moves, the Authorization header when
+    /// its session signs in again.
+    struct Request {
+        var method: HTTPMethod
+        var url: String
+        var headers: HTTPHeaders
+        var body: ByteBuffer?
+    }
+
     /// Tells the attempt observer (the controller's request metrics) of one attempt's status, or of none.
-    private func observe(_ result: Result<Answer, AttemptFailure>, of request: HTTPClientRequest) {
+    private func observe(_ result: Result<Answer, TransportError>, of request: Request) {
         guard let attemptObserver else { return }
         switch result {
         case .success(let answer): attemptObserver(request.method.rawValue, Int(answer.status.code))
@@ -181,7 +182,7 @@ final class RequestSender: Sendable {
         /// With a SuperOffice Online session, whether `answer` (to the attempt sent at `sent`) means the request is
         /// to be sent again now, each logged; throws, logged, when the run cannot go on. Without one, false.
         mutating func sendsAgain(_ answer: Answer, generation: Int, sent: ContinuousClock.Instant, attempt: Int,
-                                 request: inout HTTPClientRequest, sender: RequestSender) async throws(ClientError) -> Bool {
+                                 request: inout Request, sender: RequestSender) async throws(ClientError) -> Bool {
             guard let session = sender.session else { return false }
             let original = request
             let again: Bool
@@ -197,7 +198,7 @@ final class RequestSender: Sendable {
 
         /// True when the request should be sent again now; throws when the run cannot go on.
         mutating func handle(_ status: HTTPResponseStatus, session: OnlineSession, generation: Int, sent: ContinuousClock.Instant,
-                             request: inout HTTPClientRequest, sender: RequestSender) async throws(ClientError) -> Bool {
+                             request: inout Request, sender: RequestSender) async throws(ClientError) -> Bool {
             guard [401, 421, 503].contains(status.code) else { return false }
             handled += 1
             guard handled <= Self.maximumHandled else {
@@ -256,24 +257,14 @@ final class RequestSender: Sendable {
         return url
     }
 
-    private struct AttemptFailure: Error {
-        var error: any Error
-        /// Set when the failure came after the response head, while reading the body.
-        var status: HTTPResponseStatus?
-    }
-
-    private func perform(_ request: HTTPClientRequest) async -> Result<Answer, AttemptFailure> {
-        let response: HTTPClientResponse
-        do {
-            response = try await http.execute(request, deadline: .now() + timeout)
+    private func perform(_ request: Request) async -> Result<Answer, TransportError> {
+        do throws(TransportError) {
+            let response = try await http.execute(
+                request.method, request.url, headers: request.headers, body: request.body, timeout: timeout,
+                maximumBytes: Self.maximumAnswerBytes)
+            return .success(Answer(status: response.head.status, headers: response.head.headers, body: response.body))
         } catch {
-            return .failure(AttemptFailure(error: error, status: nil))
-        }
-        do {
-            let body = try await response.body.collect(upTo: Self.maximumAnswerBytes)
-            return .success(Answer(status: response.status, headers: response.headers, body: body))
-        } catch {
-            return .failure(AttemptFailure(error: error, status: response.status))
+            return .failure(error)
         }
     }
 
@@ -317,13 +308,13 @@ final class RequestSender: Sendable {
         }
     }
 
-    private func judge(_ failure: AttemptFailure, _ repeatability: Repeatability) -> Verdict {
-        if failure.error is NIOTooManyBytesError {
+    private func judge(_ failure: TransportError, _ repeatability: Repeatability) -> Verdict {
+        if failure.kind == .tooLarge {
             let error = ClientError.invalidResponse("the answer is larger than \(Self.maximumAnswerBytes >> 20) MiB")
             return .fail(error, summary: "answer too large")
         }
-        let description = redactor(describe(failure.error))
-        switch Self.delivery(of: failure.error, status: failure.status) {
+        let description = redactor(describe(failure))
+        switch Self.delivery(of: failure) {
         case .unusable(let error):
             return .fail(error, summary: description)
         case .notSent:
@@ -338,7 +329,7 @@ final class RequestSender: Sendable {
 
     /// What a failed attempt says about whether the server got the request.
     enum Delivery {
-        /// Failed before the request was handed to a connection: nothing reached the server.
+        /// Failed before the request was written to a connection: nothing reached the server.
         case notSent
         /// The request was (or may have been) written: the server may have processed it.
         case maybeProcessed
@@ -346,68 +337,52 @@ final class RequestSender: Sendable {
         case unusable(ClientError)
     }
 
-    /// AsyncHTTPClient reports a request that never got a connection with the connection's own error
-    /// (NIOConnectionError, a refused or unreachable socket, a DNS failure) or with connectTimeout /
-    /// getConnectionFromPoolTimeout, and it does not retry connecting by itself here (see
-    /// `retryConnectionEstablishment` in BatchTaskClient). Everything that happens once a connection carries the
-    /// request (remoteConnectionClosed, read or write timeouts, deadlineExceeded, a reset) leaves its fate open.
-    /// deadlineExceeded also covers a request still queued for a busy pool; calling that "maybe processed" is
-    /// the safe side, and only costs a create a lookup.
-    static func delivery(of error: any Error, status: HTTPResponseStatus?) -> Delivery {
-        if status != nil { return .maybeProcessed }
-        switch error {
-        case is NIOConnectionError:
+    /// The transport writes a request only on a connection that is open, so a failure to connect (refused,
+    /// unreachable, a DNS or TLS handshake failure, the connect timeout) sent nothing. Everything that happens once
+    /// the request is written (the connection closed, a reset, the timeout) leaves its fate open; so does a
+    /// cancellation, which may come at any moment.
+    static func delivery(of failure: TransportError) -> Delivery {
+        switch failure.kind {
+        case .shutDown:
+            return .unusable(.configuration("the API client has been shut down"))
+        case .invalidURL:
+            return .unusable(.configuration("the request cannot be sent: its URL is not an http(s) URL"))
+        case .invalidHeader:
+            // The header's value may be a credential, so only its name is told; sending again would fail the same way.
+            return .unusable(.configuration("the request cannot be sent: a header holds a control character"))
+        case .connect, .connectTimeout, .closedBeforeSending:
             return .notSent
-        case let error as HTTPClientError:
-            switch error {
-            case .connectTimeout, .getConnectionFromPoolTimeout, .tlsHandshakeTimeout, .socksHandshakeTimeout,
-                .httpProxyHandshakeTimeout:
-                return .notSent
-            case .alreadyShutdown:
-                return .unusable(.configuration("the API client has been shut down"))
-            case .invalidURL, .emptyHost, .emptyScheme, .missingSocketPath, .traceRequestWithBody:
-                return .unusable(.configuration("the request cannot be sent: \(error)"))
-            default:
-                // The header checks carry the offending values (a credential among them), so they are told by
-                // their short description only; sending again would fail the same way.
-                if ["Invalid header field values", "Invalid header field names"].contains(error.shortDescription) {
-                    return .unusable(.configuration("the request cannot be sent: a header holds a control character (\(error.shortDescription.lowercased()))"))
-                }
-                return .maybeProcessed
-            }
-        case ChannelError.connectTimeout:
-            return .notSent
-        case let error as IOError:
-            return connectErrors[error.errnoCode] != nil ? .notSent : .maybeProcessed
-        case is SocketAddressError:
-            return .notSent
-        default:
-            return .maybeProcessed
+        case .cancelled, .closedBeforeAnswer, .timedOut, .tooLarge, .failed:
+            return failure.wasSent || failure.status != nil ? .maybeProcessed : .notSent
         }
     }
 
-    private func describe(_ error: any Error) -> String {
-        switch error {
-        case let error as HTTPClientError:
-            switch error {
-            case .remoteConnectionClosed: return "the server closed the connection without answering"
-            case .deadlineExceeded, .readTimeout: return "no answer within \(Self.text(timeout))"
-            case .writeTimeout: return "sending the request timed out"
-            case .connectTimeout: return "connecting to \(endpoint.origin) timed out"
-            case .getConnectionFromPoolTimeout: return "no connection to \(endpoint.origin) became free in time"
-            case .cancelled: return "cancelled"
-            default: return "\(error)"
-            }
+    private func describe(_ failure: TransportError) -> String {
+        switch failure.kind {
+        case .closedBeforeAnswer: return "the server closed the connection without answering"
+        case .timedOut: return "no answer within \(Self.text(timeout))"
+        case .connectTimeout: return "connecting to \(endpoint.origin) timed out"
+        case .closedBeforeSending: return "the connection to \(endpoint.origin) closed before the request was written"
+        case .cancelled: return "cancelled"
+        case .shutDown: return "the API client has been shut down"
+        case .invalidURL: return "the URL is not an http(s) URL"
+        case .invalidHeader(let name): return "the header \(name ?? "name") holds a control character"
+        case .tooLarge: return "the answer is larger than \(Self.maximumAnswerBytes >> 20) MiB"
+        case .connect, .failed: break
+        }
+        switch failure.underlying {
         case let error as NIOConnectionError:
             let reasons = error.connectionErrors.map { "\($0.error)" }
             let dns = (error.dnsAError ?? error.dnsAAAAError).map { "cannot resolve the host name (\($0))" }
             return "cannot connect to \(error.host):\(error.port): " + (dns ?? (reasons.first ?? "no address to try"))
         case let error as IOError where Self.connectErrors[error.errnoCode] != nil:
             return "cannot connect to \(endpoint.origin): \(Self.connectErrors[error.errnoCode] ?? "")"
-        case is CancellationError:
-            return "cancelled"
-        default:
+        case let error? where failure.kind == .connect:
+            return "cannot connect to \(endpoint.origin): \(error)"
+        case let error?:
             return "\(error)"
+        case nil:
+            return "the request failed"
         }
     }
 
@@ -420,7 +395,7 @@ final class RequestSender: Sendable {
 
     // MARK: Logging
 
-    private func log(_ request: HTTPClientRequest, _ attempt: Int, _ started: ContinuousClock.Instant, _ outcome: String) {
+    private func log(_ request: Request, _ attempt: Int, _ started: ContinuousClock.Instant, _ outcome: String) {
         guard logger.logLevel <= .debug else { return }
         let elapsed = ContinuousClock.now - started
         let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000

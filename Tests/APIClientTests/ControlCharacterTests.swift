@@ -1,6 +1,6 @@
 @testable import APIClient
-import AsyncHTTPClient
 import Foundation
+import NIOHTTP1
 import Synchronization
 import Testing
 
@@ -66,12 +66,26 @@ import Testing
         }
     }
 
-    @Test func anInvalidHeaderValueIsNotRetried() {
-        guard case .unusable(let error) = RequestSender.delivery(of: HTTPClientError.invalidHeaderFieldValues([Self.ticket]), status: nil) else {
-            Issue.record("an invalid header value would be sent again")
-            return
+    @Test func anInvalidHeaderValueIsRefusedUnsentAndNotRetried() async {
+        // A session's ticket reaches the transport without passing the configuration's checks.
+        let transport = HTTPTransport(settings: HTTPTransport.Settings(maximumConnections: 1, connectTimeout: .seconds(1)))
+        var headers = HTTPHeaders()
+        headers.add(name: "Authorization", value: "SoTicket " + Self.ticket)
+        do throws(TransportError) {
+            _ = try await transport.execute(.GET, "http://127.0.0.1:9/api/v1/BatchTask/1", headers: headers, body: nil,
+                                            timeout: .seconds(1), maximumBytes: 1 << 20)
+            Issue.record("a header with a control character was sent")
+        } catch {
+            #expect(error.kind == .invalidHeader(name: "Authorization"))
+            #expect(!error.wasSent)
+            guard case .unusable(let refusal) = RequestSender.delivery(of: error) else {
+                Issue.record("an invalid header value would be sent again")
+                await transport.shutdown()
+                return
+            }
+            #expect(!refusal.message.contains("secret-ticket"), "\(refusal.message)")
         }
-        #expect(!error.message.contains("secret-ticket"), "\(error.message)")
+        await transport.shutdown()
     }
 
     @Test func aTicketTheLoginServiceGivesWithAControlCharacterIsRefused() async throws {

@@ -104,9 +104,13 @@ final class HTTPTransport: Sendable {
 
     /// `scheme://authority` and what follows it (`/` when nothing does).
     static func split(_ url: String) -> (origin: Substring, target: String)? {
-        guard let schemeEnd = url.firstRange(of: "://") else { return nil }
-        let afterScheme = url[schemeEnd.upperBound...]
-        let targetStart = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? url.endIndex
+        let bytes = url.utf8
+        // "://" is ASCII, so byte positions are character positions here.
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
+              bytes[colon...].starts(with: "://".utf8)
+        else { return nil }
+        let authorityStart = bytes.index(colon, offsetBy: 3)
+        let targetStart = bytes[authorityStart...].firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") }) ?? bytes.endIndex
         let target = url[targetStart...]
         return (url[..<targetStart], target.isEmpty ? "/" : target.hasPrefix("?") ? "/" + target : String(target))
     }

@@ -141,6 +141,8 @@ let package = Package(
             "YAML", "APIClient", "Emulator", "BatchTask", "JSON",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ], path: "benchmarks/Sources/batchctl-bench"),
 
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),

@@ -5,6 +5,7 @@
 #   benchmarks/run.sh [--quick | --full] [--runs N] [--only 1,2,...] [--no-build] [--no-readme]
 #   benchmarks/run.sh refresh [--sizes "10000 100000"] [--reads "id list"] [--parallelism P] [--runs N] [--no-build]
 #   benchmarks/run.sh client [--requests N] [--concurrency C] [--no-build]
+#   benchmarks/run.sh post [--requests N] [--concurrency C] [--no-build]
 #
 #   --quick      smaller sizes, 1 run each (a smoke test of the harness; not figures to compare)
 #   --full       also the 100k Jenkins Job Builder run (about 6 minutes more)
@@ -30,6 +31,12 @@
 #                AsyncHTTPClient plus decoding the BatchTaskInfo, and through BatchTaskClient, each over --requests
 #                GETs (default 8000) at --concurrency C (default 32), after one warm-up.
 #
+#   post         only the client CPU one create costs: starts `batchctl serve` (in memory, no authentication) and
+#                runs `batchctl-bench post-cpu` against it, which POSTs the same body --requests times (default
+#                16000) at --concurrency C (default 32) through bare AsyncHTTPClient, through bare SwiftNIO (head and
+#                body in one flush, nothing else) and through BatchTaskClient.create, after a warm-up each, and
+#                prints the requests per second and the client process's CPU (getrusage) per request of each.
+#
 # Everything it makes lives in .build-bench/ (workloads, logs, the JJB virtualenv, the C event loop) and
 # .build-release/ (the release build); both are git-ignored. Servers listen on 127.0.0.1 only and are stopped
 # by pid when the script ends, however it ends.
@@ -42,6 +49,8 @@ mode=default runs="" only="" build=1 readme=1 refresh=0 sizes="10000 100000" rea
 parallelism=""
 if [[ ${1:-} == refresh ]]; then refresh=1; shift; fi
 if [[ ${1:-} == client ]]; then client=1; shift; fi
+post=0
+if [[ ${1:-} == post ]]; then post=1; client=1; shift; fi
 while (($#)); do
     case "$1" in
         --sizes) sizes=${2:?--sizes needs a list}; shift ;;
@@ -78,6 +87,27 @@ if ((client)); then
         fi
     fi
     [[ -x $bench ]] || { say "batchctl-bench is not built: run without --no-build"; exit 1; }
+    if ((post)); then
+        batchctl="$release_dir/release/batchctl"
+        if ((build)); then
+            say "swift build -c release --product batchctl"
+            swift build -c release --scratch-path "$release_dir" --product batchctl >"$bench_dir/logs/build-batchctl.log" 2>&1 \
+                || { say "batchctl did not build: see .build-bench/logs/build-batchctl.log"; exit 1; }
+        fi
+        "$batchctl" serve --listen 127.0.0.1:0 --db :memory: --no-auth >"$bench_dir/logs/post-serve.out" 2>"$bench_dir/logs/post-serve.err" &
+        server_pid=$!
+        trap 'kill "$server_pid" 2>/dev/null || true' EXIT
+        url=""
+        for _ in $(seq 600); do
+            url=$(grep -o -m 1 'listening on http://[^ ]*' "$bench_dir/logs/post-serve.out" 2>/dev/null | cut -d' ' -f3 | sed 's:/$::') || true
+            [[ -n $url ]] && break
+            kill -0 "$server_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        [[ $url == http://127.0.0.1:* ]] || { say "serve did not start on loopback: see $bench_dir/logs/post-serve.err"; exit 1; }
+        "$bench" post-cpu --port "${url##*:}" ${requests:+--requests "$requests"} ${concurrency:+--concurrency "$concurrency"}
+        exit
+    fi
     exec "$bench" client-throughput ${requests:+--requests "$requests"} ${concurrency:+--concurrency "$concurrency"}
 fi
 

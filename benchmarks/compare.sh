@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Two builds of batchctl side by side, run by run interleaved so that the shared machine's drift falls on both alike:
+# apply of 10k creates at --parallelism 32 (a fresh `batchctl serve` per run; wall, and CPU per create of the client
+# from /usr/bin/time and of the server from /proc), then plan with refresh by id at --parallelism 32 of 10k user tasks
+# on one server (wall and client CPU), with wrk's GET ceiling on that server and the plan without refresh, from which
+# the rate of reads by id follows. Not part of CI's tests.
+#
+#   benchmarks/compare.sh --old BIN --new BIN [--pairs N] [--tasks N]
+#
+#   --old, --new  the two batchctl binaries (for example a release build of an older commit copied aside, and
+#                 .build-release/release/batchctl)
+#   --pairs N     runs of each, old then new, per measurement (default 4)
+#   --tasks N     tasks applied and refreshed (default 10000)
+#
+# Servers listen on 127.0.0.1 only and are stopped by pid however the script ends; work lives in .build-bench/compare.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+old="" new="" pairs=4 tasks=10000
+while (($#)); do
+    case "$1" in
+        --old) old=${2:?--old needs a binary}; shift ;;
+        --new) new=${2:?--new needs a binary}; shift ;;
+        --pairs) pairs=${2:?--pairs needs a number}; shift ;;
+        --tasks) tasks=${2:?--tasks needs a number}; shift ;;
+        -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+        *) echo "unknown option: $1 (see --help)" >&2; exit 64 ;;
+    esac
+    shift
+done
+[[ -x $old && -x $new ]] || { echo "give --old BIN and --new BIN, both executable" >&2; exit 64; }
+old=$(realpath "$old") new=$(realpath "$new")
+work="$root/.build-bench/compare"
+rm -rf "$work" && mkdir -p "$work"
+say() { printf '[compare.sh %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+server_pid=""
+trap '[[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null || true' EXIT
+
+# Starts `serve` in memory on a free loopback port; sets server_pid and url.
+start_server() {
+    "$new" serve --listen 127.0.0.1:0 --db :memory: --no-auth >"$work/serve.out" 2>"$work/serve.err" &
+    server_pid=$!
+    url=""
+    for _ in $(seq 600); do
+        url=$(grep -o -m 1 'listening on http://[^ ]*' "$work/serve.out" 2>/dev/null | cut -d' ' -f3 | sed 's:/$::') || true
+        [[ -n $url ]] && break
+        kill -0 "$server_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    [[ $url == http://127.0.0.1:* ]] || { say "serve did not start: see $work/serve.err"; exit 1; }
+}
+stop_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
+server_ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
+ticks_per_second=$(getconf CLK_TCK)
+
+python3 "$root/benchmarks/generate.py" manifest --tasks "$tasks" "$work/system.yaml"
+python3 "$root/benchmarks/generate.py" manifest --tasks "$tasks" --user-tasks "$work/user.yaml"
+
+echo "| build | run | apply $tasks at parallelism 32 | tasks/s | client CPU per create | server CPU per create |"
+echo "|---|---:|---:|---:|---:|---:|"
+for run in $(seq "$pairs"); do
+    for build in old new; do
+        binary=${!build}
+        rm -rf "$work/apply" && mkdir "$work/apply" && cp "$work/system.yaml" "$work/apply/manifest.yaml"
+        start_server
+        before=$(server_ticks)
+        (cd "$work/apply" && BATCHCTL_ENDPOINT=$url /usr/bin/time -f "%e %U %S" "$binary" apply --auto-approve --parallelism 32 \
+            -f manifest.yaml >apply.out 2>time.txt) || { say "apply failed: see $work/apply"; exit 1; }
+        after=$(server_ticks)
+        stop_server
+        read -r wall user system < <(tail -n 1 "$work/apply/time.txt")
+        awk -v b="$build" -v r="$run" -v n="$tasks" -v w="$wall" -v u="$user" -v s="$system" -v t=$((after - before)) -v hz="$ticks_per_second" \
+            'BEGIN { printf "| %s | %d | %.2f s | %d | %d µs | %d µs |\n", b, r, w, n / w, (u + s) / n * 1e6, t / hz / n * 1e6 }'
+    done
+done
+
+say "applying $tasks user tasks for the refresh"
+rm -rf "$work/refresh" && mkdir "$work/refresh" && cp "$work/user.yaml" "$work/refresh/manifest.yaml"
+start_server
+(cd "$work/refresh" && BATCHCTL_ENDPOINT=$url "$new" apply --auto-approve --parallelism 32 -f manifest.yaml >apply.out 2>&1)
+ceiling=$(wrk -t2 -c32 -d10s -s "$root/benchmarks/wrk/get.lua" "$url" -- "$tasks" 2>/dev/null | awk '/Requests\/sec/ { print $2 }')
+(cd "$work/refresh" && BATCHCTL_ENDPOINT=$url /usr/bin/time -f "%e %U %S" "$new" plan --refresh=false -f manifest.yaml >plan.out 2>time.txt)
+read -r without _ < <(tail -n 1 "$work/refresh/time.txt")
+echo
+echo "wrk GET ceiling on the server holding $tasks user tasks: $ceiling req/s; plan --refresh=false: $without s"
+echo
+echo "| build | run | plan, refresh by id at parallelism 32 | client CPU | reads by id a second | of the GET ceiling | plan said |"
+echo "|---|---:|---:|---:|---:|---:|---|"
+for run in $(seq "$pairs"); do
+    for build in old new; do
+        binary=${!build}
+        (cd "$work/refresh" && BATCHCTL_ENDPOINT=$url /usr/bin/time -f "%e %U %S" "$binary" plan --refresh-read id --parallelism 32 \
+            -f manifest.yaml >plan.out 2>time.txt) || { say "plan failed: see $work/refresh"; exit 1; }
+        read -r wall user system < <(tail -n 1 "$work/refresh/time.txt")
+        awk -v b="$build" -v r="$run" -v n="$tasks" -v w="$wall" -v u="$user" -v s="$system" -v o="$without" -v c="$ceiling" -v said="$(tail -n 1 "$work/refresh/plan.out")" \
+            'BEGIN { rate = n / (w - o); printf "| %s | %d | %.2f s | %.2f s | %d | %.2f | %s |\n", b, r, w, u + s, rate, rate / c, said }'
+    done
+done
+stop_server

@@ -64,7 +64,8 @@ final class HTTPTransport: Sendable {
                 pool.giveBack(connection, reusable: response.reusable)
                 return Response(head: response.head, body: response.body)
             } catch {
-                pool.giveBack(connection, reusable: false)
+                // A request cancelled before its write leaves its connection as it found it.
+                pool.giveBack(connection, reusable: error.kind == .cancelled && !error.wasSent)
                 if error.kind == .closedBeforeSending, tries <= settings.maximumConnections, !Task.isCancelled { continue }
                 throw error
             }
@@ -376,6 +377,7 @@ private final class Connection: Sendable {
     let channel: any Channel
     private let handler: NIOLoopBound<ExchangeHandler>
     let handshake: EventLoopPromise<Void>
+    private let exchanges = Atomic<Int>(0)
 
     init(channel: any Channel, handler: ExchangeHandler) {
         self.channel = channel
@@ -389,15 +391,22 @@ private final class Connection: Sendable {
         let promise = channel.eventLoop.makePromise(of: Outcome.self)
         let handler = self.handler
         let eventLoop = channel.eventLoop
+        // The cancellation of this exchange and no other: one that comes before the write begins stops the write.
+        let number = exchanges.add(1, ordering: .relaxed).newValue
         let result = await withTaskCancellationHandler {
-            eventLoop.execute { handler.value.start(exchange, promise: promise) }
+            // A task cancelled while it waited for the connection sends nothing.
+            guard !Task.isCancelled else { return Result<Outcome, any Error>.failure(TransportError(.cancelled)) }
+            eventLoop.execute { handler.value.start(exchange, number: number, promise: promise) }
             do {
                 return Result<Outcome, any Error>.success(try await promise.futureResult.get())
             } catch {
                 return .failure(error)
             }
         } onCancel: {
-            eventLoop.execute { handler.value.cancel() }
+            eventLoop.execute { handler.value.cancel(number) }
+        }
+        if case .failure(let error as TransportError) = result, error.kind == .cancelled, !error.wasSent {
+            promise.fail(error)
         }
         switch result {
         case .success(let outcome): return outcome
@@ -433,6 +442,9 @@ private final class ExchangeHandler: ChannelInboundHandler {
 
     private var state = State.idle
     private var timer: Scheduled<Void>?
+    /// The number of the exchange last started, and of one cancelled before its start.
+    private var current = 0
+    private var cancelledBeforeStart: Int?
 
     init(handshake: EventLoopPromise<Void>, idleTimeout: TimeAmount) {
         self.handshake = handshake
@@ -452,11 +464,16 @@ private final class ExchangeHandler: ChannelInboundHandler {
         context.fireChannelActive()
     }
 
-    func start(_ exchange: Exchange, promise: EventLoopPromise<Outcome>) {
+    func start(_ exchange: Exchange, number: Int, promise: EventLoopPromise<Outcome>) {
+        if cancelledBeforeStart == number {
+            promise.fail(TransportError(.cancelled))
+            return
+        }
         guard case .idle = state, let context, context.channel.isActive else {
             promise.fail(TransportError(.closedBeforeSending))
             return
         }
+        current = number
         state = .waiting(promise: promise, exchange: exchange, head: nil, body: nil)
         context.write(wrapOutboundOut(.head(exchange.head)), promise: nil)
         if let body = exchange.body, body.readableBytes > 0 {
@@ -466,8 +483,13 @@ private final class ExchangeHandler: ChannelInboundHandler {
         armAnswerTimer(exchange.timeout)
     }
 
-    func cancel() {
-        finish(.failure(TransportError(.cancelled, wasSent: true)), close: true)
+    /// Cancels exchange `number`: the one running, or, when its write has not begun yet, the one about to start.
+    func cancel(_ number: Int) {
+        if case .waiting = state, current == number {
+            finish(.failure(TransportError(.cancelled, wasSent: true)), close: true)
+        } else if current < number {
+            cancelledBeforeStart = number
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

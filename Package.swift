@@ -164,6 +164,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "DesiredTasks", "Diagnostics", "State", "BatchTask", "JSON", "Schedule"]),
         .testTarget(name: "EmulatorTests", dependencies: [

@@ -107,9 +107,15 @@ public struct Credentials: Sendable, Hashable, CustomStringConvertible, CustomDe
         }
     }
 
+    /// Whether a header may not carry `value`: a control character but a tab, which could end the header and
+    /// smuggle others in.
+    static func isForbiddenInHeader(_ value: UInt32) -> Bool {
+        (value < 0x20 && value != 0x09) || value == 0x7F
+    }
+
     /// The first control character (but a tab) in `value`, as `U+0001`; nil when there is none.
     static func controlCharacter(in value: String) -> String? {
-        guard let scalar = value.unicodeScalars.first(where: { ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F }) else { return nil }
+        guard let scalar = value.unicodeScalars.first(where: { isForbiddenInHeader($0.value) }) else { return nil }
         let hex = String(scalar.value, radix: 16, uppercase: true)
         return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }

@@ -45,8 +45,8 @@ final class HTTPTransport: Sendable {
     ) async throws(TransportError) -> Response {
         guard !isShutDown.load(ordering: .acquiring) else { throw TransportError(.shutDown) }
         guard let (origin, target) = Self.split(url) else { throw TransportError(.invalidURL) }
-        if let field = headers.first(where: { Self.hasControlCharacter($0.value) || Self.hasControlCharacter($0.name) }) {
-            throw TransportError(.invalidHeader(name: Self.hasControlCharacter(field.name) ? nil : field.name))
+        if let field = headers.first(where: { Self.isForbidden($0.value) || Self.isForbidden($0.name) }) {
+            throw TransportError(.invalidHeader(name: Self.isForbidden(field.name) ? nil : field.name))
         }
         let pool = try self.pool(for: origin)
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: target, headers: headers)
@@ -83,10 +83,11 @@ final class HTTPTransport: Sendable {
     }
 
     private func pool(for origin: Substring) throws(TransportError) -> ConnectionPool {
-        if let pool = pools.withLock({ $0[String(origin)] }) { return pool }
+        let key = String(origin)
+        if let pool = pools.withLock({ $0[key] }) { return pool }
         let url: CheckedURL
         do {
-            url = try CheckedURL(String(origin), named: "the URL")
+            url = try CheckedURL(key, named: "the URL")
         } catch {
             throw TransportError(.invalidURL)
         }
@@ -97,8 +98,8 @@ final class HTTPTransport: Sendable {
             throw TransportError(.connect, underlying: error)
         }
         return pools.withLock { pools in
-            if let existing = pools[String(origin)] { return existing }
-            pools[String(origin)] = created
+            if let existing = pools[key] { return existing }
+            pools[key] = created
             return created
         }
     }
@@ -116,9 +117,9 @@ final class HTTPTransport: Sendable {
         return (url[..<targetStart], target.isEmpty ? "/" : target.hasPrefix("?") ? "/" + target : String(target))
     }
 
-    /// A header with a line break (or any control character but tab) could smuggle further headers into a request.
-    static func hasControlCharacter(_ text: String) -> Bool {
-        text.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F })
+    /// Whether `text` holds a character no header can carry (control characters are ASCII, so its bytes tell).
+    private static func isForbidden(_ text: String) -> Bool {
+        text.utf8.contains(where: { Credentials.isForbiddenInHeader(UInt32($0)) })
     }
 }
 
@@ -189,8 +190,13 @@ private final class ConnectionPool: Sendable {
         var idle: [Connection] = []
         var open = 0
         var waiters: [(id: Int, continuation: CheckedContinuation<Void, Never>)] = []
-        var nextWaiter = 0
+        var waiterNumber = 0
         var isClosed = false
+
+        /// The longest waiting caller, taken off the queue to be resumed once the lock is released.
+        mutating func nextWaiter() -> CheckedContinuation<Void, Never>? {
+            waiters.isEmpty ? nil : waiters.removeFirst().continuation
+        }
     }
 
     private let state = Mutex(State())
@@ -262,7 +268,7 @@ private final class ConnectionPool: Sendable {
                 state.open -= 1
                 connection.close()
             }
-            return state.waiters.isEmpty ? nil : state.waiters.removeFirst().continuation
+            return state.nextWaiter()
         }
         waiter?.resume()
     }
@@ -283,7 +289,7 @@ private final class ConnectionPool: Sendable {
     private func slotFreed() {
         let waiter: CheckedContinuation<Void, Never>? = state.withLock { state in
             state.open -= 1
-            return state.waiters.isEmpty ? nil : state.waiters.removeFirst().continuation
+            return state.nextWaiter()
         }
         waiter?.resume()
     }
@@ -291,8 +297,8 @@ private final class ConnectionPool: Sendable {
     /// Returns when a connection was given back or a place freed, or when the task is cancelled.
     private func waitForTurn() async {
         let id = state.withLock { state in
-            defer { state.nextWaiter += 1 }
-            return state.nextWaiter
+            defer { state.waiterNumber += 1 }
+            return state.waiterNumber
         }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -395,7 +401,10 @@ private final class Connection: Sendable {
         let number = exchanges.add(1, ordering: .relaxed).newValue
         let result = await withTaskCancellationHandler {
             // A task cancelled while it waited for the connection sends nothing.
-            guard !Task.isCancelled else { return Result<Outcome, any Error>.failure(TransportError(.cancelled)) }
+            guard !Task.isCancelled else {
+                promise.fail(TransportError(.cancelled))
+                return Result<Outcome, any Error>.failure(TransportError(.cancelled))
+            }
             eventLoop.execute { handler.value.start(exchange, number: number, promise: promise) }
             do {
                 return Result<Outcome, any Error>.success(try await promise.futureResult.get())
@@ -404,9 +413,6 @@ private final class Connection: Sendable {
             }
         } onCancel: {
             eventLoop.execute { handler.value.cancel(number) }
-        }
-        if case .failure(let error as TransportError) = result, error.kind == .cancelled, !error.wasSent {
-            promise.fail(error)
         }
         switch result {
         case .success(let outcome): return outcome
@@ -441,7 +447,12 @@ private final class ExchangeHandler: ChannelInboundHandler {
     }
 
     private var state = State.idle
+    /// One timer serves both limits: the answer's next part while waiting, the connection's use while idle. Moving
+    /// `deadline` later does not reschedule it (it schedules itself again when it fires early), so a request's reads
+    /// do not each make a timer.
     private var timer: Scheduled<Void>?
+    private var timerFiresAt = NIODeadline.distantFuture
+    private var deadline = NIODeadline.distantFuture
     /// The number of the exchange last started, and of one cancelled before its start.
     private var current = 0
     private var cancelledBeforeStart: Int?
@@ -546,8 +557,6 @@ private final class ExchangeHandler: ChannelInboundHandler {
 
     private func finish(_ result: Result<Outcome, TransportError>, close: Bool) {
         guard case .waiting(let promise, _, _, _) = state else { return }
-        timer?.cancel()
-        timer = nil
         if close {
             state = .closed
             context?.close(promise: nil)
@@ -559,21 +568,39 @@ private final class ExchangeHandler: ChannelInboundHandler {
     }
 
     private func armAnswerTimer(_ timeout: TimeAmount) {
-        timer?.cancel()
-        guard let context else { return }
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
-            guard case .waiting(_, _, let head, _) = state else { return }
-            finish(.failure(TransportError(.timedOut, status: head?.status, wasSent: true)), close: true)
-        }
+        arm(after: timeout)
     }
 
     private func armIdleTimer() {
-        timer?.cancel()
+        arm(after: idleTimeout)
+    }
+
+    private func arm(after amount: TimeAmount) {
+        deadline = .now() + amount
+        if timer == nil || deadline < timerFiresAt {
+            timer?.cancel()
+            schedule()
+        }
+    }
+
+    private func schedule() {
         guard let context else { return }
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: idleTimeout) { [self] in
-            guard case .idle = state else { return }
-            state = .closed
-            self.context?.close(promise: nil)
+        timerFiresAt = deadline
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            timer = nil
+            if NIODeadline.now() < deadline {
+                schedule()
+                return
+            }
+            switch state {
+            case .waiting(_, _, let head, _):
+                finish(.failure(TransportError(.timedOut, status: head?.status, wasSent: true)), close: true)
+            case .idle:
+                state = .closed
+                self.context?.close(promise: nil)
+            case .closed:
+                break
+            }
         }
     }
 }

@@ -309,10 +309,6 @@ final class RequestSender: Sendable {
     }
 
     private func judge(_ failure: TransportError, _ repeatability: Repeatability) -> Verdict {
-        if failure.kind == .tooLarge {
-            let error = ClientError.invalidResponse("the answer is larger than \(Self.maximumAnswerBytes >> 20) MiB")
-            return .fail(error, summary: "answer too large")
-        }
         let description = redactor(describe(failure))
         switch Self.delivery(of: failure) {
         case .unusable(let error):
@@ -350,9 +346,12 @@ final class RequestSender: Sendable {
         case .invalidHeader:
             // The header's value may be a credential, so only its name is told; sending again would fail the same way.
             return .unusable(.configuration("the request cannot be sent: a header holds a control character"))
+        case .tooLarge:
+            // Sending again would bring the same answer.
+            return .unusable(.invalidResponse("the answer is larger than \(maximumAnswerBytes >> 20) MiB"))
         case .connect, .connectTimeout, .closedBeforeSending:
             return .notSent
-        case .cancelled, .closedBeforeAnswer, .timedOut, .tooLarge, .failed:
+        case .cancelled, .closedBeforeAnswer, .timedOut, .failed:
             return failure.wasSent || failure.status != nil ? .maybeProcessed : .notSent
         }
     }

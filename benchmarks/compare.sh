@@ -37,19 +37,8 @@ say() { printf '[compare.sh %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 server_pid=""
 trap '[[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null || true' EXIT
 
-# Starts `serve` in memory on a free loopback port; sets server_pid and url.
-start_server() {
-    "$new" serve --listen 127.0.0.1:0 --db :memory: --no-auth >"$work/serve.out" 2>"$work/serve.err" &
-    server_pid=$!
-    url=""
-    for _ in $(seq 600); do
-        url=$(grep -o -m 1 'listening on http://[^ ]*' "$work/serve.out" 2>/dev/null | cut -d' ' -f3 | sed 's:/$::') || true
-        [[ -n $url ]] && break
-        kill -0 "$server_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    [[ $url == http://127.0.0.1:* ]] || { say "serve did not start: see $work/serve.err"; exit 1; }
-}
+# shellcheck source=benchmarks/serve.sh
+source "$root/benchmarks/serve.sh"
 stop_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
 server_ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
 ticks_per_second=$(getconf CLK_TCK)
@@ -63,7 +52,7 @@ for run in $(seq "$pairs"); do
     for build in old new; do
         binary=${!build}
         rm -rf "$work/apply" && mkdir "$work/apply" && cp "$work/system.yaml" "$work/apply/manifest.yaml"
-        start_server
+        start_serve "$new" "$work/serve"
         before=$(server_ticks)
         (cd "$work/apply" && BATCHCTL_ENDPOINT=$url /usr/bin/time -f "%e %U %S" "$binary" apply --auto-approve --parallelism 32 \
             -f manifest.yaml >apply.out 2>time.txt) || { say "apply failed: see $work/apply"; exit 1; }
@@ -77,7 +66,7 @@ done
 
 say "applying $tasks user tasks for the refresh"
 rm -rf "$work/refresh" && mkdir "$work/refresh" && cp "$work/user.yaml" "$work/refresh/manifest.yaml"
-start_server
+start_serve "$new" "$work/serve"
 (cd "$work/refresh" && BATCHCTL_ENDPOINT=$url "$new" apply --auto-approve --parallelism 32 -f manifest.yaml >apply.out 2>&1)
 ceiling=$(wrk -t2 -c32 -d10s -s "$root/benchmarks/wrk/get.lua" "$url" -- "$tasks" 2>/dev/null | awk '/Requests\/sec/ { print $2 }')
 (cd "$work/refresh" && BATCHCTL_ENDPOINT=$url /usr/bin/time -f "%e %U %S" "$new" plan --refresh=false -f manifest.yaml >plan.out 2>time.txt)

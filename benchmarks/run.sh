@@ -74,6 +74,8 @@ bench_dir="$root/.build-bench"
 release_dir="$root/.build-release"
 mkdir -p "$bench_dir/logs"
 say() { printf '[run.sh %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+# shellcheck source=benchmarks/serve.sh
+source "$root/benchmarks/serve.sh"
 
 # `run.sh client`: the API client's throughput, from the release build of batchctl-bench alone.
 if ((client)); then
@@ -94,17 +96,9 @@ if ((client)); then
             swift build -c release --scratch-path "$release_dir" --product batchctl >"$bench_dir/logs/build-batchctl.log" 2>&1 \
                 || { say "batchctl did not build: see .build-bench/logs/build-batchctl.log"; exit 1; }
         fi
-        "$batchctl" serve --listen 127.0.0.1:0 --db :memory: --no-auth >"$bench_dir/logs/post-serve.out" 2>"$bench_dir/logs/post-serve.err" &
-        server_pid=$!
-        trap 'kill "$server_pid" 2>/dev/null || true' EXIT
-        url=""
-        for _ in $(seq 600); do
-            url=$(grep -o -m 1 'listening on http://[^ ]*' "$bench_dir/logs/post-serve.out" 2>/dev/null | cut -d' ' -f3 | sed 's:/$::') || true
-            [[ -n $url ]] && break
-            kill -0 "$server_pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        [[ $url == http://127.0.0.1:* ]] || { say "serve did not start on loopback: see $bench_dir/logs/post-serve.err"; exit 1; }
+        server_pid=""
+        trap '[[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null || true' EXIT
+        start_serve "$batchctl" "$bench_dir/logs/post-serve"
         "$bench" post-cpu --port "${url##*:}" ${requests:+--requests "$requests"} ${concurrency:+--concurrency "$concurrency"}
         exit
     fi
@@ -201,16 +195,7 @@ if ((refresh)); then
         work="$bench_dir/work/refresh-$n"
         # User tasks: GET /BatchTask/All, which --refresh-read list reads, leaves system tasks out.
         rm -rf "$work" && mkdir -p "$work" && python3 benchmarks/generate.py manifest --tasks "$n" --user-tasks "$work/manifest.yaml"
-        "$batchctl" serve --listen 127.0.0.1:0 --db :memory: --no-auth >"$logs/serve-$n.out" 2>"$logs/serve-$n.err" &
-        server_pid=$!
-        url=""
-        for _ in $(seq 600); do
-            url=$(grep -o -m 1 'listening on http://[^ ]*' "$logs/serve-$n.out" 2>/dev/null | cut -d' ' -f3 | sed 's:/$::') || true
-            [[ -n $url ]] && break
-            kill -0 "$server_pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        [[ $url == http://127.0.0.1:* ]] || { say "serve did not start on loopback: see $logs/serve-$n.err"; exit 1; }
+        start_serve "$batchctl" "$logs/serve-$n"
         say "applying $n tasks to $url"
         (cd "$work" && BATCHCTL_ENDPOINT=$url "$batchctl" apply --auto-approve --parallelism 32 -f manifest.yaml) \
             >"$logs/apply-$n.log" 2>&1 || { say "apply of $n tasks failed: see $logs/apply-$n.log"; exit 1; }

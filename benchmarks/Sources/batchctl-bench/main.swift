@@ -18,37 +18,42 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
-/// `client-throughput`'s options: each flag takes a positive whole number.
-func clientThroughput(_ options: ArraySlice<String>) -> ClientThroughput {
-    var measurement = ClientThroughput()
+/// A mode's options, each a flag with a positive whole number, through `set` (which returns false for a flag the
+/// mode does not take).
+func readOptions(_ options: ArraySlice<String>, _ set: (String, Int) -> Bool) {
     var rest = options
     while let flag = rest.popFirst() {
         guard let text = rest.popFirst(), let value = Int(text), value > 0 else {
             fail("\(flag) needs a positive whole number\n" + usage)
         }
+        guard set(flag, value) else { fail("unknown option \(flag)\n" + usage) }
+    }
+}
+
+func clientThroughput(_ options: ArraySlice<String>) -> ClientThroughput {
+    var measurement = ClientThroughput()
+    readOptions(options) { flag, value in
         switch flag {
         case "--requests": measurement.requests = value
         case "--concurrency": measurement.concurrency = value
-        default: fail("unknown option \(flag)\n" + usage)
+        default: return false
         }
+        return true
     }
     return measurement
 }
 
-/// `post-cpu`'s options: each flag takes a positive whole number, and the port is required.
+/// `post-cpu` also needs the port.
 func postCPU(_ options: ArraySlice<String>) -> PostCPU {
     var measurement = PostCPU()
-    var rest = options
-    while let flag = rest.popFirst() {
-        guard let text = rest.popFirst(), let value = Int(text), value > 0 else {
-            fail("\(flag) needs a positive whole number\n" + usage)
-        }
+    readOptions(options) { flag, value in
         switch flag {
         case "--port" where value <= 65_535: measurement.port = value
         case "--requests": measurement.requests = value
         case "--concurrency": measurement.concurrency = value
-        default: fail("unknown option \(flag)\n" + usage)
+        default: return false
         }
+        return true
     }
     guard measurement.port > 0 else { fail("post-cpu needs --port\n" + usage) }
     return measurement

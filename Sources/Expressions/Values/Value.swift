@@ -5,7 +5,7 @@ import OrderedCollections
 ///
 /// `.sensitive` wraps whatever `sensitive(x)` produced, and anything computed from it: the value is sent to the
 /// API as is (`unwrapped`), and shown as `(sensitive)` everywhere else (`redacted`).
-public indirect enum Value: Hashable, Sendable {
+public enum Value: Hashable, Sendable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -13,7 +13,8 @@ public indirect enum Value: Hashable, Sendable {
     case string(String)
     case list([Value])
     case map(OrderedDictionary<String, Value>)
-    case sensitive(Value)
+    // Only this case is boxed: a string or a number is a value in place, not an allocation of its own.
+    indirect case sensitive(Value)
 
     /// Marks a value secret, without nesting markers.
     public static func secret(_ value: Value) -> Value {

@@ -15,18 +15,18 @@ struct CombinationEvaluator: Sendable {
         case failed([Diagnostic])
     }
 
-    let compiled: TaskEntryExpander.Compiled
-    let setName: String
-    let addressPrefix: String
-    let entryLocation: SourceLocation
+    private(set) var compiled: TaskEntryExpander.Compiled
+    private(set) var setName: String
+    private(set) var addressPrefix: String
+    private(set) var entryLocation: SourceLocation
     /// The lifecycle when no setting depends on the task (the usual case): evaluated once.
     let constantLifecycle: Lifecycle?
     /// The run policy when no setting depends on the task: evaluated once.
     let constantRun: RunPolicyReader.Reading?
     /// The fields evaluated now: all of them, unless some use `${run.*}`.
-    let fieldsNow: [(field: BatchTaskField, tree: FieldTree)]
+    private(set) var fieldsNow: [(field: BatchTaskField, tree: FieldTree)]
     /// The fields that use `${run.*}`, evaluated when a run starts; empty for most entries.
-    let fieldsAtRun: [(field: BatchTaskField, tree: FieldTree)]
+    private(set) var fieldsAtRun: [(field: BatchTaskField, tree: FieldTree)]
 
     init(compiled: TaskEntryExpander.Compiled, setName: String, addressPrefix: String, entryLocation: SourceLocation) {
         self.compiled = compiled
@@ -50,6 +50,29 @@ struct CombinationEvaluator: Sendable {
         let atRun = compiled.fields.filter { $0.tree.usesRun }
         fieldsAtRun = atRun
         fieldsNow = atRun.isEmpty ? compiled.fields : compiled.fields.filter { !$0.tree.usesRun }
+    }
+
+    /// A copy that shares no reference-counted storage with this one, for one worker of a parallel expansion (see
+    /// `String.isolatedCopy`). The matrix and the layers are left shared: only errors and `explain` read them.
+    func isolatedCopy() -> CombinationEvaluator {
+        var copy = self
+        copy.compiled.key = compiled.key.isolatedCopy
+        copy.compiled.when = compiled.when?.isolatedCopy
+        copy.compiled.fields = compiled.fields.map { ($0.field, $0.tree.isolatedCopy) }
+        copy.compiled.dependsOn = compiled.dependsOn.map(\.isolatedCopy)
+        copy.compiled.lifecycle = compiled.lifecycle.map { ($0.key, $0.tree.isolatedCopy) }
+        copy.compiled.run = compiled.run.map { setting in
+            var setting = setting
+            setting.tree = setting.tree.isolatedCopy
+            return setting
+        }
+        copy.setName = setName.isolatedCopy
+        copy.addressPrefix = addressPrefix.isolatedCopy
+        copy.entryLocation = entryLocation.isolatedCopy
+        let atRun = copy.compiled.fields.filter { $0.tree.usesRun }
+        copy.fieldsAtRun = atRun
+        copy.fieldsNow = atRun.isEmpty ? copy.compiled.fields : copy.compiled.fields.filter { !$0.tree.usesRun }
+        return copy
     }
 
     func evaluate(_ slots: [Value?]) -> Outcome {

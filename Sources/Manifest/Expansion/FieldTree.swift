@@ -323,3 +323,35 @@ extension Value {
         }
     }
 }
+
+extension FieldTree {
+    /// A copy that shares no reference-counted storage with this one (see `String.isolatedCopy`). Recurses once
+    /// per level of YAML, which the loader bounds.
+    var isolatedCopy: FieldTree {
+        switch self {
+        case .value(let value, let origin): return .value(value.isolatedCopy, origin.isolatedCopy)
+        case .template(let template, let origin): return .template(template.isolatedCopy, origin.isolatedCopy)
+        case .list(let items, let origin): return .list(items.map(\.isolatedCopy), origin.isolatedCopy)
+        case .map(let entries, let origin):
+            return .map(entries.map { Entry(key: $0.key.isolatedCopy, value: $0.value.isolatedCopy) }, origin.isolatedCopy)
+        case .merge(let layers): return .merge(layers.map(\.isolatedCopy))
+        }
+    }
+}
+
+extension FieldTree.Key {
+    var isolatedCopy: FieldTree.Key {
+        switch self {
+        case .text(let text, let location): return .text(text.isolatedCopy, location.isolatedCopy)
+        case .template(let template): return .template(template.isolatedCopy)
+        }
+    }
+}
+
+extension Origin {
+    var isolatedCopy: Origin {
+        let layer: Layer
+        if case .template(let name) = self.layer { layer = .template(name.isolatedCopy) } else { layer = self.layer }
+        return Origin(layer: layer, location: location.isolatedCopy)
+    }
+}

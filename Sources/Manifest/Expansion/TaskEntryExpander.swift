@@ -71,7 +71,9 @@ struct TaskEntryExpander {
         func flush() {
             // Each outcome is moved out of the block's results, not copied: copying 100,000 tasks and then
             // releasing the originals was a good part of this serial step.
-            var outcomes = Parallel.map(block) { Optional(evaluator.evaluate($0)) }
+            var outcomes = Parallel.map(block, chunkState: { evaluator.isolatedCopy() }) { evaluator, slots in
+                Optional(evaluator.evaluate(slots))
+            }
             for index in outcomes.indices {
                 guard let outcome = outcomes[index].take() else { continue }
                 collect(outcome, slots: block[index], matrix: matrix, compiled: compiled, into: &tasks,
@@ -109,7 +111,7 @@ struct TaskEntryExpander {
                 let context = EvaluationContext(slots: slots, taskKey: task.key, taskAddress: task.address)
                 explanation = ExplanationRecorder.explanation(task: task, compiled: compiled, context: context, setExpander: setExpander)
             }
-            tasks.append(task)
+            tasks.append(consume task)
             dependencies.append(references)
         }
     }

@@ -302,11 +302,9 @@ private struct JSONParser {
         var open: [Bool] = []  // whether each open container is an object
         // Each open object's member names so far and its first repeated one, refused when it ends as `parseValue`
         // refuses it.
-        var names: [(seen: Set<String>, duplicate: String?)] = []
-        func note(_ name: String) {
-            if names[names.count - 1].duplicate == nil && !names[names.count - 1].seen.insert(name).inserted {
-                names[names.count - 1].duplicate = name
-            }
+        var names = OpenNames()
+        func note(_ key: (quoted: Range<Int>, unescaped: String?)) {
+            names.add(key, in: bytes)
         }
         while true {
             skipWhitespace()
@@ -326,7 +324,7 @@ private struct JSONParser {
                 } else {
                     open.append(c == .openBrace)
                     if c == .openBrace {
-                        names.append(([], nil))
+                        names.open()
                         note(try scanKey(into: &out, expectation: "expected a string key or '}'"))
                     }
                     continue
@@ -350,7 +348,7 @@ private struct JSONParser {
                 }
                 if isObject {
                     guard d == .closeBrace else { throw error("expected ',' or '}', found \(describeCurrent())") }
-                    if let duplicate = names.removeLast().duplicate {
+                    if let duplicate = names.close() {
                         throw error("duplicate key \(JSONValue.string(String(duplicate.prefix(80))).serialized()) in the object that ends here",
                                     at: index)
                     }
@@ -381,11 +379,11 @@ private struct JSONParser {
     }
 
     /// Copies `"key":` to `out` and returns the key's name.
-    private mutating func scanKey(into out: inout [UInt8], expectation: String) throws(JSONError) -> String {
+    private mutating func scanKey(into out: inout [UInt8], expectation: String) throws(JSONError) -> (quoted: Range<Int>, unescaped: String?) {
         let key = try readKey(expectation: expectation)
         out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[key.quoted]))
         out.append(.colon)
-        return key.unescaped ?? string(key.quoted)
+        return key
     }
 
     private mutating func expectLiteral(_ word: StaticString) throws(JSONError) {
@@ -430,7 +428,7 @@ private struct JSONParser {
 
     /// The text of a string without escapes, from its quoted range.
     private func string(_ quoted: Range<Int>) -> String {
-        String(decoding: UnsafeBufferPointer(rebasing: bytes[(quoted.lowerBound + 1)..<(quoted.upperBound - 1)]), as: UTF8.self)
+        OpenNames.text(quoted, unescaped: nil, in: bytes)
     }
 
     private func controlCharacterError(_ c: UInt8) -> JSONError {
@@ -669,5 +667,77 @@ private struct JSONParser {
             throw error("number \(text.count > 40 ? String(text.prefix(40)) + "..." : text) is out of range", at: start)
         }
         return .double(d)
+    }
+}
+
+/// The member names of the objects open in `scanCompact`, to refuse a repeated one as `parseValue` does. Names are
+/// equal when their Strings are (as in the objects `parseValue` builds). Most are short ASCII without escapes: those
+/// are compared by their bytes in place, and an object's first names by a linear search, so no String and no Set
+/// is made for the 100,000 small objects of a state file. An object with more names gets a Set, so that a large one
+/// costs no more than it does in `parseValue`.
+private struct OpenNames {
+    private struct Name {
+        var quoted: Range<Int>
+        var unescaped: String?
+        /// No escape and no byte outside ASCII: equal to another such name exactly when the bytes are.
+        var isPlainASCII: Bool
+    }
+
+    private struct Object {
+        var start: Int
+        var duplicate: String?
+        var set: Set<String>?
+    }
+
+    private var names: [Name] = []
+    private var objects: [Object] = []
+    private static let linearLimit = 16
+
+    static func text(_ quoted: Range<Int>, unescaped: String?, in bytes: UnsafeBufferPointer<UInt8>) -> String {
+        unescaped ?? String(decoding: UnsafeBufferPointer(rebasing: bytes[(quoted.lowerBound + 1)..<(quoted.upperBound - 1)]), as: UTF8.self)
+    }
+
+    mutating func open() {
+        objects.append(Object(start: names.count))
+    }
+
+    /// Ends the innermost object; returns its first repeated name.
+    mutating func close() -> String? {
+        let object = objects.removeLast()
+        names.removeSubrange(object.start...)
+        return object.duplicate
+    }
+
+    mutating func add(_ key: (quoted: Range<Int>, unescaped: String?), in bytes: UnsafeBufferPointer<UInt8>) {
+        let last = objects.count - 1
+        guard objects[last].duplicate == nil else { return }
+        if objects[last].set != nil {
+            let text = Self.text(key.quoted, unescaped: key.unescaped, in: bytes)
+            if objects[last].set?.insert(text).inserted == false { objects[last].duplicate = text }
+            return
+        }
+        let name = Name(quoted: key.quoted, unescaped: key.unescaped,
+                        isPlainASCII: key.unescaped == nil && !bytes[key.quoted].contains { $0 >= 0x80 })
+        let start = objects[last].start
+        if names.count - start >= Self.linearLimit {
+            var set = Set<String>(minimumCapacity: 2 * Self.linearLimit)
+            for earlier in names[start...] { set.insert(Self.text(earlier.quoted, unescaped: earlier.unescaped, in: bytes)) }
+            names.removeSubrange(start...)
+            objects[last].set = set
+            add(key, in: bytes)
+            return
+        }
+        for earlier in names[start...] where Self.same(earlier, name, in: bytes) {
+            objects[last].duplicate = Self.text(name.quoted, unescaped: name.unescaped, in: bytes)
+            return
+        }
+        names.append(name)
+    }
+
+    private static func same(_ a: Name, _ b: Name, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        if a.isPlainASCII && b.isPlainASCII {
+            return a.quoted.count == b.quoted.count && bytes[a.quoted].elementsEqual(bytes[b.quoted])
+        }
+        return text(a.quoted, unescaped: a.unescaped, in: bytes) == text(b.quoted, unescaped: b.unescaped, in: bytes)
     }
 }

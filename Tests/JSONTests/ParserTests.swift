@@ -193,6 +193,11 @@ import Testing
         "{\"a\": {\"b\": {\"take\": \"\u{1}\"}}}", #"{"a": {"b": {"take": {"k": 1}"#,
         // Found by fuzz/ (FuzzJSON): a duplicate key inside a captured value was accepted.
         #"{"a": {"b": {"take": {"k": true, "k": ""}}}}"#, #"{"a": {"b": {"take": [{"x": {"k": 1, "\u006b": 2}}]}}}"#,
+        // Names are equal as Strings are: the Kelvin sign is a K.
+        "{\"a\": {\"b\": {\"take\": {\"K\": 1, \"\u{212A}\": 2}}}}",
+        // A repeat among more names than a linear search takes, and one that repeats a name of the set's first ones.
+        "{\"a\": {\"b\": {\"take\": {" + (0..<40).map { "\"k\($0)\": \($0)" }.joined(separator: ", ") + ", \"k39\": 0}}}}",
+        "{\"a\": {\"b\": {\"take\": {" + (0..<40).map { "\"k\($0)\": \($0)" }.joined(separator: ", ") + ", \"k\\u0030\": 0}}}}",
     ])
     func capturedValuesAreCheckedLikeAnyOther(text: String) {
         var full: JSONError?
@@ -201,5 +206,12 @@ import Testing
         do { _ = try JSONValue.parse(Array(text.utf8), capturing: "take", atDepth: 3) } catch { captured = error }
         #expect(full != nil)
         #expect(captured?.description == full?.description)
+    }
+
+    @Test func namesRepeatedOnlyAcrossObjectsAreNoDuplicates() throws {
+        let many = (0..<40).map { "\"k\($0)\": {\"k\($0)\": [{\"k0\": 1, \"k1\": 2}]}" }.joined(separator: ", ")
+        let text = #"{"a": {"b": {"take": {"k": {"k": 1, "j": {"k": 2}}, "j": 3, "big": {"# + many + "}}}}}"
+        let (_, captured) = try JSONValue.parse(Array(text.utf8), capturing: "take", atDepth: 3)
+        #expect(try JSONValue.parse(captured[0]) == JSONValue.parse(text)["a"]?["b"]?["take"])
     }
 }

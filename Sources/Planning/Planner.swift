@@ -91,24 +91,29 @@ public enum Planner {
         actions.reserveCapacity(moved.actions.count + desired.count)
         var schedules: [ScheduledTask] = []
         var looks: [RunLook] = []
-        for (index, task) in desired.enumerated() where scope.includes(task) {
+        // A function of its own, passed each task in place (through the buffer, whose elements are borrowed, not
+        // copied out as an array's are): a copy of each of 100,000 tasks was a good part of a large plan.
+        func consider(_ task: DesiredTask, _ comparison: Comparison?) {
             if let look = runs.look(task, entries: entries) { looks.append(look) }
             if let schedule = task.run.schedule, task.run.when == .schedule {
                 schedules.append(runs.standing(of: task, schedule, entry: entries[task.address]))
             }
-            switch decide(task, comparison: compared[index], entries: entries, refreshed: refreshed, movedInto: moved.into,
+            switch decide(task, comparison: comparison, entries: entries, refreshed: refreshed, movedInto: moved.into,
                           runs: runs, standing: schedules.last?.address == task.address ? schedules.last : nil) {
             case .act(let action):
-                if options.runsOnly && !runs.belongsToRun(action) { continue }
+                if options.runsOnly && !runs.belongsToRun(action) { return }
                 if action.kind == .create && options.awaitingImport.contains(task.address) {
                     actions.append(PlannedAction(address: task.address, kind: .import,
                                                  reason: "its import entry is read from the API by plan and apply"))
-                    continue
+                    return
                 }
                 actions.append(action)
             case .leave: break
             case .refuse(let problem): problems.append(problem)
             }
+        }
+        desired.withUnsafeBufferPointer { tasks in
+            for index in tasks.indices where scope.includes(tasks[index]) { consider(tasks[index], compared[index]) }
         }
 
         let departures = options.runsOnly
@@ -565,8 +570,10 @@ extension Planner {
 
         /// With `startsDueRuns`, or for an address a `--wait` pass follows, the next attempt of a failed run whose
         /// backoff has passed, unless the task is suspended.
-        func retryAction(_ task: DesiredTask, entry: StateEntry?, id: Int32?, changes: [FieldChange] = []) -> PlannedAction? {
-            guard startsDueRuns || follows.contains(task.address), let entry, Self.suspension(task, entry) == nil, let retry = Self.pendingRetry(task, entry),
+        /// `entry` is read only for such a run: a plan's 100,000 unchanged tasks need not copy theirs.
+        func retryAction(_ task: DesiredTask, entry: @autoclosure () -> StateEntry?, id: Int32?,
+                         changes: [FieldChange] = []) -> PlannedAction? {
+            guard startsDueRuns || follows.contains(task.address), let entry = entry(), Self.suspension(task, entry) == nil, let retry = Self.pendingRetry(task, entry),
                   let at = Timestamp.date(retry.at), at <= now else { return nil }
             return PlannedAction(address: task.address, kind: .run, id: id ?? entry.id, changes: changes,
                                  reason: retry.label + (entry.outcome == .timedOut ? " after a timeout" : " after a failed run"),

@@ -88,14 +88,22 @@ public struct StateEntry: Hashable, Sendable {
         case .text(let own): text = own
         case .value(let value): text = value.serializedBytes()
         }
-        guard let first = needle.first, text.count >= needle.count else { return false }
-        var start = text.startIndex
-        let last = text.count - needle.count
-        while start <= last, let found = text[start...last].firstIndex(of: first) {
-            if text[found..<(found + needle.count)].elementsEqual(needle) { return true }
-            start = found + 1
+        guard !needle.isEmpty, text.count >= needle.count else { return false }
+        // memchr for the first byte, memcmp for the rest: the text is searched at the C library's speed.
+        return text.withUnsafeBufferPointer { haystack in
+            needle.withUnsafeBufferPointer { needle in
+                guard let base = haystack.baseAddress, let wanted = needle.baseAddress else { return false }
+                let last = haystack.count - needle.count
+                var offset = 0
+                while offset <= last {
+                    guard let found = memchr(base + offset, Int32(wanted.pointee), last - offset + 1) else { return false }
+                    let at = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(base + at, wanted, needle.count) == 0 { return true }
+                    offset = at + 1
+                }
+                return false
+            }
         }
-        return false
     }
 
     public func appliedText(is text: [UInt8]) -> Bool {

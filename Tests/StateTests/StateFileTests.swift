@@ -11,6 +11,21 @@ import Testing
         #expect(decoded.tasks["nightly/import-eu-02"]?.applied["ParameterObject"]?["rows"] == [1, 2.5, true, .null])
     }
 
+    @Test(arguments: [
+        (#"{"a":"(sensitive) x"}"#, true), (#"{"a":"x(sensitive) "}"#, true), (#"(sensitive) "#, true),
+        (#"{"a":"((sensitive)"}"#, false), (#"{"a":"(sensitive"}"#, false), ("(", false), ("", false),
+        (#"{"a":"(s(se(sensitive) "}"#, true),
+    ])
+    func appliedMentionsFindsTheNeedleAnywhereInTheText(text: String, found: Bool) {
+        let needle = Array("(sensitive) ".utf8)
+        let read = StateEntry(id: 1, fingerprint: "f", appliedText: Array(text.utf8), appliedAt: "t", source: "s")
+        #expect(read.appliedMentions(needle) == found)
+        if let value = try? JSONValue.parse(text), case .object = value {
+            let built = StateEntry(id: 1, fingerprint: "f", applied: value, appliedAt: "t", source: "s")
+            #expect(built.appliedMentions(needle) == found)
+        }
+    }
+
     @Test func roundTripSortsAppliedKeys() throws {
         var state = State.new(endpoint: "e")
         state.tasks["s/k"] = StateEntry(id: 1, fingerprint: "f", applied: ["b": ["y": 1, "x": 2], "a": 3], appliedAt: "t", source: "s")

@@ -6,7 +6,9 @@ import Planning
 enum PlanRendering {
     static func text(_ plan: Plan, style: Style, showFieldsOfCreates: Bool = true) -> String {
         var out = ""
-        for action in plan.actions where action.kind != .noop {
+        // By index, so that the no-ops (every unchanged task) are skipped without a copy.
+        for index in plan.actions.indices where plan.actions[index].kind != .noop {
+            let action = plan.actions[index]
             let id = action.id.map { " (id \($0))" } ?? ""
             var line = "  \(colored(action.kind.symbol, action.kind, style)) \(style.bold(TerminalText.escape(action.address)))\(id)"
             if action.kind == .replace && action.createBeforeDestroy { line += style.dim("  create before destroy") }
@@ -32,7 +34,10 @@ enum PlanRendering {
             out += DriftRendering.text(plan.drift, style: style)
         }
         // The scheduled tasks the actions above do not already name.
-        let named = Set(plan.actions.filter { $0.kind == .schedule || $0.kind == .run }.map(\.address))
+        var named = Set<String>()
+        for index in plan.actions.indices where plan.actions[index].kind == .schedule || plan.actions[index].kind == .run {
+            named.insert(plan.actions[index].address)
+        }
         let scheduled = plan.schedules.filter { !named.contains($0.address) }
         if !scheduled.isEmpty {
             out += "\nScheduled (they run when due, with `batchctl run --due`):\n"

@@ -45,6 +45,10 @@ public final class BatchTaskClient: Sendable {
         _ = try Endpoint(endpoint, named: name)
     }
 
+    /// The idle connections the pool still holds open, as far as this side has read (see
+    /// `HTTPTransport.openIdleConnections()`).
+    func openIdleConnections() -> Int { http.openIdleConnections() }
+
     /// Closes the connections. Calls made afterwards fail with `.configuration`.
     public func shutdown() async {
         await http.shutdown()

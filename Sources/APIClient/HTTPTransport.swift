@@ -72,6 +72,12 @@ final class HTTPTransport: Sendable {
         }
     }
 
+    /// The idle connections this side still holds open, to any origin: a server's close counts once this side has
+    /// read it. For tests that wait for a close to arrive.
+    func openIdleConnections() -> Int {
+        pools.withLock { Array($0.values) }.reduce(0) { $0 + $1.openIdleConnections }
+    }
+
     /// Closes every connection; requests made afterwards fail with `.shutDown`.
     func shutdown() async {
         isShutDown.store(true, ordering: .releasing)
@@ -257,6 +263,10 @@ private final class ConnectionPool: Sendable {
                 if Task.isCancelled { throw TransportError(.cancelled) }
             }
         }
+    }
+
+    var openIdleConnections: Int {
+        state.withLock { state in state.idle.count { $0.isOpen } }
     }
 
     /// Takes a connection back after a request; one that cannot carry another is closed and its place freed.

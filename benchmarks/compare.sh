@@ -51,53 +51,73 @@ stop_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/de
 server_ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
 ticks_per_second=$(getconf CLK_TCK)
 
-if wants apply; then
-python3 "$root/benchmarks/generate.py" manifest --tasks "$tasks" "$work/system.yaml"
-python3 "$root/benchmarks/generate.py" manifest --tasks "$tasks" --user-tasks "$work/user.yaml"
-
-echo "| build | run | apply $tasks at parallelism 32 | tasks/s | client CPU per create | server CPU per create |"
-echo "|---|---:|---:|---:|---:|---:|"
-for run in $(seq "$pairs"); do
-    for build in old new; do
-        binary=${!build}
-        rm -rf "$work/apply" && mkdir "$work/apply" && cp "$work/system.yaml" "$work/apply/manifest.yaml"
-        start_serve "$new" "$work/serve"
-        before=$(server_ticks)
-        (cd "$work/apply" && BATCHCTL_ENDPOINT=$url /usr/bin/time -f "%e %U %S" "$binary" apply --auto-approve --parallelism 32 \
-            -f manifest.yaml >apply.out 2>time.txt) || { say "apply failed: see $work/apply"; exit 1; }
-        after=$(server_ticks)
-        stop_server
-        read -r wall user system < <(tail -n 1 "$work/apply/time.txt")
-        awk -v b="$build" -v r="$run" -v n="$tasks" -v w="$wall" -v u="$user" -v s="$system" -v t=$((after - before)) -v hz="$ticks_per_second" \
-            'BEGIN { printf "| %s | %d | %.2f s | %d | %d µs | %d µs |\n", b, r, w, n / w, (u + s) / n * 1e6, t / hz / n * 1e6 }'
+# Calls "$@" BUILD RUN BINARY for each run of each build, old then new: the interleaving every measure shares.
+for_each_run() {
+    local run build
+    for run in $(seq "$pairs"); do
+        for build in old new; do "$@" "$build" "$run" "${!build}"; done
     done
-done
+}
+
+apply_once() {
+    local build=$1 run=$2 binary=$3 before after wall user system
+    rm -rf "$work/apply" && mkdir "$work/apply" && cp "$work/system.yaml" "$work/apply/manifest.yaml"
+    start_serve "$new" "$work/serve"
+    before=$(server_ticks)
+    (cd "$work/apply" && BATCHCTL_ENDPOINT=$url /usr/bin/time -f "%e %U %S" "$binary" apply --auto-approve --parallelism 32 \
+        -f manifest.yaml >apply.out 2>time.txt) || { say "apply failed: see $work/apply"; exit 1; }
+    after=$(server_ticks)
+    stop_server
+    read -r wall user system < <(tail -n 1 "$work/apply/time.txt")
+    awk -v b="$build" -v r="$run" -v n="$tasks" -v w="$wall" -v u="$user" -v s="$system" -v t=$((after - before)) -v hz="$ticks_per_second" \
+        'BEGIN { printf "| %s | %d | %.2f s | %d | %d µs | %d µs |\n", b, r, w, n / w, (u + s) / n * 1e6, t / hz / n * 1e6 }'
+}
+
+refresh_once() {
+    local build=$1 run=$2 binary=$3 wall user system
+    (cd "$work/refresh" && BATCHCTL_ENDPOINT=$url /usr/bin/time -f "%e %U %S" "$binary" plan --refresh-read id --parallelism 32 \
+        -f manifest.yaml >plan.out 2>time.txt) || { say "plan failed: see $work/refresh"; exit 1; }
+    read -r wall user system < <(tail -n 1 "$work/refresh/time.txt")
+    awk -v b="$build" -v r="$run" -v n="$tasks" -v w="$wall" -v u="$user" -v s="$system" -v o="$without" -v c="$ceiling" -v said="$(tail -n 1 "$work/refresh/plan.out")" \
+        'BEGIN { rate = n / (w - o); printf "| %s | %d | %.2f s | %.2f s | %d | %.2f | %s |\n", b, r, w, u + s, rate, rate / c, said }'
+}
+
+# In $dir: render, then plan without refresh against the state there.
+expansion_once() {
+    local build=$1 run=$2 binary=$3
+    (cd "$dir" && /usr/bin/time -f "%e %U %S %M" "$binary" render -f manifest.yaml --output json >/dev/null 2>render.time) ||
+        { say "render failed: see $dir"; exit 1; }
+    (cd "$dir" && /usr/bin/time -f "%e %U %S %M" "$binary" plan --refresh=false --endpoint "$endpoint" -f manifest.yaml \
+        >plan.out 2>plan.time) || { say "plan failed: see $dir"; exit 1; }
+    [[ $(tail -n 1 "$dir/plan.out") == "No changes." ]] || { say "plan found changes: see $dir/plan.out"; exit 1; }
+    # /usr/bin/time: wall, user, system, peak RSS in KiB; the two lines side by side.
+    paste -d ' ' <(tail -n 1 "$dir/render.time") <(tail -n 1 "$dir/plan.time") | awk -v b="$build" -v r="$run" \
+        '{ printf "| %s | %d | %.2f s | %.2f s | %d MB | %.2f s | %.2f s | %d MB |\n", b, r, $1, $2 + $3, $4 / 1024, $5, $6 + $7, $8 / 1024 }'
+}
+
+if wants apply; then
+    python3 "$root/benchmarks/generate.py" manifest --tasks "$tasks" "$work/system.yaml"
+    echo "| build | run | apply $tasks at parallelism 32 | tasks/s | client CPU per create | server CPU per create |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    for_each_run apply_once
 fi
 
 if wants refresh; then
-say "applying $tasks user tasks for the refresh"
-rm -rf "$work/refresh" && mkdir "$work/refresh" && cp "$work/user.yaml" "$work/refresh/manifest.yaml"
-start_serve "$new" "$work/serve"
-(cd "$work/refresh" && BATCHCTL_ENDPOINT=$url "$new" apply --auto-approve --parallelism 32 -f manifest.yaml >apply.out 2>&1)
-ceiling=$(wrk -t2 -c32 -d10s -s "$root/benchmarks/wrk/get.lua" "$url" -- "$tasks" 2>/dev/null | awk '/Requests\/sec/ { print $2 }')
-(cd "$work/refresh" && BATCHCTL_ENDPOINT=$url /usr/bin/time -f "%e %U %S" "$new" plan --refresh=false -f manifest.yaml >plan.out 2>time.txt)
-read -r without _ < <(tail -n 1 "$work/refresh/time.txt")
-echo
-echo "wrk GET ceiling on the server holding $tasks user tasks: $ceiling req/s; plan --refresh=false: $without s"
-echo
-echo "| build | run | plan, refresh by id at parallelism 32 | client CPU | reads by id a second | of the GET ceiling | plan said |"
-echo "|---|---:|---:|---:|---:|---:|---|"
-for run in $(seq "$pairs"); do
-    for build in old new; do
-        binary=${!build}
-        (cd "$work/refresh" && BATCHCTL_ENDPOINT=$url /usr/bin/time -f "%e %U %S" "$binary" plan --refresh-read id --parallelism 32 \
-            -f manifest.yaml >plan.out 2>time.txt) || { say "plan failed: see $work/refresh"; exit 1; }
-        read -r wall user system < <(tail -n 1 "$work/refresh/time.txt")
-        awk -v b="$build" -v r="$run" -v n="$tasks" -v w="$wall" -v u="$user" -v s="$system" -v o="$without" -v c="$ceiling" -v said="$(tail -n 1 "$work/refresh/plan.out")" \
-            'BEGIN { rate = n / (w - o); printf "| %s | %d | %.2f s | %.2f s | %d | %.2f | %s |\n", b, r, w, u + s, rate, rate / c, said }'
-    done
-done
-stop_server
+    python3 "$root/benchmarks/generate.py" manifest --tasks "$tasks" --user-tasks "$work/user.yaml"
+    say "applying $tasks user tasks for the refresh"
+    rm -rf "$work/refresh" && mkdir "$work/refresh" && cp "$work/user.yaml" "$work/refresh/manifest.yaml"
+    start_serve "$new" "$work/serve"
+    (cd "$work/refresh" && BATCHCTL_ENDPOINT=$url "$new" apply --auto-approve --parallelism 32 -f manifest.yaml >apply.out 2>&1)
+    ceiling=$(wrk -t2 -c32 -d10s -s "$root/benchmarks/wrk/get.lua" "$url" -- "$tasks" 2>/dev/null | awk '/Requests\/sec/ { print $2 }')
+    (cd "$work/refresh" && BATCHCTL_ENDPOINT=$url /usr/bin/time -f "%e %U %S" "$new" plan --refresh=false -f manifest.yaml >plan.out 2>time.txt)
+    read -r without _ < <(tail -n 1 "$work/refresh/time.txt")
+    echo
+    echo "wrk GET ceiling on the server holding $tasks user tasks: $ceiling req/s; plan --refresh=false: $without s"
+    echo
+    echo "| build | run | plan, refresh by id at parallelism 32 | client CPU | reads by id a second | of the GET ceiling | plan said |"
+    echo "|---|---:|---:|---:|---:|---:|---|"
+    for_each_run refresh_once
+    stop_server
 fi
 
 if wants expansion; then
@@ -112,18 +132,6 @@ if wants expansion; then
         echo
         echo "| build | run | render $size --output json | its CPU | its peak RSS | plan --refresh=false, $size entries | its CPU | its peak RSS |"
         echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-        for run in $(seq "$pairs"); do
-            for build in old new; do
-                binary=${!build}
-                (cd "$dir" && /usr/bin/time -f "%e %U %S %M" "$binary" render -f manifest.yaml --output json >/dev/null 2>render.time) ||
-                    { say "render failed: see $dir"; exit 1; }
-                (cd "$dir" && /usr/bin/time -f "%e %U %S %M" "$binary" plan --refresh=false --endpoint "$endpoint" -f manifest.yaml \
-                    >plan.out 2>plan.time) || { say "plan failed: see $dir"; exit 1; }
-                [[ $(tail -n 1 "$dir/plan.out") == "No changes." ]] || { say "plan found changes: see $dir/plan.out"; exit 1; }
-                # /usr/bin/time: wall, user, system, peak RSS in KiB; the two lines side by side.
-                paste -d ' ' <(tail -n 1 "$dir/render.time") <(tail -n 1 "$dir/plan.time") | awk -v b="$build" -v r="$run" \
-                    '{ printf "| %s | %d | %.2f s | %.2f s | %d MB | %.2f s | %.2f s | %d MB |\n", b, r, $1, $2 + $3, $4 / 1024, $5, $6 + $7, $8 / 1024 }'
-            done
-        done
+        for_each_run expansion_once
     done
 fi

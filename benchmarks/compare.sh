@@ -36,6 +36,10 @@ while (($#)); do
     shift
 done
 [[ -x $old && -x $new ]] || { echo "give --old BIN and --new BIN, both executable" >&2; exit 64; }
+if [[ ,$measure, == *,refresh,* ]] && ! command -v wrk >/dev/null; then
+    echo "the refresh measure needs wrk (apt-get install wrk)" >&2
+    exit 69
+fi
 old=$(realpath "$old") new=$(realpath "$new")
 work="$root/.build-bench/compare"
 rm -rf "$work" && mkdir -p "$work"

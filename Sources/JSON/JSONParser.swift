@@ -303,9 +303,6 @@ private struct JSONParser {
         // Each open object's member names so far and its first repeated one, refused when it ends as `parseValue`
         // refuses it.
         var names = OpenNames()
-        func note(_ key: (quoted: Range<Int>, unescaped: String?)) {
-            names.add(key, in: bytes)
-        }
         while true {
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input, expected a value") }
@@ -325,7 +322,7 @@ private struct JSONParser {
                     open.append(c == .openBrace)
                     if c == .openBrace {
                         names.open()
-                        note(try scanKey(into: &out, expectation: "expected a string key or '}'"))
+                        names.add(try scanKey(into: &out, expectation: "expected a string key or '}'"), in: bytes)
                     }
                     continue
                 }
@@ -343,7 +340,7 @@ private struct JSONParser {
                 if d == .comma {
                     out.append(d)
                     index += 1
-                    if isObject { note(try scanKey(into: &out, expectation: "expected a string key")) }
+                    if isObject { names.add(try scanKey(into: &out, expectation: "expected a string key"), in: bytes) }
                     break
                 }
                 if isObject {
@@ -428,7 +425,7 @@ private struct JSONParser {
 
     /// The text of a string without escapes, from its quoted range.
     private func string(_ quoted: Range<Int>) -> String {
-        OpenNames.text(quoted, unescaped: nil, in: bytes)
+        unquotedText(quoted, in: bytes)
     }
 
     private func controlCharacterError(_ c: UInt8) -> JSONError {
@@ -670,6 +667,11 @@ private struct JSONParser {
     }
 }
 
+/// The text between the quotes of a string without escapes.
+private func unquotedText(_ quoted: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) -> String {
+    String(decoding: UnsafeBufferPointer(rebasing: bytes[(quoted.lowerBound + 1)..<(quoted.upperBound - 1)]), as: UTF8.self)
+}
+
 /// The member names of the objects open in `scanCompact`, to refuse a repeated one as `parseValue` does. Names are
 /// equal when their Strings are (as in the objects `parseValue` builds). Most are short ASCII without escapes: those
 /// are compared by their bytes in place, and an object's first names by a linear search, so no String and no Set
@@ -693,8 +695,8 @@ private struct OpenNames {
     private var objects: [Object] = []
     private static let linearLimit = 16
 
-    static func text(_ quoted: Range<Int>, unescaped: String?, in bytes: UnsafeBufferPointer<UInt8>) -> String {
-        unescaped ?? String(decoding: UnsafeBufferPointer(rebasing: bytes[(quoted.lowerBound + 1)..<(quoted.upperBound - 1)]), as: UTF8.self)
+    private static func text(_ quoted: Range<Int>, unescaped: String?, in bytes: UnsafeBufferPointer<UInt8>) -> String {
+        unescaped ?? unquotedText(quoted, in: bytes)
     }
 
     mutating func open() {
@@ -711,6 +713,14 @@ private struct OpenNames {
     mutating func add(_ key: (quoted: Range<Int>, unescaped: String?), in bytes: UnsafeBufferPointer<UInt8>) {
         let last = objects.count - 1
         guard objects[last].duplicate == nil else { return }
+        let start = objects[last].start
+        if objects[last].set == nil && names.count - start >= Self.linearLimit {
+            // Past the linear search's reach: the names so far go into a Set, and the rest follow them there.
+            var set = Set<String>(minimumCapacity: 2 * Self.linearLimit)
+            for earlier in names[start...] { set.insert(Self.text(earlier.quoted, unescaped: earlier.unescaped, in: bytes)) }
+            names.removeSubrange(start...)
+            objects[last].set = set
+        }
         if objects[last].set != nil {
             let text = Self.text(key.quoted, unescaped: key.unescaped, in: bytes)
             if objects[last].set?.insert(text).inserted == false { objects[last].duplicate = text }
@@ -718,15 +728,6 @@ private struct OpenNames {
         }
         let name = Name(quoted: key.quoted, unescaped: key.unescaped,
                         isPlainASCII: key.unescaped == nil && !bytes[key.quoted].contains { $0 >= 0x80 })
-        let start = objects[last].start
-        if names.count - start >= Self.linearLimit {
-            var set = Set<String>(minimumCapacity: 2 * Self.linearLimit)
-            for earlier in names[start...] { set.insert(Self.text(earlier.quoted, unescaped: earlier.unescaped, in: bytes)) }
-            names.removeSubrange(start...)
-            objects[last].set = set
-            add(key, in: bytes)
-            return
-        }
         for earlier in names[start...] where Self.same(earlier, name, in: bytes) {
             objects[last].duplicate = Self.text(name.quoted, unescaped: name.unescaped, in: bytes)
             return

@@ -61,17 +61,7 @@ public enum Planner {
     public static func plan(desired: [DesiredTask], moves: [Move] = [], imports: [ResolvedImport] = [], sets: [TaskSetSummary] = [],
                             state: State?, live: [Int32: BatchTaskInfo]?, options: PlanOptions) throws(PlanningError) -> Plan {
         let scope = Scope(selection: options.selection, sets: sets, locked: options.lockedSets)
-        var problems: [PlanningError.Problem] = []
-        if !options.selection.targets.isEmpty || !options.selection.excludes.isEmpty {
-            let known = desired.map(\.address) + (state.map { Array($0.tasks.keys) } ?? [])
-            problems = options.selection.patternsMatchingNothing(in: known).map {
-                .init("\($0) matches no task in the manifests or the state; check its spelling (`batchctl render` lists the addresses)")
-            }
-        }
-
-        for pattern in options.runs where !desired.contains(where: { pattern.matches($0.address) }) {
-            problems.append(.init("\(pattern.pattern) matches no task in the manifests; check its spelling (`batchctl render` lists the addresses)"))
-        }
+        var problems = patternsMatchingNothing(desired: desired, state: state, options: options)
         let runs = Runs(options: options, scheduled: state?.scheduled ?? [:], pending: state?.pending ?? [:])
 
         var moved = carryMoves(moves, entries: state?.tasks ?? [:], scope: scope, problems: &problems)
@@ -140,6 +130,21 @@ public enum Planner {
             plan.unscheduled = scheduled.keys.filter { !stillScheduled.contains($0) && scope.includes(address: $0) }.sorted()
         }
         return plan
+    }
+
+    /// `--target`, `--exclude` and `--run` patterns that name no task: a misspelt address would otherwise plan nothing.
+    static func patternsMatchingNothing(desired: [DesiredTask], state: State?, options: PlanOptions) -> [PlanningError.Problem] {
+        var problems: [PlanningError.Problem] = []
+        if !options.selection.targets.isEmpty || !options.selection.excludes.isEmpty {
+            let known = desired.map(\.address) + (state.map { Array($0.tasks.keys) } ?? [])
+            problems = options.selection.patternsMatchingNothing(in: known).map {
+                .init("\($0) matches no task in the manifests or the state; check its spelling (`batchctl render` lists the addresses)")
+            }
+        }
+        for pattern in options.runs where !desired.contains(where: { pattern.matches($0.address) }) {
+            problems.append(.init("\(pattern.pattern) matches no task in the manifests; check its spelling (`batchctl render` lists the addresses)"))
+        }
+        return problems
     }
 
     /// A plan that deletes the managed tasks `targets` selects, and with `sets`, only those of these task sets.

@@ -124,15 +124,21 @@ import Testing
         }
     }
 
+    /// Cancels `request` and returns the error it ended with, expecting it to end at once rather than wait for `what`.
+    private static func cancel(_ request: Task<TransportError?, Never>, waitingFor what: String) async -> TransportError? {
+        let cancelled = ContinuousClock.now
+        request.cancel()
+        let error = await request.value
+        #expect(ContinuousClock.now - cancelled < .seconds(30), "the cancelled request waited for \(what)")
+        return error
+    }
+
     @Test func aRequestCancelledWhileTheServerHoldsItEndsAtOnceAsMaybeSent() async throws {
         let server = try await SilentServer.start()
         let transport = Self.transport()
         let request = Self.request(transport, server.url + "/api/v1/BatchTask/1")
         try await server.requestArrived()
-        let cancelled = ContinuousClock.now
-        request.cancel()
-        let error = await request.value
-        #expect(ContinuousClock.now - cancelled < .seconds(30), "the cancelled request waited for the server")
+        let error = await Self.cancel(request, waitingFor: "the server")
         #expect(error?.kind == .cancelled)
         #expect(error?.wasSent == true)
         await transport.shutdown()
@@ -148,10 +154,7 @@ import Testing
         try await server.requestArrived()
         let waiting = Self.request(transport, url)
         try await Task.sleep(for: .milliseconds(200))
-        let cancelled = ContinuousClock.now
-        waiting.cancel()
-        let error = await waiting.value
-        #expect(ContinuousClock.now - cancelled < .seconds(30), "the cancelled request waited for the connection")
+        let error = await Self.cancel(waiting, waitingFor: "the connection")
         #expect(error?.kind == .cancelled)
         #expect(error?.wasSent == false)
         #expect(server.requests == 1, "the cancelled request reached the server")

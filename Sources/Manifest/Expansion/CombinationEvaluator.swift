@@ -24,9 +24,9 @@ struct CombinationEvaluator: Sendable {
     /// The run policy when no setting depends on the task: evaluated once.
     let constantRun: RunPolicyReader.Reading?
     /// The fields evaluated now: all of them, unless some use `${run.*}`.
-    private(set) var fieldsNow: [(field: BatchTaskField, tree: FieldTree)]
+    private(set) var fieldsNow: [(field: BatchTaskField, tree: FieldTree)] = []
     /// The fields that use `${run.*}`, evaluated when a run starts; empty for most entries.
-    private(set) var fieldsAtRun: [(field: BatchTaskField, tree: FieldTree)]
+    private(set) var fieldsAtRun: [(field: BatchTaskField, tree: FieldTree)] = []
 
     init(compiled: TaskEntryExpander.Compiled, setName: String, addressPrefix: String, entryLocation: SourceLocation) {
         self.compiled = compiled
@@ -47,6 +47,11 @@ struct CombinationEvaluator: Sendable {
             constantRun = try? Self.runPolicy(compiled.run, entryLocation: entryLocation) { $0.constantValue ?? .null }
         }
         self.constantRun = constantRun
+        splitFields()
+    }
+
+    /// Sorts the compiled fields into those evaluated now and those that wait for a run.
+    private mutating func splitFields() {
         let atRun = compiled.fields.filter { $0.tree.usesRun }
         fieldsAtRun = atRun
         fieldsNow = atRun.isEmpty ? compiled.fields : compiled.fields.filter { !$0.tree.usesRun }
@@ -69,9 +74,7 @@ struct CombinationEvaluator: Sendable {
         copy.setName = setName.isolatedCopy
         copy.addressPrefix = addressPrefix.isolatedCopy
         copy.entryLocation = entryLocation.isolatedCopy
-        let atRun = copy.compiled.fields.filter { $0.tree.usesRun }
-        copy.fieldsAtRun = atRun
-        copy.fieldsNow = atRun.isEmpty ? copy.compiled.fields : copy.compiled.fields.filter { !$0.tree.usesRun }
+        copy.splitFields()
         return copy
     }
 
